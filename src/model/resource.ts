@@ -1,0 +1,234 @@
+// One resource's queues: grant, convert and wait, with the VAXcluster rules that
+// OpenVMS and Linux DLM follow (fs/dlm/lock.c, _can_be_granted). Functions take
+// the resource they change (the caller owns it) and never do I/O.
+import {refused} from '../errors.js'
+import {compatible, isWriteMode, type Mode} from './modes.js'
+import type {Lock, LockStatus, Resource} from './types.js'
+
+export function newResource(name: string, lvbSize: number): Resource {
+  return {name, lvb: zeroLvb(lvbSize), lvbValid: true, persistent: false, grantQueue: [], convertQueue: [], waitQueue: []}
+}
+
+export function zeroLvb(size: number): string {
+  return '0'.repeat(size * 2)
+}
+
+/** A resource with no locks and nothing worth remembering can be forgotten. */
+export function isIdle(res: Resource, lvbSize: number): boolean {
+  return (
+    res.grantQueue.length === 0 &&
+    res.convertQueue.length === 0 &&
+    res.waitQueue.length === 0 &&
+    !res.persistent &&
+    res.lvbValid &&
+    res.lvb === zeroLvb(lvbSize)
+  )
+}
+
+export function lockStatus(res: Resource, lock: Lock): LockStatus {
+  if (res.waitQueue.includes(lock)) return 'waiting'
+  if (res.convertQueue.includes(lock)) return 'converting'
+  return 'granted'
+}
+
+export function findLock(res: Resource, id: number): {lock: Lock; status: LockStatus} | undefined {
+  for (const [queue, status] of [
+    [res.grantQueue, 'granted'],
+    [res.convertQueue, 'converting'],
+    [res.waitQueue, 'waiting'],
+  ] as const) {
+    const lock = queue.find((l) => l.id === id)
+    if (lock) return {lock, status}
+  }
+  return undefined
+}
+
+/** Every lock on the resource, granted first, then converting, then waiting. */
+export function allLocks(res: Resource): Lock[] {
+  return [...res.grantQueue, ...res.convertQueue, ...res.waitQueue]
+}
+
+/** Locks holding a granted mode (granted or converting), except `except`. */
+function holders(res: Resource, except?: Lock): Lock[] {
+  return [...res.grantQueue, ...res.convertQueue].filter((l) => l !== except)
+}
+
+function compatibleWithHolders(res: Resource, mode: Mode, except?: Lock): boolean {
+  return holders(res, except).every((h) => compatible(mode, h.mode))
+}
+
+function grant(res: Resource, lock: Lock): void {
+  // A lock reads the value block when it is granted; a queued writer with a value writes it.
+  if (lock.writeLvb !== undefined && isWriteMode(lock.mode)) {
+    res.lvb = lock.writeLvb
+    res.lvbValid = true
+  }
+  delete lock.writeLvb
+  lock.lvb = res.lvb
+}
+
+export interface RequestSpec {
+  id: number
+  node: string
+  mode: Mode
+  persistent: boolean
+  noqueue?: boolean
+  /** Value to write into the value block once granted (needs PW or EX). */
+  lvb?: string
+}
+
+/** A new request: granted at once or queued at the end of the wait queue. */
+export function requestLock(res: Resource, spec: RequestSpec): Lock {
+  if (spec.lvb !== undefined && !isWriteMode(spec.mode)) {
+    throw refused('LVB_NOT_WRITER', `only a PW or EX lock writes the value block (asked ${spec.mode})`)
+  }
+  const lock: Lock = {id: spec.id, node: spec.node, mode: spec.mode, persistent: spec.persistent, lvb: res.lvb}
+  if (spec.lvb !== undefined) lock.writeLvb = spec.lvb
+  // No queue jumping: a new request is granted only if nobody is queued ahead of it.
+  const grantable =
+    res.convertQueue.length === 0 && res.waitQueue.length === 0 && compatibleWithHolders(res, spec.mode)
+  if (spec.persistent) res.persistent = true
+  if (grantable) {
+    grant(res, lock)
+    res.grantQueue.push(lock)
+    return lock
+  }
+  if (spec.noqueue) {
+    throw refused('NOTQUEUED', `${spec.mode} on ${res.name} cannot be granted now and --noqueue was given`, {
+      resource: res.name,
+    })
+  }
+  res.waitQueue.push(lock)
+  return lock
+}
+
+export interface ConvertSpec {
+  mode: Mode
+  noqueue?: boolean
+  lvb?: string
+}
+
+/**
+ * Convert a granted lock. Granted in place if compatible with every other holder
+ * (so a down-conversion never waits); otherwise queued on the convert queue keeping
+ * its granted mode, or refused with NOTQUEUED / DEADLOCK.
+ */
+export function convertLock(res: Resource, id: number, spec: ConvertSpec): Lock {
+  const found = findLock(res, id)
+  if (!found) throw new Error(`lock ${id} not on ${res.name}`)
+  const {lock, status} = found
+  if (status === 'waiting') throw refused('NOT_GRANTED', `lock ${id} is still waiting; release it to withdraw the request`)
+  if (status === 'converting') {
+    throw refused('CONVERSION_PENDING', `lock ${id} already waits to convert to ${lock.requestedMode} (use --cancel first)`)
+  }
+  if (spec.lvb !== undefined && !isWriteMode(lock.mode)) {
+    throw refused('LVB_NOT_WRITER', `lock ${id} holds ${lock.mode}: only a PW or EX holder writes the value block`)
+  }
+  if (compatibleWithHolders(res, spec.mode, lock)) {
+    // The holder writes the value block as it converts (normally down).
+    if (spec.lvb !== undefined) {
+      res.lvb = spec.lvb
+      res.lvbValid = true
+    }
+    lock.mode = spec.mode
+    lock.lvb = res.lvb
+    serve(res)
+    return lock
+  }
+  if (spec.noqueue) {
+    throw refused('NOTQUEUED', `lock ${id} cannot convert to ${spec.mode} now and --noqueue was given`, {resource: res.name})
+  }
+  // Two conversions that each wait on the other's granted mode never finish.
+  const cycle = res.convertQueue.find(
+    (other) => !compatible(spec.mode, other.mode) && !compatible(other.requestedMode!, lock.mode),
+  )
+  if (cycle) {
+    throw refused(
+      'DEADLOCK',
+      `converting lock ${id} to ${spec.mode} would deadlock with lock ${cycle.id} (${cycle.mode}→${cycle.requestedMode}); lock ${id} keeps ${lock.mode}`,
+      {resource: res.name, with: cycle.id},
+    )
+  }
+  if (spec.lvb !== undefined) {
+    res.lvb = spec.lvb
+    res.lvbValid = true
+  }
+  res.grantQueue.splice(res.grantQueue.indexOf(lock), 1)
+  lock.requestedMode = spec.mode
+  res.convertQueue.push(lock)
+  return lock
+}
+
+/** Withdraw a pending conversion: the lock keeps its granted mode. */
+export function cancelConversion(res: Resource, id: number): Lock {
+  const found = findLock(res, id)
+  if (!found) throw new Error(`lock ${id} not on ${res.name}`)
+  if (found.status !== 'converting') throw refused('NO_CONVERSION', `lock ${id} has no pending conversion to cancel`)
+  const {lock} = found
+  res.convertQueue.splice(res.convertQueue.indexOf(lock), 1)
+  delete lock.requestedMode
+  res.grantQueue.push(lock)
+  serve(res)
+  return lock
+}
+
+/**
+ * Release: withdraws a waiting request, drops a converting lock entirely, or
+ * releases a granted one (a PW/EX holder may write the value block as it goes).
+ */
+export function releaseLock(res: Resource, id: number, lvb?: string): Lock {
+  const found = findLock(res, id)
+  if (!found) throw new Error(`lock ${id} not on ${res.name}`)
+  const {lock, status} = found
+  if (lvb !== undefined) {
+    if (status === 'waiting' || !isWriteMode(lock.mode)) {
+      throw refused('LVB_NOT_WRITER', `lock ${id} ${status === 'waiting' ? 'is waiting' : `holds ${lock.mode}`}: only a PW or EX holder writes the value block`)
+    }
+    res.lvb = lvb
+    res.lvbValid = true
+  }
+  removeLock(res, lock)
+  serve(res)
+  return lock
+}
+
+/** Take a lock off whichever queue holds it (no serving). */
+export function removeLock(res: Resource, lock: Lock): void {
+  for (const q of [res.grantQueue, res.convertQueue, res.waitQueue]) {
+    const i = q.indexOf(lock)
+    if (i >= 0) {
+      q.splice(i, 1)
+      return
+    }
+  }
+}
+
+/**
+ * Serve the queues after anything that may unblock them: grant the head of the
+ * convert queue while it is compatible with the other holders; then, only when
+ * the convert queue is empty, the head of the wait queue while compatible. Stop
+ * at the first that cannot be granted. Returns the locks granted, in order.
+ */
+export function serve(res: Resource): Lock[] {
+  const granted: Lock[] = []
+  for (;;) {
+    const head = res.convertQueue[0]
+    if (!head || !compatibleWithHolders(res, head.requestedMode!, head)) break
+    res.convertQueue.shift()
+    head.mode = head.requestedMode!
+    delete head.requestedMode
+    grant(res, head)
+    res.grantQueue.push(head)
+    granted.push(head)
+  }
+  if (res.convertQueue.length > 0) return granted
+  for (;;) {
+    const head = res.waitQueue[0]
+    if (!head || !compatibleWithHolders(res, head.mode)) break
+    res.waitQueue.shift()
+    grant(res, head)
+    res.grantQueue.push(head)
+    granted.push(head)
+  }
+  return granted
+}
