@@ -41,6 +41,7 @@ export const USAGE_CODES = [
   'NO_STATE',
   'NOT_EMPTY',
   'CONFIRMATION_REQUIRED',
+  'DECLINED',
   'DRILL_INVALID',
 ] as const
 

@@ -38,20 +38,21 @@ export function joinDomain(
   node: string,
   upMembers: string[],
   getResource: (name: string) => Resource,
-): Lock[] {
+): {lock: Lock; resource: string}[] {
   if (!domain.members.includes(node)) {
     domain.members.push(node)
     domain.members.sort()
   }
-  const taken: Lock[] = []
+  const taken: {lock: Lock; resource: string}[] = []
   const take = (holder: string, owner: string, mode: 'EX' | 'PR') => {
-    const lock = requestLock(getResource(deadmanResource(owner)), {
+    const resource = deadmanResource(owner)
+    const lock = requestLock(getResource(resource), {
       id: domain.nextLockId++,
       node: holder,
       mode,
       persistent: false,
     })
-    taken.push(lock)
+    taken.push({lock, resource})
   }
   take(node, node, 'EX')
   for (const other of [...upMembers].sort()) {
@@ -220,6 +221,9 @@ export function validate(
         removeLock(res, lock)
         s.cleanedDeadman.push(lock.id)
       }
+      // Purge, not patch: the node's next join starts from a fresh deadman resource.
+      res.lvb = '0'.repeat(res.lvb.length)
+      res.lvbValid = true
       touched = true
     }
     for (const lock of res.grantQueue.filter((l) => dead.has(l.node))) {

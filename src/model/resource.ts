@@ -87,16 +87,17 @@ export function requestLock(res: Resource, spec: RequestSpec): Lock {
   // No queue jumping: a new request is granted only if nobody is queued ahead of it.
   const grantable =
     res.convertQueue.length === 0 && res.waitQueue.length === 0 && compatibleWithHolders(res, spec.mode)
+  if (!grantable && spec.noqueue) {
+    // Refused: no lock was made, so the resource (and its persistent flag) is unchanged.
+    throw refused('NOTQUEUED', `${spec.mode} on ${res.name} cannot be granted now and --noqueue was given`, {
+      resource: res.name,
+    })
+  }
   if (spec.persistent) res.persistent = true
   if (grantable) {
     grant(res, lock)
     res.grantQueue.push(lock)
     return lock
-  }
-  if (spec.noqueue) {
-    throw refused('NOTQUEUED', `${spec.mode} on ${res.name} cannot be granted now and --noqueue was given`, {
-      resource: res.name,
-    })
   }
   res.waitQueue.push(lock)
   return lock

@@ -1,0 +1,17 @@
+import {DlmCommand} from '../src/cli/base.js'
+import {EXIT} from '../src/errors.js'
+import {checkState} from '../src/core/inspect.js'
+import {renderProblems} from '../src/render/views.js'
+
+export default class Check extends DlmCommand {
+  static override summary = 'Check the state directory (fsck): every file valid, invariants across files hold'
+  static override description = 'Read-only. Exit 0 when consistent, 4 listing every problem otherwise. Pending commit records of interrupted commands are warnings: the next command that changes their scopes rolls them forward.'
+  static override examples = ['<%= config.bin %> check', '<%= config.bin %> check --json | jq .problems']
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Check)
+    const r = await checkState(this.ctx(flags))
+    this.emit(r, () => renderProblems(r))
+    if (!r.ok) this.setExit(EXIT.CORRUPT)
+  }
+}

@@ -1,0 +1,21 @@
+import {Args, Flags} from '@oclif/core'
+import {DlmCommand} from '../../src/cli/base.js'
+import {detachOp, parseRecoveryId} from '../../src/core/domains.js'
+
+export default class DomainDetach extends DlmCommand {
+  static override summary = 'Forget a recovery id (abandon that attach)'
+  static override examples = ['<%= config.bin %> domain detach fs1 --id 1 --yes']
+  static override args = {fs: Args.string({description: 'file system (lock domain)', required: true})}
+  static override flags = {
+    id: Flags.string({description: 'recovery id', required: true}),
+    yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(DomainDetach)
+    const id = parseRecoveryId(flags.id)
+    await this.confirm(`detach recovery id ${id} from ${args.fs}: a recovery using it can no longer validate`, flags.yes)
+    const r = await detachOp(this.ctx(flags), args.fs, id)
+    this.emit(r, () => `detached recovery id ${id} from ${args.fs}`)
+  }
+}

@@ -1,0 +1,16 @@
+import {DlmCommand} from '../../src/cli/base.js'
+import {listDomains} from '../../src/core/domains.js'
+import {domainsOf} from '../../src/core/nodes.js'
+import {renderDomains} from '../../src/render/views.js'
+
+export default class DomainList extends DlmCommand {
+  static override summary = 'List lock domains with state, epoch, members, dead nodes awaiting replay and recovery ids'
+  static override examples = ['<%= config.bin %> domain list', '<%= config.bin %> domain list --json']
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(DomainList)
+    const ctx = this.ctx(flags)
+    const r = await listDomains(ctx, await domainsOf(ctx))
+    this.emit(r, () => renderDomains(r))
+  }
+}

@@ -1,0 +1,20 @@
+import {Flags} from '@oclif/core'
+import {DlmCommand} from '../src/cli/base.js'
+import {events} from '../src/core/inspect.js'
+import {renderEvents} from '../src/render/views.js'
+
+export default class Events extends DlmCommand {
+  static override summary = 'The event log: deaths, fencing, joins, attach, validate'
+  static override examples = ['<%= config.bin %> events', '<%= config.bin %> events --node n2 --json', '<%= config.bin %> events --type domain']
+  static override flags = {
+    domain: Flags.string({description: 'only events of this domain'}),
+    node: Flags.string({description: 'only events about this node'}),
+    type: Flags.string({description: 'only events of this type (or type prefix, e.g. node)'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Events)
+    const r = await events(this.ctx(flags), flags)
+    this.emit(r, () => renderEvents(r))
+  }
+}

@@ -1,0 +1,13 @@
+import {DlmCommand} from '../src/cli/base.js'
+import {canonicalJson, exportState} from '../src/core/inspect.js'
+
+export default class Export extends DlmCommand {
+  static override summary = 'A canonical JSON dump of the whole state (byte-identical for the same state)'
+  static override description = 'Keys sorted at every level, resources sorted by name, events in order without their ordering key. With DLMCTL_CLOCK fixed, the same commands give the same bytes. Always JSON.'
+  static override examples = ['<%= config.bin %> export > before.json', '<%= config.bin %> export | jq .domains[0].resources']
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Export)
+    process.stdout.write(canonicalJson(await exportState(this.ctx(flags))))
+  }
+}

@@ -1,0 +1,41 @@
+import {Flags} from '@oclif/core'
+import {DlmCommand} from '../src/cli/base.js'
+import {initCluster, parseFsSpec} from '../src/core/init.js'
+import {splitArgs} from '../src/util/argv.js'
+import {parseDuration} from '../src/util/duration.js'
+
+export default class Init extends DlmCommand {
+  static override summary = 'Create a state directory for a new cluster'
+  static override description = 'Creates the cluster in --state (a new or empty directory): nodes, one lock domain per file system with its members joined (deadman locks taken), and the fencing command. Refuses a directory that is not empty.'
+  static override examples = [
+    '<%= config.bin %> init --state ./c1 --nodes n1,n2,n3 --fs fs1,fs2',
+    '<%= config.bin %> init --nodes n1,n2,n3 --fs fs1:n1+n2+n3,fs2:n1+n2 --lvb-size 16',
+    `<%= config.bin %> init --nodes n1,n2 --fs fs1 --fence-cmd '/usr/sbin/fence_node {node}' --fence-timeout 20s`,
+  ]
+  static override flags = {
+    nodes: Flags.string({description: 'comma-separated node names', default: 'n1,n2,n3'}),
+    fs: Flags.string({description: 'file systems: fs1,fs2 (all nodes) or fs1:n1+n2,fs2', default: 'fs1'}),
+    'lvb-size': Flags.integer({description: 'value block size in bytes', default: 32}),
+    'fence-cmd': Flags.string({description: "fence command, split like a shell would, with {node} in it (run without a shell)"}),
+    'fence-timeout': Flags.string({description: 'how long the fence command may run', default: '30s'}),
+    name: Flags.string({description: 'cluster name', default: 'cluster'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Init)
+    const nodes = flags.nodes.split(',').map((s) => s.trim()).filter(Boolean)
+    const r = await initCluster(
+      this.ctx(flags).root,
+      {
+        name: flags.name,
+        nodes,
+        fs: parseFsSpec(flags.fs, nodes),
+        lvbSize: flags['lvb-size'],
+        fenceCmd: flags['fence-cmd'] ? splitArgs(flags['fence-cmd']) : null,
+        fenceTimeoutMs: parseDuration(flags['fence-timeout'], '--fence-timeout'),
+      },
+      this.ctx(flags).clock,
+    )
+    this.emit(r, () => `created cluster ${r.cluster} in ${flags.state}: nodes ${r.nodes.join(', ')}; file systems ${r.fs.map((f) => `${f.name} (${f.members.join(' ')})`).join(', ')}`)
+  }
+}

@@ -1,0 +1,29 @@
+import {Args, Flags} from '@oclif/core'
+import {DlmCommand} from '../../src/cli/base.js'
+import {listLocks} from '../../src/core/locks.js'
+import {domainsOf} from '../../src/core/nodes.js'
+import {renderLocks} from '../../src/render/views.js'
+
+export default class LockList extends DlmCommand {
+  static override summary = 'Every lock with its status, validity and the reasons it is not valid'
+  static override description = 'Grouped by domain and resource, in queue order (granted, converting, waiting). Reasons: DOMAIN_RECOVERING (persistent lock in a recovering domain), ORPHANED (holder is dead), VALNOTVALID (the value block is not valid).'
+  static override examples = [
+    '<%= config.bin %> lock list',
+    '<%= config.bin %> lock list fs1 --invalid',
+    "<%= config.bin %> lock list fs1 --resource 'meta/*' --node n2 --json",
+  ]
+  static override args = {fs: Args.string({description: 'only this file system (lock domain)'})}
+  static override flags = {
+    node: Flags.string({description: 'only locks held or requested by this node'}),
+    resource: Flags.string({description: "only this resource (or a prefix ending in '*')"}),
+    invalid: Flags.boolean({description: 'only locks that are not valid'}),
+    waiting: Flags.boolean({description: 'only locks waiting or converting'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(LockList)
+    const ctx = this.ctx(flags)
+    const r = await listLocks(ctx, {fs: args.fs, ...flags}, () => domainsOf(ctx))
+    this.emit(r, () => renderLocks(r.locks))
+  }
+}

@@ -1,0 +1,31 @@
+import {Args, Flags} from '@oclif/core'
+import {DlmCommand} from '../../src/cli/base.js'
+import {parseMode, requestLockOp} from '../../src/core/locks.js'
+import {renderLock} from '../../src/render/views.js'
+
+export default class LockRequest extends DlmCommand {
+  static override summary = 'Request a lock: granted at once, or queued (no queue jumping)'
+  static override description = 'Prints the lock id, its status and validity. A persistent lock outlives its holder as an orphan and answers invalid while its domain recovers. With --noqueue a request that cannot be granted at once fails with NOTQUEUED (exit 5).'
+  static override examples = [
+    '<%= config.bin %> lock request fs1 meta/a --node n2 --mode EX --persistent',
+    '<%= config.bin %> lock request fs1 r/1 --node n1 --mode PR --noqueue',
+    '<%= config.bin %> lock request fs1 r/1 --node n1 --mode PW --lvb 0a0b --json',
+  ]
+  static override args = {
+    fs: Args.string({description: 'file system (lock domain)', required: true}),
+    resource: Args.string({description: 'resource name, e.g. meta/<key>', required: true}),
+  }
+  static override flags = {
+    node: Flags.string({description: 'requesting node', required: true}),
+    mode: Flags.string({description: 'NL, CR, CW, PR, PW or EX', required: true}),
+    persistent: Flags.boolean({description: 'keep the lock as an orphan if the node dies'}),
+    noqueue: Flags.boolean({description: 'fail with NOTQUEUED instead of waiting'}),
+    lvb: Flags.string({description: 'value to write into the value block when granted (PW/EX; hex)'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(LockRequest)
+    const r = await requestLockOp(this.ctx(flags), {...args, node: flags.node, mode: parseMode(flags.mode), persistent: flags.persistent, noqueue: flags.noqueue, lvb: flags.lvb})
+    this.emit(r, () => renderLock(r))
+  }
+}

@@ -1,0 +1,15 @@
+import {Args} from '@oclif/core'
+import {DlmCommand} from '../../src/cli/base.js'
+import {addNode} from '../../src/core/nodes.js'
+
+export default class NodeAdd extends DlmCommand {
+  static override summary = 'Add a new node to the cluster (up, in no domain yet)'
+  static override examples = ['<%= config.bin %> node add n4', '<%= config.bin %> node add n4 && <%= config.bin %> node join n4 --fs fs1']
+  static override args = {node: Args.string({description: 'node name', required: true})}
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(NodeAdd)
+    const r = await addNode(this.ctx(flags), args.node)
+    this.emit(r, () => `added node ${r.node.name} (generation ${r.generation}); join it to file systems with: dlmctl node join ${r.node.name} --fs <fs>`)
+  }
+}

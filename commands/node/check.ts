@@ -1,0 +1,39 @@
+import {Flags} from '@oclif/core'
+import {DlmCommand} from '../../src/cli/base.js'
+import {markDead, staleNodes} from '../../src/core/nodes.js'
+import {parseDuration} from '../../src/util/duration.js'
+
+export default class NodeCheck extends DlmCommand {
+  static override summary = 'Mark dead the up nodes whose heartbeat is older than the timeout'
+  static override description = 'Each stale node goes through mark-dead (fencing included). With --dry-run, only lists them.'
+  static override examples = ['<%= config.bin %> node check --timeout 10s --yes', '<%= config.bin %> node check --timeout 1m --dry-run']
+  static override flags = {
+    timeout: Flags.string({description: 'heartbeat age after which a node is dead', default: '10s'}),
+    'skip-fence': Flags.boolean({description: 'do not run the fence command'}),
+    yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
+    'dry-run': Flags.boolean({description: 'list stale nodes and change nothing'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(NodeCheck)
+    const ctx = this.ctx(flags)
+    const timeoutMs = parseDuration(flags.timeout, '--timeout')
+    const stale = await staleNodes(ctx, timeoutMs)
+    const markedDead: string[] = []
+    if (stale.length > 0 && !flags['dry-run']) {
+      await this.confirm(`heartbeat older than ${flags.timeout}: ${stale.map((n) => `${n.name} (last ${n.heartbeat})`).join(', ')} will be marked dead`, flags.yes)
+      for (const n of stale) {
+        const r = await markDead(ctx, n.name, {skipFence: flags['skip-fence'], reason: `heartbeat older than ${flags.timeout}`})
+        if (!r.alreadyDead) markedDead.push(n.name)
+      }
+    }
+    const r = {timeoutMs, stale, markedDead, dryRun: !!flags['dry-run']}
+    this.emit(r, () =>
+      stale.length === 0
+        ? `all up nodes have a heartbeat within ${flags.timeout}`
+        : flags['dry-run']
+          ? `stale: ${stale.map((n) => n.name).join(', ')} (not marked dead: --dry-run)`
+          : `marked dead: ${markedDead.join(', ') || 'none'}`,
+    )
+  }
+}

@@ -1,0 +1,36 @@
+import {Args, Flags} from '@oclif/core'
+import {DlmCommand} from '../../src/cli/base.js'
+import {markDead} from '../../src/core/nodes.js'
+import {renderDeath} from '../../src/render/views.js'
+
+export default class NodeMarkDead extends DlmCommand {
+  static override summary = 'Declare a node dead: fence it, then run DLM recovery in each of its domains'
+  static override description = 'Runs the cluster\'s fence command first and refuses (exit 7, nothing changed) if it fails, unless --skip-fence. Then, in every domain the node belongs to: the epoch grows, the domain enters recovery, the node\'s non-persistent locks are dropped, its persistent locks stay granted as orphans, value blocks it held in PW/EX become not valid. Marking a node that is already dead changes nothing.'
+  static override examples = [
+    '<%= config.bin %> node mark-dead n2 --yes',
+    '<%= config.bin %> node mark-dead n2 --skip-fence --yes --json',
+    '<%= config.bin %> node mark-dead n2 --dry-run',
+  ]
+  static override args = {node: Args.string({description: 'node name', required: true})}
+  static override flags = {
+    'skip-fence': Flags.boolean({description: 'do not run the fence command (you fenced the node another way)'}),
+    yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
+    'dry-run': Flags.boolean({description: 'show what would change and change nothing'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(NodeMarkDead)
+    const ctx = this.ctx(flags)
+    if (flags['dry-run']) {
+      const r = await markDead(ctx, args.node, {dryRun: true})
+      this.emit({...r, dryRun: true}, () => renderDeath(r, true))
+      return
+    }
+    if (!flags.yes) {
+      const preview = await markDead(ctx, args.node, {dryRun: true})
+      if (!preview.alreadyDead) await this.confirm(renderDeath(preview, true), flags.yes)
+    }
+    const r = await markDead(ctx, args.node, {skipFence: flags['skip-fence']})
+    this.emit(r, () => renderDeath(r, false))
+  }
+}

@@ -1,0 +1,30 @@
+import {Args, Flags} from '@oclif/core'
+import {DlmCommand} from '../src/cli/base.js'
+import {EXIT} from '../src/errors.js'
+import {validateOp} from '../src/core/domains.js'
+import {parseRecoveryId} from '../src/core/domains.js'
+
+export default class Validate extends DlmCommand {
+  static override summary = 'Validate a recovery domain after its dead nodes\' journals are replayed'
+  static override description = 'Answers MORE_RECOVERY (exit 3, nothing changed) when a member died since the attach that gave --id; otherwise persistent locks become valid, orphans of the dead nodes are released, their deadman locks cleaned up and the domain returns to normal.'
+  static override examples = ['<%= config.bin %> validate fs1 --id 1', '<%= config.bin %> validate fs1 --id 2 --json']
+  static override args = {fs: Args.string({description: 'file system (lock domain)', required: true})}
+  static override flags = {
+    id: Flags.string({description: 'recovery id from domain attach', required: true}),
+    force: Flags.boolean({description: 'validate although journals still hold unreplayed committed records (asks first)'}),
+    yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (with --force)'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Validate)
+    const id = parseRecoveryId(flags.id)
+    if (flags.force) await this.confirm(`validate ${args.fs} even if dead nodes' journals are not replayed (their committed changes are lost)`, flags.yes)
+    const r = await validateOp(this.ctx(flags), args.fs, id, {force: flags.force})
+    this.emit(r, () =>
+      r.result === 'MORE_RECOVERY'
+        ? `MORE_RECOVERY: ${args.fs} is at epoch ${r.epoch}, recovery id ${id} was attached at epoch ${'attachedEpoch' in r ? r.attachedEpoch : '?'}: another member died; attach again and replay`
+        : `VALID: ${args.fs} is normal again${'replayedNodes' in r && r.replayedNodes.length ? `; recovered ${r.replayedNodes.join(', ')}` : ''}`,
+    )
+    if (r.result === 'MORE_RECOVERY') this.setExit(EXIT.MORE_RECOVERY)
+  }
+}

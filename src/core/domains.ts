@@ -1,0 +1,96 @@
+// Domain operations: list, attach, detach, validate.
+import {checkName, requireUp, settleRecovered} from '../model/membership.js'
+import * as D from '../model/domain.js'
+import {DlmError, refused} from '../errors.js'
+import {withTx, withView, scopes, type Ctx} from './context.js'
+import type {ClusterState, DomainSession} from './state.js'
+
+export function domainSummary(d: DomainSession['meta']) {
+  return {name: d.name, state: d.state, epoch: d.epoch, members: d.members, deadNodes: d.deadNodes}
+}
+
+export async function listDomains(ctx: Ctx, names: string[]) {
+  return withView(ctx, names.map(scopes.domain), async (s) => ({
+    domains: (await s.allDomains()).map((d) => ({...domainSummary(d.meta), attachments: d.meta.attachments})),
+  }))
+}
+
+export async function attachOp(ctx: Ctx, fs: string, node: string) {
+  checkName('node', node)
+  return withTx(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    requireUp(await s.membership(), node)
+    if (!d.meta.members.includes(node)) refusedNotMember(node, d)
+    const a = D.attach(d.meta, node)
+    d.changed()
+    s.event('domain.attach', {node, id: a.id, epoch: a.epoch}, fs)
+    return {id: a.id, domain: fs, epoch: a.epoch, node}
+  })
+}
+
+function refusedNotMember(node: string, d: DomainSession): never {
+  throw refused('NOT_MEMBER', `node ${node} is not a member of ${d.name} (members: ${d.meta.members.join(', ')})`)
+}
+
+export async function detachOp(ctx: Ctx, fs: string, id: number) {
+  return withTx(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    const a = D.detach(d.meta, id)
+    d.changed()
+    s.event('domain.detach', {id, node: a.node, epoch: a.epoch}, fs)
+    return {domain: fs, id, detached: true}
+  })
+}
+
+/**
+ * Dead nodes of the domain whose journals still hold committed records past their
+ * replay point. File-system journals arrive with replay; until then a domain has
+ * nothing to replay.
+ */
+export type UnreplayedHook = (s: ClusterState, d: DomainSession) => Promise<string[]>
+let unreplayedHook: UnreplayedHook = async () => []
+export function setUnreplayedHook(h: UnreplayedHook): void {
+  unreplayedHook = h
+}
+
+export async function validateOp(ctx: Ctx, fs: string, id: number, opts: {force?: boolean; dryRun?: boolean} = {}) {
+  const run = async (s: ClusterState) => {
+    const d = await s.domain(fs)
+    const unreplayed = D.epochMoved(d.meta, id) ? [] : await unreplayedHook(s, d)
+    const v = D.validate(d.meta, id, await d.allResources({forUpdate: true}), {unreplayed, force: opts.force})
+    const granted = v.granted.map((l) => l.id)
+    if (v.result === 'MORE_RECOVERY') {
+      return {domain: fs, id, result: v.result, epoch: d.meta.epoch, attachedEpoch: d.meta.attachments.find((a) => a.id === id)!.epoch}
+    }
+    for (const lockId of [...v.releasedOrphans, ...v.cleanedDeadman]) await d.indexDelete(lockId)
+    d.changed()
+    const m = await s.membership()
+    const others = (await s.allDomains()).map((x) => x.meta)
+    const recovered = settleRecovered(m, others)
+    if (recovered.length) s.membershipChanged()
+    const {granted: _g, ...rest} = v
+    s.event('domain.validate', {...rest, granted, forced: v.forced, ...(v.forced ? {unreplayed} : {})}, fs)
+    if (recovered.length) s.event('node.recovered', {nodes: recovered, generation: m.generation})
+    return {
+      domain: fs,
+      id,
+      result: v.result,
+      replayedNodes: v.replayedNodes,
+      releasedOrphans: v.releasedOrphans,
+      cleanedDeadman: v.cleanedDeadman,
+      revalidated: v.revalidatedResources,
+      granted,
+      recoveredNodes: recovered,
+      forced: v.forced,
+    }
+  }
+  // Validate reads every domain's dead nodes to settle node states: those only
+  // change under the membership lock, which it holds.
+  const scopeList = [scopes.membership, scopes.domain(fs)]
+  return opts.dryRun ? withView(ctx, scopeList, run) : withTx(ctx, scopeList, run)
+}
+
+export function parseRecoveryId(s: string): number {
+  if (!/^[1-9][0-9]{0,14}$/.test(s)) throw new DlmError('USAGE', `bad recovery id '${s}': a positive integer from dlmctl domain attach`)
+  return Number(s)
+}

@@ -1,0 +1,134 @@
+// dlmctl init: create a state directory. Files are written one by one and
+// cluster.json last: until it exists the directory is not a cluster, and a
+// crashed init (marked by .dlmctl-init) is cleared and redone by the next init.
+import {mkdir, readdir, rm, stat, chmod} from 'node:fs/promises'
+import {join} from 'node:path'
+import {DlmError, usage} from '../errors.js'
+import {joinDomain, newDomain} from '../model/domain.js'
+import {checkName, newMembership} from '../model/membership.js'
+import type {ClusterConfig} from '../model/types.js'
+import {writeFileDurable, fsyncDir} from '../store/durable.js'
+import {initLockFiles} from '../store/locks.js'
+import {CLUSTER, INIT_MARKER, MEMBERSHIP, SCOPE_MEMBERSHIP, domainScope} from '../store/layout.js'
+import type {Tx} from '../store/txdir.js'
+import type {Clock} from './clock.js'
+import {ClusterState, stateJson} from './state.js'
+
+export interface InitSpec {
+  name: string
+  nodes: string[]
+  /** File systems and the nodes that mount them. */
+  fs: {name: string; members: string[]}[]
+  lvbSize: number
+  fenceCmd: string[] | null
+  fenceTimeoutMs: number
+}
+
+/**
+ * Parse `--fs fs1,fs2` (all nodes) or `--fs fs1:n1+n2,fs2` into file systems.
+ */
+export function parseFsSpec(spec: string, nodes: string[]): InitSpec['fs'] {
+  const out: InitSpec['fs'] = []
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, members, extra] = part.split(':')
+    if (extra !== undefined) throw usage(`bad --fs entry '${part}': use fs1 or fs1:n1+n2`)
+    checkName('file system', name)
+    const list = members === undefined ? [...nodes] : members.split('+').filter(Boolean)
+    for (const m of list) {
+      checkName('node', m)
+      if (!nodes.includes(m)) throw new DlmError('UNKNOWN_NODE', `--fs ${name}: unknown node '${m}' (nodes: ${nodes.join(', ')})`)
+    }
+    if (list.length === 0) throw usage(`--fs ${name}: no nodes`)
+    if (out.some((f) => f.name === name)) throw usage(`--fs: file system '${name}' given twice`)
+    out.push({name, members: [...new Set(list)].sort()})
+  }
+  if (out.length === 0) throw usage('--fs: at least one file system')
+  return out
+}
+
+/** A Tx that only collects: init has no directory to lock or roll forward yet. */
+class CollectingTx implements Tx {
+  files = new Map<string, string>()
+  async read(rel: string) {
+    const v = this.files.get(rel)
+    return v === undefined ? null : Buffer.from(v)
+  }
+  async list() {
+    return []
+  }
+  write(rel: string, data: string | Buffer) {
+    this.files.set(rel, data.toString())
+  }
+  append(rel: string, data: string | Buffer) {
+    this.files.set(rel, (this.files.get(rel) ?? '') + data.toString())
+  }
+  remove(rel: string) {
+    this.files.delete(rel)
+  }
+}
+
+async function prepareDirectory(root: string): Promise<void> {
+  let entries: string[]
+  try {
+    const st = await stat(root)
+    if (!st.isDirectory()) throw new DlmError('NOT_EMPTY', `${root} exists and is not a directory`)
+    entries = await readdir(root)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    await mkdir(root, {recursive: true, mode: 0o700})
+    return
+  }
+  if (entries.includes(CLUSTER)) throw new DlmError('NOT_EMPTY', `${root} already holds a cluster (${CLUSTER}); init refuses to overwrite it`)
+  if (entries.length > 0 && !entries.includes(INIT_MARKER)) {
+    throw new DlmError('NOT_EMPTY', `${root} is not empty; init needs a new or empty directory`)
+  }
+  // An earlier init died before its commit point (cluster.json): start again.
+  for (const e of entries) await rm(join(root, e), {recursive: true, force: true})
+  await chmod(root, 0o700)
+}
+
+export async function initCluster(root: string, spec: InitSpec, clock: Clock) {
+  const nodes = [...new Set(spec.nodes)]
+  if (nodes.length === 0) throw usage('--nodes: at least one node')
+  nodes.forEach((n) => checkName('node', n))
+  if (!Number.isInteger(spec.lvbSize) || spec.lvbSize < 1 || spec.lvbSize > 1024) throw usage('--lvb-size must be 1..1024 bytes')
+  if (spec.fenceCmd && !spec.fenceCmd.some((a) => a.includes('{node}'))) {
+    throw usage(`--fence-cmd must contain {node} where the node's name goes`)
+  }
+
+  await prepareDirectory(root)
+  await writeFileDurable(root, INIT_MARKER, '')
+
+  const now = clock.now()
+  const config: ClusterConfig = {format: 1, name: spec.name, lvbSize: spec.lvbSize, fenceCmd: spec.fenceCmd, fenceTimeoutMs: spec.fenceTimeoutMs}
+  const tx = new CollectingTx()
+  tx.write(CLUSTER, stateJson(config))
+  const membership = newMembership(nodes, now)
+  tx.write(MEMBERSHIP, stateJson(membership))
+
+  const state = new ClusterState(tx, clock)
+  for (const fs of spec.fs) {
+    tx.write(`domains/${fs.name}/domain.json`, stateJson(newDomain(fs.name, fs.members)))
+    const d = await state.domain(fs.name)
+    // Members join one by one, so every pair ends up with deadman PRs both ways.
+    const joined: string[] = []
+    for (const node of fs.members) {
+      const names = [node, ...joined].map((n) => `deadman/${n}`)
+      const res = new Map(await Promise.all(names.map(async (n) => [n, await d.resourceForUpdate(n)] as const)))
+      for (const {lock, resource} of joinDomain(d.meta, node, joined, (n) => res.get(n)!)) await d.indexSet(lock.id, resource)
+      joined.push(node)
+    }
+    d.changed()
+  }
+  state.event('init', {cluster: spec.name, nodes, fs: spec.fs, generation: membership.generation})
+  state.flush()
+
+  await initLockFiles(root, [SCOPE_MEMBERSHIP, ...spec.fs.map((f) => domainScope(f.name))])
+  await mkdir(join(root, 'commit'), {mode: 0o700}).catch(() => {})
+  const files = [...tx.files.entries()].filter(([rel]) => rel !== CLUSTER).sort()
+  for (const [rel, content] of files) await writeFileDurable(root, rel, content)
+  await writeFileDurable(root, CLUSTER, tx.files.get(CLUSTER)!) // the commit point
+  await rm(join(root, INIT_MARKER), {force: true})
+  await fsyncDir(root)
+  return {cluster: spec.name, generation: membership.generation, nodes, fs: spec.fs, lvbSize: spec.lvbSize, state: root}
+}

@@ -1,0 +1,161 @@
+// Lock operations on one domain: each takes only that domain's scope and reads
+// and writes only the buckets it touches, so its cost does not grow with the domain.
+import {DlmError, refused, usage} from '../errors.js'
+import {findNode, requireUp, checkName} from '../model/membership.js'
+import {isMode, type Mode} from '../model/modes.js'
+import {cancelConversion, convertLock, lockStatus, releaseLock, requestLock, allLocks} from '../model/resource.js'
+import type {Membership} from '../model/types.js'
+import {lockView, type LockView} from '../model/validity.js'
+import {RESOURCE_NAME} from '../store/layout.js'
+import {withTx, withView, scopes, type Ctx} from './context.js'
+import type {ClusterState, DomainSession, FoundLock} from './state.js'
+
+export function parseMode(s: string): Mode {
+  const m = s.toUpperCase()
+  if (!isMode(m)) throw usage(`bad mode '${s}': use one of NL, CR, CW, PR, PW, EX`)
+  return m
+}
+
+export function checkResource(name: string): string {
+  if (!RESOURCE_NAME.test(name)) throw new DlmError('BAD_NAME', `bad resource name '${name}': 1-200 printable characters, no spaces`)
+  return name
+}
+
+/** `--lvb HEX`: at most lvbSize bytes, zero-padded to the domain's size. */
+export function parseLvb(hex: string, lvbSize: number): string {
+  const h = hex.toLowerCase().replace(/^0x/, '')
+  if (!/^([0-9a-f]{2})*$/.test(h)) throw usage(`bad --lvb '${hex}': an even number of hex digits`)
+  if (h.length > lvbSize * 2) throw usage(`--lvb '${hex}' is ${h.length / 2} bytes; the value block holds ${lvbSize}`)
+  return h.padEnd(lvbSize * 2, '0')
+}
+
+export function parseLockId(s: string): number {
+  if (!/^[1-9][0-9]{0,14}$/.test(s)) throw usage(`bad lock id '${s}': a positive integer`)
+  return Number(s)
+}
+
+function nodeState(m: Membership, name: string) {
+  return m.nodes.find((n) => n.name === name)?.state
+}
+
+async function view(s: ClusterState, d: DomainSession, f: {res: FoundLock['res']; lock: FoundLock['lock']}): Promise<LockView> {
+  const m = await s.membership()
+  return lockView(f.lock, f.res, d.meta, nodeState(m, f.lock.node))
+}
+
+export interface RequestArgs {
+  fs: string
+  resource: string
+  node: string
+  mode: Mode
+  persistent?: boolean
+  noqueue?: boolean
+  lvb?: string
+}
+
+export async function requestLockOp(ctx: Ctx, a: RequestArgs): Promise<LockView> {
+  checkResource(a.resource)
+  checkName('node', a.node)
+  return withTx(ctx, [scopes.domain(a.fs)], async (s) => {
+    const d = await s.domain(a.fs)
+    requireUp(await s.membership(), a.node)
+    if (!d.meta.members.includes(a.node)) {
+      throw refused('NOT_MEMBER', `node ${a.node} is not a member of ${a.fs} (members: ${d.meta.members.join(', ')}; dlmctl node join ${a.node} --fs ${a.fs})`)
+    }
+    const res = await d.resourceForUpdate(a.resource)
+    const lvb = a.lvb === undefined ? undefined : parseLvb(a.lvb, d.lvbSize)
+    const lock = requestLock(res, {id: d.meta.nextLockId, node: a.node, mode: a.mode, persistent: !!a.persistent, noqueue: a.noqueue, lvb})
+    d.meta.nextLockId += 1
+    d.changed()
+    await d.indexSet(lock.id, res.name)
+    return view(s, d, {res, lock})
+  })
+}
+
+/** The holder must be alive to act on its lock; an orphan goes away only through validate. */
+async function ownLock(s: ClusterState, d: DomainSession, id: number): Promise<FoundLock> {
+  const f = await d.findLock(id, {forUpdate: true})
+  const holder = findNode(await s.membership(), f.lock.node)
+  if (holder.state !== 'up') {
+    throw refused(
+      'NODE_NOT_UP',
+      `lock ${id} is held by ${holder.state} node ${f.lock.node}${f.lock.persistent ? ' (an orphan: validate releases it; dlmctl recover ' + d.name + ')' : ''}`,
+    )
+  }
+  return f
+}
+
+export async function convertLockOp(
+  ctx: Ctx,
+  a: {fs: string; id: number; mode?: Mode; lvb?: string; noqueue?: boolean; cancel?: boolean},
+): Promise<LockView> {
+  if (!a.cancel && !a.mode) throw usage('lock convert needs --mode (or --cancel)')
+  if (a.cancel && (a.mode || a.lvb !== undefined)) throw usage('--cancel takes no --mode or --lvb')
+  return withTx(ctx, [scopes.domain(a.fs)], async (s) => {
+    const d = await s.domain(a.fs)
+    const f = await ownLock(s, d, a.id)
+    const lvb = a.lvb === undefined ? undefined : parseLvb(a.lvb, d.lvbSize)
+    const lock = a.cancel ? cancelConversion(f.res, a.id) : convertLock(f.res, a.id, {mode: a.mode!, noqueue: a.noqueue, lvb})
+    return view(s, d, {res: f.res, lock})
+  })
+}
+
+export async function releaseLockOp(ctx: Ctx, a: {fs: string; id: number; lvb?: string}) {
+  return withTx(ctx, [scopes.domain(a.fs)], async (s) => {
+    const d = await s.domain(a.fs)
+    const f = await ownLock(s, d, a.id)
+    const before = await view(s, d, f)
+    const lvb = a.lvb === undefined ? undefined : parseLvb(a.lvb, d.lvbSize)
+    const queued = new Set([...f.res.convertQueue, ...f.res.waitQueue].map((l) => l.id))
+    releaseLock(f.res, a.id, lvb)
+    await d.indexDelete(a.id)
+    // Locks the release let through (served from the convert and wait queues).
+    const granted = f.res.grantQueue.filter((l) => queued.has(l.id)).map((l) => l.id)
+    return {released: before, granted, lvb: f.res.lvb}
+  })
+}
+
+export interface ListFilter {
+  fs?: string
+  node?: string
+  resource?: string
+  invalid?: boolean
+  waiting?: boolean
+}
+
+/** `--resource` matches exactly, or by prefix when it ends in '*'. */
+function resourceMatcher(pattern?: string): (name: string) => boolean {
+  if (!pattern) return () => true
+  if (pattern.endsWith('*')) {
+    const prefix = pattern.slice(0, -1)
+    return (n) => n.startsWith(prefix)
+  }
+  return (n) => n === pattern
+}
+
+/** Every lock with its validity, grouped by domain and resource, in queue order. */
+export async function listLocks(ctx: Ctx, f: ListFilter, allDomainNames: () => Promise<string[]>): Promise<{locks: LockView[]}> {
+  if (f.node) checkName('node', f.node)
+  const names = f.fs ? [f.fs] : await allDomainNames()
+  return withView(ctx, [scopes.membership, ...names.map(scopes.domain)], async (s) => {
+    const m = await s.membership()
+    if (f.node) findNode(m, f.node)
+    const match = resourceMatcher(f.resource)
+    const locks: LockView[] = []
+    for (const fs of names) {
+      const d = await s.domain(fs)
+      const resources = f.resource && !f.resource.endsWith('*') ? [await d.resource(f.resource)].filter((r) => r !== undefined) : await d.allResources()
+      for (const res of resources) {
+        if (!match(res.name)) continue
+        for (const lock of allLocks(res)) {
+          if (f.node && lock.node !== f.node) continue
+          const v = lockView(lock, res, d.meta, nodeState(m, lock.node), lockStatus(res, lock))
+          if (f.invalid && v.valid) continue
+          if (f.waiting && v.status === 'granted') continue
+          locks.push(v)
+        }
+      }
+    }
+    return {locks}
+  })
+}

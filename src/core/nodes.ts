@@ -1,0 +1,201 @@
+// Membership operations: list, add, join, mark-dead (with fencing), heartbeat, check.
+import {DlmError} from '../errors.js'
+import {applyDeath, joinDomain, type DeathSummary} from '../model/domain.js'
+import * as M from '../model/membership.js'
+import type {NodeInfo} from '../model/types.js'
+import {withTx, withView, scopes, type Ctx} from './context.js'
+import {runFence, type FenceResult} from './fence.js'
+import type {ClusterState, DomainSession} from './state.js'
+
+export interface NodeView {
+  name: string
+  state: NodeInfo['state']
+  incarnation: number
+  heartbeat: string
+  domains: string[]
+}
+
+async function nodeViews(s: ClusterState): Promise<NodeView[]> {
+  const m = await s.membership()
+  const domains = await s.allDomains()
+  return m.nodes.map((n) => ({
+    name: n.name,
+    state: n.state,
+    incarnation: n.incarnation,
+    heartbeat: n.heartbeat,
+    domains: domains.filter((d) => d.meta.members.includes(n.name)).map((d) => d.name),
+  }))
+}
+
+export async function listNodes(ctx: Ctx) {
+  const domains = await domainsOf(ctx)
+  return withView(ctx, [scopes.membership, ...domains.map(scopes.domain)], async (s) => ({
+    generation: (await s.membership()).generation,
+    nodes: await nodeViews(s),
+  }))
+}
+
+/** Names of all domains (the set only changes at init). */
+export async function domainsOf(ctx: Ctx): Promise<string[]> {
+  return withView(ctx, [], async (s) => {
+    await s.cluster()
+    return s.domainNames()
+  })
+}
+
+export async function addNode(ctx: Ctx, name: string) {
+  M.checkName('node', name)
+  return withTx(ctx, [scopes.membership], async (s) => {
+    const m = await s.membership()
+    const node = M.addNode(m, name, ctx.clock.now())
+    s.membershipChanged()
+    s.event('node.add', {node: name, generation: m.generation})
+    return {node: {name: node.name, state: node.state, incarnation: node.incarnation}, generation: m.generation}
+  })
+}
+
+/** Domains where `node` is a member, read without locks (members change only under the membership lock). */
+async function memberDomains(ctx: Ctx, node: string): Promise<string[]> {
+  return withView(ctx, [], async (s) => {
+    const out: string[] = []
+    for (const d of await s.allDomains()) if (d.meta.members.includes(node)) out.push(d.name)
+    return out
+  })
+}
+
+/** Join `node` into domains, taking deadman locks; the membership lock is held. */
+async function joinInto(s: ClusterState, d: DomainSession, node: string, up: Set<string>) {
+  const others = d.meta.members.filter((m) => m !== node && up.has(m))
+  const res = new Map<string, Awaited<ReturnType<DomainSession['resourceForUpdate']>>>()
+  for (const n of [node, ...others]) res.set(`deadman/${n}`, await d.resourceForUpdate(`deadman/${n}`))
+  const taken = joinDomain(d.meta, node, others, (n) => res.get(n)!)
+  for (const {lock, resource} of taken) await d.indexSet(lock.id, resource)
+  d.changed()
+  s.event('domain.join', {node, deadmanLocks: taken.map((t) => t.lock.id)}, d.name)
+  return taken.length
+}
+
+export async function joinNode(ctx: Ctx, name: string, fsList?: string[]) {
+  fsList?.forEach((f) => M.checkName('file system', f))
+  const all = await domainsOf(ctx)
+  for (const f of fsList ?? []) {
+    if (!all.includes(f)) throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${f}' (file systems: ${all.join(', ')})`)
+  }
+  const candidates = fsList ?? (await memberDomains(ctx, name))
+  return withTx(ctx, [scopes.membership, ...candidates.map(scopes.domain)], async (s) => {
+    const m = await s.membership()
+    const before = M.findNode(m, name).state
+    const rejoined = M.rejoin(m, name, ctx.clock.now())
+    s.membershipChanged()
+    const up = M.upNodes(m)
+    const joined: string[] = []
+    for (const fs of candidates) {
+      const d = await s.domain(fs)
+      // A node that was up and already mounts this file system holds its deadman lock.
+      if (before === 'up' && d.meta.members.includes(name)) continue
+      await joinInto(s, d, name, up)
+      joined.push(fs)
+    }
+    const node = M.findNode(m, name)
+    s.event('node.join', {node: name, incarnation: node.incarnation, generation: m.generation, domains: joined})
+    return {node: {name, state: node.state, incarnation: node.incarnation}, generation: m.generation, rejoined, joined}
+  })
+}
+
+export interface MarkDeadResult {
+  node: string
+  generation: number
+  alreadyDead: boolean
+  fence: 'ok' | 'skipped' | 'none'
+  domains: DomainDeath[]
+}
+
+/** A death in one domain as reported (lock ids, not lock objects). */
+export type DomainDeath = Omit<DeathSummary, 'granted' | 'node'> & {granted: number[]}
+
+export async function markDead(
+  ctx: Ctx,
+  name: string,
+  opts: {skipFence?: boolean; reason?: string; dryRun?: boolean} = {},
+): Promise<MarkDeadResult> {
+  M.checkName('node', name)
+  const pre = await withView(ctx, [scopes.membership], async (s) => ({
+    cluster: await s.cluster(),
+    node: M.findNode(await s.membership(), name),
+  }))
+  let fence: MarkDeadResult['fence'] = 'none'
+  let fenceResult: FenceResult | undefined
+  if (pre.node.state === 'up' && !opts.dryRun) {
+    if (pre.cluster.fenceCmd && !opts.skipFence) {
+      fenceResult = await runFence(pre.cluster.fenceCmd, name, pre.cluster.fenceTimeoutMs)
+      if (!fenceResult.ok) {
+        const f = fenceResult
+        await withTx(ctx, [scopes.membership], async (s) => {
+          s.event('node.fence-failed', {node: name, argv: f.argv, exitCode: f.exitCode, signal: f.signal, timedOut: f.timedOut, message: f.message})
+        })
+        const how = f.timedOut ? f.message : f.exitCode !== null ? `exit ${f.exitCode}` : f.signal ? `signal ${f.signal}` : f.message
+        throw new DlmError(
+          'FENCE_FAILED',
+          `fencing ${name} failed (${f.argv.join(' ')}: ${how}${f.message && !f.timedOut && f.exitCode !== null ? `: ${f.message}` : ''}); ${name} is NOT marked dead (use --skip-fence only if you have fenced it another way)`,
+          {argv: f.argv, exitCode: f.exitCode, timedOut: f.timedOut},
+        )
+      }
+      fence = 'ok'
+    } else if (pre.cluster.fenceCmd) fence = 'skipped'
+  }
+  for (let attempt = 0; ; attempt++) {
+    const domains = await memberDomains(ctx, name)
+    const run = async (s: ClusterState) => {
+      const m = await s.membership()
+      const node = M.findNode(m, name)
+      if (node.state !== 'up') {
+        return {node: name, generation: m.generation, alreadyDead: true, fence, domains: []} as MarkDeadResult
+      }
+      const now = (await s.allDomains()).filter((d) => d.meta.members.includes(name)).map((d) => d.name)
+      if (now.join() !== domains.join()) return null // a join raced us: take the right locks and retry
+      M.markDead(m, name)
+      s.membershipChanged()
+      const summaries: DomainDeath[] = []
+      for (const fs of domains) {
+        const d = await s.domain(fs)
+        const sum = applyDeath(d.meta, name, await d.allResources({forUpdate: true}))
+        d.changed()
+        for (const id of [...sum.dropped, ...sum.withdrawn]) await d.indexDelete(id)
+        const {granted, node: _n, ...rest} = sum
+        const out = {...rest, granted: granted.map((l) => l.id)}
+        s.event('domain.death', {node: name, ...out}, fs)
+        summaries.push(out)
+      }
+      s.event('node.dead', {
+        node: name,
+        generation: m.generation,
+        incarnation: node.incarnation,
+        fence,
+        ...(fenceResult ? {fenceArgv: fenceResult.argv} : {}),
+        ...(opts.reason ? {reason: opts.reason} : {}),
+        domains,
+      })
+      return {node: name, generation: m.generation, alreadyDead: false, fence, domains: summaries} as MarkDeadResult
+    }
+    const scopeList = [scopes.membership, ...domains.map(scopes.domain)]
+    const r = opts.dryRun ? await withView(ctx, scopeList, run) : await withTx(ctx, scopeList, run)
+    if (r) return r
+    if (attempt > 5) throw new DlmError('BUSY', `membership of ${name} kept changing; try again`)
+  }
+}
+
+export async function heartbeat(ctx: Ctx, name: string) {
+  M.checkName('node', name)
+  return withTx(ctx, [scopes.membership], async (s) => {
+    const n = M.heartbeat(await s.membership(), name, ctx.clock.now())
+    s.membershipChanged()
+    return {node: n.name, heartbeat: n.heartbeat}
+  })
+}
+
+/** Up nodes whose heartbeat is older than the timeout (read-only). */
+export async function staleNodes(ctx: Ctx, timeoutMs: number) {
+  return withView(ctx, [scopes.membership], async (s) =>
+    M.staleNodes(await s.membership(), ctx.clock.now(), timeoutMs).map((n) => ({name: n.name, heartbeat: n.heartbeat})),
+  )
+}

@@ -1,0 +1,67 @@
+// Crash-safe primitives: a file is either its old or its new content after a
+// crash (write temp, fsync, rename, fsync dir), and a new directory entry is
+// only trusted once its parent directory has been fsynced.
+import {randomBytes} from 'node:crypto'
+import {dirname, join} from 'node:path'
+import {errnoOf, io} from './io.js'
+
+/** fsync a directory so the entries created/renamed/removed in it are durable. */
+export async function fsyncDir(absDir: string): Promise<void> {
+  const fh = await io.open(absDir, 'r')
+  try {
+    await io.fsync(fh)
+  } finally {
+    await io.close(fh)
+  }
+}
+
+/** mkdir -p with mode 0o700, fsyncing the parent of every directory it creates. */
+export async function mkdirDurable(abs: string): Promise<void> {
+  try {
+    if ((await io.stat(abs)).isDirectory()) return
+    throw Object.assign(new Error(`${abs} exists and is not a directory`), {code: 'ENOTDIR'})
+  } catch (e) {
+    if (errnoOf(e) !== 'ENOENT') throw e
+  }
+  const parent = dirname(abs)
+  if (parent !== abs) await mkdirDurable(parent)
+  try {
+    await io.mkdir(abs, 0o700)
+  } catch (e) {
+    if (errnoOf(e) === 'EEXIST') return // lost a race: the winner fsyncs the parent
+    throw e
+  }
+  await fsyncDir(parent)
+}
+
+export const ensureDir = (root: string, rel: string): Promise<void> => mkdirDurable(join(root, rel))
+
+/** Create `abs` exclusively (0o600), write data, fsync; removes it again on failure. */
+export async function writeNewFileSynced(abs: string, data: string | Buffer): Promise<void> {
+  const fh = await io.open(abs, 'wx', 0o600)
+  try {
+    await io.write(fh, typeof data === 'string' ? Buffer.from(data, 'utf8') : data)
+    await io.fsync(fh)
+  } catch (e) {
+    await io.close(fh).catch(() => {})
+    await io.unlink(abs).catch(() => {})
+    throw e
+  }
+  await io.close(fh)
+}
+
+/** Atomically and durably replace root/rel with data (missing parents are created). */
+export async function writeFileDurable(root: string, rel: string, data: string | Buffer): Promise<void> {
+  const abs = join(root, rel)
+  const dir = dirname(abs)
+  await mkdirDurable(dir)
+  const tmp = `${abs}.${randomBytes(6).toString('hex')}.tmp`
+  await writeNewFileSynced(tmp, data)
+  try {
+    await io.rename(tmp, abs)
+  } catch (e) {
+    await io.unlink(tmp).catch(() => {})
+    throw e
+  }
+  await fsyncDir(dir)
+}

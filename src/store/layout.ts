@@ -1,0 +1,28 @@
+// Names → paths. The only place where a path inside the state directory is
+// built; every name is checked (checkName) before it becomes part of a path.
+import {checkName} from '../model/membership.js'
+import {crc32cStr} from '../util/crc32c.js'
+
+export const BUCKETS = 256
+/** Lock ids per index chunk (domains/<fs>/locks/<chunk>.json maps id → resource). */
+export const INDEX_CHUNK = 1024
+
+export const CLUSTER = 'cluster.json'
+export const MEMBERSHIP = 'membership.json'
+export const EVENTS = 'events.jsonl'
+export const INIT_MARKER = '.dlmctl-init'
+
+export const SCOPE_MEMBERSHIP = 'membership'
+export const domainScope = (fs: string) => `domain.${checkName('file system', fs)}`
+
+export const domainDir = (fs: string) => `domains/${checkName('file system', fs)}`
+export const domainFile = (fs: string) => `${domainDir(fs)}/domain.json`
+export const domainEvents = (fs: string) => `${domainDir(fs)}/events.jsonl`
+export const bucketOf = (resource: string) => crc32cStr(resource) % BUCKETS
+export const bucketName = (b: number) => b.toString(16).padStart(2, '0')
+export const bucketFile = (fs: string, b: number) => `${domainDir(fs)}/res/${bucketName(b)}.json`
+export const indexChunkOf = (lockId: number) => Math.floor(lockId / INDEX_CHUNK)
+export const indexFile = (fs: string, chunk: number) => `${domainDir(fs)}/locks/${chunk}.json`
+
+/** Resource names live inside files, never in paths: printable, bounded. */
+export const RESOURCE_NAME = /^[\x21-\x7e]{1,200}$/

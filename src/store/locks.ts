@@ -1,0 +1,118 @@
+// Scope locks: one kernel OFD lock (fcntl F_OFD_SETLK) per scope on
+// <root>/lock/<scope>.lock. The kernel drops them when the holder dies, so a
+// lock can never go stale and needs no owner/pid bookkeeping.
+import {constants} from 'node:fs'
+import {createRequire} from 'node:module'
+import {join} from 'node:path'
+import {DlmError, StoreBusy} from '../errors.js'
+import {fsyncDir} from './durable.js'
+import {errnoOf, io, type FileHandle} from './io.js'
+
+const fsx = createRequire(import.meta.url)('fs-native-extensions') as {
+  tryLock(fd: number, opts: {shared: boolean}): boolean
+  unlock(fd: number): void
+}
+
+export interface HeldLocks {
+  /** The requested scopes, deduplicated, in lock order. */
+  scopes: string[]
+  /** Unlock and close everything; idempotent. */
+  release(): Promise<void>
+}
+
+const SCOPE_RE = /^[A-Za-z0-9_][A-Za-z0-9._:@+-]*$/
+
+function checkScope(scope: string): void {
+  if (!SCOPE_RE.test(scope)) throw new DlmError('INTERNAL', `invalid lock scope ${JSON.stringify(scope)}`)
+}
+
+export const lockPath = (root: string, scope: string): string => join(root, 'lock', `${scope}.lock`)
+
+const rank = (s: string): number => (s === 'membership' ? 0 : s.startsWith('domain.') ? 1 : s === 'events' ? 3 : 2)
+
+/** The one global lock order (deadlock freedom): membership, domain.* by name, others by name, events last. */
+export function orderScopes(scopes: Iterable<string>): string[] {
+  return [...new Set(scopes)].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
+}
+
+/** Create lock/ and the lock files of `scopes` (init time). */
+export async function initLockFiles(root: string, scopes: string[]): Promise<void> {
+  scopes.forEach(checkScope)
+  await mkdirLockDir(root)
+  for (const scope of scopes) await io.close(await io.open(lockPath(root, scope), constants.O_RDWR | constants.O_CREAT, 0o600))
+  await fsyncDir(join(root, 'lock'))
+}
+
+// Non-recursive on purpose: a missing root must fail, not be created.
+async function mkdirLockDir(root: string): Promise<void> {
+  try {
+    await io.mkdir(join(root, 'lock'), 0o700)
+    await fsyncDir(root)
+  } catch (e) {
+    if (errnoOf(e) !== 'EEXIST') throw e
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/**
+ * Lock `scopes` in the global order. Exclusive: opens read-write, creating a
+ * missing lock file. Shared: opens read-only and skips a missing lock file
+ * (read-only commands create nothing). Retries with capped, jittered backoff
+ * until waitMs (one deadline for the whole set), then releases what it took
+ * and throws StoreBusy naming the scope it was waiting for.
+ */
+export async function acquireScopes(
+  root: string,
+  scopes: string[],
+  opts: {shared: boolean; waitMs: number},
+): Promise<HeldLocks> {
+  const ordered = orderScopes(scopes)
+  ordered.forEach(checkScope)
+  const held: FileHandle[] = []
+  const release = async () => {
+    for (const fh of held.splice(0).reverse()) {
+      try {
+        fsx.unlock(fh.fd)
+      } catch {
+        // close() drops the lock anyway
+      }
+      await io.close(fh).catch(() => {})
+    }
+  }
+  const deadline = Date.now() + opts.waitMs
+  try {
+    for (const scope of ordered) {
+      let fh: FileHandle
+      if (opts.shared) {
+        try {
+          fh = await io.open(lockPath(root, scope), 'r')
+        } catch (e) {
+          if (errnoOf(e) === 'ENOENT') continue
+          throw e
+        }
+      } else {
+        const flags = constants.O_RDWR | constants.O_CREAT
+        try {
+          fh = await io.open(lockPath(root, scope), flags, 0o600)
+        } catch (e) {
+          if (errnoOf(e) !== 'ENOENT') throw e
+          await mkdirLockDir(root)
+          fh = await io.open(lockPath(root, scope), flags, 0o600)
+        }
+      }
+      held.push(fh)
+      let delay = 2
+      while (!fsx.tryLock(fh.fd, {shared: opts.shared})) {
+        const left = deadline - Date.now()
+        if (left <= 0) throw new StoreBusy(scope, opts.waitMs)
+        await sleep(Math.min(left, delay * (0.75 + Math.random() / 2)))
+        delay = Math.min(delay * 2, 50)
+      }
+    }
+  } catch (e) {
+    await release()
+    throw e
+  }
+  return {scopes: ordered, release}
+}

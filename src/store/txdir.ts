@@ -1,0 +1,474 @@
+// A transactional directory (a tiny jbd2). A transaction stages writes,
+// appends and removes in memory; commit writes every new image to a temp
+// next to its target, then a checksummed commit record (the commit point),
+// then applies the record (append at recorded offsets, renames, unlinks) and
+// deletes it. Every apply step is idempotent, so whoever next takes an
+// intersecting scope lock can roll a dead writer's record forward; readers
+// apply it virtually. Paths are relative to root and use '/'. Reserved: the
+// top-level `commit/` and `lock/` directories and names ending in `.tmp`.
+import {constants} from 'node:fs'
+import {createRequire} from 'node:module'
+import {dirname, join, posix} from 'node:path'
+import {DlmError, StateCorrupt} from '../errors.js'
+import {ensureDir, fsyncDir, writeFileDurable, writeNewFileSynced} from './durable.js'
+import {crashPoint, errnoOf, io} from './io.js'
+import {acquireScopes, orderScopes, type HeldLocks} from './locks.js'
+
+const CRC32C = createRequire(import.meta.url)('crc-32/crc32c.js') as {str(s: string): number}
+
+export interface TxOptions {
+  root: string
+  scopes: string[]
+  waitMs: number
+}
+
+export interface Reader {
+  read(rel: string): Promise<Buffer | null>
+  /** Sorted entry names; [] if the directory is missing; never *.tmp (nor commit/, lock/ at top level). */
+  list(relDir: string): Promise<string[]>
+}
+
+export interface Tx extends Reader {
+  /** Staged whole-file replace; last write wins; reads in this tx see it. */
+  write(rel: string, data: string | Buffer): void
+  /** Staged append (UTF-8 data) to an append-only file, created if missing. */
+  append(rel: string, data: string | Buffer): void
+  /** Staged delete (no error if the file is missing). */
+  remove(rel: string): void
+}
+
+export interface AppendEntry {
+  path: string
+  /** File size before the append: the append is a pwrite at this offset. */
+  offset: number
+  data: string
+}
+
+export interface CommitRecord {
+  v: 1
+  txid: string
+  scopes: string[]
+  writes: string[]
+  removes: string[]
+  appends: AppendEntry[]
+  crc: number
+}
+
+/**
+ * A record found in commit/. ok: valid, still to be applied. torn: bad JSON or
+ * CRC (only power loss makes one) — discarded by the next transact. Not ok
+ * and not torn: CRC is right but the content is not a v1 record (written by
+ * another version, or a bug) — transact and view refuse with StateCorrupt.
+ */
+export type PendingRecord =
+  | {file: string; txid: string; ok: true; record: CommitRecord}
+  | {file: string; txid: string; ok: false; torn: boolean; why: string; /** temps it names */ temps: string[]}
+
+const TXID_RE = /^[0-9a-z]+(?:-[0-9a-z]+)*$/
+const RECORD_RE = /^([0-9a-z-]+)\.json$/
+
+/** True for the names of store temp files (never data). */
+export const isTempName = (name: string): boolean => name.endsWith('.tmp')
+
+let txSeq = 0
+/** Time-ordered (ms, base36, fixed width) and unique (pid + per-process counter). */
+const newTxid = (): string =>
+  `${Date.now().toString(36).padStart(9, '0')}-${process.pid.toString(36)}-${(txSeq++).toString(36).padStart(4, '0')}`
+
+const tempOf = (abs: string, txid: string): string => `${abs}.tx-${txid}.tmp`
+
+function normRel(rel: string): string {
+  const n = posix.normalize(rel)
+  if (!rel || rel.includes('\0') || n.startsWith('/') || n === '.' || n === '..' || n.startsWith('../') || n.endsWith('/'))
+    throw new DlmError('INTERNAL', `invalid state path ${JSON.stringify(rel)}`)
+  return n
+}
+
+/** '' for the root; normalised without trailing slash otherwise. */
+function normDir(relDir: string): string {
+  const n = posix.normalize(relDir || '.').replace(/\/+$/, '')
+  return n === '.' ? '' : normRel(n)
+}
+
+function checkStagePath(rel: string): string {
+  const n = normRel(rel)
+  if (/^(commit|lock)(\/|$)/.test(n) || isTempName(n)) throw new DlmError('INTERNAL', `reserved state path ${JSON.stringify(rel)}`)
+  return n
+}
+
+const toBuf = (d: string | Buffer): Buffer => (typeof d === 'string' ? Buffer.from(d, 'utf8') : Buffer.from(d))
+
+async function readAbs(abs: string): Promise<Buffer | null> {
+  try {
+    return await io.readFile(abs)
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return null
+    throw e
+  }
+}
+
+async function readdirAbs(abs: string): Promise<string[]> {
+  try {
+    return await io.readdir(abs)
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return []
+    throw e
+  }
+}
+
+async function listDisk(root: string, dir: string): Promise<Set<string>> {
+  const names = (await readdirAbs(join(root, dir))).filter((n) => !isTempName(n) && !(dir === '' && (n === 'commit' || n === 'lock')))
+  return new Set(names)
+}
+
+/** Name of the entry directly under `dir` that `rel` lives in, or null. */
+function childOf(dir: string, rel: string): {name: string; direct: boolean} | null {
+  if (dir !== '' && !rel.startsWith(dir + '/')) return null
+  const rest = dir === '' ? rel : rel.slice(dir.length + 1)
+  const i = rest.indexOf('/')
+  return i < 0 ? {name: rest, direct: true} : {name: rest.slice(0, i), direct: false}
+}
+
+async function requireRoot(root: string): Promise<void> {
+  try {
+    if ((await io.stat(root)).isDirectory()) return
+  } catch (e) {
+    if (errnoOf(e) !== 'ENOENT' && errnoOf(e) !== 'ENOTDIR') throw e
+  }
+  throw new DlmError('NO_STATE', `no state directory at ${root}`)
+}
+
+// ---------------------------------------------------------------- records
+
+const isStrArr = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string')
+const validRel = (s: string): boolean => {
+  try {
+    return checkStagePath(s) === s
+  } catch {
+    return false
+  }
+}
+
+function parseRecord(file: string, txid: string, buf: Buffer): PendingRecord {
+  const bad = (torn: boolean, why: string, temps: string[] = []): PendingRecord => ({file, txid, ok: false, torn, why, temps})
+  let obj: unknown
+  try {
+    obj = JSON.parse(buf.toString('utf8'))
+  } catch {
+    return bad(true, 'not JSON')
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return bad(true, 'not a JSON object')
+  // The CRC covers the JSON of the record without crc, in the key order written.
+  const {crc, ...body} = obj as Record<string, unknown>
+  if (typeof crc !== 'number' || (CRC32C.str(JSON.stringify(body)) >>> 0) !== crc) {
+    const temps = isStrArr(body.writes) ? body.writes.filter(validRel).map((w) => `${w}.tx-${txid}.tmp`) : []
+    return bad(true, 'CRC mismatch', temps)
+  }
+  const r = obj as Partial<CommitRecord>
+  const appends = r.appends
+  if (
+    r.v !== 1 ||
+    r.txid !== txid ||
+    !isStrArr(r.scopes) ||
+    !isStrArr(r.writes) ||
+    !r.writes.every(validRel) ||
+    !isStrArr(r.removes) ||
+    !r.removes.every(validRel) ||
+    !Array.isArray(appends) ||
+    !appends.every((a) => a && typeof a.path === 'string' && validRel(a.path) && Number.isSafeInteger(a.offset) && a.offset >= 0 && typeof a.data === 'string')
+  )
+    return bad(false, `not a v1 commit record for ${txid}`)
+  return {file, txid, ok: true, record: r as CommitRecord}
+}
+
+/** All records in commit/, sorted by txid (= commit order), each validated. */
+export async function pendingRecords(root: string): Promise<PendingRecord[]> {
+  const out: PendingRecord[] = []
+  for (const name of (await readdirAbs(join(root, 'commit'))).sort()) {
+    const m = RECORD_RE.exec(name)
+    if (!m) continue // e.g. a writeFileDurable temp of a record being written
+    const buf = await readAbs(join(root, 'commit', name))
+    if (buf === null) continue // applied and deleted by its (live) owner meanwhile
+    const file = `commit/${name}`
+    out.push(TXID_RE.test(m[1]) ? parseRecord(file, m[1], buf) : {file, txid: m[1], ok: false, torn: true, why: 'bad txid', temps: []})
+  }
+  return out
+}
+
+async function unlinkIfPresent(abs: string): Promise<void> {
+  try {
+    await io.unlink(abs)
+  } catch (e) {
+    if (errnoOf(e) !== 'ENOENT') throw e
+  }
+}
+
+/** Drop a torn record and the temps it names. */
+async function discardTorn(root: string, p: Extract<PendingRecord, {ok: false}>): Promise<void> {
+  await Promise.all(p.temps.map((t) => unlinkIfPresent(join(root, t))))
+  await unlinkIfPresent(join(root, p.file))
+  await fsyncDir(join(root, 'commit'))
+}
+
+/** New content of a file after pwrite(data, offset) on `cur` — the same bytes applyAppend produces. */
+function spliceAppend(cur: Buffer | null, a: AppendEntry, txid: string): Buffer {
+  const data = Buffer.from(a.data, 'utf8')
+  const base = cur ?? Buffer.alloc(0)
+  if (base.length < a.offset)
+    throw new StateCorrupt(a.path, `${base.length} bytes, shorter than commit record ${txid} says (${a.offset})`)
+  return Buffer.concat([base.subarray(0, a.offset), data, base.subarray(a.offset + data.length)])
+}
+
+async function applyAppend(root: string, a: AppendEntry, txid: string): Promise<void> {
+  const data = Buffer.from(a.data, 'utf8')
+  await ensureDir(root, posix.dirname(a.path))
+  const fh = await io.open(join(root, a.path), constants.O_RDWR | constants.O_CREAT, 0o600)
+  try {
+    const size = (await io.fstat(fh)).size
+    if (size < a.offset) throw new StateCorrupt(a.path, `${size} bytes, shorter than commit record ${txid} says (${a.offset})`)
+    if (size >= a.offset + data.length) {
+      const cur = Buffer.alloc(data.length)
+      if ((await io.read(fh, cur, a.offset)) === data.length && cur.equals(data)) return // already applied
+    }
+    await io.write(fh, data, a.offset)
+    await io.fsync(fh)
+  } finally {
+    await io.close(fh)
+  }
+}
+
+/** Steps c–d: idempotent, so it is also the roll-forward of a dead writer's record. */
+async function applyRecord(root: string, r: CommitRecord): Promise<void> {
+  const dirs = new Set<string>()
+  for (const a of r.appends) {
+    await applyAppend(root, a, r.txid)
+    dirs.add(dirname(join(root, a.path)))
+  }
+  for (const w of r.writes) {
+    crashPoint('commit.apply')
+    const abs = join(root, w)
+    try {
+      await io.rename(tempOf(abs, r.txid), abs)
+    } catch (e) {
+      if (errnoOf(e) !== 'ENOENT') throw e // ENOENT: renamed before a crash
+    }
+    dirs.add(dirname(abs))
+  }
+  for (const rm of r.removes) {
+    await unlinkIfPresent(join(root, rm))
+    dirs.add(dirname(join(root, rm)))
+  }
+  await Promise.all([...dirs].map(fsyncDir))
+  crashPoint('commit.after-apply')
+  await unlinkIfPresent(join(root, 'commit', `${r.txid}.json`))
+  await fsyncDir(join(root, 'commit'))
+}
+
+// ---------------------------------------------------------------- commit
+
+type Staged = {kind: 'write'; data: Buffer} | {kind: 'remove'} | {kind: 'append'; data: Buffer}
+
+async function fileSize(abs: string): Promise<number> {
+  try {
+    return (await io.stat(abs)).size
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return 0
+    throw e
+  }
+}
+
+async function commit(root: string, scopes: string[], staged: Map<string, Staged>): Promise<void> {
+  if (staged.size === 0) return
+  if (staged.size === 1) {
+    // A single replace or unlink is atomic by itself: no record needed.
+    const [[rel, op]] = staged
+    if (op.kind === 'write') return writeFileDurable(root, rel, op.data)
+    if (op.kind === 'remove') {
+      await unlinkIfPresent(join(root, rel))
+      return fsyncDir(dirname(join(root, rel))).catch((e) => {
+        if (errnoOf(e) !== 'ENOENT') throw e
+      })
+    }
+  }
+  const txid = newTxid()
+  const writes: [string, Buffer][] = []
+  const removes: string[] = []
+  const appends: AppendEntry[] = []
+  for (const [rel, op] of staged) {
+    if (op.kind === 'write') writes.push([rel, op.data])
+    else if (op.kind === 'remove') removes.push(rel)
+    else {
+      const data = op.data.toString('utf8')
+      if (!Buffer.from(data, 'utf8').equals(op.data)) throw new DlmError('INTERNAL', `append to ${rel}: data is not UTF-8`)
+      appends.push({path: rel, offset: await fileSize(join(root, rel)), data})
+    }
+  }
+  // a. new images into temps, in parallel; then fsync their directories.
+  const tmpDirs = [...new Set(writes.map(([rel]) => posix.dirname(rel)))]
+  await Promise.all(tmpDirs.map((d) => ensureDir(root, d)))
+  try {
+    await Promise.all(writes.map(([rel, data]) => writeNewFileSynced(tempOf(join(root, rel), txid), data)))
+    await Promise.all(tmpDirs.map((d) => fsyncDir(join(root, d))))
+  } catch (e) {
+    await Promise.all(writes.map(([rel]) => unlinkIfPresent(tempOf(join(root, rel), txid)).catch(() => {})))
+    throw e
+  }
+  crashPoint('commit.before-record')
+  // b. the commit point. Key order matters: the CRC covers JSON.stringify(body).
+  const body = {v: 1 as const, txid, scopes, writes: writes.map(([rel]) => rel), removes, appends}
+  const record: CommitRecord = {...body, crc: CRC32C.str(JSON.stringify(body)) >>> 0}
+  const recordRel = `commit/${txid}.json`
+  try {
+    await writeFileDurable(root, recordRel, JSON.stringify(record))
+  } catch (e) {
+    // Only drop the temps if the record surely is not there; otherwise the next opener rolls forward.
+    if ((await readAbs(join(root, recordRel)).catch(() => Buffer.alloc(0))) === null)
+      await Promise.all(writes.map(([rel]) => unlinkIfPresent(tempOf(join(root, rel), txid)).catch(() => {})))
+    throw e
+  }
+  crashPoint('commit.after-record')
+  // c–d. A failure from here on leaves the record for the next opener.
+  await applyRecord(root, record)
+}
+
+// ---------------------------------------------------------------- API
+
+/**
+ * Run fn under exclusive locks on opts.scopes and commit what it staged,
+ * atomically. Pending records of dead writers that intersect the scopes are
+ * rolled forward first (widening the lock set to the records' scopes if
+ * needed). If fn throws nothing is written. Locks are always released.
+ */
+export async function transact<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const {root, waitMs} = opts
+  await requireRoot(root)
+  const scopes = orderScopes(opts.scopes)
+  let held = new Set(scopes)
+  let locks: HeldLocks = await acquireScopes(root, scopes, {shared: false, waitMs})
+  try {
+    for (;;) {
+      const mine: CommitRecord[] = []
+      const need = new Set(held)
+      for (const p of await pendingRecords(root)) {
+        if (!p.ok) {
+          if (!p.torn) throw new StateCorrupt(p.file, p.why)
+          await discardTorn(root, p)
+        } else if (p.record.scopes.some((s) => held.has(s))) {
+          mine.push(p.record)
+          p.record.scopes.forEach((s) => need.add(s))
+        }
+      }
+      if (need.size === held.size) {
+        for (const r of mine) await applyRecord(root, r)
+        break
+      }
+      // A dead writer's record spans scopes we do not hold: retake the union in global order.
+      await locks.release()
+      held = need
+      locks = await acquireScopes(root, [...held], {shared: false, waitMs})
+    }
+
+    const staged = new Map<string, Staged>()
+    let open = true
+    const stage = (rel: string, op: (prev: Staged | undefined) => Staged) => {
+      if (!open) throw new DlmError('INTERNAL', 'transaction already finished')
+      const n = checkStagePath(rel)
+      staged.set(n, op(staged.get(n)))
+    }
+    const tx: Tx = {
+      async read(rel) {
+        const n = normRel(rel)
+        const op = staged.get(n)
+        if (op?.kind === 'write') return Buffer.from(op.data)
+        if (op?.kind === 'remove') return null
+        const disk = await readAbs(join(root, n))
+        return op ? Buffer.concat([disk ?? Buffer.alloc(0), op.data]) : disk
+      },
+      async list(relDir) {
+        const dir = normDir(relDir)
+        const names = await listDisk(root, dir)
+        for (const [rel, op] of staged) {
+          const c = childOf(dir, rel)
+          if (!c) continue
+          if (op.kind !== 'remove') names.add(c.name)
+          else if (c.direct) names.delete(c.name)
+        }
+        return [...names].sort()
+      },
+      write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),
+      remove: (rel) => stage(rel, () => ({kind: 'remove'})),
+      // append after write/remove folds into a write: one op per path.
+      append: (rel, data) =>
+        stage(rel, (prev) =>
+          prev?.kind === 'write' || prev?.kind === 'append'
+            ? {kind: prev.kind, data: Buffer.concat([prev.data, toBuf(data)])}
+            : {kind: prev ? 'write' : 'append', data: toBuf(data)},
+        ),
+    }
+    let result: T
+    try {
+      result = await fn(tx)
+    } finally {
+      open = false
+    }
+    await commit(root, scopes, staged)
+    return result
+  } finally {
+    await locks.release()
+  }
+}
+
+/**
+ * Run fn with shared locks on opts.scopes (a missing lock file: no lock, as
+ * nothing was ever written under it). Never modifies the directory. Records
+ * of dead writers intersecting the scopes are applied virtually.
+ */
+export async function view<T>(opts: TxOptions, fn: (r: Reader) => Promise<T>): Promise<T> {
+  const {root} = opts
+  await requireRoot(root)
+  const scopes = new Set(orderScopes(opts.scopes))
+  const locks = await acquireScopes(root, [...scopes], {shared: true, waitMs: opts.waitMs})
+  try {
+    // path -> the pending operations on it, in commit order
+    type VOp = {txid: string; op: 'write' | 'remove' | AppendEntry}
+    const overlay = new Map<string, VOp[]>()
+    const add = (rel: string, v: VOp) => overlay.set(rel, [...(overlay.get(rel) ?? []), v])
+    for (const p of await pendingRecords(root)) {
+      if (!p.ok) {
+        if (!p.torn) throw new StateCorrupt(p.file, p.why)
+        continue // torn: never applied
+      }
+      const r = p.record
+      if (!r.scopes.some((s) => scopes.has(s))) continue // someone else's, maybe alive
+      r.appends.forEach((a) => add(a.path, {txid: r.txid, op: a}))
+      r.writes.forEach((w) => add(w, {txid: r.txid, op: 'write'}))
+      r.removes.forEach((rm) => add(rm, {txid: r.txid, op: 'remove'}))
+    }
+    const reader: Reader = {
+      async read(rel) {
+        const n = normRel(rel)
+        let cur = await readAbs(join(root, n))
+        for (const {txid, op} of overlay.get(n) ?? []) {
+          if (op === 'remove') cur = null
+          else if (op === 'write') cur = (await readAbs(tempOf(join(root, n), txid))) ?? cur // temp gone: already renamed
+          else cur = spliceAppend(cur, op, txid)
+        }
+        return cur
+      },
+      async list(relDir) {
+        const dir = normDir(relDir)
+        const names = await listDisk(root, dir)
+        for (const [rel, ops] of overlay) {
+          const c = childOf(dir, rel)
+          if (!c) continue
+          if (ops[ops.length - 1].op !== 'remove') names.add(c.name)
+          else if (c.direct) names.delete(c.name)
+        }
+        return [...names].sort()
+      },
+    }
+    return await fn(reader)
+  } finally {
+    await locks.release()
+  }
+}
