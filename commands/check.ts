@@ -11,7 +11,7 @@ export default class Check extends DlmCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Check)
     const r = await checkState(this.ctx(flags))
-    this.emit(r, () => renderProblems(r))
+    await this.emit(r, () => renderProblems(r))
     if (!r.ok) this.setExit(EXIT.CORRUPT)
   }
 }

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../src/cli/base.js'
 import {events} from '../src/core/inspect.js'
 import {renderEvents} from '../src/render/views.js'
@@ -15,6 +15,6 @@ export default class Events extends DlmCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Events)
     const r = await events(this.ctx(flags), flags)
-    this.emit(r, () => renderEvents(r))
+    await this.emit(r, () => renderEvents(r))
   }
 }

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../src/cli/base.js'
 import {initCluster, parseFsSpec} from '../src/core/init.js'
 import {splitArgs} from '../src/util/argv.js'
@@ -36,6 +36,6 @@ export default class Init extends DlmCommand {
       },
       this.ctx(flags).clock,
     )
-    this.emit(r, () => `created cluster ${r.cluster} in ${flags.state}: nodes ${r.nodes.join(', ')}; file systems ${r.fs.map((f) => `${f.name} (${f.members.join(' ')})`).join(', ')}`)
+    await this.emit(r, () => `created cluster ${r.cluster} in ${flags.state}: nodes ${r.nodes.join(', ')}; file systems ${r.fs.map((f) => `${f.name} (${f.members.join(' ')})`).join(', ')}`)
   }
 }

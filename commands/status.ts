@@ -9,6 +9,6 @@ export default class Status extends DlmCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
     const r = await status(this.ctx(flags))
-    this.emit(r, () => renderStatus(r))
+    await this.emit(r, () => renderStatus(r))
   }
 }

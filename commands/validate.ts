@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../src/cli/base.js'
 import {EXIT} from '../src/errors.js'
 import {validateOp} from '../src/core/domains.js'
@@ -20,7 +21,7 @@ export default class Validate extends DlmCommand {
     const id = parseRecoveryId(flags.id)
     if (flags.force) await this.confirm(`validate ${args.fs} even if dead nodes' journals are not replayed (their committed changes are lost)`, flags.yes)
     const r = await validateOp(this.ctx(flags), args.fs, id, {force: flags.force})
-    this.emit(r, () =>
+    await this.emit(r, () =>
       r.result === 'MORE_RECOVERY'
         ? `MORE_RECOVERY: ${args.fs} is at epoch ${r.epoch}, recovery id ${id} was attached at epoch ${'attachedEpoch' in r ? r.attachedEpoch : '?'}: another member died; attach again and replay`
         : `VALID: ${args.fs} is normal again${'replayedNodes' in r && r.replayedNodes.length ? `; recovered ${r.replayedNodes.join(', ')}` : ''}`,

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {attachOp} from '../../src/core/domains.js'
 
@@ -12,6 +13,6 @@ export default class DomainAttach extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(DomainAttach)
     const r = await attachOp(this.ctx(flags), args.fs, flags.node)
-    this.emit(r, () => `recovery id ${r.id} (domain ${r.domain}, epoch ${r.epoch})`)
+    await this.emit(r, () => `recovery id ${r.id} (domain ${r.domain}, epoch ${r.epoch})`)
   }
 }

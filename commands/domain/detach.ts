@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {detachOp, parseRecoveryId} from '../../src/core/domains.js'
 
@@ -16,6 +17,6 @@ export default class DomainDetach extends DlmCommand {
     const id = parseRecoveryId(flags.id)
     await this.confirm(`detach recovery id ${id} from ${args.fs}: a recovery using it can no longer validate`, flags.yes)
     const r = await detachOp(this.ctx(flags), args.fs, id)
-    this.emit(r, () => `detached recovery id ${id} from ${args.fs}`)
+    await this.emit(r, () => `detached recovery id ${id} from ${args.fs}`)
   }
 }

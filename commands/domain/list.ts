@@ -11,6 +11,6 @@ export default class DomainList extends DlmCommand {
     const {flags} = await this.parse(DomainList)
     const ctx = this.ctx(flags)
     const r = await listDomains(ctx, await domainsOf(ctx))
-    this.emit(r, () => renderDomains(r))
+    await this.emit(r, () => renderDomains(r))
   }
 }

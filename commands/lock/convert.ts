@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {convertLockOp, parseLockId, parseMode} from '../../src/core/locks.js'
 import {renderLock} from '../../src/render/views.js'
@@ -32,6 +33,6 @@ export default class LockConvert extends DlmCommand {
       noqueue: flags.noqueue,
       cancel: flags.cancel,
     })
-    this.emit(r, () => renderLock(r))
+    await this.emit(r, () => renderLock(r))
   }
 }

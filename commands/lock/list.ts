@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {listLocks} from '../../src/core/locks.js'
 import {domainsOf} from '../../src/core/nodes.js'
@@ -24,6 +25,6 @@ export default class LockList extends DlmCommand {
     const {args, flags} = await this.parse(LockList)
     const ctx = this.ctx(flags)
     const r = await listLocks(ctx, {fs: args.fs, ...flags}, () => domainsOf(ctx))
-    this.emit(r, () => renderLocks(r.locks))
+    await this.emit(r, () => renderLocks(r.locks))
   }
 }

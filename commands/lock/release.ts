@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {parseLockId, releaseLockOp} from '../../src/core/locks.js'
 
@@ -15,6 +16,6 @@ export default class LockRelease extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(LockRelease)
     const r = await releaseLockOp(this.ctx(flags), {fs: args.fs, id: parseLockId(args.lockid), lvb: flags.lvb})
-    this.emit(r, () => `released lock ${r.released.lockId} (${r.released.status === 'waiting' ? 'request withdrawn' : r.released.mode})${r.granted.length ? `; granted: ${r.granted.join(', ')}` : ''}`)
+    await this.emit(r, () => `released lock ${r.released.lockId} (${r.released.status === 'waiting' ? 'request withdrawn' : r.released.mode})${r.granted.length ? `; granted: ${r.granted.join(', ')}` : ''}`)
   }
 }

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {parseMode, requestLockOp} from '../../src/core/locks.js'
 import {renderLock} from '../../src/render/views.js'
@@ -26,6 +27,6 @@ export default class LockRequest extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(LockRequest)
     const r = await requestLockOp(this.ctx(flags), {...args, node: flags.node, mode: parseMode(flags.mode), persistent: flags.persistent, noqueue: flags.noqueue, lvb: flags.lvb})
-    this.emit(r, () => renderLock(r))
+    await this.emit(r, () => renderLock(r))
   }
 }

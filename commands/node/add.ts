@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import {DlmCommand} from '../../src/cli/base.js'
 import {addNode} from '../../src/core/nodes.js'
 
@@ -10,6 +10,6 @@ export default class NodeAdd extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NodeAdd)
     const r = await addNode(this.ctx(flags), args.node)
-    this.emit(r, () => `added node ${r.node.name} (generation ${r.generation}); join it to file systems with: dlmctl node join ${r.node.name} --fs <fs>`)
+    await this.emit(r, () => `added node ${r.node.name} (generation ${r.generation}); join it to file systems with: dlmctl node join ${r.node.name} --fs <fs>`)
   }
 }

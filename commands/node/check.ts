@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {markDead, staleNodes} from '../../src/core/nodes.js'
 import {parseDuration} from '../../src/util/duration.js'
@@ -28,7 +28,7 @@ export default class NodeCheck extends DlmCommand {
       }
     }
     const r = {timeoutMs, stale, markedDead, dryRun: !!flags['dry-run']}
-    this.emit(r, () =>
+    await this.emit(r, () =>
       stale.length === 0
         ? `all up nodes have a heartbeat within ${flags.timeout}`
         : flags['dry-run']

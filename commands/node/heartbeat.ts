@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import {DlmCommand} from '../../src/cli/base.js'
 import {heartbeat} from '../../src/core/nodes.js'
 
@@ -10,6 +10,6 @@ export default class NodeHeartbeat extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NodeHeartbeat)
     const r = await heartbeat(this.ctx(flags), args.node)
-    this.emit(r, () => `${r.node} heartbeat ${r.heartbeat}`)
+    await this.emit(r, () => `${r.node} heartbeat ${r.heartbeat}`)
   }
 }

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {joinNode} from '../../src/core/nodes.js'
 
@@ -13,7 +14,7 @@ export default class NodeJoin extends DlmCommand {
     const {args, flags} = await this.parse(NodeJoin)
     const fs = flags.fs?.split(',').map((s) => s.trim()).filter(Boolean)
     const r = await joinNode(this.ctx(flags), args.node, fs)
-    this.emit(r, () =>
+    await this.emit(r, () =>
       `${r.node.name} is up (incarnation ${r.node.incarnation}, generation ${r.generation})${r.joined.length ? `; joined ${r.joined.join(', ')}` : '; joined no new file system'}`,
     )
   }

@@ -9,6 +9,6 @@ export default class NodeList extends DlmCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(NodeList)
     const r = await listNodes(this.ctx(flags))
-    this.emit(r, () => renderNodes(r))
+    await this.emit(r, () => renderNodes(r))
   }
 }

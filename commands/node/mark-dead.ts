@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {markDead} from '../../src/core/nodes.js'
 import {renderDeath} from '../../src/render/views.js'
@@ -23,7 +24,7 @@ export default class NodeMarkDead extends DlmCommand {
     const ctx = this.ctx(flags)
     if (flags['dry-run']) {
       const r = await markDead(ctx, args.node, {dryRun: true})
-      this.emit({...r, dryRun: true}, () => renderDeath(r, true))
+      await this.emit({...r, dryRun: true}, () => renderDeath(r, true))
       return
     }
     if (!flags.yes) {
@@ -31,6 +32,6 @@ export default class NodeMarkDead extends DlmCommand {
       if (!preview.alreadyDead) await this.confirm(renderDeath(preview, true), flags.yes)
     }
     const r = await markDead(ctx, args.node, {skipFence: flags['skip-fence']})
-    this.emit(r, () => renderDeath(r, false))
+    await this.emit(r, () => renderDeath(r, false))
   }
 }

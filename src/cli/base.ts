@@ -2,12 +2,16 @@
 // error into the spec's exit code and a one-line message (or {error} JSON), and
 // confirmation for destructive commands. Commands stay thin: parse, call the
 // core, render.
-import {Command, Flags, Errors, type Interfaces} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
+import * as Errors from '@oclif/core/errors'
+import type {Interfaces} from '@oclif/core'
 import {resolve} from 'node:path'
 import {DlmError, EXIT} from '../errors.js'
 import {systemClock} from '../core/clock.js'
 import type {Ctx} from '../core/context.js'
 import {parseDuration} from '../util/duration.js'
+import {loadTables} from '../render/table.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
 
@@ -40,11 +44,12 @@ export abstract class DlmCommand extends Command {
   }
 
   /** Print the result: JSON on --json, else the human rendering. */
-  protected emit(result: unknown, human: () => string | undefined): void {
+  protected async emit(result: unknown, human: () => string | undefined): Promise<void> {
     if (this.jsonMode) {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n')
       return
     }
+    await loadTables()
     const text = human()
     if (text !== undefined && text !== '') process.stdout.write(text.endsWith('\n') ? text : text + '\n')
   }

@@ -139,10 +139,10 @@ export function convertLock(res: Resource, id: number, spec: ConvertSpec): Lock 
   if (spec.noqueue) {
     throw refused('NOTQUEUED', `lock ${id} cannot convert to ${spec.mode} now and --noqueue was given`, {resource: res.name})
   }
-  // Two conversions that each wait on the other's granted mode never finish.
-  const cycle = res.convertQueue.find(
-    (other) => !compatible(spec.mode, other.mode) && !compatible(other.requestedMode!, lock.mode),
-  )
+  // Queued, this conversion would wait behind every conversion already queued (the convert
+  // queue is served FIFO): if one of those waits on this lock's granted mode, neither ever
+  // finishes (Linux DLM's conversion_deadlock_detect).
+  const cycle = res.convertQueue.find((other) => !compatible(other.requestedMode!, lock.mode))
   if (cycle) {
     throw refused(
       'DEADLOCK',

@@ -1,8 +1,13 @@
 // Tables and colour. Plain (no colour, ASCII-safe borders kept simple) when
 // stdout is not a terminal or NO_COLOR is set, so pipes and snapshots are stable.
-import {createRequire} from 'node:module'
+type TableCtor = typeof import('cli-table3')
+let Table: TableCtor | undefined
 
-const require = createRequire(import.meta.url)
+/** Load cli-table3 (bundled in its own chunk) before rendering; --json output never pays for it. */
+export async function loadTables(): Promise<void> {
+  const m = (await import('cli-table3')) as unknown as {default?: TableCtor} & TableCtor
+  Table ??= m.default ?? m
+}
 
 export const useColor = (): boolean => !!process.stdout.isTTY && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb'
 
@@ -15,7 +20,7 @@ export const bold = paint('1')
 
 /** A table; long cells wrap to the terminal's width rather than being cut. */
 export function table(head: string[], rows: (string | number)[][]): string {
-  const Table = require('cli-table3') as typeof import('cli-table3')
+  if (!Table) throw new Error('loadTables() was not awaited before table()')
   const t = new Table({
     head: head.map((h) => bold(h)),
     style: {head: [], border: [], compact: true},

@@ -1,111 +1,103 @@
-// Every state file is checked against a compiled schema when read: a file that
-// is not JSON or not of its shape is StateCorrupt (exit 4) naming the file.
-import {Type as T, type Static, type TSchema} from '@sinclair/typebox'
-import {TypeCompiler} from '@sinclair/typebox/compiler'
+// Every state file is checked against its shape when read: a file that is not
+// JSON or not of its shape is StateCorrupt (exit 4) naming the file and the path.
 import {StateCorrupt} from '../errors.js'
 import {MODES} from '../model/modes.js'
+import type {ClusterConfig, DomainMeta, Membership, Resource} from '../model/types.js'
+import {arr, bool, either, int, num, nul, obj, oneOf, record, str, type Check} from './shape.js'
 
-const Name = T.String({pattern: '^[a-z][a-z0-9-]{0,31}$'})
-const Iso = T.String({minLength: 10})
-const Hex = T.String({pattern: '^([0-9a-f]{2})*$'})
-const Mode = T.Union(MODES.map((m) => T.Literal(m)))
-const Count = T.Integer({minimum: 0})
+const Name = str({pattern: /^[a-z][a-z0-9-]{0,31}$/})
+const Iso = str({min: 10})
+const Hex = str({pattern: /^(?:[0-9a-f]{2})*$/})
+const Mode = oneOf(...MODES)
+const Count = int(0)
 
-export const ClusterSchema = T.Object({
-  format: T.Literal(1),
-  name: T.String({minLength: 1}),
-  lvbSize: T.Integer({minimum: 1, maximum: 1024}),
-  fenceCmd: T.Union([T.Array(T.String(), {minItems: 1}), T.Null()]),
-  fenceTimeoutMs: T.Integer({minimum: 1}),
-})
+export interface Schema<T> {
+  check: Check
+  /** Only for typing. */
+  readonly _t?: T
+}
+const schema = <T>(check: Check): Schema<T> => ({check})
 
-export const MembershipSchema = T.Object({
-  generation: T.Integer({minimum: 1}),
-  nodes: T.Array(
-    T.Object({
-      name: Name,
-      state: T.Union([T.Literal('up'), T.Literal('dead'), T.Literal('recovered')]),
-      incarnation: T.Integer({minimum: 1}),
-      heartbeat: Iso,
-    }),
-  ),
-})
+export const ClusterSchema = schema<ClusterConfig>(
+  obj({
+    format: oneOf(1),
+    name: str({min: 1}),
+    lvbSize: int(1, 1024),
+    fenceCmd: either(arr(str(), {min: 1}), nul),
+    fenceTimeoutMs: int(1),
+  }),
+)
 
-export const DomainSchema = T.Object({
-  name: Name,
-  members: T.Array(Name),
-  state: T.Union([T.Literal('normal'), T.Literal('recovering')]),
-  epoch: Count,
-  deadNodes: T.Array(Name),
-  attachments: T.Array(T.Object({id: T.Integer({minimum: 1}), node: Name, epoch: Count})),
-  nextLockId: T.Integer({minimum: 1}),
-  nextAttachId: T.Integer({minimum: 1}),
-})
+export const MembershipSchema = schema<Membership>(
+  obj({
+    generation: int(1),
+    nodes: arr(obj({name: Name, state: oneOf('up', 'dead', 'recovered'), incarnation: int(1), heartbeat: Iso})),
+  }),
+)
 
-const LockSchema = T.Object({
-  id: T.Integer({minimum: 1}),
-  node: Name,
-  mode: Mode,
-  requestedMode: T.Optional(Mode),
-  persistent: T.Boolean(),
-  lvb: Hex,
-  writeLvb: T.Optional(Hex),
-})
+export const DomainSchema = schema<DomainMeta>(
+  obj({
+    name: Name,
+    members: arr(Name),
+    state: oneOf('normal', 'recovering'),
+    epoch: Count,
+    deadNodes: arr(Name),
+    attachments: arr(obj({id: int(1), node: Name, epoch: Count})),
+    nextLockId: int(1),
+    nextAttachId: int(1),
+  }),
+)
 
-export const BucketSchema = T.Object({
-  resources: T.Array(
-    T.Object({
-      name: T.String({minLength: 1}),
-      lvb: Hex,
-      lvbValid: T.Boolean(),
-      persistent: T.Boolean(),
-      grantQueue: T.Array(LockSchema),
-      convertQueue: T.Array(LockSchema),
-      waitQueue: T.Array(LockSchema),
-    }),
-  ),
-})
+const LockShape = obj(
+  {id: int(1), node: Name, mode: Mode, requestedMode: Mode, persistent: bool, lvb: Hex, writeLvb: Hex},
+  {optional: ['requestedMode', 'writeLvb']},
+)
 
-export const IndexSchema = T.Object({locks: T.Record(T.String({pattern: '^[0-9]+$'}), T.String())})
+export const BucketSchema = schema<{resources: Resource[]}>(
+  obj({
+    resources: arr(
+      obj({
+        name: str({min: 1}),
+        lvb: Hex,
+        lvbValid: bool,
+        persistent: bool,
+        grantQueue: arr(LockShape),
+        convertQueue: arr(LockShape),
+        waitQueue: arr(LockShape),
+      }),
+    ),
+  }),
+)
 
-export const EventSchema = T.Object({time: Iso, at: T.Number(), type: T.String()}, {additionalProperties: true})
+export const IndexSchema = schema<{locks: Record<string, string>}>(obj({locks: record(/^[0-9]+$/, str({min: 1}))}))
 
-export type Bucket = Static<typeof BucketSchema>
-export type IndexChunk = Static<typeof IndexSchema>
-export type EventRecord = Static<typeof EventSchema> & Record<string, unknown>
+export interface EventRecord extends Record<string, unknown> {
+  time: string
+  at: number
+  type: string
+}
+export const EventSchema = schema<EventRecord>(obj({time: Iso, at: num, type: str({min: 1})}, {open: true}))
 
-const compiled = new Map<TSchema, ReturnType<typeof TypeCompiler.Compile>>()
-function checker(schema: TSchema) {
-  let c = compiled.get(schema)
-  if (!c) compiled.set(schema, (c = TypeCompiler.Compile(schema)))
-  return c
+/** Check an already-parsed value against its shape. */
+export function checkShape<T>(s: Schema<T>, value: unknown, file: string): T {
+  const e = s.check(value, '')
+  if (e !== undefined) throw new StateCorrupt(file, e)
+  return value as T
 }
 
-/** Check an already-parsed value; the first schema error names the path. */
-export function checkShape<S extends TSchema>(schema: S, value: unknown, file: string): Static<S> {
-  const c = checker(schema)
-  if (!c.Check(value)) {
-    const e = c.Errors(value).First()
-    throw new StateCorrupt(file, e ? `${e.path || '/'}: ${e.message}` : 'wrong shape')
-  }
-  return value as Static<S>
-}
-
-export function parseJson<S extends TSchema>(schema: S, text: string, file: string): Static<S> {
+export function parseJson<T>(s: Schema<T>, text: string, file: string): T {
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (e) {
     throw new StateCorrupt(file, text.trim() === '' ? 'empty or truncated' : `not JSON (${(e as Error).message})`)
   }
-  return checkShape(schema, value, file)
+  return checkShape(s, value, file)
 }
 
 /** One JSON document per line; a torn last line is damage here (event logs are written whole). */
-export function parseJsonLines<S extends TSchema>(schema: S, text: string, file: string): Static<S>[] {
-  const out: Static<S>[] = []
+export function parseJsonLines<T>(s: Schema<T>, text: string, file: string): T[] {
   const lines = text.split('\n')
   if (lines.at(-1) === '') lines.pop()
-  lines.forEach((line, i) => out.push(parseJson(schema, line, `${file}:${i + 1}`)))
-  return out
+  return lines.map((line, i) => parseJson(s, line, `${file}:${i + 1}`))
 }

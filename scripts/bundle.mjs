@@ -1,0 +1,39 @@
+// Bundle the CLI for start-up time: one ESM entry per command plus the runner,
+// shared code split into chunks, so a command loads only what it imports.
+// oclif finds the commands through the manifest (oclif.manifest.json).
+import {build} from 'esbuild'
+import {readdirSync, readFileSync, statSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+
+const commands = []
+const walk = (d) => {
+  for (const e of readdirSync(d)) {
+    const p = join(d, e)
+    if (statSync(p).isDirectory()) walk(p)
+    else if (p.endsWith('.ts')) commands.push(p)
+  }
+}
+walk('commands')
+rmSync('dist', {recursive: true, force: true})
+const table = Object.fromEntries(commands.map((c) => [c.replace(/^commands\//, '').replace(/\.ts$/, '').split('/').join(' '), `../dist/${c.replace(/\.ts$/, '.js')}`]))
+const {version} = JSON.parse(readFileSync('package.json', 'utf8'))
+const result = await build({
+  entryPoints: [...commands, 'src/cli/main.ts'],
+  outdir: 'dist',
+  outbase: '.',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  // Native addon (loaded with require-addon), and packages that read their own files at run time.
+  external: ['fs-native-extensions', '@oclif/plugin-help', 'typescript'],
+  banner: {js: "import {createRequire as __cr} from 'node:module';const require=__cr(import.meta.url);"},
+  define: {__DLMCTL_COMMANDS__: JSON.stringify(table), __DLMCTL_VERSION__: JSON.stringify(version)},
+  logLevel: 'warning',
+  metafile: true,
+})
+if (process.env.BUNDLE_META) (await import('node:fs')).writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile))
