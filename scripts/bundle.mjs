@@ -14,11 +14,12 @@ const walk = (d) => {
   }
 }
 walk('commands')
+const extra = readdirSync('bench').filter((f) => f.endsWith('.ts')).map((f) => join('bench', f))
 rmSync('dist', {recursive: true, force: true})
 const table = Object.fromEntries(commands.map((c) => [c.replace(/^commands\//, '').replace(/\.ts$/, '').split('/').join(' '), `../dist/${c.replace(/\.ts$/, '.js')}`]))
 const {version} = JSON.parse(readFileSync('package.json', 'utf8'))
 const result = await build({
-  entryPoints: [...commands, 'src/cli/main.ts'],
+  entryPoints: [...commands, 'src/cli/main.ts', ...extra],
   outdir: 'dist',
   outbase: '.',
   bundle: true,
