@@ -2,7 +2,7 @@
 // shared code split into chunks, so a command loads only what it imports.
 // oclif finds the commands through the manifest (oclif.manifest.json).
 import {build} from 'esbuild'
-import {readdirSync, readFileSync, statSync, rmSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, statSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 const commands = []
@@ -14,7 +14,7 @@ const walk = (d) => {
   }
 }
 walk('commands')
-const extra = readdirSync('bench').filter((f) => f.endsWith('.ts')).map((f) => join('bench', f))
+const extra = (existsSync('bench') ? readdirSync('bench') : []).filter((f) => f.endsWith('.ts')).map((f) => join('bench', f))
 rmSync('dist', {recursive: true, force: true})
 const table = Object.fromEntries(commands.map((c) => [c.replace(/^commands\//, '').replace(/\.ts$/, '').split('/').join(' '), `../dist/${c.replace(/\.ts$/, '.js')}`]))
 const {version} = JSON.parse(readFileSync('package.json', 'utf8'))
