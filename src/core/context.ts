@@ -18,7 +18,7 @@ export const scopes = {
 /** Run `fn` on the state under exclusive scope locks; what it changed is committed atomically. */
 export async function withTx<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterState) => Promise<T>): Promise<T> {
   return transact({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs}, async (tx) => {
-    const s = new ClusterState(tx, ctx.clock)
+    const s = new ClusterState(tx, ctx.clock, ctx.root)
     const result = await fn(s)
     s.flush()
     return result
@@ -27,5 +27,5 @@ export async function withTx<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterSt
 
 /** Run `fn` on a consistent read-only view (shared locks; nothing on disk changes). */
 export async function withView<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterState) => Promise<T>): Promise<T> {
-  return view({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs}, (r) => fn(new ClusterState(r, ctx.clock)))
+  return view({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs}, (r) => fn(new ClusterState(r, ctx.clock, ctx.root)))
 }

@@ -3,6 +3,7 @@ import {checkName, requireUp, settleRecovered} from '../model/membership.js'
 import * as D from '../model/domain.js'
 import {DlmError, refused} from '../errors.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
+import {unreplayedNodes} from './replay.js'
 import type {ClusterState, DomainSession} from './state.js'
 
 export function domainSummary(d: DomainSession['meta']) {
@@ -42,21 +43,10 @@ export async function detachOp(ctx: Ctx, fs: string, id: number) {
   })
 }
 
-/**
- * Dead nodes of the domain whose journals still hold committed records past their
- * replay point. File-system journals arrive with replay; until then a domain has
- * nothing to replay.
- */
-export type UnreplayedHook = (s: ClusterState, d: DomainSession) => Promise<string[]>
-let unreplayedHook: UnreplayedHook = async () => []
-export function setUnreplayedHook(h: UnreplayedHook): void {
-  unreplayedHook = h
-}
-
 export async function validateOp(ctx: Ctx, fs: string, id: number, opts: {force?: boolean; dryRun?: boolean} = {}) {
   const run = async (s: ClusterState) => {
     const d = await s.domain(fs)
-    const unreplayed = D.epochMoved(d.meta, id) ? [] : await unreplayedHook(s, d)
+    const unreplayed = D.epochMoved(d.meta, id) ? [] : await unreplayedNodes(s, d)
     const v = D.validate(d.meta, id, await d.allResources({forUpdate: true}), {unreplayed, force: opts.force})
     const granted = v.granted.map((l) => l.id)
     if (v.result === 'MORE_RECOVERY') {

@@ -106,7 +106,7 @@ export async function initCluster(root: string, spec: InitSpec, clock: Clock) {
   const membership = newMembership(nodes, now)
   tx.write(MEMBERSHIP, stateJson(membership))
 
-  const state = new ClusterState(tx, clock)
+  const state = new ClusterState(tx, clock, root)
   for (const fs of spec.fs) {
     tx.write(`domains/${fs.name}/domain.json`, stateJson(newDomain(fs.name, fs.members)))
     const d = await state.domain(fs.name)

@@ -6,6 +6,9 @@ import type {NodeInfo} from '../model/types.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import {runFence, type FenceResult} from './fence.js'
 import type {ClusterState, DomainSession} from './state.js'
+import {join} from 'node:path'
+import {journalTail} from '../journal/tail.js'
+import {journalFile} from '../store/layout.js'
 
 export interface NodeView {
   name: string
@@ -75,6 +78,18 @@ async function joinInto(s: ClusterState, d: DomainSession, node: string, up: Set
   return taken.length
 }
 
+/**
+ * A node back with a new incarnation starts its journal after everything in it:
+ * what is there was replayed, or abandoned by a forced validate. A torn last line
+ * is completed so that new records begin on a line of their own.
+ */
+async function startNewJournal(s: ClusterState, fs: string, node: string) {
+  const {size, torn} = await journalTail(join(s.root, journalFile(fs, node)))
+  await s.journalPoint(fs, node)
+  if (torn) s.appendJournal(fs, node, '\n')
+  s.setJournalPoint(fs, node, size + (torn ? 1 : 0))
+}
+
 export async function joinNode(ctx: Ctx, name: string, fsList?: string[]) {
   fsList?.forEach((f) => M.checkName('file system', f))
   const all = await domainsOf(ctx)
@@ -94,6 +109,7 @@ export async function joinNode(ctx: Ctx, name: string, fsList?: string[]) {
       // A node that was up and already mounts this file system holds its deadman lock.
       if (before === 'up' && d.meta.members.includes(name)) continue
       await joinInto(s, d, name, up)
+      if (before === 'recovered') await startNewJournal(s, fs, name)
       joined.push(fs)
     }
     const node = M.findNode(m, name)

@@ -17,6 +17,9 @@ import {
   domainFile,
   indexChunkOf,
   indexFile,
+  journalFile,
+  metaFile,
+  pointFile,
 } from '../store/layout.js'
 import {
   BucketSchema,
@@ -25,7 +28,11 @@ import {
   EventSchema,
   IndexSchema,
   MembershipSchema,
+  MetaSchema,
+  PointSchema,
   parseJson,
+  type FsMeta,
+  type JournalPoint,
   parseJsonLines,
   type EventRecord,
 } from '../store/schema.js'
@@ -34,6 +41,13 @@ import type {Clock} from './clock.js'
 
 /** Canonical JSON for state files: stable key order as built, two-space indent, final newline. */
 export const stateJson = (v: unknown) => JSON.stringify(v, null, 1) + '\n'
+
+/** meta.json with keys sorted, one key per line: deterministic and diff-friendly. */
+function canonicalMeta(m: FsMeta): string {
+  const keys = Object.keys(m.keys).sort()
+  if (keys.length === 0) return '{"keys":{}}\n'
+  return `{"keys":{\n${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(m.keys[k])}`).join(',\n')}\n}}\n`
+}
 
 export class ClusterState {
   private clusterCache?: ClusterConfig
@@ -45,6 +59,8 @@ export class ClusterState {
   constructor(
     readonly io: Reader | Tx,
     readonly clock: Clock,
+    /** The state directory, for streaming journals straight from disk. */
+    readonly root: string,
   ) {}
 
   private async readText(rel: string): Promise<string | null> {
@@ -106,7 +122,7 @@ export class ClusterState {
 
   /** Membership events go to events.jsonl, a domain's to its own log (no cross-domain lock). */
   event(type: string, fields: Record<string, unknown>, domain?: string): EventRecord {
-    const ev = {time: this.clock.now(), at: this.clock.order(), type, ...fields} as EventRecord
+    const ev = {time: this.clock.now(), at: this.clock.order(), type, ...(domain ? {domain} : {}), ...fields} as EventRecord
     this.events.push({file: domain ? domainEvents(domain) : EVENTS, ev})
     return ev
   }
@@ -122,9 +138,52 @@ export class ClusterState {
     return all.sort((a, b) => a.at - b.at)
   }
 
+  private metas = new Map<string, {meta: FsMeta; dirty: boolean}>()
+  private points = new Map<string, {fs: string; node: string; point: JournalPoint; dirty: boolean}>()
+  private journalAppends: {rel: string; text: string}[] = []
+
+  /** A file system's applied metadata (empty before anything was checkpointed or replayed). */
+  async fsMeta(fs: string): Promise<FsMeta> {
+    let m = this.metas.get(fs)
+    if (!m) {
+      const meta = (await this.readJson<FsMeta>(MetaSchema, metaFile(fs))) ?? {keys: {}}
+      this.metas.set(fs, (m = {meta, dirty: false}))
+    }
+    return m.meta
+  }
+
+  fsMetaChanged(fs: string): void {
+    this.metas.get(fs)!.dirty = true
+  }
+
+  /** Where a node's journal is applied up to (checkpoint or replay point). */
+  async journalPoint(fs: string, node: string): Promise<JournalPoint> {
+    const k = `${fs}/${node}`
+    let p = this.points.get(k)
+    if (!p) {
+      const point = (await this.readJson<JournalPoint>(PointSchema, pointFile(fs, node))) ?? {offset: 0}
+      this.points.set(k, (p = {fs, node, point, dirty: false}))
+    }
+    return p.point
+  }
+
+  setJournalPoint(fs: string, node: string, offset: number): void {
+    const p = this.points.get(`${fs}/${node}`)!
+    p.point.offset = offset
+    p.dirty = true
+  }
+
+  appendJournal(fs: string, node: string, text: string): void {
+    this.journalAppends.push({rel: journalFile(fs, node), text})
+  }
+
   /** Stage every change made through this object into the transaction. */
   flush(): void {
     const tx = this.io as Tx
+    for (const [fs, m] of this.metas) if (m.dirty) tx.write(metaFile(fs), canonicalMeta(m.meta))
+    for (const p of this.points.values()) if (p.dirty) tx.write(pointFile(p.fs, p.node), stateJson(p.point))
+    for (const a of this.journalAppends) tx.append(a.rel, a.text)
+    this.journalAppends = []
     if (this.membershipDirty) tx.write(MEMBERSHIP, stateJson(this.membershipCache))
     for (const d of this.domains.values()) d.flush(tx)
     for (const {file, ev} of this.events) tx.append(file, JSON.stringify(ev) + '\n')

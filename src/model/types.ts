@@ -48,6 +48,8 @@ export interface DomainMeta {
   attachments: Attachment[]
   nextLockId: number
   nextAttachId: number
+  /** File-system-wide sequence number of the next journal record (absent: 1). */
+  nextSeq?: number
 }
 
 export interface Lock {

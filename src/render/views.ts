@@ -112,7 +112,68 @@ export function renderDeath(
     )
   }
   if (!preview && r.domains.length) {
-    lines.push(`next, for each domain: dlmctl domain attach <fs> --node <survivor>, replay, then dlmctl validate <fs> --id <id>`)
+    lines.push(`recover with: dlmctl recover ${r.domains.map((d) => d.domain).join(" ")}`)
   }
   return lines.join('\n')
+}
+
+export function renderFsShow(r: {
+  domain: string
+  state: string
+  keys: {key: string; value: string | null; seq: number; deleted?: boolean}[]
+  journals: {node: string; state: string; point: number; size: number; pendingTransactions: number; pendingRecords: number; damaged: {offset: number; reason: string} | null}[]
+}): string {
+  const keys = r.keys.length
+    ? table(['KEY', 'VALUE', 'SEQ'], r.keys.map((k) => [k.key, k.deleted ? dim('(deleted)') : k.value!, k.seq]))
+    : 'no metadata applied yet'
+  const journals = table(
+    ['JOURNAL', 'NODE STATE', 'POINT', 'SIZE', 'PENDING', 'DAMAGE'],
+    r.journals.map((j) => [
+      j.node,
+      j.state,
+      j.point,
+      j.size,
+      j.pendingTransactions ? yellow(`${j.pendingTransactions} tx / ${j.pendingRecords} records`) : '-',
+      j.damaged ? red(`${j.damaged.reason} at ${j.damaged.offset}`) : '-',
+    ]),
+  )
+  return `${r.domain} (${r.state})\n${keys}\n${journals}`
+}
+
+export function renderJournal(r: {
+  domain: string
+  node: string
+  point: number
+  size: number
+  records: {line: number; offset: number; status: string; seq?: number; tx?: number; op?: string; key?: string; value?: string; n?: number; text?: string}[]
+}): string {
+  const paint = (s: string) => (s === 'applied' ? s : s === 'committed-pending' ? yellow(s) : red(s))
+  const rows = r.records.map((x) => [
+    x.line,
+    x.offset,
+    x.seq ?? '-',
+    x.tx ?? '-',
+    x.op ?? '-',
+    x.op === 'commit' ? `${x.n} record(s)` : x.op ? `${x.key}${x.op === 'set' ? `=${x.value}` : ''}` : dim(x.text ?? ''),
+    paint(x.status),
+  ])
+  return `journal of ${r.node} on ${r.domain}: ${r.size} bytes, applied up to offset ${r.point}\n${rows.length ? table(['LINE', 'OFFSET', 'SEQ', 'TX', 'OP', 'RECORD', 'STATUS'], rows) : 'empty'}`
+}
+
+export function renderReplay(r: {domain: string; id: number; result: string; journals: {node: string; applied: number; discarded: number; stoppedAt: {offset: number; reason: string} | null}[]; changedKeys: number; dryRun?: boolean}): string {
+  if (r.result === 'MORE_RECOVERY') return `MORE_RECOVERY: a member of ${r.domain} died since recovery id ${r.id} was attached; nothing replayed (attach again)`
+  const lines = [`${r.dryRun ? 'would replay' : 'replayed'} ${r.domain} (recovery id ${r.id}): ${r.changedKeys} key(s) changed`]
+  for (const j of r.journals) {
+    lines.push(`  ${j.node}: ${j.applied} record(s) applied, ${j.discarded} discarded (uncommitted)${j.stoppedAt ? red(`, stopped at ${j.stoppedAt.reason} record at offset ${j.stoppedAt.offset}`) : ''}`)
+  }
+  if (r.journals.length === 0) lines.push('  no dead node to replay')
+  return lines.join('\n')
+}
+
+export function renderRecover(r: {domains: {name: string; result: string; attempts: number; replayedNodes: string[]; runner: string | null; message?: string}[]}): string {
+  if (r.domains.length === 0) return 'nothing to recover'
+  return table(
+    ['DOMAIN', 'RESULT', 'ATTEMPTS', 'RUNNER', 'REPLAYED', 'NOTE'],
+    r.domains.map((d) => [d.name, d.result === 'RECOVERED' ? green(d.result) : red(d.result), d.attempts, d.runner ?? '-', d.replayedNodes.join(' ') || '-', d.message ?? '']),
+  )
 }

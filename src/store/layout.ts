@@ -26,3 +26,12 @@ export const indexFile = (fs: string, chunk: number) => `${domainDir(fs)}/locks/
 
 /** Resource names live inside files, never in paths: printable, bounded. */
 export const RESOURCE_NAME = /^[\x21-\x7e]{1,200}$/
+
+// File systems: metadata and one journal per node, under the domain's scope
+// (a file system's lock domain guards its metadata).
+export const fsDir = (fs: string) => `fs/${checkName('file system', fs)}`
+export const metaFile = (fs: string) => `${fsDir(fs)}/meta.json`
+export const journalFile = (fs: string, node: string) => `${fsDir(fs)}/journal/${checkName('node', node)}.jsonl`
+export const pointFile = (fs: string, node: string) => `${fsDir(fs)}/journal/${checkName('node', node)}.point.json`
+/** Metadata keys live in files and in resource names (meta/<key>). */
+export const META_KEY = /^[\x21-\x3c\x3e-\x7e]{1,195}$/

@@ -45,7 +45,8 @@ export const DomainSchema = schema<DomainMeta>(
     attachments: arr(obj({id: int(1), node: Name, epoch: Count})),
     nextLockId: int(1),
     nextAttachId: int(1),
-  }),
+    nextSeq: int(1),
+  }, {optional: ['nextSeq']}),
 )
 
 const LockShape = obj(
@@ -101,3 +102,15 @@ export function parseJsonLines<T>(s: Schema<T>, text: string, file: string): T[]
   if (lines.at(-1) === '') lines.pop()
   return lines.map((line, i) => parseJson(s, line, `${file}:${i + 1}`))
 }
+
+/** fs/<fs>/meta.json: applied metadata; a deleted key keeps its seq (value null) so older records stay ignored. */
+export interface FsMeta {
+  keys: Record<string, {value: string | null; seq: number}>
+}
+export const MetaSchema = schema<FsMeta>(obj({keys: record(/^[\x21-\x3c\x3e-\x7e]{1,195}$/, obj({value: either(str(), nul), seq: int(1)}))}))
+
+/** fs/<fs>/journal/<node>.point.json: offset up to which the journal is applied (checkpoint or replay). */
+export interface JournalPoint {
+  offset: number
+}
+export const PointSchema = schema<JournalPoint>(obj({offset: int(0)}))

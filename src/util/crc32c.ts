@@ -6,4 +6,5 @@ const require = createRequire(import.meta.url)
 const CRC32C = require('crc-32/crc32c.js') as {str(s: string): number; buf(b: Uint8Array, seed?: number): number}
 
 export const crc32cStr = (s: string): number => CRC32C.str(s) >>> 0
-export const crc32cBuf = (b: Uint8Array): number => CRC32C.buf(b) >>> 0
+/** CRC of `b`, continuing from `seed` (the CRC of what came before) when given. */
+export const crc32cBuf = (b: Uint8Array, seed?: number): number => CRC32C.buf(b, seed) >>> 0

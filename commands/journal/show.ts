@@ -1,0 +1,19 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {DlmCommand} from '../../src/cli/base.js'
+import {journalShow} from '../../src/core/fs.js'
+import {renderJournal} from '../../src/render/views.js'
+
+export default class JournalShow extends DlmCommand {
+  static override summary = "A node's journal of a file system: every record with its status, and the replay point"
+  static override description = 'Statuses: applied (committed, before the checkpoint/replay point), committed-pending (committed, not yet applied), uncommitted (its transaction has no commit record: replay discards it), torn (the writer died mid-line), bad-checksum or bad-record (damage), untrusted (after damage: replay never goes past the first damaged line).'
+  static override examples = ['<%= config.bin %> journal show fs1 --node n2', '<%= config.bin %> journal show fs1 --node n2 --json | jq \'.records[] | select(.status != "applied")\'']
+  static override args = {fs: Args.string({description: 'file system', required: true})}
+  static override flags = {node: Flags.string({description: 'whose journal', required: true})}
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(JournalShow)
+    const r = await journalShow(this.ctx(flags), args.fs, flags.node)
+    await this.emit(r, () => renderJournal(r))
+  }
+}

@@ -1,0 +1,192 @@
+// File-system operations: journaled writes under persistent locks, reads under
+// valid locks, checkpoints, and the operator's views of metadata and journals.
+import {join} from 'node:path'
+import {DlmError, usage} from '../errors.js'
+import {encodeRecord, type DataRecord, type JournalRecord} from '../journal/format.js'
+import {scanJournal, type Damage} from '../journal/scan.js'
+import {journalTail} from '../journal/tail.js'
+import {checkName, findNode, requireUp} from '../model/membership.js'
+import {applyRecord, checkRead, checkWrite, metaResource, type MetaKeys} from '../model/metadata.js'
+import {META_KEY, journalFile} from '../store/layout.js'
+import {withTx, withView, scopes, type Ctx} from './context.js'
+import type {ClusterState, DomainSession} from './state.js'
+
+export function checkKey(key: string): string {
+  if (!META_KEY.test(key)) throw new DlmError('BAD_NAME', `bad key '${key}': 1-195 printable characters, no spaces or '='`)
+  return key
+}
+
+/** `key=value` arguments of fs write. */
+export function parseAssignments(args: string[]): [string, string][] {
+  return args.map((a) => {
+    const i = a.indexOf('=')
+    if (i <= 0) throw usage(`bad assignment '${a}': use key=value`)
+    return [checkKey(a.slice(0, i)), a.slice(i + 1)]
+  })
+}
+
+async function requireMember(s: ClusterState, d: DomainSession, node: string) {
+  const n = requireUp(await s.membership(), node)
+  if (!d.meta.members.includes(node)) {
+    throw new DlmError('NOT_MEMBER', `node ${node} does not mount ${d.name} (members: ${d.meta.members.join(', ')})`)
+  }
+  return n
+}
+
+/** One journaled transaction: set/del records and a commit, appended durably before the answer. */
+export async function fsWrite(ctx: Ctx, fs: string, node: string, sets: [string, string][], dels: string[]) {
+  checkName('node', node)
+  dels.forEach(checkKey)
+  if (sets.length + dels.length === 0) throw usage('fs write needs at least one key=value or --del key')
+  const keys = [...sets.map(([k]) => k), ...dels]
+  if (new Set(keys).size !== keys.length) throw usage('a key appears twice in one transaction')
+  return withTx(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    const n = await requireMember(s, d, node)
+    for (const k of keys) checkWrite(await d.resource(metaResource(k)), d.meta, node, n.state, k)
+    const first = d.meta.nextSeq ?? 1
+    let seq = first
+    const recs: JournalRecord[] = [
+      ...sets.map(([key, value]) => ({seq: seq++, tx: first, op: 'set' as const, key, value})),
+      ...dels.map((key) => ({seq: seq++, tx: first, op: 'del' as const, key})),
+    ]
+    recs.push({seq: seq++, tx: first, op: 'commit', n: recs.length})
+    d.meta.nextSeq = seq
+    d.changed()
+    // A tail torn by hand stays damage: the new records start on a line of their own.
+    const {torn} = await journalTail(join(ctx.root, journalFile(fs, node)))
+    s.appendJournal(fs, node, (torn ? '\n' : '') + recs.map(encodeRecord).join(''))
+    return {domain: fs, node, tx: first, seqs: [first, seq - 1], records: recs.length - 1, committed: true}
+  })
+}
+
+/** Committed records of up nodes' journals not yet checkpointed (a live node sees its own and others' writes). */
+async function liveTail(ctx: Ctx, s: ClusterState, d: DomainSession): Promise<MetaKeys> {
+  const m = await s.membership()
+  const keys: MetaKeys = {}
+  for (const node of d.meta.members) {
+    if (findNode(m, node).state !== 'up') continue // a dead node's journal is replay's business
+    const p = await s.journalPoint(d.name, node)
+    await scanJournal(join(ctx.root, journalFile(d.name, node)), p.offset, {
+      onCommit: (recs) => recs.forEach((r) => applyRecord(keys, r)),
+    })
+  }
+  return keys
+}
+
+export async function fsRead(ctx: Ctx, fs: string, key: string, opts: {node?: string; raw?: boolean}) {
+  checkKey(key)
+  if (!opts.raw && !opts.node) throw usage('fs read needs --node <n> (read as that node) or --raw')
+  if (opts.raw && opts.node) throw usage('--raw reads the applied metadata as an operator: give no --node')
+  return withView(ctx, [scopes.membership, scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    const meta = await s.fsMeta(fs)
+    if (opts.raw) {
+      const e = meta.keys[key]
+      // Applied metadata is the truth only when no dead node's journal awaits replay.
+      return {key, value: e?.value ?? null, valid: d.meta.state === 'normal', seq: e?.seq ?? null, raw: true}
+    }
+    const node = opts.node!
+    checkName('node', node)
+    const n = await requireMember(s, d, node)
+    const lockId = checkRead(await d.resource(metaResource(key)), d.meta, node, n.state, key)
+    const tail = await liveTail(ctx, s, d)
+    const e = [meta.keys[key], tail[key]].filter((x) => x !== undefined).sort((a, b) => b!.seq - a!.seq)[0]
+    return {key, value: e?.value ?? null, valid: true, seq: e?.seq ?? null, node, lockId}
+  })
+}
+
+/** A live node applies its committed records to the metadata and moves its checkpoint. */
+export async function fsCheckpoint(ctx: Ctx, fs: string, node: string) {
+  checkName('node', node)
+  return withTx(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    await requireMember(s, d, node)
+    const meta = await s.fsMeta(fs)
+    const p = await s.journalPoint(fs, node)
+    let applied = 0
+    const r = await scanJournal(join(ctx.root, journalFile(fs, node)), p.offset, {
+      onCommit: (recs) => recs.forEach((x) => (applied += applyRecord(meta.keys, x) ? 1 : 0)),
+    })
+    if (r.point !== p.offset) {
+      s.fsMetaChanged(fs)
+      s.setJournalPoint(fs, node, r.point)
+      s.event('fs.checkpoint', {node, from: p.offset, to: r.point, records: r.committed, applied}, fs)
+    }
+    return {domain: fs, node, records: r.committed, applied, checkpoint: r.point, stoppedAt: r.stoppedAt}
+  })
+}
+
+export async function fsShow(ctx: Ctx, fs: string) {
+  return withView(ctx, [scopes.membership, scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    const meta = await s.fsMeta(fs)
+    const m = await s.membership()
+    const journals = []
+    for (const node of d.meta.members) {
+      const p = await s.journalPoint(fs, node)
+      const r = await scanJournal(join(ctx.root, journalFile(fs, node)), p.offset)
+      journals.push({node, state: findNode(m, node).state, point: p.offset, size: r.size, pendingTransactions: r.transactions, pendingRecords: r.committed, damaged: r.stoppedAt})
+    }
+    return {
+      domain: fs,
+      state: d.meta.state,
+      keys: Object.keys(meta.keys)
+        .sort()
+        .map((key) => ({key, value: meta.keys[key].value, seq: meta.keys[key].seq, ...(meta.keys[key].value === null ? {deleted: true} : {})})),
+      journals,
+    }
+  })
+}
+
+export type RecordStatus = 'applied' | 'committed-pending' | 'uncommitted' | 'torn' | 'bad-checksum' | 'bad-record' | 'untrusted'
+
+export interface JournalLine {
+  line: number
+  offset: number
+  status: RecordStatus
+  seq?: number
+  tx?: number
+  op?: JournalRecord['op']
+  key?: string
+  value?: string
+  n?: number
+  text?: string
+}
+
+/** Every line of a node's journal with its status, and the replay/checkpoint point. */
+export async function journalShow(ctx: Ctx, fs: string, node: string) {
+  checkName('node', node)
+  return withView(ctx, [scopes.membership, scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    findNode(await s.membership(), node)
+    if (!d.meta.members.includes(node)) throw new DlmError('NOT_MEMBER', `node ${node} does not mount ${fs}`)
+    const p = await s.journalPoint(fs, node)
+    const lines: JournalLine[] = []
+    const committedTx = new Set<number>()
+    const r = await scanJournal(join(ctx.root, journalFile(fs, node)), 0, {
+      onLine: (l, trusted) => {
+        if (l.record) {
+          const {seq, tx, op} = l.record
+          if (op === 'commit') committedTx.add(tx)
+          lines.push({line: l.line, offset: l.offset, status: trusted ? 'uncommitted' : 'untrusted', seq, tx, op, ...pick(l.record)})
+        } else {
+          lines.push({line: l.line, offset: l.offset, status: trusted ? (l.damage as Damage) : 'untrusted', text: l.text.slice(0, 120)})
+        }
+      },
+    })
+    for (const l of lines) {
+      if (l.status !== 'uncommitted' || !committedTx.has(l.tx!)) continue
+      l.status = l.offset < p.offset ? 'applied' : 'committed-pending'
+    }
+    return {domain: fs, node, point: p.offset, size: r.size, stoppedAt: r.stoppedAt, records: lines}
+  })
+}
+
+function pick(r: JournalRecord): Partial<JournalLine> {
+  if (r.op === 'set') return {key: r.key, value: r.value}
+  if (r.op === 'del') return {key: r.key}
+  return {n: r.n}
+}
+
+export type {DataRecord}

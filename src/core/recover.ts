@@ -1,0 +1,165 @@
+// The recovery procedure, per domain, as the seed describes it: the survivors
+// pick one of them to run it (it takes EX on recovery/<fs>; the others wait on
+// that resource); id = attach; replay every dead node's journal; validate(id);
+// on MORE_RECOVERY (another member died) start again, a bounded number of times.
+// Domains recover in parallel: each step takes only its own domain's lock. Every
+// step is its own transaction and safe to rerun, so a recover killed at any point
+// is finished by running it again.
+import {DlmError} from '../errors.js'
+import {findNode, upNodes} from '../model/membership.js'
+import {allLocks, removeLock, requestLock} from '../model/resource.js'
+import type {Mode} from '../model/modes.js'
+import {withTx, withView, scopes, type Ctx} from './context.js'
+import {attachOp, validateOp} from './domains.js'
+import {markDead} from './nodes.js'
+import {replayOp} from './replay.js'
+
+export const recoveryResource = (fs: string) => `recovery/${fs}`
+
+export interface RecoverOptions {
+  /** Run the recovery as this node (default: the first up member by name). */
+  as?: string
+  maxAttempts: number
+  /** Testing aid: mark this node dead right after the first attach (a death during recovery). */
+  killAfterAttach?: string
+  onStep?: (fs: string, step: string) => void
+}
+
+export interface DomainRecovery {
+  name: string
+  result: 'RECOVERED' | 'FAILED'
+  attempts: number
+  replayedNodes: string[]
+  runner: string | null
+  message?: string
+  error?: {code: string; message: string; exitCode: number}
+}
+
+/** The file systems that are recovering (for --all and the interactive choice). */
+export async function recoveringDomains(ctx: Ctx, all: string[]): Promise<{name: string; deadNodes: string[]}[]> {
+  return withView(ctx, all.map(scopes.domain), async (s) =>
+    (await s.allDomains()).filter((d) => d.meta.state === 'recovering').map((d) => ({name: d.name, deadNodes: d.meta.deadNodes})),
+  )
+}
+
+/** The survivor that runs the recovery: --as if it is an up member, else the first up member. */
+async function pickRunner(ctx: Ctx, fs: string, as?: string): Promise<{runner: string | null; recovering: boolean; dead: string[]}> {
+  return withView(ctx, [scopes.membership, scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    const m = await s.membership()
+    const up = upNodes(m)
+    if (as) {
+      const n = findNode(m, as)
+      if (!d.meta.members.includes(as)) throw new DlmError('NOT_MEMBER', `--as ${as}: not a member of ${fs} (members: ${d.meta.members.join(', ')})`)
+      if (n.state !== 'up') throw new DlmError('NODE_NOT_UP', `--as ${as}: node is ${n.state}`)
+    }
+    const runner = as ?? d.meta.members.find((x) => up.has(x)) ?? null
+    return {runner, recovering: d.meta.state === 'recovering', dead: d.meta.deadNodes}
+  })
+}
+
+/**
+ * Take the recovery lock: the runner holds EX on recovery/<fs>, the other up
+ * members wait on it with PR. Locks left there by an interrupted recover are
+ * dropped first (their process is gone; this rerun takes over).
+ */
+async function takeRecoveryLock(ctx: Ctx, fs: string, runner: string): Promise<void> {
+  await withTx(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    const up = upNodes(await s.membership())
+    const res = await d.resourceForUpdate(recoveryResource(fs))
+    for (const l of allLocks(res)) {
+      removeLock(res, l)
+      await d.indexDelete(l.id)
+    }
+    const waiters = d.meta.members.filter((n) => n !== runner && up.has(n))
+    const wanted: [string, Mode][] = [[runner, 'EX'], ...waiters.map((n): [string, Mode] => [n, 'PR'])]
+    for (const [node, mode] of wanted) {
+      const lock = requestLock(res, {id: d.meta.nextLockId++, node, mode, persistent: false})
+      await d.indexSet(lock.id, res.name)
+    }
+    d.changed()
+    s.event('recover.start', {runner, waiting: waiters}, fs)
+  })
+}
+
+/** Release the recovery lock (the waiters are granted, then let go) and forget our recovery ids. */
+async function finishRecovery(ctx: Ctx, fs: string, ids: number[], result: DomainRecovery) {
+  await withTx(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    const res = await d.resourceForUpdate(recoveryResource(fs))
+    for (const l of allLocks(res)) {
+      removeLock(res, l)
+      await d.indexDelete(l.id)
+    }
+    d.meta.attachments = d.meta.attachments.filter((a) => !ids.includes(a.id))
+    d.changed()
+    s.event('recover.end', {result: result.result, attempts: result.attempts, replayedNodes: result.replayedNodes, runner: result.runner, ...(result.message ? {message: result.message} : {})}, fs)
+  })
+}
+
+async function recoverOne(ctx: Ctx, fs: string, opts: RecoverOptions): Promise<DomainRecovery> {
+  const out: DomainRecovery = {name: fs, result: 'FAILED', attempts: 0, replayedNodes: [], runner: null}
+  const step = (m: string) => opts.onStep?.(fs, m)
+  const ids: number[] = []
+  let locked = false
+  try {
+    const first = await pickRunner(ctx, fs, opts.as)
+    if (!first.recovering) {
+      return {...out, result: 'RECOVERED', message: 'nothing to recover'}
+    }
+    while (out.attempts < opts.maxAttempts) {
+      out.attempts++
+      // A survivor runs it; if the runner itself died, another one takes over.
+      const {runner, recovering} = await pickRunner(ctx, fs, out.attempts === 1 ? opts.as : undefined)
+      if (!recovering) {
+        out.result = 'RECOVERED' // a parallel recover finished it
+        break
+      }
+      if (!runner) throw new DlmError('NODE_NOT_UP', `no member of ${fs} is up to run its recovery`)
+      if (runner !== out.runner) {
+        await takeRecoveryLock(ctx, fs, runner)
+        locked = true
+        out.runner = runner
+      }
+      const a = await attachOp(ctx, fs, runner)
+      ids.push(a.id)
+      step(`attempt ${out.attempts}: ${runner} attached (recovery id ${a.id}, epoch ${a.epoch})`)
+      if (opts.killAfterAttach && out.attempts === 1) {
+        await markDead(ctx, opts.killAfterAttach, {skipFence: true, reason: 'recover --kill-after-attach (testing)'})
+        step(`${opts.killAfterAttach} died during recovery`)
+      }
+      const r = await replayOp(ctx, fs, a.id)
+      if (r.result === 'MORE_RECOVERY') {
+        step('another member died during replay: starting again')
+        continue
+      }
+      step(`replayed ${r.journals.map((j) => `${j.node} (${j.applied} records${j.stoppedAt ? `, stopped at ${j.stoppedAt.reason} offset ${j.stoppedAt.offset}` : ''})`).join(', ') || 'nothing'}`)
+      const v = await validateOp(ctx, fs, a.id)
+      if (v.result === 'MORE_RECOVERY') {
+        step('another member died before validate: starting again')
+        continue
+      }
+      out.result = 'RECOVERED'
+      out.replayedNodes = 'replayedNodes' in v ? v.replayedNodes : []
+      step(`validated: ${fs} is normal`)
+      break
+    }
+    if (out.result !== 'RECOVERED') {
+      out.message = `${fs} still recovering after ${out.attempts} attempt(s): members kept dying (raise --max-attempts, or run dlmctl recover ${fs} again)`
+    }
+  } catch (e) {
+    if (!(e instanceof DlmError)) throw e
+    out.result = 'FAILED'
+    out.message = e.message
+    out.error = {code: e.code, message: e.message, exitCode: e.exitCode}
+  }
+  if (locked || ids.length) await finishRecovery(ctx, fs, ids, out)
+  return out
+}
+
+export async function recover(ctx: Ctx, domains: string[], opts: RecoverOptions): Promise<{domains: DomainRecovery[]}> {
+  if (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1) throw new DlmError('USAGE', '--max-attempts must be at least 1')
+  const results = await Promise.all(domains.map((fs) => recoverOne(ctx, fs, opts)))
+  return {domains: results}
+}

@@ -1,0 +1,115 @@
+// Log replay of the dead nodes' journals of one file system.
+//
+// The journals of dead nodes no longer change, so they are read without the
+// domain's lock (a death elsewhere in the cluster, or mark-dead of another member
+// of this domain, must not wait for a long replay); the domain's epoch is checked
+// as replay goes, and again under the lock when the result is committed: another
+// death means MORE_RECOVERY and nothing written. The new metadata and replay points
+// are committed together, so a replay killed at any instant leaves the old state
+// and a rerun converges; records apply only when newer than the key (seq), so
+// replaying twice is replaying once.
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {scanJournal, type ScanResult} from '../journal/scan.js'
+import {applyRecord, mergeEntry, type MetaKeys} from '../model/metadata.js'
+import {epochMoved, findAttachment} from '../model/domain.js'
+import {domainFile, journalFile} from '../store/layout.js'
+import {DomainSchema, parseJson} from '../store/schema.js'
+import {withTx, withView, scopes, type Ctx} from './context.js'
+import type {DomainMeta} from '../model/types.js'
+import type {ClusterState, DomainSession} from './state.js'
+
+export interface JournalReplay {
+  node: string
+  /** set/del records of committed transactions replayed. */
+  applied: number
+  /** set/del records of transactions without their commit (thrown away). */
+  discarded: number
+  /** Where replay stopped on damage (nothing after it is trusted), or null. */
+  stoppedAt: ScanResult['stoppedAt']
+  from: number
+  to: number
+}
+
+export interface ReplayResult {
+  domain: string
+  id: number
+  result: 'DONE' | 'MORE_RECOVERY'
+  journals: JournalReplay[]
+  /** Keys whose value changed in the metadata. */
+  changedKeys: number
+  dryRun?: boolean
+}
+
+class EpochMoved extends Error {}
+
+export async function replayOp(ctx: Ctx, fs: string, id: number, opts: {dryRun?: boolean; onProgress?: (records: number) => void} = {}): Promise<ReplayResult> {
+  // 1. What to replay, from where (consistent view).
+  const start = await withView(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    findAttachment(d.meta, id)
+    const points: Record<string, number> = {}
+    for (const node of d.meta.deadNodes) points[node] = (await s.journalPoint(fs, node)).offset
+    return {epoch: d.meta.epoch, moved: epochMoved(d.meta, id), dead: [...d.meta.deadNodes], points}
+  })
+  const more = (): ReplayResult => ({domain: fs, id, result: 'MORE_RECOVERY', journals: [], changedKeys: 0})
+  if (start.moved) return more()
+
+  // 2. Scan the journals without the lock; check the epoch as we go.
+  const changes: MetaKeys = {}
+  const journals: JournalReplay[] = []
+  const domainPath = join(ctx.root, domainFile(fs))
+  let seen = 0
+  const check = async () => {
+    const meta = parseJson<DomainMeta>(DomainSchema, await readFile(domainPath, 'utf8'), domainFile(fs))
+    if (meta.epoch !== start.epoch) throw new EpochMoved()
+    opts.onProgress?.(seen)
+  }
+  try {
+    for (const node of start.dead) {
+      const r = await scanJournal(join(ctx.root, journalFile(fs, node)), start.points[node], {
+        onCommit: (recs) => {
+          for (const rec of recs) applyRecord(changes, rec)
+          seen += recs.length
+        },
+        check,
+      })
+      journals.push({node, applied: r.committed, discarded: r.discarded, stoppedAt: r.stoppedAt, from: r.from, to: r.point})
+    }
+  } catch (e) {
+    if (e instanceof EpochMoved) return more()
+    throw e
+  }
+
+  // 3. Commit metadata and replay points together, if nobody died meanwhile.
+  const commit = async (s: ClusterState): Promise<ReplayResult> => {
+    const d = await s.domain(fs)
+    if (d.meta.epoch !== start.epoch || epochMoved(d.meta, id)) return more()
+    const meta = await s.fsMeta(fs)
+    let changedKeys = 0
+    for (const key of Object.keys(changes).sort()) {
+      if (mergeEntry(meta.keys, key, changes[key])) changedKeys++
+    }
+    for (const j of journals) {
+      // Someone else replayed this journal meanwhile (a parallel recover): keep the furthest point.
+      const p = await s.journalPoint(fs, j.node)
+      if (j.to > p.offset) s.setJournalPoint(fs, j.node, j.to)
+    }
+    if (changedKeys > 0) s.fsMetaChanged(fs)
+    s.event('fs.replay', {id, epoch: d.meta.epoch, journals, changedKeys}, fs)
+    return {domain: fs, id, result: 'DONE', journals, changedKeys}
+  }
+  if (opts.dryRun) return {...(await withView(ctx, [scopes.domain(fs)], commit)), dryRun: true}
+  return withTx(ctx, [scopes.domain(fs)], commit)
+}
+
+/** validate's check: dead nodes whose journal still holds committed records past the replay point. */
+export async function unreplayedNodes(s: ClusterState, d: DomainSession): Promise<string[]> {
+  const out: string[] = []
+  for (const node of d.meta.deadNodes) {
+    const p = await s.journalPoint(d.name, node)
+    const r = await scanJournal(join(s.root, journalFile(d.name, node)), p.offset)
+    if (r.transactions > 0) out.push(node)
+  }
+  return out
+}

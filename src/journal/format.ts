@@ -1,0 +1,71 @@
+// A node's file-system journal: one JSON record per line, so `cat` and `jq` read it.
+//
+//   {"seq":12,"tx":11,"op":"set","key":"a","value":"v","crc":3735928559}
+//   {"seq":13,"tx":11,"op":"del","key":"b","crc":...}
+//   {"seq":14,"tx":11,"op":"commit","n":2,"crc":...}
+//
+// seq: file-system-wide sequence number of the record. tx: the seq of the
+// transaction's first record; a commit record closes transaction tx and counts
+// its n set/del records. crc: CRC-32C of the line's bytes with `,"crc":<n>`
+// removed (i.e. of the JSON text of the record without crc). A line that does not
+// end in `}\n` at the end of the file is torn (the writer died mid-write: the
+// tail is simply not there); a complete line whose crc does not match is damage.
+// Replay trusts nothing after the first torn or damaged line.
+import {crc32cBuf} from '../util/crc32c.js'
+
+export type JournalRecord =
+  | {seq: number; tx: number; op: 'set'; key: string; value: string}
+  | {seq: number; tx: number; op: 'del'; key: string}
+  | {seq: number; tx: number; op: 'commit'; n: number}
+
+export type DataRecord = Extract<JournalRecord, {op: 'set' | 'del'}>
+
+const CRC_TAG = Buffer.from(',"crc":')
+const CLOSE = Buffer.from('}')
+
+export function encodeRecord(r: JournalRecord): string {
+  const body = JSON.stringify(r)
+  const crc = crc32cBuf(Buffer.from(body))
+  return `${body.slice(0, -1)},"crc":${crc}}\n`
+}
+
+export type LineCheck = {ok: true; record: JournalRecord} | {ok: false; why: 'bad-checksum' | 'bad-record'}
+
+/** CRC of buf[start, end) followed by '}' — the record's bytes without its crc field. */
+function crcOf(buf: Buffer, start: number, end: number): number {
+  return crc32cBuf(CLOSE, crc32cBuf(buf.subarray(start, end)))
+}
+
+/** Check one complete line (without its newline): checksum on the bytes, then the record's shape. */
+export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
+  // The line ends in `,"crc":<digits>}`.
+  let i = end - 2
+  if (end - start < 10 || buf[end - 1] !== 0x7d) return {ok: false, why: 'bad-checksum'}
+  while (i > start && buf[i] >= 0x30 && buf[i] <= 0x39) i--
+  const tagStart = i - CRC_TAG.length + 1
+  if (i === end - 2 || tagStart <= start || !buf.subarray(tagStart, i + 1).equals(CRC_TAG)) return {ok: false, why: 'bad-checksum'}
+  const stored = Number(buf.toString('latin1', i + 1, end - 1))
+  if (crcOf(buf, start, tagStart) !== stored) return {ok: false, why: 'bad-checksum'}
+  let rec: unknown
+  try {
+    rec = JSON.parse(buf.toString('utf8', start, tagStart) + '}')
+  } catch {
+    return {ok: false, why: 'bad-record'}
+  }
+  return isRecord(rec) ? {ok: true, record: rec} : {ok: false, why: 'bad-record'}
+}
+
+function isRecord(r: unknown): r is JournalRecord {
+  const o = r as Record<string, unknown>
+  if (!o || typeof o !== 'object' || !Number.isSafeInteger(o.seq) || !Number.isSafeInteger(o.tx)) return false
+  switch (o.op) {
+    case 'set':
+      return typeof o.key === 'string' && typeof o.value === 'string'
+    case 'del':
+      return typeof o.key === 'string'
+    case 'commit':
+      return Number.isSafeInteger(o.n)
+    default:
+      return false
+  }
+}

@@ -1,0 +1,145 @@
+// Streaming journal reader: reads in 1 MiB chunks (a million records are never
+// one string), checks each line's CRC-32C on the bytes already in hand, groups
+// records into transactions and hands over the committed ones. Stops at the
+// first torn or damaged line: nothing after it is trusted.
+import {open} from 'node:fs/promises'
+import {checkLine, type DataRecord, type JournalRecord} from './format.js'
+
+export type Damage = 'torn' | 'bad-checksum' | 'bad-record'
+
+export interface ScanResult {
+  /** Where the scan started and how far the file went. */
+  from: number
+  size: number
+  /** Offset just past the last commit record seen (where replay/checkpoint resumes). */
+  point: number
+  /** set/del records in committed transactions. */
+  committed: number
+  /** Committed transactions. */
+  transactions: number
+  /** set/del records of transactions that never committed. */
+  discarded: number
+  stoppedAt: {offset: number; reason: Damage} | null
+  /** Highest seq of a committed record. */
+  lastSeq: number
+}
+
+export interface LineInfo {
+  offset: number
+  /** 1-based, counted from the scan's start. */
+  line: number
+  record?: JournalRecord
+  damage?: Damage
+  text: string
+}
+
+export interface ScanOptions {
+  /** Called with each committed transaction's set/del records, in journal order. */
+  onCommit?: (records: DataRecord[], commitSeq: number) => void
+  /** Called for every line (journal show); slower. After damage, lines are still reported as untrusted. */
+  onLine?: (l: LineInfo, trusted: boolean) => void
+  /** Called every `checkEvery` records (replay checks the domain's epoch). */
+  check?: () => Promise<void>
+  checkEvery?: number
+}
+
+const CHUNK = 1 << 20
+
+export async function scanJournal(path: string, from: number, opts: ScanOptions = {}): Promise<ScanResult> {
+  const r: ScanResult = {from, size: from, point: from, committed: 0, transactions: 0, discarded: 0, stoppedAt: null, lastSeq: 0}
+  let fh
+  try {
+    fh = await open(path, 'r')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return r
+    throw e
+  }
+  try {
+    r.size = (await fh.stat()).size
+    const pending = new Map<number, DataRecord[]>()
+    const checkEvery = opts.checkEvery ?? 65536
+    let buf = Buffer.allocUnsafe(CHUNK)
+    let have = 0 // bytes in buf
+    let bufOffset = from // file offset of buf[0]
+    let pos = from
+    let line = 0
+    let count = 0
+    let stopped = false
+    for (;;) {
+      if (have === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2)
+        buf.copy(bigger, 0, 0, have)
+        buf = bigger
+      }
+      const {bytesRead} = await fh.read(buf, have, buf.length - have, pos)
+      pos += bytesRead
+      have += bytesRead
+      const eof = bytesRead === 0
+      let start = 0
+      for (;;) {
+        const nl = buf.indexOf(0x0a, start)
+        if (nl < 0 || nl >= have) break
+        const offset = bufOffset + start
+        line++
+        if (stopped) {
+          opts.onLine?.({offset, line, text: buf.toString('utf8', start, nl), damage: lineDamage(buf, start, nl)}, false)
+        } else {
+          const c = checkLine(buf, start, nl)
+          if (!c.ok) {
+            r.stoppedAt = {offset, reason: c.why}
+            stopped = true
+            opts.onLine?.({offset, line, text: buf.toString('utf8', start, nl), damage: c.why}, true)
+          } else {
+            const rec = c.record
+            opts.onLine?.({offset, line, record: rec, text: ''}, true)
+            if (rec.op === 'commit') {
+              const recs = pending.get(rec.tx) ?? []
+              pending.delete(rec.tx)
+              if (recs.length === rec.n) {
+                r.transactions++
+                r.committed += recs.length
+                if (rec.seq > r.lastSeq) r.lastSeq = rec.seq
+                opts.onCommit?.(recs, rec.seq)
+              } else {
+                r.discarded += recs.length // a commit that does not match its records commits nothing
+              }
+              // Every transaction open before this commit can no longer complete in order.
+              for (const [, v] of pending) r.discarded += v.length
+              pending.clear()
+              r.point = bufOffset + nl + 1
+            } else {
+              let recs = pending.get(rec.tx)
+              if (!recs) pending.set(rec.tx, (recs = []))
+              recs.push(rec)
+            }
+            if (opts.check && ++count % checkEvery === 0) await opts.check()
+          }
+        }
+        start = nl + 1
+      }
+      // Keep the partial last line for the next read.
+      buf.copy(buf, 0, start, have)
+      bufOffset += start
+      have -= start
+      if (eof) {
+        if (have > 0) {
+          line++
+          if (!stopped) r.stoppedAt = {offset: bufOffset, reason: 'torn'}
+          opts.onLine?.({offset: bufOffset, line, text: buf.toString('utf8', 0, have), damage: 'torn'}, !stopped)
+          stopped = true
+        }
+        for (const [, v] of pending) r.discarded += v.length
+        break
+      }
+    }
+    return r
+  } finally {
+    await fh.close()
+  }
+}
+
+/** How a line after the stop point looks (shown, never applied). */
+function lineDamage(buf: Buffer, start: number, end: number): Damage | undefined {
+  const c = checkLine(buf, start, end)
+  return c.ok ? undefined : c.why
+}
