@@ -177,3 +177,20 @@ export function renderRecover(r: {domains: {name: string; result: string; attemp
     r.domains.map((d) => [d.name, d.result === 'RECOVERED' ? green(d.result) : red(d.result), d.attempts, d.runner ?? '-', d.replayedNodes.join(' ') || '-', d.message ?? '']),
   )
 }
+
+type Outcome = {index: string; label: string; command: string; exit: number | null; signal: string | null; ok: boolean; durationMs: number; failures: {path: string; message: string}[]; note?: string}
+
+/** One line of a drill's timeline (and, for a failure, what was expected vs found). */
+export function renderDrillStep(s: Outcome): string {
+  const mark = s.ok ? green('✓') : red('✗')
+  const how = s.signal ? `killed ${s.signal}` : `exit ${s.exit}`
+  const cmd = s.label === s.command || s.label === 'cluster' ? s.command : `${s.label}  ${dim(`(${s.command})`)}`
+  const lines = [`${mark} ${s.index.padStart(3)}  ${cmd}  ${dim(`${how}, ${s.durationMs}ms`)}`]
+  for (const f of s.failures) lines.push(`        ${red(f.path)}: ${f.message}`)
+  if (s.note) lines.push(`        ${dim(s.note)}`)
+  return lines.join('\n')
+}
+
+export function renderDrillSummary(r: {drill: string; passed: number; failed: number; durationMs: number; state: string}): string {
+  return `${r.failed ? red(`FAILED: ${r.failed} of ${r.passed + r.failed} steps`) : green(`passed: ${r.passed} steps`)}  drill ${r.drill} (${(r.durationMs / 1000).toFixed(1)}s; state: ${r.state})`
+}

@@ -1,0 +1,43 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {writeFile} from 'node:fs/promises'
+import {DlmCommand} from '../../src/cli/base.js'
+import {EXIT} from '../../src/errors.js'
+import {loadDrill} from '../../src/drill/bundled.js'
+import {junitXml} from '../../src/drill/junit.js'
+import {runDrill} from '../../src/drill/run.js'
+import {loadTables} from '../../src/render/table.js'
+import {renderDrillStep, renderDrillSummary} from '../../src/render/views.js'
+
+export default class DrillRun extends DlmCommand {
+  static override summary = 'Run a recovery drill: create its cluster, run its steps, print the timeline'
+  static override description = 'A drill is a YAML file (see man dlmctl-drill.5): a cluster, then steps, each a real dlmctl command run with --json, with expectations. Exit 0 if every expectation held, 8 if any failed, 2 if the drill file is not valid (with file:line:col). Runs on a fresh temporary state directory unless --state names a new or empty one to keep.'
+  static override examples = [
+    '<%= config.bin %> drill run fixtures/drills/seed-story.yaml',
+    '<%= config.bin %> drill run seed-second-death --junit report.xml',
+    '<%= config.bin %> drill run my-drill.yaml --state ./drill-cluster --bail',
+  ]
+  static override args = {file: Args.string({description: 'drill file, or the name of a bundled drill', required: true})}
+  static override flags = {
+    junit: Flags.string({description: 'write a JUnit XML report to this file'}),
+    bail: Flags.boolean({description: 'stop at the first failed step'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(DrillRun)
+    const bin = process.argv[1]
+    const drill = await loadDrill(bin, args.file)
+    // Only an explicit --state keeps the cluster (DLMCTL_STATE in the environment is the operator's own cluster).
+    const state = this.argv.some((a) => a === '--state' || a.startsWith('--state=')) ? this.ctx(flags).root : undefined
+    const live = !this.jsonMode
+    if (live) {
+      await loadTables()
+      process.stdout.write(`drill ${drill.name}${drill.description ? `: ${drill.description}` : ''}\n`)
+    }
+    const r = await runDrill(drill, {bin, state, bail: flags.bail, onStep: live ? (s) => process.stdout.write(renderDrillStep(s) + '\n') : undefined})
+    if (flags.junit) await writeFile(flags.junit, junitXml([r]))
+    if (this.jsonMode) await this.emit(r, () => '')
+    else process.stdout.write(renderDrillSummary(r) + '\n')
+    if (!r.ok) this.setExit(EXIT.DRILL)
+  }
+}

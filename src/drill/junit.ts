@@ -1,0 +1,32 @@
+// A JUnit XML report: one testsuite per drill, one testcase per step.
+import type {DrillResult} from './run.js'
+
+// XML 1.0 forbids most control characters even when escaped.
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g
+const esc = (s: string) =>
+  s.replace(FORBIDDEN, '').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
+
+export function junitXml(results: DrillResult[]): string {
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>']
+  const tests = results.reduce((n, r) => n + r.steps.length, 0)
+  const failures = results.reduce((n, r) => n + r.failed, 0)
+  const secs = (ms: number) => (ms / 1000).toFixed(3)
+  out.push(`<testsuites name="dlmctl drills" tests="${tests}" failures="${failures}" errors="0" time="${secs(results.reduce((n, r) => n + r.durationMs, 0))}">`)
+  for (const r of results) {
+    out.push(`  <testsuite name="${esc(r.drill)}" tests="${r.steps.length}" failures="${r.failed}" errors="0" skipped="0" time="${secs(r.durationMs)}" file="${esc(r.file)}">`)
+    for (const s of r.steps) {
+      const name = `${s.index}: ${s.label}`
+      out.push(`    <testcase classname="drill.${esc(r.drill)}" name="${esc(name)}" time="${secs(s.durationMs)}"${s.line ? ` file="${esc(r.file)}" line="${s.line}"` : ''}>`)
+      if (!s.ok) {
+        const msg = s.failures.map((f) => `${f.path}: ${f.message}`).join('; ')
+        out.push(`      <failure message="${esc(msg)}" type="expectation">${esc(`${s.command}\n${msg}${s.stderr ? `\n${s.stderr}` : ''}`)}</failure>`)
+      }
+      if (s.note) out.push(`      <system-out>${esc(s.note)}</system-out>`)
+      out.push('    </testcase>')
+    }
+    out.push('  </testsuite>')
+  }
+  out.push('</testsuites>')
+  return out.join('\n') + '\n'
+}

@@ -1,0 +1,111 @@
+// Expectations of a drill step: containment matching and ${name.path} references.
+//
+// json (containment): an object matches if every key it names matches; a list
+// matches if each of its items matches some item of the actual list; scalars
+// match by equality (a number and the same number written as a string are equal,
+// so "${a.lockId}" and ${a.lockId} both work). absent: holds if nothing matches
+// it: each item of a list in it matches no item of the actual list, and a scalar
+// is not equal.
+
+export type Mismatch = {path: string; message: string}
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+function scalarEq(e: unknown, a: unknown): boolean {
+  if (e === a) return true
+  if (typeof e === 'number' && typeof a === 'string') return a !== '' && Number(a) === e
+  if (typeof e === 'string' && typeof a === 'number') return e !== '' && Number(e) === a
+  return false
+}
+
+const short = (v: unknown) => {
+  const s = JSON.stringify(v)
+  return s === undefined ? 'nothing' : s.length > 160 ? s.slice(0, 157) + '…' : s
+}
+
+/** The first reason `actual` does not contain `expected`, or undefined if it does. */
+export function contains(expected: unknown, actual: unknown, path = ''): Mismatch | undefined {
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual)) return {path: path || '/', message: `expected a list, got ${short(actual)}`}
+    for (const [i, item] of expected.entries()) {
+      if (!actual.some((a) => contains(item, a) === undefined)) {
+        // Say why the closest candidate failed: the one that got furthest.
+        const why = actual.map((a) => contains(item, a)!).sort((x, y) => y.path.length - x.path.length)[0]
+        return {
+          path: `${path}[${i}]`,
+          message: `no item of ${actual.length} matches ${short(item)}${why ? ` (closest: ${why.path || '/'} ${why.message})` : ''}`,
+        }
+      }
+    }
+    return undefined
+  }
+  if (isObj(expected)) {
+    if (!isObj(actual)) return {path: path || '/', message: `expected an object, got ${short(actual)}`}
+    for (const [k, v] of Object.entries(expected)) {
+      if (!(k in actual)) return {path: `${path}/${k}`, message: 'missing'}
+      const m = contains(v, actual[k], `${path}/${k}`)
+      if (m) return m
+    }
+    return undefined
+  }
+  return scalarEq(expected, actual) ? undefined : {path: path || '/', message: `expected ${short(expected)}, got ${short(actual)}`}
+}
+
+/** The first thing present that `absent` says must not be, or undefined if it holds. */
+export function absentHolds(absent: unknown, actual: unknown, path = ''): Mismatch | undefined {
+  if (Array.isArray(absent)) {
+    if (!Array.isArray(actual)) return undefined
+    for (const [i, item] of absent.entries()) {
+      const hit = actual.find((a) => contains(item, a) === undefined)
+      if (hit !== undefined) return {path: `${path}[${i}]`, message: `present: ${short(hit)} matches ${short(item)}`}
+    }
+    return undefined
+  }
+  if (isObj(absent)) {
+    if (!isObj(actual)) return undefined
+    for (const [k, v] of Object.entries(absent)) {
+      if (!(k in actual)) continue
+      const m = absentHolds(v, actual[k], `${path}/${k}`)
+      if (m) return m
+    }
+    return undefined
+  }
+  return scalarEq(absent, actual) ? {path: path || '/', message: `is ${short(actual)}`} : undefined
+}
+
+export class RefError extends Error {}
+
+const REF = /\$\{([^}]*)\}/g
+const ONLY_REF = /^\$\{([^}]*)\}$/
+
+/** Look up `name.path` in the remembered results. */
+export function lookup(results: Map<string, unknown>, ref: string): unknown {
+  const [name, ...path] = ref.split('.')
+  if (!results.has(name)) throw new RefError(`\${${ref}}: '${name}' has no remembered result (its step failed or did not run)`)
+  let v: unknown = results.get(name)
+  for (const p of path) {
+    if (Array.isArray(v) && /^\d+$/.test(p)) v = v[Number(p)]
+    else if (isObj(v)) v = v[p]
+    else v = undefined
+    if (v === undefined) throw new RefError(`\${${ref}}: no '${p}' in the result of '${name}'`)
+  }
+  return v
+}
+
+const asText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v))
+
+/** Replace references inside a string (always text). */
+export function substituteText(s: string, results: Map<string, unknown>): string {
+  return s.replace(REF, (_, ref: string) => asText(lookup(results, ref)))
+}
+
+/** Replace references in an expectation: a string that is exactly one ${...} takes the value with its type. */
+export function substituteValue(v: unknown, results: Map<string, unknown>): unknown {
+  if (typeof v === 'string') {
+    const only = ONLY_REF.exec(v)
+    return only ? lookup(results, only[1]) : substituteText(v, results)
+  }
+  if (Array.isArray(v)) return v.map((x) => substituteValue(x, results))
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substituteValue(x, results)]))
+  return v
+}
