@@ -19,6 +19,7 @@ export default class FsWrite extends DlmCommand {
   static override flags = {
     node: Flags.string({description: 'the writing node', required: true}),
     del: Flags.string({description: 'delete this key (repeatable)', multiple: true}),
+    'simulate-torn': Flags.boolean({description: 'testing aid: write the commit record only half, as a node dying mid-write', hidden: true}),
   }
 
   async run(): Promise<void> {
@@ -27,7 +28,7 @@ export default class FsWrite extends DlmCommand {
     const bad = rest.find((a) => a.startsWith('-'))
     if (bad) throw usage(`unknown flag ${bad} (see: dlmctl fs write --help)`)
     const sets = parseAssignments(rest)
-    const r = await fsWrite(this.ctx(flags), args.fs, flags.node, sets, flags.del ?? [])
+    const r = await fsWrite(this.ctx(flags), args.fs, flags.node, sets, flags.del ?? [], {simulateTorn: flags['simulate-torn']})
     await this.emit(r, () => `${r.node} committed transaction ${r.tx} on ${r.domain}: ${r.records} record(s), seq ${r.seqs[0]}..${r.seqs[1]}`)
   }
 }

@@ -34,7 +34,7 @@ async function requireMember(s: ClusterState, d: DomainSession, node: string) {
 }
 
 /** One journaled transaction: set/del records and a commit, appended durably before the answer. */
-export async function fsWrite(ctx: Ctx, fs: string, node: string, sets: [string, string][], dels: string[]) {
+export async function fsWrite(ctx: Ctx, fs: string, node: string, sets: [string, string][], dels: string[], opts: {simulateTorn?: boolean} = {}) {
   checkName('node', node)
   dels.forEach(checkKey)
   if (sets.length + dels.length === 0) throw usage('fs write needs at least one key=value or --del key')
@@ -55,8 +55,11 @@ export async function fsWrite(ctx: Ctx, fs: string, node: string, sets: [string,
     d.changed()
     // A tail torn by hand stays damage: the new records start on a line of their own.
     const {torn} = await journalTail(join(ctx.root, journalFile(fs, node)))
-    s.appendJournal(fs, node, (torn ? '\n' : '') + recs.map(encodeRecord).join(''))
-    return {domain: fs, node, tx: first, seqs: [first, seq - 1], records: recs.length - 1, committed: true}
+    let text = recs.map(encodeRecord).join('')
+    // Testing aid: the node "dies" in the middle of writing its commit record.
+    if (opts.simulateTorn) text = text.slice(0, text.length - Math.ceil(encodeRecord(recs.at(-1)!).length / 2))
+    s.appendJournal(fs, node, (torn ? '\n' : '') + text)
+    return {domain: fs, node, tx: first, seqs: [first, seq - 1], records: recs.length - 1, committed: !opts.simulateTorn}
   })
 }
 
