@@ -3,8 +3,8 @@ import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../src/cli/base.js'
 import {EXIT, usage} from '../src/errors.js'
 import {domainsOf} from '../src/core/nodes.js'
-import {recover, recoveringDomains} from '../src/core/recover.js'
-import {renderRecover} from '../src/render/views.js'
+import {planRecovery, recover, recoveringDomains} from '../src/core/recover.js'
+import {renderRecover, renderRecoveryPlan} from '../src/render/views.js'
 
 export default class Recover extends DlmCommand {
   static override summary = 'Run the whole recovery of file systems: pick a survivor, attach, replay, validate, restart on MORE_RECOVERY'
@@ -17,6 +17,7 @@ export default class Recover extends DlmCommand {
     as: Flags.string({description: 'the survivor that runs the recovery'}),
     'max-attempts': Flags.integer({description: 'attempts before giving up', default: 5}),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
+    'dry-run': Flags.boolean({description: 'show the plan (runner, journals to replay, orphans to release) and change nothing'}),
     'kill-after-attach': Flags.string({description: 'testing aid: mark this node dead right after the first attach', hidden: true}),
   }
 
@@ -44,6 +45,11 @@ export default class Recover extends DlmCommand {
       flags.yes = true
     }
     for (const n of names) if (!all.includes(n)) throw usage(`unknown file system '${n}' (file systems: ${all.join(', ')})`)
+    if (flags['dry-run']) {
+      const plan = await planRecovery(ctx, names, flags.as)
+      await this.emit(plan, () => renderRecoveryPlan(plan))
+      return
+    }
     if (names.length > 0) await this.confirm(`recover ${names.join(', ')}: replay the dead nodes' journals and validate`, flags.yes)
     const tty = process.stderr.isTTY && !this.jsonMode
     const r = await recover(ctx, names, {

@@ -14,17 +14,18 @@ export default class Validate extends DlmCommand {
     id: Flags.string({description: 'recovery id from domain attach', required: true}),
     force: Flags.boolean({description: 'validate although journals still hold unreplayed committed records (asks first)'}),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (with --force)'}),
+    'dry-run': Flags.boolean({description: 'show what validate would do and change nothing'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Validate)
     const id = parseRecoveryId(flags.id)
-    if (flags.force) await this.confirm(`validate ${args.fs} even if dead nodes' journals are not replayed (their committed changes are lost)`, flags.yes)
-    const r = await validateOp(this.ctx(flags), args.fs, id, {force: flags.force})
-    await this.emit(r, () =>
+    if (flags.force && !flags['dry-run']) await this.confirm(`validate ${args.fs} even if dead nodes' journals are not replayed (their committed changes are lost)`, flags.yes)
+    const r = await validateOp(this.ctx(flags), args.fs, id, {force: flags.force, dryRun: flags['dry-run']})
+    await this.emit(flags['dry-run'] ? {...r, dryRun: true} : r, () =>
       r.result === 'MORE_RECOVERY'
         ? `MORE_RECOVERY: ${args.fs} is at epoch ${r.epoch}, recovery id ${id} was attached at epoch ${'attachedEpoch' in r ? r.attachedEpoch : '?'}: another member died; attach again and replay`
-        : `VALID: ${args.fs} is normal again${'replayedNodes' in r && r.replayedNodes.length ? `; recovered ${r.replayedNodes.join(', ')}` : ''}`,
+        : `${flags['dry-run'] ? 'would be VALID (dry run, nothing changed)' : 'VALID'}: ${args.fs} ${flags['dry-run'] ? 'would be' : 'is'} normal again${'replayedNodes' in r && r.replayedNodes.length ? `; recovered ${r.replayedNodes.join(', ')}` : ''}`,
     )
     if (r.result === 'MORE_RECOVERY') this.setExit(EXIT.MORE_RECOVERY)
   }

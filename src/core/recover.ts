@@ -13,6 +13,9 @@ import {withTx, withView, scopes, type Ctx} from './context.js'
 import {attachOp, validateOp} from './domains.js'
 import {markDead} from './nodes.js'
 import {replayOp} from './replay.js'
+import {join} from 'node:path'
+import {scanJournal} from '../journal/scan.js'
+import {journalFile} from '../store/layout.js'
 
 export const recoveryResource = (fs: string) => `recovery/${fs}`
 
@@ -162,4 +165,25 @@ export async function recover(ctx: Ctx, domains: string[], opts: RecoverOptions)
   if (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1) throw new DlmError('USAGE', '--max-attempts must be at least 1')
   const results = await Promise.all(domains.map((fs) => recoverOne(ctx, fs, opts)))
   return {domains: results}
+}
+
+/** What recover would do, changing nothing: runner, dead nodes, what their journals hold, orphans to release. */
+export async function planRecovery(ctx: Ctx, domains: string[], as?: string) {
+  const plans = []
+  for (const fs of domains) {
+    const {runner, recovering, dead} = await pickRunner(ctx, fs, as)
+    const detail = await withView(ctx, [scopes.membership, scopes.domain(fs)], async (s) => {
+      const d = await s.domain(fs)
+      const journals = []
+      for (const node of dead) {
+        const p = await s.journalPoint(fs, node)
+        const r = await scanJournal(join(ctx.root, journalFile(fs, node)), p.offset)
+        journals.push({node, pendingTransactions: r.transactions, pendingRecords: r.committed, discarded: r.discarded, stoppedAt: r.stoppedAt})
+      }
+      const orphans = (await d.allResources()).flatMap((res) => res.grantQueue.filter((l) => dead.includes(l.node)).map((l) => l.id))
+      return {journals, orphans, epoch: d.meta.epoch}
+    })
+    plans.push({name: fs, recovering, runner, deadNodes: dead, ...detail})
+  }
+  return {dryRun: true, domains: plans}
 }

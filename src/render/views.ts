@@ -1,6 +1,6 @@
 // Human renderings of the core's results. JSON output is the result itself.
 import type {LockView} from '../model/validity.js'
-import {table, red, yellow, green, dim} from './table.js'
+import {table, red, yellow, green, dim, bold} from './table.js'
 
 const lvbShort = (lvb: string) => (/^0*$/.test(lvb) ? dim('0…') : lvb.replace(/0+$/, '') + (lvb.endsWith('0') ? dim('…') : ''))
 const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invalidReasons.join(',')}`))
@@ -193,4 +193,67 @@ export function renderDrillStep(s: Outcome): string {
 
 export function renderDrillSummary(r: {drill: string; passed: number; failed: number; durationMs: number; state: string}): string {
   return `${r.failed ? red(`FAILED: ${r.failed} of ${r.passed + r.failed} steps`) : green(`passed: ${r.passed} steps`)}  drill ${r.drill} (${(r.durationMs / 1000).toFixed(1)}s; state: ${r.state})`
+}
+
+type TreeNode = {lock: LockView; reason?: string; orphan: boolean; goesAwayOnValidate: boolean; blockedBy: TreeNode[]; repeated?: boolean}
+
+const reasonText: Record<string, string> = {
+  incompatible: 'incompatible mode',
+  'conversion-ahead': 'conversion ahead in the convert queue',
+  'convert-queue': 'pending conversion (the wait queue waits for the convert queue)',
+  'queued-ahead': 'request ahead in the wait queue',
+}
+
+function lockLine(l: LockView): string {
+  const mode = l.status === 'converting' ? `${l.mode}→${l.requestedMode}` : l.mode
+  return `lock ${l.lockId} ${l.node} ${mode} ${l.status === 'granted' ? l.status : yellow(l.status)} on ${l.resource}${l.persistent ? ' (persistent)' : ''}`
+}
+
+/** A wait-for tree, drawn with box characters. */
+export function renderTree(t: TreeNode, prefix = '', last = true, root = true): string[] {
+  const tags: string[] = []
+  if (t.reason) tags.push(dim(reasonText[t.reason] ?? t.reason))
+  if (t.orphan) tags.push(red(`ORPHAN of dead ${t.lock.node}`))
+  if (t.goesAwayOnValidate) tags.push(green('released by validate'))
+  else if (!root && t.lock.status === 'granted' && !t.orphan) tags.push(`held by live ${t.lock.node}: it must release or convert`)
+  if (t.repeated) tags.push(dim('(shown above)'))
+  const head = root ? lockLine(t.lock) : `${prefix}${last ? '└─ ' : '├─ '}${lockLine(t.lock)}`
+  const lines = [`${head}${tags.length ? '  ' + tags.join('; ') : ''}`]
+  const childPrefix = root ? '' : prefix + (last ? '   ' : '│  ')
+  t.blockedBy.forEach((c, i) => lines.push(...renderTree(c, childPrefix, i === t.blockedBy.length - 1, false)))
+  return lines
+}
+
+export function renderBlockers(r: {domain: string; trees: TreeNode[]}): string {
+  if (r.trees.length === 0) return `no waiting or converting lock in ${r.domain}`
+  return r.trees.map((t) => (t.blockedBy.length === 0 && t.lock.status === 'granted' ? `${lockLine(t.lock)}: granted, nothing blocks it` : renderTree(t).join('\n'))).join('\n\n')
+}
+
+export function renderExplain(r: {summary: string; reasons: {reason: string; because: string; deaths?: {node: string; generation?: number; time?: string; epoch?: number}[]; fix: string}[]; waitingOn?: TreeNode[]}): string {
+  const out = [r.summary.includes('NOT valid') ? red(r.summary) : green(r.summary)]
+  for (const x of r.reasons) {
+    out.push('', `${bold(x.reason)}: ${x.because}`)
+    for (const d of x.deaths ?? []) out.push(`  death of ${d.node}${d.generation !== undefined ? `, generation ${d.generation}` : ''}${d.epoch !== undefined ? `, domain epoch ${d.epoch}` : ''}${d.time ? `, at ${d.time}` : ''}`)
+    out.push(`  to make it valid: ${x.fix}`)
+  }
+  if (r.waitingOn?.length) {
+    out.push('', 'waiting on:')
+    for (const t of r.waitingOn) out.push(...renderTree(t, '  ', true, false))
+  }
+  return out.join('\n')
+}
+
+export function renderRecoveryPlan(p: {domains: {name: string; recovering: boolean; runner: string | null; deadNodes: string[]; journals: {node: string; pendingTransactions: number; pendingRecords: number; stoppedAt: {offset: number; reason: string} | null}[]; orphans: number[]}[]}): string {
+  const lines = ['dry run: nothing changed']
+  for (const d of p.domains) {
+    if (!d.recovering) {
+      lines.push(`${d.name}: normal, nothing to recover`)
+      continue
+    }
+    lines.push(`${d.name}: ${d.runner ?? red('no survivor')} would run it; dead: ${d.deadNodes.join(', ')}; ${d.orphans.length} orphan(s) to release`)
+    for (const j of d.journals) {
+      lines.push(`  replay ${j.node}: ${j.pendingTransactions} transaction(s), ${j.pendingRecords} record(s)${j.stoppedAt ? red(` (stops at ${j.stoppedAt.reason} record, offset ${j.stoppedAt.offset})`) : ''}`)
+    }
+  }
+  return lines.join('\n')
 }
