@@ -5,6 +5,7 @@ import {EXIT} from '../src/errors.js'
 import {parseRecoveryId} from '../src/core/domains.js'
 import {replayOp} from '../src/core/replay.js'
 import {renderReplay} from '../src/render/views.js'
+import {progress} from '../src/render/progress.js'
 
 export default class Replay extends DlmCommand {
   static override summary = "Replay the dead nodes' journals of a file system into its metadata"
@@ -18,7 +19,11 @@ export default class Replay extends DlmCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Replay)
-    const r = await replayOp(this.ctx(flags), args.fs, parseRecoveryId(flags.id), {dryRun: flags['dry-run']})
+    const bar = progress(!this.jsonMode)
+    const r = await replayOp(this.ctx(flags), args.fs, parseRecoveryId(flags.id), {
+      dryRun: flags['dry-run'],
+      onProgress: (n) => bar.update(`replaying ${args.fs}: ${n.toLocaleString('en-US')} records`),
+    }).finally(() => bar.done())
     await this.emit(r, () => renderReplay(r))
     if (r.result === 'MORE_RECOVERY') this.setExit(EXIT.MORE_RECOVERY)
   }
