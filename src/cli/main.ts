@@ -8,7 +8,6 @@
 declare const __DLMCTL_COMMANDS__: Record<string, string>
 declare const __DLMCTL_VERSION__: string
 
-const HELP = new Set(['--help', '-h', 'help', '--version', 'version', '-v'])
 
 /** Longest run of leading words that names a command (topics are space-separated). */
 export function matchCommand(argv: string[], ids: string[]): {id: string; rest: string[]} | undefined {
@@ -22,7 +21,8 @@ export function matchCommand(argv: string[], ids: string[]): {id: string; rest: 
 export async function main(binUrl: string): Promise<void> {
   const argv = process.argv.slice(2)
   const table = __DLMCTL_COMMANDS__
-  const hit = argv.some((a) => HELP.has(a)) ? undefined : matchCommand(argv, Object.keys(table))
+  const wantsHelp = argv[0] === 'help' || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-v')
+  const hit = wantsHelp ? undefined : matchCommand(argv, Object.keys(table))
   if (hit) {
     const mod = (await import(new URL(table[hit.id], binUrl).href)) as {default: {new (argv: string[], config: unknown): {_run(): Promise<unknown>}; id?: string}}
     const Cmd = mod.default

@@ -47,18 +47,19 @@ export async function validateOp(ctx: Ctx, fs: string, id: number, opts: {force?
   const run = async (s: ClusterState) => {
     const d = await s.domain(fs)
     const unreplayed = D.epochMoved(d.meta, id) ? [] : await unreplayedNodes(s, d)
-    const v = D.validate(d.meta, id, await d.allResources({forUpdate: true}), {unreplayed, force: opts.force})
+    const v = D.validate(d.meta, id, await d.allResources(), {unreplayed, force: opts.force})
     const granted = v.granted.map((l) => l.id)
     if (v.result === 'MORE_RECOVERY') {
       return {domain: fs, id, result: v.result, epoch: d.meta.epoch, attachedEpoch: d.meta.attachments.find((a) => a.id === id)!.epoch}
     }
+    d.touch(v.touched)
     for (const lockId of [...v.releasedOrphans, ...v.cleanedDeadman]) await d.indexDelete(lockId)
     d.changed()
     const m = await s.membership()
     const others = (await s.allDomains()).map((x) => x.meta)
     const recovered = settleRecovered(m, others)
     if (recovered.length) s.membershipChanged()
-    const {granted: _g, ...rest} = v
+    const {granted: _g, touched: _t, ...rest} = v
     s.event('domain.validate', {...rest, granted, forced: v.forced, ...(v.forced ? {unreplayed} : {})}, fs)
     if (recovered.length) s.event('node.recovered', {nodes: recovered, generation: m.generation})
     return {

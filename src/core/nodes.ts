@@ -106,8 +106,8 @@ export async function joinNode(ctx: Ctx, name: string, fsList?: string[]) {
     const joined: string[] = []
     for (const fs of candidates) {
       const d = await s.domain(fs)
-      // A node that was up and already mounts this file system holds its deadman lock.
-      if (before === 'up' && d.meta.members.includes(name)) continue
+      // Already joined: it holds its own deadman EX there (a member that rejoined elsewhere may not).
+      if (before === 'up' && (await d.resource(`deadman/${name}`))?.grantQueue.some((l) => l.node === name)) continue
       await joinInto(s, d, name, up)
       if (before === 'recovered') await startNewJournal(s, fs, name)
       joined.push(fs)
@@ -127,7 +127,7 @@ export interface MarkDeadResult {
 }
 
 /** A death in one domain as reported (lock ids, not lock objects). */
-export type DomainDeath = Omit<DeathSummary, 'granted' | 'node'> & {granted: number[]}
+export type DomainDeath = Omit<DeathSummary, 'granted' | 'node' | 'touched'> & {granted: number[]}
 
 export async function markDead(
   ctx: Ctx,
@@ -174,14 +174,17 @@ export async function markDead(
       const summaries: DomainDeath[] = []
       for (const fs of domains) {
         const d = await s.domain(fs)
-        const sum = applyDeath(d.meta, name, await d.allResources({forUpdate: true}))
+        const sum = applyDeath(d.meta, name, await d.allResources())
+        d.touch(sum.touched)
         d.changed()
         for (const id of [...sum.dropped, ...sum.withdrawn]) await d.indexDelete(id)
-        const {granted, node: _n, ...rest} = sum
+        const {granted, node: _n, touched: _t, ...rest} = sum
         const out = {...rest, granted: granted.map((l) => l.id)}
         s.event('domain.death', {node: name, ...out}, fs)
         summaries.push(out)
       }
+      // A node in no domain has no journal to replay: it is recovered at once.
+      if (domains.length === 0) node.state = 'recovered'
       s.event('node.dead', {
         node: name,
         generation: m.generation,

@@ -39,7 +39,7 @@ import {
 import type {Reader, Tx} from '../store/txdir.js'
 import type {Clock} from './clock.js'
 
-/** Canonical JSON for state files: stable key order as built, two-space indent, final newline. */
+/** Canonical JSON for state files: stable key order as built, one-space indent, final newline. */
 export const stateJson = (v: unknown) => JSON.stringify(v, null, 1) + '\n'
 
 /** meta.json with keys sorted, one key per line: deterministic and diff-friendly. */
@@ -255,12 +255,16 @@ export class DomainSession {
     return r
   }
 
+  /** Mark resources changed in place (after a model step that reports what it touched). */
+  touch(names: Iterable<string>): void {
+    for (const n of names) this.dirtyBuckets.add(bucketOf(n))
+  }
+
   /** Every resource of the domain, sorted by name (reads all buckets). */
-  async allResources(opts: {forUpdate?: boolean} = {}): Promise<Resource[]> {
+  async allResources(): Promise<Resource[]> {
     const all: Resource[] = []
     for (let b = 0; b < BUCKETS; b++) {
       const m = await this.bucket(b)
-      if (opts.forUpdate && m.size > 0) this.dirtyBuckets.add(b)
       all.push(...m.values())
     }
     return all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

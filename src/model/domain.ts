@@ -74,6 +74,8 @@ export interface DeathSummary {
   invalidatedResources: string[]
   /** Locks granted by serving the queues after the death (e.g. survivors' deadman PRs). */
   granted: Lock[]
+  /** Names of the resources the death changed. */
+  touched: string[]
 }
 
 /**
@@ -100,6 +102,7 @@ export function applyDeath(domain: DomainMeta, node: string, resources: Iterable
     conversionsWithdrawn: [],
     invalidatedResources: [],
     granted: [],
+    touched: [],
   }
   for (const res of resources) {
     let touched = false
@@ -128,7 +131,10 @@ export function applyDeath(domain: DomainMeta, node: string, resources: Iterable
         s.dropped.push(lock.id)
       }
     }
-    if (touched) s.granted.push(...serve(res))
+    if (touched) {
+      s.touched.push(res.name)
+      s.granted.push(...serve(res))
+    }
   }
   for (const list of [s.orphaned, s.dropped, s.withdrawn, s.conversionsWithdrawn]) list.sort((a, b) => a - b)
   s.invalidatedResources.sort()
@@ -171,6 +177,8 @@ export interface ValidateSummary {
   revalidatedResources: string[]
   granted: Lock[]
   forced: boolean
+  /** Names of the resources validate changed. */
+  touched: string[]
 }
 
 /**
@@ -196,6 +204,7 @@ export function validate(
     revalidatedResources: [],
     granted: [],
     forced: false,
+    touched: [],
   }
   if (epochMoved(domain, id)) {
     s.result = 'MORE_RECOVERY'
@@ -236,7 +245,10 @@ export function validate(
       s.revalidatedResources.push(res.name)
       touched = true
     }
-    if (touched) s.granted.push(...serve(res))
+    if (touched) {
+      s.touched.push(res.name)
+      s.granted.push(...serve(res))
+    }
   }
   s.replayedNodes = [...domain.deadNodes]
   domain.deadNodes = []

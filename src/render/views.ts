@@ -98,7 +98,7 @@ export function renderDeath(
   r: {node: string; generation: number; alreadyDead: boolean; fence: string; domains: {domain: string; epoch: number; orphaned: number[]; dropped: number[]; withdrawn: number[]; invalidatedResources: string[]; granted: number[]}[]},
   preview: boolean,
 ): string {
-  if (r.alreadyDead) return `${r.node} is already dead; nothing changed`
+  if (r.alreadyDead) return `${r.node} is not up (already declared dead); nothing changed`
   const lines = [
     preview
       ? `marking ${r.node} dead: ${r.domains.length} domain(s) will enter recovery`
