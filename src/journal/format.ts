@@ -38,21 +38,29 @@ function crcOf(buf: Buffer, start: number, end: number): number {
 
 /** Check one complete line (without its newline): checksum on the bytes, then the record's shape. */
 export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
-  // The line ends in `,"crc":<digits>}`.
-  let i = end - 2
+  // The line ends in `,"crc":<digits>}`: read the digits backwards, then the tag. No allocation.
   if (end - start < 10 || buf[end - 1] !== 0x7d) return {ok: false, why: 'bad-checksum'}
-  while (i > start && buf[i] >= 0x30 && buf[i] <= 0x39) i--
+  let i = end - 2
+  let stored = 0
+  let scale = 1
+  while (i > start && buf[i] >= 0x30 && buf[i] <= 0x39) {
+    stored += (buf[i] - 0x30) * scale
+    scale *= 10
+    i--
+  }
   const tagStart = i - CRC_TAG.length + 1
-  if (i === end - 2 || tagStart <= start || !buf.subarray(tagStart, i + 1).equals(CRC_TAG)) return {ok: false, why: 'bad-checksum'}
-  const stored = Number(buf.toString('latin1', i + 1, end - 1))
+  if (i === end - 2 || tagStart <= start || scale > 1e10) return {ok: false, why: 'bad-checksum'}
+  for (let k = 0; k < CRC_TAG.length; k++) if (buf[tagStart + k] !== CRC_TAG[k]) return {ok: false, why: 'bad-checksum'}
   if (crcOf(buf, start, tagStart) !== stored) return {ok: false, why: 'bad-checksum'}
   let rec: unknown
   try {
-    rec = JSON.parse(buf.toString('utf8', start, tagStart) + '}')
+    // The whole line parses as the record plus its crc field (which the record check ignores).
+    rec = JSON.parse(buf.toString('utf8', start, end))
   } catch {
     return {ok: false, why: 'bad-record'}
   }
-  return isRecord(rec) ? {ok: true, record: rec} : {ok: false, why: 'bad-record'}
+  if (!isRecord(rec)) return {ok: false, why: 'bad-record'}
+  return {ok: true, record: rec}
 }
 
 function isRecord(r: unknown): r is JournalRecord {
