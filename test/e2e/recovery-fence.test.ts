@@ -118,6 +118,21 @@ describe('fence command succeeds', () => {
   })
 })
 
+describe('a fence command that succeeds but leaves a background process', () => {
+  it('its exit status decides, not when its inherited stderr closes', async () => {
+    // A fence agent that powers the node off and leaves a helper running (which
+    // inherits stderr): it exited 0 at once, so the node is fenced.
+    const s = script('sleep 30 &\necho "$!" > "$(dirname "$0")/pids"\nexit 0')
+    const state = await fencedCluster(['--fence-cmd', `${s.path} {node}`, '--fence-timeout', '3s'])
+    const r = await dlm(state, ['node', 'mark-dead', 'n2', '--yes', '--json'], {timeoutMs: 20_000})
+    strays.push(...readFileSync(join(s.dir, 'pids'), 'utf8').trim().split(' ').map(Number))
+    expect(r.stdout).not.toMatch(/timed out/)
+    expect(r.exitCode).toBe(0)
+    expect(r.json()).toMatchObject({node: 'n2', fence: 'ok'})
+    expect(r.ms).toBeLessThan(3000)
+  })
+})
+
 describe('a hanging fence command times out', () => {
   it("--fence-timeout 500ms: exit 7 within seconds, 'timed out', the script and its children are killed", async () => {
     const s = script('sleep 30 &\necho "$$ $!" > "$(dirname "$0")/pids"\nwait')

@@ -138,4 +138,22 @@ describe('a death during recovery', () => {
     expect((await j(state, ['status'])).domains[0].state).toBe('recovering')
     await checkClean(state)
   })
+
+  it('two recovers of the same domain at once: both end RECOVERED, n2 replayed once, state consistent', async () => {
+    const state = await setup()
+    const [a, b] = await Promise.all([
+      dlm(state, ['recover', 'fs1', '--yes', '--json']),
+      dlm(state, ['recover', 'fs1', '--yes', '--as', 'n3', '--json']),
+    ])
+    expect([a.exitCode, b.exitCode]).toEqual([0, 0])
+    const ra = a.json<RecoverJson>().domains[0]
+    const rb = b.json<RecoverJson>().domains[0]
+    expect([ra.result, rb.result]).toEqual(['RECOVERED', 'RECOVERED'])
+    expect([...ra.replayedNodes, ...rb.replayedNodes]).toEqual(['n2'])
+    const [st, fs, locks] = await Promise.all([j(state, ['status']), j(state, ['fs', 'show', 'fs1']), j(state, ['lock', 'list', 'fs1'])])
+    expect(st.domains[0]).toMatchObject({state: 'normal', deadNodes: []})
+    expect(fs.keys.map((k: {key: string; value: string}) => `${k.key}=${k.value}`)).toEqual(['a=from-n2'])
+    expect(locks.locks.filter((l: {resource: string}) => l.resource.startsWith('recovery/'))).toEqual([])
+    await checkClean(state)
+  })
 })
