@@ -212,7 +212,7 @@ describe('damage in the middle stops the scan: nothing after it is trusted', () 
 
   /** The journal with line `victim` (0-based) replaced by `bad`. */
   function damaged(victim: number, bad: (line: Buffer) => Buffer): {path: string; offset: number} {
-    const lines = [...t1, ...t2, ...t3, ...t4].map((r) => Buffer.from(encodeRecord(r)))
+    const lines: Buffer[] = [...t1, ...t2, ...t3, ...t4].map((r) => Buffer.from(encodeRecord(r)))
     const offset = lines.slice(0, victim).reduce((n, l) => n + l.length, 0)
     lines[victim] = bad(lines[victim])
     return {path: writeJournal(Buffer.concat(lines)), offset}
