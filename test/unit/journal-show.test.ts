@@ -9,7 +9,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {systemClock} from '../../src/core/clock.js'
 import type {Ctx} from '../../src/core/context.js'
 import {attachOp, validateOp} from '../../src/core/domains.js'
-import {fsCheckpoint, fsShow, fsWrite, journalShow} from '../../src/core/fs.js'
+import {fsCheckpoint, fsRead, fsShow, fsWrite, journalShow} from '../../src/core/fs.js'
 import {initCluster} from '../../src/core/init.js'
 import {requestLockOp} from '../../src/core/locks.js'
 import {joinNode, markDead} from '../../src/core/nodes.js'
@@ -70,6 +70,10 @@ describe('journal show statuses', () => {
     ])
     expect(r.stoppedAt).toEqual({offset: r.records[5].offset, reason: 'torn'})
     expect(r.records[2]).toMatchObject({key: 'a', value: '2', tx: 3})
+    // The other looking commands are read-only too.
+    await fsShow(ctx, 'fs1')
+    await fsRead(ctx, 'fs1', 'a', {raw: true})
+    await fsRead(ctx, 'fs1', 'a', {node: 'n2'})
     expect(snapshot(ctx.root)).toEqual(before)
   })
 
