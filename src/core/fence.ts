@@ -42,7 +42,9 @@ export function runFence(cmd: string[], node: string, timeoutMs: number): Promis
       }
     }, timeoutMs)
     child.on('error', (e) => done({ok: false, exitCode: null, signal: null, timedOut: false, message: e.message}))
-    child.on('close', (code, signal) => {
+    // Decide on exit, not on close: a fence script may leave a background child
+    // holding its stderr. Give stderr a moment to deliver its last line.
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       const last = stderr.trim().split('\n').at(-1) ?? ''
       done({
         ok: code === 0 && !timedOut,
@@ -50,6 +52,14 @@ export function runFence(cmd: string[], node: string, timeoutMs: number): Promis
         signal,
         timedOut,
         message: timedOut ? `timed out after ${timeoutMs / 1000}s` : last,
+      })
+      child.stderr!.destroy()
+    }
+    child.on('exit', (code, signal) => {
+      const grace = setTimeout(() => finish(code, signal), 100)
+      child.on('close', () => {
+        clearTimeout(grace)
+        finish(code, signal)
       })
     })
   })

@@ -1,10 +1,9 @@
 // File-system operations: journaled writes under persistent locks, reads under
 // valid locks, checkpoints, and the operator's views of metadata and journals.
 import {join} from 'node:path'
-import {DlmError, usage} from '../errors.js'
+import {DlmError, StateCorrupt, usage} from '../errors.js'
 import {encodeRecord, type DataRecord, type JournalRecord} from '../journal/format.js'
-import {scanJournal, type Damage} from '../journal/scan.js'
-import {journalTail} from '../journal/tail.js'
+import {scanJournal, type Damage, type LineInfo} from '../journal/scan.js'
 import {checkName, findNode, requireUp} from '../model/membership.js'
 import {applyRecord, checkRead, checkWrite, metaResource, type MetaKeys} from '../model/metadata.js'
 import {META_KEY, journalFile} from '../store/layout.js'
@@ -44,6 +43,15 @@ export async function fsWrite(ctx: Ctx, fs: string, node: string, sets: [string,
     const d = await s.domain(fs)
     const n = await requireMember(s, d, node)
     for (const k of keys) checkWrite(await d.resource(metaResource(k)), d.meta, node, n.state, k)
+    // Records appended after damage would never be applied (replay and checkpoint stop there).
+    const p = await s.journalPoint(fs, node)
+    const tail = await scanJournal(join(ctx.root, journalFile(fs, node)), p.offset)
+    if (tail.stoppedAt) {
+      throw new StateCorrupt(
+        journalFile(fs, node),
+        `${tail.stoppedAt.reason} record at offset ${tail.stoppedAt.offset}: ${node}'s writes after it could never be applied (see: dlmctl journal show ${fs} --node ${node})`,
+      )
+    }
     const first = d.meta.nextSeq ?? 1
     let seq = first
     const recs: JournalRecord[] = [
@@ -53,22 +61,22 @@ export async function fsWrite(ctx: Ctx, fs: string, node: string, sets: [string,
     recs.push({seq: seq++, tx: first, op: 'commit', n: recs.length})
     d.meta.nextSeq = seq
     d.changed()
-    // A tail torn by hand stays damage: the new records start on a line of their own.
-    const {torn} = await journalTail(join(ctx.root, journalFile(fs, node)))
     let text = recs.map(encodeRecord).join('')
     // Testing aid: the node "dies" in the middle of writing its commit record.
     if (opts.simulateTorn) text = text.slice(0, text.length - Math.ceil(encodeRecord(recs.at(-1)!).length / 2))
-    s.appendJournal(fs, node, (torn ? '\n' : '') + text)
+    s.appendJournal(fs, node, text)
     return {domain: fs, node, tx: first, seqs: [first, seq - 1], records: recs.length - 1, committed: !opts.simulateTorn}
   })
 }
 
-/** Committed records of up nodes' journals not yet checkpointed (a live node sees its own and others' writes). */
-async function liveTail(ctx: Ctx, s: ClusterState, d: DomainSession): Promise<MetaKeys> {
-  const m = await s.membership()
+/**
+ * Committed records of the members' journals not yet applied: a node reads its own
+ * and others' writes, and a dead node's committed writes (what replay will apply),
+ * never a value older than one it could already have read.
+ */
+async function pendingTail(ctx: Ctx, s: ClusterState, d: DomainSession): Promise<MetaKeys> {
   const keys: MetaKeys = {}
   for (const node of d.meta.members) {
-    if (findNode(m, node).state !== 'up') continue // a dead node's journal is replay's business
     const p = await s.journalPoint(d.name, node)
     await scanJournal(join(ctx.root, journalFile(d.name, node)), p.offset, {
       onCommit: (recs) => recs.forEach((r) => applyRecord(keys, r)),
@@ -93,7 +101,7 @@ export async function fsRead(ctx: Ctx, fs: string, key: string, opts: {node?: st
     checkName('node', node)
     const n = await requireMember(s, d, node)
     const lockId = checkRead(await d.resource(metaResource(key)), d.meta, node, n.state, key)
-    const tail = await liveTail(ctx, s, d)
+    const tail = await pendingTail(ctx, s, d)
     const e = [meta.keys[key], tail[key]].filter((x) => x !== undefined).sort((a, b) => b!.seq - a!.seq)[0]
     return {key, value: e?.value ?? null, valid: true, seq: e?.seq ?? null, node, lockId}
   })
@@ -157,7 +165,11 @@ export interface JournalLine {
   text?: string
 }
 
-/** Every line of a node's journal with its status, and the replay/checkpoint point. */
+/**
+ * Every line of a node's journal with its status, and the replay point. The part
+ * before the point is history (applied, or left behind by a forced validate or a
+ * new incarnation); trust is judged from the point on, as replay and checkpoint do.
+ */
 export async function journalShow(ctx: Ctx, fs: string, node: string) {
   checkName('node', node)
   return withView(ctx, [scopes.membership, scopes.domain(fs)], async (s) => {
@@ -165,22 +177,26 @@ export async function journalShow(ctx: Ctx, fs: string, node: string) {
     findNode(await s.membership(), node)
     if (!d.meta.members.includes(node)) throw new DlmError('NOT_MEMBER', `node ${node} does not mount ${fs}`)
     const p = await s.journalPoint(fs, node)
+    const path = join(ctx.root, journalFile(fs, node))
     const lines: JournalLine[] = []
-    const committedTx = new Set<number>()
-    const r = await scanJournal(join(ctx.root, journalFile(fs, node)), 0, {
-      onLine: (l, trusted) => {
-        if (l.record) {
-          const {seq, tx, op} = l.record
-          if (op === 'commit') committedTx.add(tx)
-          lines.push({line: l.line, offset: l.offset, status: trusted ? 'uncommitted' : 'untrusted', seq, tx, op, ...pick(l.record)})
-        } else {
-          lines.push({line: l.line, offset: l.offset, status: trusted ? (l.damage as Damage) : 'untrusted', text: l.text.slice(0, 120)})
-        }
-      },
-    })
+    // Exactly the records the scanner commits (a commit with the wrong count commits nothing).
+    const committed = new Set<number>()
+    const onCommit = (recs: DataRecord[], commitSeq: number) => {
+      for (const r of recs) committed.add(r.seq)
+      committed.add(commitSeq)
+    }
+    const onLine = (l: LineInfo, trusted: boolean) => {
+      if (l.record) {
+        const {seq, tx, op} = l.record
+        lines.push({line: l.line, offset: l.offset, status: trusted ? 'uncommitted' : 'untrusted', seq, tx, op, ...pick(l.record)})
+      } else {
+        lines.push({line: l.line, offset: l.offset, status: trusted ? (l.damage as Damage) : 'untrusted', text: l.text.slice(0, 120)})
+      }
+    }
+    await scanJournal(path, 0, {until: p.offset, onLine, onCommit, keepGoing: true})
+    const r = await scanJournal(path, p.offset, {onLine, onCommit, firstLine: lines.length + 1})
     for (const l of lines) {
-      if (l.status !== 'uncommitted' || !committedTx.has(l.tx!)) continue
-      l.status = l.offset < p.offset ? 'applied' : 'committed-pending'
+      if (l.status === 'uncommitted' && committed.has(l.seq!)) l.status = l.offset < p.offset ? 'applied' : 'committed-pending'
     }
     return {domain: fs, node, point: p.offset, size: r.size, stoppedAt: r.stoppedAt, records: lines}
   })

@@ -49,7 +49,8 @@ export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
     i--
   }
   const tagStart = i - CRC_TAG.length + 1
-  if (i === end - 2 || tagStart <= start || scale > 1e10) return {ok: false, why: 'bad-checksum'}
+  // One canonical spelling of the number: no leading zeros, at most 10 digits.
+  if (i === end - 2 || tagStart <= start || scale > 1e10 || (buf[i + 1] === 0x30 && i + 1 < end - 2)) return {ok: false, why: 'bad-checksum'}
   for (let k = 0; k < CRC_TAG.length; k++) if (buf[tagStart + k] !== CRC_TAG[k]) return {ok: false, why: 'bad-checksum'}
   if (crcOf(buf, start, tagStart) !== stored) return {ok: false, why: 'bad-checksum'}
   let rec: unknown
@@ -59,8 +60,19 @@ export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
   } catch {
     return {ok: false, why: 'bad-record'}
   }
-  if (!isRecord(rec)) return {ok: false, why: 'bad-record'}
-  return {ok: true, record: rec}
+  return isRecord(rec) ? {ok: true, record: clean(rec)} : {ok: false, why: 'bad-record'}
+}
+
+/** The record without its crc, built with one shape per op (fast paths downstream stay monomorphic). */
+function clean(r: JournalRecord): JournalRecord {
+  switch (r.op) {
+    case 'set':
+      return {seq: r.seq, tx: r.tx, op: 'set', key: r.key, value: r.value}
+    case 'del':
+      return {seq: r.seq, tx: r.tx, op: 'del', key: r.key}
+    default:
+      return {seq: r.seq, tx: r.tx, op: 'commit', n: r.n}
+  }
 }
 
 function isRecord(r: unknown): r is JournalRecord {

@@ -41,6 +41,15 @@ export interface ScanOptions {
   /** Called every `checkEvery` records (replay checks the domain's epoch). */
   check?: () => Promise<void>
   checkEvery?: number
+  /** Stop before the line that starts at or after this offset (a line boundary). */
+  until?: number
+  /** Number given to the first line (line numbers count from the file's start when known). */
+  firstLine?: number
+  /**
+   * Go on trusting lines after damage (for showing history before the replay point,
+   * which was applied by whoever started after that damage). Replay never does this.
+   */
+  keepGoing?: boolean
 }
 
 const CHUNK = 1 << 20
@@ -62,8 +71,10 @@ export async function scanJournal(path: string, from: number, opts: ScanOptions 
     let have = 0 // bytes in buf
     let bufOffset = from // file offset of buf[0]
     let pos = from
-    let line = 0
+    let line = (opts.firstLine ?? 1) - 1
     let count = 0
+    const until = opts.until ?? Infinity
+    let reachedUntil = false
     let stopped = false
     for (;;) {
       if (have === buf.length) {
@@ -80,14 +91,22 @@ export async function scanJournal(path: string, from: number, opts: ScanOptions 
         const nl = buf.indexOf(0x0a, start)
         if (nl < 0 || nl >= have) break
         const offset = bufOffset + start
+        if (offset >= until) {
+          reachedUntil = true
+          break
+        }
         line++
         if (stopped) {
           opts.onLine?.({offset, line, text: buf.toString('utf8', start, nl), damage: lineDamage(buf, start, nl)}, false)
         } else {
           const c = checkLine(buf, start, nl)
           if (!c.ok) {
-            r.stoppedAt = {offset, reason: c.why}
-            stopped = true
+            r.stoppedAt ??= {offset, reason: c.why}
+            stopped = !opts.keepGoing
+            if (opts.keepGoing) {
+              for (const [, v] of pending) r.discarded += v.length
+              pending.clear()
+            }
             opts.onLine?.({offset, line, text: buf.toString('utf8', start, nl), damage: c.why}, true)
           } else {
             const rec = c.record
@@ -117,12 +136,17 @@ export async function scanJournal(path: string, from: number, opts: ScanOptions 
         }
         start = nl + 1
       }
+      if (reachedUntil) {
+        r.size = Math.min(r.size, until)
+        for (const [, v] of pending) r.discarded += v.length
+        break
+      }
       // Keep the partial last line for the next read.
       buf.copy(buf, 0, start, have)
       bufOffset += start
       have -= start
       if (eof) {
-        if (have > 0) {
+        if (have > 0 && bufOffset < until) {
           line++
           if (!stopped) r.stoppedAt = {offset: bufOffset, reason: 'torn'}
           opts.onLine?.({offset: bufOffset, line, text: buf.toString('utf8', 0, have), damage: 'torn'}, !stopped)
