@@ -30,6 +30,7 @@ export default class Recover extends DlmCommand {
     if (bad) throw usage(`unknown flag ${bad} (see: dlmctl recover --help)`)
     if (flags.all && names.length) throw usage('give file systems or --all, not both')
     if (flags.all) names = (await recoveringDomains(ctx, all)).map((d) => d.name)
+    else if (names.length === 0 && flags['dry-run']) names = (await recoveringDomains(ctx, all)).map((d) => d.name)
     else if (names.length === 0) {
       const recovering = await recoveringDomains(ctx, all)
       if (!process.stdin.isTTY || !process.stderr.isTTY) throw usage('name the file systems to recover, or --all')

@@ -30,11 +30,15 @@ export default class DrillRun extends DlmCommand {
     // Only an explicit --state keeps the cluster (DLMCTL_STATE in the environment is the operator's own cluster).
     const state = this.argv.some((a) => a === '--state' || a.startsWith('--state=')) ? this.ctx(flags).root : undefined
     const live = !this.jsonMode
-    if (live) {
-      await loadTables()
-      process.stdout.write(`drill ${drill.name}${drill.description ? `: ${drill.description}` : ''}\n`)
+    if (live) await loadTables()
+    // The header goes out with the first step, so a refusal (e.g. a non-empty --state) prints nothing else.
+    let started = false
+    const onStep = (s: Parameters<typeof renderDrillStep>[0]) => {
+      if (!started) process.stdout.write(`drill ${drill.name}${drill.description ? `: ${drill.description}` : ''}\n`)
+      started = true
+      process.stdout.write(renderDrillStep(s) + '\n')
     }
-    const r = await runDrill(drill, {bin, state, bail: flags.bail, onStep: live ? (s) => process.stdout.write(renderDrillStep(s) + '\n') : undefined})
+    const r = await runDrill(drill, {bin, state, bail: flags.bail, onStep: live ? onStep : undefined})
     if (flags.junit) await writeFile(flags.junit, junitXml([r]))
     if (this.jsonMode) await this.emit(r, () => '')
     else process.stdout.write(renderDrillSummary(r) + '\n')

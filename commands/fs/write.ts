@@ -29,6 +29,10 @@ export default class FsWrite extends DlmCommand {
     if (bad) throw usage(`unknown flag ${bad} (see: dlmctl fs write --help)`)
     const sets = parseAssignments(rest)
     const r = await fsWrite(this.ctx(flags), args.fs, flags.node, sets, flags.del ?? [], {simulateTorn: flags['simulate-torn']})
-    await this.emit(r, () => `${r.node} committed transaction ${r.tx} on ${r.domain}: ${r.records} record(s), seq ${r.seqs[0]}..${r.seqs[1]}`)
+    await this.emit(r, () =>
+      r.committed
+        ? `${r.node} committed transaction ${r.tx} on ${r.domain}: ${r.records} record(s), seq ${r.seqs[0]}..${r.seqs[1]}`
+        : `${r.node} wrote transaction ${r.tx} on ${r.domain} with a torn commit record (--simulate-torn): not committed`,
+    )
   }
 }

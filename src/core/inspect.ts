@@ -8,6 +8,12 @@ import type {ClusterState} from './state.js'
 import {pendingRecords} from '../store/txdir.js'
 import {bucketFile, indexChunkOf, indexFile, BUCKETS} from '../store/layout.js'
 import {IndexSchema} from '../store/schema.js'
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {scanJournal} from '../journal/scan.js'
+import {journalFile} from '../store/layout.js'
+import {crc32cBuf} from '../util/crc32c.js'
+import type {DomainSession} from './state.js'
 
 async function allScopes(ctx: Ctx): Promise<{names: string[]; list: string[]}> {
   const names = await withView(ctx, [], async (s) => {
@@ -58,11 +64,22 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(sort(v), null, 2) + '\n'
 }
 
+/** A file system's metadata and, per member, its journal's point, size and content digest. */
+async function fsDump(s: ClusterState, d: DomainSession) {
+  const journals: Record<string, {point: number; size: number; crc32c: number}> = {}
+  for (const node of d.meta.members) {
+    const path = join(s.root, journalFile(d.name, node))
+    const data = await readFile(path).catch(() => Buffer.alloc(0))
+    journals[node] = {point: (await s.journalPoint(d.name, node)).offset, size: data.length, crc32c: crc32cBuf(data)}
+  }
+  return {metadata: (await s.fsMeta(d.name)).keys, journals}
+}
+
 export async function exportState(ctx: Ctx) {
   const {list} = await allScopes(ctx)
   return withView(ctx, list, async (s) => {
     const domains = []
-    for (const d of await s.allDomains()) domains.push({...d.meta, resources: await d.allResources()})
+    for (const d of await s.allDomains()) domains.push({...d.meta, resources: await d.allResources(), fs: await fsDump(s, d)})
     return {
       format: 1,
       cluster: await s.cluster(),
@@ -143,6 +160,21 @@ export async function checkState(ctx: Ctx) {
             }
           }
         })
+      }
+      // File-system metadata, replay points, and journals past their points.
+      await guard(`fs/${fs}/meta.json`, () => s.fsMeta(fs))
+      for (const node of meta.members) {
+        const pf = `fs/${fs}/journal/${node}.point.json`
+        const p = await guard(pf, () => s.journalPoint(fs, node))
+        if (!p) continue
+        const r = await scanJournal(join(s.root, journalFile(fs, node)), p.offset)
+        if (p.offset > r.size) problems.push({file: pf, message: `point ${p.offset} is past the end of the journal (${r.size} bytes)`})
+        else if (r.stoppedAt) {
+          const msg = `${r.stoppedAt.reason} record at offset ${r.stoppedAt.offset}: replay and checkpoint stop there`
+          const st = nodeState.get(node)
+          if (st === 'up') problems.push({file: journalFile(fs, node), message: `${msg}; ${node} is up and its later writes would be lost`})
+          else warnings.push({file: journalFile(fs, node), message: msg})
+        }
       }
       // The lock index maps exactly the locks that exist.
       const chunks = new Set([...seen.keys()].map(indexChunkOf))

@@ -79,7 +79,7 @@ async function joinInto(s: ClusterState, d: DomainSession, node: string, up: Set
 }
 
 /**
- * A node back with a new incarnation starts its journal after everything in it:
+ * A node that (re)joins a file system starts its journal after everything in it:
  * what is there was replayed, or abandoned by a forced validate. A torn last line
  * is completed so that new records begin on a line of their own.
  */
@@ -109,7 +109,8 @@ export async function joinNode(ctx: Ctx, name: string, fsList?: string[]) {
       // Already joined: it holds its own deadman EX there (a member that rejoined elsewhere may not).
       if (before === 'up' && (await d.resource(`deadman/${name}`))?.grantQueue.some((l) => l.node === name)) continue
       await joinInto(s, d, name, up)
-      if (before === 'recovered') await startNewJournal(s, fs, name)
+      // Whatever its journal here holds is from an earlier mount: replayed, or abandoned.
+      await startNewJournal(s, fs, name)
       joined.push(fs)
     }
     const node = M.findNode(m, name)

@@ -10,6 +10,8 @@ import {findNode, upNodes} from '../model/membership.js'
 import {allLocks, removeLock, requestLock} from '../model/resource.js'
 import type {Mode} from '../model/modes.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
+import type {DomainSession} from './state.js'
+import type {Resource} from '../model/types.js'
 import {attachOp, validateOp} from './domains.js'
 import {markDead} from './nodes.js'
 import {replayOp} from './replay.js'
@@ -61,6 +63,22 @@ async function pickRunner(ctx: Ctx, fs: string, as?: string): Promise<{runner: s
   })
 }
 
+async function isUp(ctx: Ctx, node: string): Promise<boolean> {
+  return withView(ctx, [scopes.membership], async (s) => (await s.membership()).nodes.some((n) => n.name === node && n.state === 'up'))
+}
+
+/** Drop every lock on recovery/<fs> and forget its value block (a dead runner's EX left it invalid). */
+async function clearRecoveryResource(d: DomainSession, fs: string): Promise<Resource> {
+  const res = await d.resourceForUpdate(recoveryResource(fs))
+  for (const l of allLocks(res)) {
+    removeLock(res, l)
+    await d.indexDelete(l.id)
+  }
+  res.lvb = '0'.repeat(res.lvb.length)
+  res.lvbValid = true
+  return res
+}
+
 /**
  * Take the recovery lock: the runner holds EX on recovery/<fs>, the other up
  * members wait on it with PR. Locks left there by an interrupted recover are
@@ -70,11 +88,7 @@ async function takeRecoveryLock(ctx: Ctx, fs: string, runner: string): Promise<v
   await withTx(ctx, [scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)
     const up = upNodes(await s.membership())
-    const res = await d.resourceForUpdate(recoveryResource(fs))
-    for (const l of allLocks(res)) {
-      removeLock(res, l)
-      await d.indexDelete(l.id)
-    }
+    const res = await clearRecoveryResource(d, fs)
     const waiters = d.meta.members.filter((n) => n !== runner && up.has(n))
     const wanted: [string, Mode][] = [[runner, 'EX'], ...waiters.map((n): [string, Mode] => [n, 'PR'])]
     for (const [node, mode] of wanted) {
@@ -90,11 +104,7 @@ async function takeRecoveryLock(ctx: Ctx, fs: string, runner: string): Promise<v
 async function finishRecovery(ctx: Ctx, fs: string, ids: number[], result: DomainRecovery) {
   await withTx(ctx, [scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)
-    const res = await d.resourceForUpdate(recoveryResource(fs))
-    for (const l of allLocks(res)) {
-      removeLock(res, l)
-      await d.indexDelete(l.id)
-    }
+    await clearRecoveryResource(d, fs)
     d.meta.attachments = d.meta.attachments.filter((a) => !ids.includes(a.id))
     d.changed()
     s.event('recover.end', {result: result.result, attempts: result.attempts, replayedNodes: result.replayedNodes, runner: result.runner, ...(result.message ? {message: result.message} : {})}, fs)
@@ -113,8 +123,8 @@ async function recoverOne(ctx: Ctx, fs: string, opts: RecoverOptions): Promise<D
     }
     while (out.attempts < opts.maxAttempts) {
       out.attempts++
-      // A survivor runs it; if the runner itself died, another one takes over.
-      const {runner, recovering} = await pickRunner(ctx, fs, out.attempts === 1 ? opts.as : undefined)
+      // A survivor runs it: --as while it is up; if the runner itself died, another one takes over.
+      const {runner, recovering} = await pickRunner(ctx, fs, opts.as && (await isUp(ctx, opts.as)) ? opts.as : undefined)
       if (!recovering) {
         out.result = 'RECOVERED' // a parallel recover finished it
         break
