@@ -43,25 +43,22 @@ describe('--help of every command', () => {
     })
   }
 
+  it('-h is the same help as --help (a topic command, a top-level command, with arguments given)', async () => {
+    const cases = [
+      ['node:mark-dead', ['node', 'mark-dead', '-h']],
+      ['status', ['status', '-h']],
+      ['lock:explain', ['lock', 'explain', 'fs1', '12', '-h']],
+    ] as const
+    const out = await pMap([...cases], 3, ([, args]) => run(undefined, [...args], {cwd}))
+    cases.forEach(([id, args], i) => {
+      expect(out[i].exitCode, args.join(' ')).toBe(0)
+      expect(out[i].stdout).toContain('EXAMPLES')
+      expect(out[i].stdout).toBe(help.get(id)!.stdout)
+    })
+  })
+
   it('nothing was created in the working directory', () => {
     expect(readdirSync(cwd)).toEqual([])
-  })
-})
-
-describe('-h', () => {
-  it('is the same help as --help (a topic command, a top-level command, with arguments given)', async () => {
-    const cases = [
-      [['node', 'mark-dead', '-h'], ['node', 'mark-dead', '--help']],
-      [['status', '-h'], ['status', '--help']],
-      [['lock', 'explain', 'fs1', '12', '-h'], ['lock', 'explain', '--help']],
-    ]
-    const out = await pMap(cases.flat(), 4, (args) => run(undefined, args, {cwd: tmpDir('h')}))
-    for (let i = 0; i < cases.length; i++) {
-      const [short, long] = [out[2 * i], out[2 * i + 1]]
-      expect(short.exitCode, cases[i][0].join(' ')).toBe(0)
-      expect(short.stdout).toContain('EXAMPLES')
-      expect(short.stdout).toBe(long.stdout)
-    }
   })
 })
 

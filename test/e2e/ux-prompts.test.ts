@@ -112,17 +112,18 @@ describe.concurrent('on a terminal: the prompt', () => {
 })
 
 describe('without a terminal and without --yes: refuse at once, change nothing', () => {
-  const REFUSE: {name: string; fixture: 'chain' | 'recovering'; args: string[]; env?: Record<string, string>}[] = [
-    {name: 'node mark-dead', fixture: 'chain', args: ['node', 'mark-dead', 'n3']},
+  // `asJson`: also run with --json (answers {error: {code: CONFIRMATION_REQUIRED}}).
+  const REFUSE: {name: string; fixture: 'chain' | 'recovering'; args: string[]; env?: Record<string, string>; asJson?: boolean}[] = [
+    {name: 'node mark-dead', fixture: 'chain', args: ['node', 'mark-dead', 'n3'], asJson: true},
     // A day later every up node's heartbeat is stale.
     {name: 'node check (stale nodes)', fixture: 'recovering', args: ['node', 'check', '--timeout', '10s'], env: {DLMCTL_CLOCK: '2026-01-02T00:00:00Z'}},
     {name: 'domain detach', fixture: 'recovering', args: ['domain', 'detach', 'fs1', '--id', '1']},
     {name: 'validate --force', fixture: 'recovering', args: ['validate', 'fs1', '--id', '1', '--force']},
-    {name: 'recover', fixture: 'recovering', args: ['recover', 'fs1']},
+    {name: 'recover', fixture: 'recovering', args: ['recover', 'fs1'], asJson: true},
     {name: 'recover --all', fixture: 'recovering', args: ['recover', '--all']},
   ]
   const states = new Map<string, string>()
-  const results = new Map<string, {plain: Awaited<ReturnType<typeof run>>; asJson: Awaited<ReturnType<typeof run>>; before: Record<string, string>}>()
+  const results = new Map<string, {plain: Awaited<ReturnType<typeof run>>; asJson?: Awaited<ReturnType<typeof run>>; before: Record<string, string>}>()
 
   it('runs them (each with stdin a pipe nobody writes to)', async () => {
     await pMap(REFUSE, 4, async (c) => {
@@ -130,7 +131,7 @@ describe('without a terminal and without --yes: refuse at once, change nothing',
       states.set(c.name, s)
       const before = hashTree(s)
       const plain = await run(s, c.args, {env: c.env, timeout: 10_000})
-      const asJson = await run(s, [...c.args, '--json'], {env: c.env, timeout: 10_000})
+      const asJson = c.asJson ? await run(s, [...c.args, '--json'], {env: c.env, timeout: 10_000}) : undefined
       results.set(c.name, {plain, asJson, before})
     })
     expect(results.size).toBe(REFUSE.length)
@@ -146,8 +147,10 @@ describe('without a terminal and without --yes: refuse at once, change nothing',
       const lines = plain.stderr.split('\n').filter(Boolean)
       expect(lines, plain.stderr).toHaveLength(1)
       expect(lines[0]).toMatch(/^dlmctl: .*--yes/)
-      expect(asJson.exitCode).toBe(2)
-      expect(JSON.parse(asJson.stdout).error.code).toBe('CONFIRMATION_REQUIRED')
+      if (asJson) {
+        expect(asJson.exitCode).toBe(2)
+        expect(JSON.parse(asJson.stdout).error.code).toBe('CONFIRMATION_REQUIRED')
+      }
       expect(hashTree(states.get(c.name)!)).toEqual(before)
     })
   }
