@@ -155,3 +155,21 @@ describe('without a terminal and without --yes: refuse at once, change nothing',
     })
   }
 })
+
+describe('a wrong name is reported before any confirmation is asked', () => {
+  // Asking "detach recovery id 1 from fs9?" — or, without a terminal, answering
+  // "refusing without --yes" — for a file system or recovery id that does not exist
+  // sends the operator the wrong way: the usage error must come first.
+  const CASES = [
+    {args: ['domain', 'detach', 'fs9', '--id', '1'], says: "unknown file system 'fs9' (file systems: fs1, fs2)"},
+    {args: ['validate', 'fs1', '--id', '99', '--force'], says: 'no recovery id 99 in domain fs1 (attached: 1)'},
+  ]
+  for (const c of CASES) {
+    it(`dlmctl ${c.args.join(' ')} (no terminal, no --yes): exit 2 "${c.says}"`, async () => {
+      const s = copyFixture('recovering')
+      const r = await run(s, c.args)
+      expect(r.exitCode).toBe(2)
+      expect(r.stderr).toBe(`dlmctl: ${c.says}\n`)
+    })
+  }
+})

@@ -138,3 +138,16 @@ describe('on a terminal (script, 120 columns)', () => {
     expect(list.stdout).toMatchSnapshot()
   })
 })
+
+describe('progress', () => {
+  it('replay: nothing on stderr through a pipe; on a terminal with --json the output is the JSON document alone', async () => {
+    const [a, b] = [copyFixture('recovering'), copyFixture('recovering')]
+    const [piped, tty] = await Promise.all([run(a, ['replay', 'fs1', '--id', '1']), runTty(b, ['replay', 'fs1', '--id', '1', '--json'])])
+    expect(piped.exitCode).toBe(0)
+    expect(piped.stderr).toBe('')
+    expect(piped.stdout).toMatch(/^replayed fs1 \(recovery id 1\): 1 key\(s\) changed\n {2}n3: 1 record\(s\) applied, 0 discarded/)
+    expect(tty.exitCode, tty.stdout).toBe(0)
+    expect(tty.stdout).not.toMatch(/\x1b/)
+    expect(JSON.parse(tty.stdout)).toMatchObject({domain: 'fs1', result: 'DONE', journals: [{node: 'n3', applied: 1}]})
+  })
+})
