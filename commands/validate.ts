@@ -20,6 +20,8 @@ export default class Validate extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Validate)
     const id = parseRecoveryId(flags.id)
+    // Check the domain and the id before asking: a typo should not cost a confirmation.
+    if (flags.force && !flags['dry-run']) await validateOp(this.ctx(flags), args.fs, id, {force: true, dryRun: true})
     if (flags.force && !flags['dry-run']) await this.confirm(`validate ${args.fs} even if dead nodes' journals are not replayed (their committed changes are lost)`, flags.yes)
     const r = await validateOp(this.ctx(flags), args.fs, id, {force: flags.force, dryRun: flags['dry-run']})
     await this.emit(flags['dry-run'] ? {...r, dryRun: true} : r, () =>

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {detachOp, parseRecoveryId} from '../../src/core/domains.js'
+import {detachOp, findRecoveryId, parseRecoveryId} from '../../src/core/domains.js'
 
 export default class DomainDetach extends DlmCommand {
   static override summary = 'Forget a recovery id (abandon that attach)'
@@ -15,6 +15,7 @@ export default class DomainDetach extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(DomainDetach)
     const id = parseRecoveryId(flags.id)
+    await findRecoveryId(this.ctx(flags), args.fs, id) // unknown domain or id: say so before asking
     await this.confirm(`detach recovery id ${id} from ${args.fs}: a recovery using it can no longer validate`, flags.yes)
     const r = await detachOp(this.ctx(flags), args.fs, id)
     await this.emit(r, () => `detached recovery id ${id} from ${args.fs}`)

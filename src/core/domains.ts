@@ -33,6 +33,11 @@ function refusedNotMember(node: string, d: DomainSession): never {
   throw refused('NOT_MEMBER', `node ${node} is not a member of ${d.name} (members: ${d.meta.members.join(', ')})`)
 }
 
+/** The attachment behind a recovery id (read-only), or UNKNOWN_DOMAIN / UNKNOWN_RECOVERY_ID. */
+export async function findRecoveryId(ctx: Ctx, fs: string, id: number) {
+  return withView(ctx, [scopes.domain(fs)], async (s) => D.findAttachment((await s.domain(fs)).meta, id))
+}
+
 export async function detachOp(ctx: Ctx, fs: string, id: number) {
   return withTx(ctx, [scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)

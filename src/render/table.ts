@@ -18,18 +18,63 @@ export const green = paint('32')
 export const dim = paint('2')
 export const bold = paint('1')
 
-/** A table; long cells wrap to the terminal's width rather than being cut. */
+/**
+ * A table. On a terminal, columns fit its width and long cells wrap: a word wider
+ * than its column is broken (cli-table3 alone would cut it with '…'). Elsewhere
+ * columns take what they need: nothing is ever cut.
+ */
 export function table(head: string[], rows: (string | number)[][]): string {
   if (!Table) throw new Error('loadTables() was not awaited before table()')
+  const widths = process.stdout.isTTY && process.stdout.columns ? fitWidths(head, rows, process.stdout.columns) : undefined
+  const fit = (cell: string, i: number) => (widths ? breakLongWords(cell, widths[i] - 2) : cell)
   const t = new Table({
-    head: head.map((h) => bold(h)),
+    head: head.map((h, i) => fit(bold(h), i)),
     style: {head: [], border: [], compact: true},
     chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''},
     wordWrap: true,
-    ...(process.stdout.isTTY && process.stdout.columns ? {colWidths: fitWidths(head, rows, process.stdout.columns)} : {}),
+    ...(widths ? {colWidths: widths} : {}),
   })
-  for (const r of rows) t.push(r.map((c) => String(c)))
+  for (const r of rows) t.push(r.map((c, i) => fit(String(c), i)))
   return t.toString()
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /^\x1b\[[0-9;]*m/
+
+/** Break every word wider than `max` visible characters, preferably after '/', ',' or '-'. */
+export function breakLongWords(cell: string, max: number): string {
+  if (max < 1) return cell
+  return cell
+    .split('\n')
+    .map((line) => line.split(' ').map((w) => (visible(w) > max ? breakWord(w, max) : w)).join(' '))
+    .join('\n')
+}
+
+function breakWord(word: string, max: number): string {
+  const out: string[] = []
+  let cur = ''
+  let count = 0
+  let lastBreak = -1 // index in cur just after a preferred break character
+  for (let i = 0; i < word.length; i++) {
+    const esc = ANSI.exec(word.slice(i))
+    if (esc) {
+      cur += esc[0]
+      i += esc[0].length - 1
+      continue
+    }
+    if (count === max) {
+      const cut = lastBreak > 0 ? lastBreak : cur.length
+      out.push(cur.slice(0, cut))
+      cur = cur.slice(cut)
+      count = visible(cur)
+      lastBreak = -1
+    }
+    cur += word[i]
+    count++
+    if ('/,-'.includes(word[i])) lastBreak = cur.length
+  }
+  out.push(cur)
+  return out.join('\n')
 }
 
 // eslint-disable-next-line no-control-regex
