@@ -459,6 +459,18 @@ describe('running drills', () => {
     expect(new Set(ids).size).toBe(4)
   })
 
+  test('--junit to a path that cannot be written is an operator error naming the path, not an internal error', async () => {
+    // Today the whole drill runs, then writeFile throws ENOENT: exit 1 "internal
+    // error", and with --json the drill's own result is never printed.
+    const file = join(TMP, 'tiny.yaml')
+    writeFileSync(file, 'name: tiny\ncluster: {nodes: [n1]}\nsteps:\n  - run: status\n')
+    const where = join(TMP, 'no-such-dir', 'report.xml')
+    const r = await dlmctl(['drill', 'run', file, '--json', '--junit', where])
+    expect(r.json?.error?.message ?? '').not.toMatch(/internal error/)
+    expect(r.json?.error?.message ?? '').toContain(where)
+    expect(r.exitCode).toBe(2)
+  })
+
   test('a crash step whose command never reaches its crash point fails the drill', async () => {
     const file = join(TMP, 'never-reached.yaml')
     // status only reads: it never commits, so it never reaches commit.after-record.
