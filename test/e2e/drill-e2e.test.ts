@@ -236,11 +236,21 @@ const bundledFiles = readdirSync(BUNDLED)
   .sort()
   .map((f) => join(BUNDLED, f))
 
+// The first drill of man dlmctl-drill(5)'s EXAMPLES runs in the same pool.
+const manExample = join(TMP, 'first-drill.yaml')
+{
+  const man = readFileSync(join(ROOT, 'man/dlmctl-drill.5'), 'utf8')
+  const ex = man.slice(man.indexOf('\n.SH EXAMPLES\n')).split('\n.EX\n').slice(1).map((b) => b.slice(0, b.indexOf('\n.EE')))
+  const first = ex.find((b) => b.startsWith('name:')) ?? ''
+  writeFileSync(manExample, first.replaceAll('\\-', '-').replaceAll('\\(aq', "'").replaceAll('\\e', '\\') + '\n')
+}
+const pooled = pool([...bundledFiles, manExample], 4, (f) => dlmctl(['drill', 'run', f, '--json']))
+
 describe('bundled drills', () => {
   test('every bundled drill passes (exit 0), 4 at a time', {timeout: 120_000}, async () => {
     expect(bundledFiles.length).toBeGreaterThanOrEqual(8)
     expect(bundledFiles.map((f) => f.slice(BUNDLED.length + 1))).toContain('seed-story.yaml')
-    const runs = await pool(bundledFiles, 4, (f) => dlmctl(['drill', 'run', f, '--json']))
+    const runs = (await pooled).slice(0, bundledFiles.length)
     const failed = runs
       .map((r, i) => ({file: bundledFiles[i], r}))
       .filter(({r}) => r.exitCode !== 0)
@@ -252,6 +262,14 @@ describe('bundled drills', () => {
       expect(r.json.passed).toBe(r.json.steps.length)
       expect(r.json.steps.length).toBeGreaterThan(y.steps.length) // step 0 (the cluster) and check steps that expand
     }
+  })
+
+  test("the man page's example drill passes", {timeout: 120_000}, async () => {
+    expect(readFileSync(manExample, 'utf8')).toMatch(/^name: first-drill\n/)
+    const r = (await pooled)[bundledFiles.length]
+    expect(r.exitCode, JSON.stringify(r.json?.steps?.filter((s: any) => !s.ok) ?? r.stderr)).toBe(0)
+    expect(r.json).toMatchObject({drill: 'first-drill', ok: true, failed: 0})
+    expect(r.json.steps.find((s: any) => s.label.startsWith('crash:'))).toMatchObject({signal: 'SIGKILL', ok: true})
   })
 
   test('drill list --json lists them all with their descriptions', async () => {
