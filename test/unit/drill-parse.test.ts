@@ -370,11 +370,13 @@ describe('invalid drills: DRILL_INVALID, exit 2, file:line:col', () => {
     await invalidAt('name: x\ncluster:\n  nodes: [n1]\n  fenceCmd: /bin/true\nsteps: [{run: status}]\n', '/bin/true', /argument vector/)
     await invalidAt('name: x\ncluster:\n  nodes: [n1]\n  fenceTimeout: forever\nsteps: [{run: status}]\n', 'forever', /bad fenceTimeout/)
   })
-  it('node and file-system names that init would refuse are drill errors, found before anything runs', async () => {
+  it('node and file-system names, and an lvbSize, that init would refuse are drill errors, found before anything runs', async () => {
     // SPEC §1: node names match ^[a-z][a-z0-9-]{0,31}$. Today the parser takes any
     // string and the drill fails at step 0 (init) with exit 8 instead of 2.
     await invalidAt('name: x\ncluster:\n  nodes: [n1, Node_2]\nsteps: [{run: status}]\n', 'Node_2', /Node_2/)
     await invalidAt('name: x\ncluster:\n  nodes: [n1]\n  fs: [fs1, "../up"]\nsteps: [{run: status}]\n', '"../up"', /\.\.\/up/)
+    // init accepts --lvb-size 1..1024 only.
+    await invalidAt('name: x\ncluster:\n  nodes: [n1]\n  lvbSize: 0\nsteps: [{run: status}]\n', '0\n', /lvbSize/)
   })
   it('the whole file is validated before anything runs: a mistake in the last step is found', async () => {
     const steps = Array.from({length: 30}, (_, i) => `  - run: lock request fs1 r/${i} --node n1 --mode PR\n`).join('')
