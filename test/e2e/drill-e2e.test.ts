@@ -1,7 +1,7 @@
 // `dlmctl drill run` / `drill list` end to end (SPEC §4, man dlmctl-drill(5)):
 // the built CLI, run through execa, on the bundled drills and on the drills in
 // test/e2e/drills/. Each drill spawns one real dlmctl per step, so this file is
-// kept short: the bundled drills run 4 at a time, the other runs in parallel.
+// kept short: the bundled drills (and the man page example) run 4 at a time, and the runs one test needs run at once.
 import {execa} from 'execa'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -37,6 +37,12 @@ async function dlmctl(args: string[], env: Record<string, string> = {}): Promise
     json = undefined
   }
   return {exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, json}
+}
+
+/** Started by the first test that needs it (not at collection: a filtered run must not leave drills running). */
+function once<T>(start: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined
+  return () => (p ??= start())
 }
 
 /** At most `n` at once, results in order. */
@@ -244,13 +250,13 @@ const manExample = join(TMP, 'first-drill.yaml')
   const first = ex.find((b) => b.startsWith('name:')) ?? ''
   writeFileSync(manExample, first.replaceAll('\\-', '-').replaceAll('\\(aq', "'").replaceAll('\\e', '\\') + '\n')
 }
-const pooled = pool([...bundledFiles, manExample], 4, (f) => dlmctl(['drill', 'run', f, '--json']))
+const pooled = once(() => pool([...bundledFiles, manExample], 4, (f) => dlmctl(['drill', 'run', f, '--json'])))
 
 describe('bundled drills', () => {
   test('every bundled drill passes (exit 0), 4 at a time', {timeout: 120_000}, async () => {
     expect(bundledFiles.length).toBeGreaterThanOrEqual(8)
     expect(bundledFiles.map((f) => f.slice(BUNDLED.length + 1))).toContain('seed-story.yaml')
-    const runs = (await pooled).slice(0, bundledFiles.length)
+    const runs = (await pooled()).slice(0, bundledFiles.length)
     const failed = runs
       .map((r, i) => ({file: bundledFiles[i], r}))
       .filter(({r}) => r.exitCode !== 0)
@@ -266,7 +272,7 @@ describe('bundled drills', () => {
 
   test("the man page's example drill passes", {timeout: 120_000}, async () => {
     expect(readFileSync(manExample, 'utf8')).toMatch(/^name: first-drill\n/)
-    const r = (await pooled)[bundledFiles.length]
+    const r = (await pooled())[bundledFiles.length]
     expect(r.exitCode, JSON.stringify(r.json?.steps?.filter((s: any) => !s.ok) ?? r.stderr)).toBe(0)
     expect(r.json).toMatchObject({drill: 'first-drill', ok: true, failed: 0})
     expect(r.json.steps.find((s: any) => s.label.startsWith('crash:'))).toMatchObject({signal: 'SIGKILL', ok: true})
@@ -297,14 +303,16 @@ describe('a drill whose expectations fail', () => {
   const file = join(DRILLS, 'wrong-expectation.yaml')
   const junit = join(TMP, 'report.xml')
   // One set of runs at once: full with --json and --junit, --bail with --json, and the human timeline (with --bail).
-  const runs = Promise.all([
-    dlmctl(['drill', 'run', file, '--json', '--junit', junit]),
-    dlmctl(['drill', 'run', file, '--json', '--bail']),
-    dlmctl(['drill', 'run', file, '--bail']),
-  ])
+  const runs = once(() =>
+    Promise.all([
+      dlmctl(['drill', 'run', file, '--json', '--junit', junit]),
+      dlmctl(['drill', 'run', file, '--json', '--bail']),
+      dlmctl(['drill', 'run', file, '--bail']),
+    ]),
+  )
 
   test('exits 8; --json gives {drill, passed, failed, ok, steps} with every step and why each failed', async () => {
-    const [full] = await runs
+    const [full] = await runs()
     expect(full.exitCode).toBe(8)
     const j = full.json
     expect(j).toMatchObject({drill: 'wrong-expectation', passed: 4, failed: 2, ok: false, file})
@@ -324,7 +332,7 @@ describe('a drill whose expectations fail', () => {
   })
 
   test('--junit writes well-formed XML: one testcase per step, <failure> in the failed ones', async () => {
-    await runs
+    await runs()
     const xml = readFileSync(junit, 'utf8')
     const root = parseXml(xml)
     expect(root.name).toBe('testsuites')
@@ -353,7 +361,7 @@ describe('a drill whose expectations fail', () => {
   })
 
   test('--bail stops after the first failure', async () => {
-    const [full, bail] = await runs
+    const [full, bail] = await runs()
     expect(bail.exitCode).toBe(8)
     expect(bail.json.steps.map((s: any) => s.index)).toEqual(['0', '1', '2'])
     expect(bail.json.steps.length).toBeLessThan(full.json.steps.length)
@@ -361,7 +369,7 @@ describe('a drill whose expectations fail', () => {
   })
 
   test('without --json: the timeline marks the failed step and says why', async () => {
-    const [, , human] = await runs
+    const [, , human] = await runs()
     expect(human.exitCode).toBe(8)
     const lines = human.stdout.trimEnd().split('\n')
     expect(lines[0]).toBe('drill wrong-expectation: two expectations that do not hold, between steps that pass')
@@ -412,10 +420,10 @@ describe('running drills', () => {
   // One run serves two tests: the crash drill, kept in --state DIR.
   const kept = join(TMP, 'kept')
   mkdirSync(kept) // an existing empty directory is fine (so is a new one)
-  const crashRun = dlmctl(['drill', 'run', join(DRILLS, 'crash-after-record.yaml'), '--state', kept, '--json'])
+  const crashRun = once(() => dlmctl(['drill', 'run', join(DRILLS, 'crash-after-record.yaml'), '--state', kept, '--json']))
 
   test('crash at commit.after-record, then check {consistent: true}, passes', async () => {
-    const r = await crashRun
+    const r = await crashRun()
     expect(r.exitCode, JSON.stringify(r.json?.steps?.filter((s: any) => !s.ok))).toBe(0)
     const crash = r.json.steps[2]
     expect(crash).toMatchObject({index: '2', label: 'crash: node mark-dead n2 --yes @ commit.after-record', command: 'node mark-dead n2 --yes', signal: 'SIGKILL', exit: null, ok: true})
@@ -426,7 +434,7 @@ describe('running drills', () => {
   })
 
   test('--state DIR keeps the cluster there (status works afterwards); a non-empty DIR is refused (exit 2)', async () => {
-    const r = await crashRun
+    const r = await crashRun()
     expect(r.exitCode).toBe(0)
     expect(r.json.state).toBe(resolve(kept))
     const st = await dlmctl(['status', '--state', kept, '--json'])
