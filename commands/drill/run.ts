@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {writeFile} from 'node:fs/promises'
 import {DlmCommand} from '../../src/cli/base.js'
-import {EXIT} from '../../src/errors.js'
+import {DlmError, EXIT} from '../../src/errors.js'
 import {loadDrill} from '../../src/drill/bundled.js'
 import {junitXml} from '../../src/drill/junit.js'
 import {runDrill} from '../../src/drill/run.js'
@@ -27,6 +27,10 @@ export default class DrillRun extends DlmCommand {
     const {args, flags} = await this.parse(DrillRun)
     const bin = process.argv[1]
     const drill = await loadDrill(bin, args.file)
+    // A report nobody can write should say so before the drill runs, not after.
+    if (flags.junit) await writeFile(flags.junit, junitXml([])).catch((e: NodeJS.ErrnoException) => {
+      throw new DlmError('USAGE', `cannot write --junit ${flags.junit}: ${e.code ?? e.message}`)
+    })
     // Only an explicit --state keeps the cluster (DLMCTL_STATE in the environment is the operator's own cluster).
     const state = this.argv.some((a) => a === '--state' || a.startsWith('--state=')) ? this.ctx(flags).root : undefined
     const live = !this.jsonMode

@@ -11,10 +11,12 @@ export type Mismatch = {path: string; message: string}
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
 
+const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/
 function scalarEq(e: unknown, a: unknown): boolean {
   if (e === a) return true
-  if (typeof e === 'number' && typeof a === 'string') return a !== '' && Number(a) === e
-  if (typeof e === 'string' && typeof a === 'number') return e !== '' && Number(e) === a
+  // "7" and 7 are the same lock id; " 7" or "0x7" are not.
+  if (typeof e === 'number' && typeof a === 'string') return DECIMAL.test(a) && Number(a) === e
+  if (typeof e === 'string' && typeof a === 'number') return DECIMAL.test(e) && Number(e) === a
   return false
 }
 
@@ -29,8 +31,13 @@ export function contains(expected: unknown, actual: unknown, path = ''): Mismatc
     if (!Array.isArray(actual)) return {path: path || '/', message: `expected a list, got ${short(actual)}`}
     for (const [i, item] of expected.entries()) {
       if (!actual.some((a) => contains(item, a) === undefined)) {
-        // Say why the closest candidate failed: the one that got furthest.
-        const why = actual.map((a) => contains(item, a)!).sort((x, y) => y.path.length - x.path.length)[0]
+        // Say why the closest candidate failed: the one that matches most of the expected keys.
+        const score = (a: unknown) => (isObj(item) && isObj(a) ? Object.keys(item).filter((k) => k in a && contains(item[k], a[k]) === undefined).length : 0)
+        const best = actual.reduce<{a: unknown; s: number} | undefined>((b, a) => {
+          const sc = score(a)
+          return !b || sc > b.s ? {a, s: sc} : b
+        }, undefined)
+        const why = best && contains(item, best.a)
         return {
           path: `${path}[${i}]`,
           message: `no item of ${actual.length} matches ${short(item)}${why ? ` (closest: ${why.path || '/'} ${why.message})` : ''}`,

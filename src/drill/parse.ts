@@ -96,8 +96,8 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
   }
   if (doc.errors.length) {
     const e = doc.errors[0]
-    const p = e.linePos?.[0]
-    throw new DrillInvalid(file, p ? {line: p.line, col: p.col} : undefined, `not valid YAML: ${e.message.split('\n')[0]}`)
+    const p = e.linePos?.[0] ?? lc.linePos(e.pos[0])
+    throw new DrillInvalid(file, {line: p.line, col: p.col}, `not valid YAML: ${e.message.split('\n')[0]}`)
   }
   const root = doc.contents
   if (!Y.isMap(root)) bad(root, 'a drill is a mapping with name, cluster and steps')
@@ -130,24 +130,30 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
   keysOf(cm, ['nodes', 'fs', 'lvbSize', 'fenceCmd', 'fenceTimeout'], 'cluster')
   const nodesNode = get(cm, 'nodes')?.value as YNode
   if (!Y.isSeq(nodesNode) || nodesNode.items.length === 0) bad(nodesNode ?? cm, 'cluster.nodes must be a list of node names')
-  const nodes = (nodesNode as import('yaml').YAMLSeq).items.map((n) => str(n as YNode, 'a node name'))
+  const NAME = /^[a-z][a-z0-9-]{0,31}$/
+  const named = (n: YNode, what: string) => {
+    const x = str(n, what)
+    if (!NAME.test(x)) bad(n, `bad ${what} '${x}': 1-32 lowercase letters, digits or '-', starting with a letter`)
+    return x
+  }
+  const nodes = (nodesNode as import('yaml').YAMLSeq).items.map((n) => named(n as YNode, 'node name'))
   const fsNode = get(cm, 'fs')?.value as YNode
   let fs: ClusterSpec['fs'] = []
   if (!fsNode) fs = [{name: 'fs1', members: nodes}]
-  else if (Y.isSeq(fsNode)) fs = fsNode.items.map((n) => ({name: str(n as YNode, 'a file system name'), members: nodes}))
+  else if (Y.isSeq(fsNode)) fs = fsNode.items.map((n) => ({name: named(n as YNode, 'file system name'), members: nodes}))
   else if (Y.isMap(fsNode)) {
     fs = fsNode.items.map((p) => {
       const members = p.value as YNode
       if (!Y.isSeq(members)) bad(members ?? (p.key as YNode), 'a file system maps to the list of nodes that mount it')
       const list = (members as import('yaml').YAMLSeq).items.map((n) => str(n as YNode, 'a node name'))
       for (const [i, m] of list.entries()) if (!nodes.includes(m)) bad((members as import('yaml').YAMLSeq).items[i] as YNode, `unknown node '${m}' (cluster.nodes: ${nodes.join(', ')})`)
-      return {name: str(p.key as YNode, 'a file system name'), members: list}
+      return {name: named(p.key as YNode, 'file system name'), members: list}
     })
   } else bad(fsNode, 'cluster.fs is a list of names or a mapping name → nodes')
   const cluster: ClusterSpec = {nodes, fs}
   const lvb = get(cm, 'lvbSize')?.value as YNode
   if (lvb) {
-    if (!Y.isScalar(lvb) || !Number.isInteger(lvb.value)) bad(lvb, 'lvbSize must be an integer')
+    if (!Y.isScalar(lvb) || !Number.isInteger(lvb.value) || (lvb.value as number) < 1 || (lvb.value as number) > 1024) bad(lvb, 'lvbSize must be an integer from 1 to 1024 (bytes)')
     cluster.lvbSize = (lvb as import('yaml').Scalar).value as number
   }
   const fence = get(cm, 'fenceCmd')?.value as YNode
@@ -222,6 +228,8 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
   }
 
   const stepKeys = ['run', 'as', 'expect', 'kill', 'recover', 'check', 'crash', 'parallel', 'name']
+  // Names remembered inside a parallel block become visible only after the block.
+  let deferred: string[] | undefined
   const parseStep = (n: YNode, inParallel: boolean): Step => {
     if (!Y.isMap(n)) bad(n, 'a step is a mapping: run, kill, recover, check, crash or parallel')
     const m = n as import('yaml').YAMLMap
@@ -234,6 +242,7 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
     const as = asNode ? str(asNode, 'as') : undefined
     if (as !== undefined && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(as)) bad(asNode, `as: '${as}' must be a name (letters, digits, _ or -)`)
     const expectNode = get(m, 'expect')?.value as YNode
+    const expectKey = get(m, 'expect')?.key as YNode
     const label = (v: YNode) => `${kind}: ${Y.isScalar(v) ? String(v.value) : kind === 'check' ? 'cluster state' : ''}`.trim()
     const v = get(m, kind)!.value as YNode
     let step: Step
@@ -261,7 +270,8 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
       }
       case 'check': {
         if (expectNode) bad(expectNode, 'a check step is its own expectation: no expect')
-        step = compileCheck(v, pos, Y, bad, checkRefsDeep, as)
+        if (as) bad(asNode, 'a check step has no result to remember')
+        step = compileCheck(v, pos, Y, bad, checkRefsDeep)
         break
       }
       case 'crash': {
@@ -269,7 +279,9 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
         if (!Y.isMap(v)) bad(v, 'crash: {run: <command>, at: <crash point> | after: <delay>}')
         const cm2 = v as import('yaml').YAMLMap
         keysOf(cm2, ['run', 'at', 'after'], 'crash')
-        const run = str(get(cm2, 'run')?.value as YNode, 'crash.run')
+        if (expectNode) bad(expectKey, 'a crash step expects the command to be killed: no expect (check the state in the next steps)')
+        if (!get(cm2, 'run')) bad(v, 'crash.run must be a non-empty string: the command to start and kill')
+        const run = str(get(cm2, 'run')!.value as YNode, 'crash.run')
         checkCommand(run, get(cm2, 'run')!.value as YNode)
         const atN = get(cm2, 'at')?.value as YNode
         const afterN = get(cm2, 'after')?.value as YNode
@@ -295,14 +307,21 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
       }
       default: {
         if (inParallel) bad(n, 'parallel steps cannot nest')
+        if (expectNode) bad(expectKey, 'put expect on each step inside parallel')
         if (!Y.isSeq(v) || v.items.length < 2) bad(v, 'parallel: a list of at least two steps')
         if (as) bad(asNode, "remember the results of parallel steps with 'as' on each of them")
+        deferred = []
         const inner = (v as import('yaml').YAMLSeq).items.map((x) => parseStep(x as YNode, true))
+        for (const nm of deferred) defined.add(nm)
+        deferred = undefined
         for (const s of inner) if (s.kind !== 'run') bad(v, 'parallel steps are run steps (run, kill, recover)')
         step = {kind: 'parallel', steps: inner as RunStep[], pos, label: `parallel (${inner.length})`}
       }
     }
-    if (as) defined.add(as)
+    if (as) {
+      if (deferred) deferred.push(as)
+      else defined.add(as)
+    }
     return step
   }
   // In a parallel block, names remembered by one step are not visible to its siblings.
@@ -321,9 +340,7 @@ function compileCheck(
   Y: YAML,
   bad: (n: YNode | null | undefined, msg: string) => never,
   refs: (n: YNode) => void,
-  as: string | undefined,
 ): ParallelStep | RunStep {
-  if (as) bad(v, 'a check step has no result to remember')
   if (!Y.isMap(v)) bad(v, 'check: {nodes: {...}, domains: {...}, locks: [...], noLocks: [...], metadata: {...}, consistent: true}')
   refs(v)
   const m = v.toJSON() as Record<string, unknown>
@@ -334,8 +351,10 @@ function compileCheck(
   }
   const runs: RunStep[] = []
   const mk = (run: string, expect: Expect, what: string): RunStep => ({kind: 'run', run, expect, pos, label: `check ${what}`})
+  // Point at the value of the key that is wrong, not at the whole check.
+  const nodeOf = (key: string): YNode => ((v as import('yaml').YAMLMap).items.find((p) => Y.isScalar(p.key) && p.key.value === key)?.key as YNode) ?? v
   const objectOf = (x: unknown, what: string) => {
-    if (!x || typeof x !== 'object' || Array.isArray(x)) bad(v, `check.${what} is a mapping`)
+    if (!x || typeof x !== 'object' || Array.isArray(x)) bad(nodeOf(what.split('.')[0]), `check.${what} is a mapping`)
     return x as Record<string, unknown>
   }
   if (m.nodes !== undefined || m.domains !== undefined) {
@@ -347,11 +366,11 @@ function compileCheck(
   if (m.locks !== undefined || m.noLocks !== undefined) {
     const e: Expect = {exit: 0}
     if (m.locks !== undefined) {
-      if (!Array.isArray(m.locks)) bad(v, 'check.locks is a list of lock patterns')
+      if (!Array.isArray(m.locks)) bad(nodeOf('locks'), 'check.locks is a list of lock patterns')
       e.json = {locks: m.locks}
     }
     if (m.noLocks !== undefined) {
-      if (!Array.isArray(m.noLocks)) bad(v, 'check.noLocks is a list of lock patterns that must match no lock')
+      if (!Array.isArray(m.noLocks)) bad(nodeOf('noLocks'), 'check.noLocks is a list of lock patterns that must match no lock')
       e.absent = {locks: m.noLocks}
     }
     runs.push(mk('lock list', e, 'locks'))
@@ -363,7 +382,7 @@ function compileCheck(
     }
   }
   if (m.consistent !== undefined) {
-    if (typeof m.consistent !== 'boolean') bad(v, 'check.consistent is true or false')
+    if (typeof m.consistent !== 'boolean') bad(nodeOf('consistent'), 'check.consistent is true or false')
     runs.push(mk('check', {exit: m.consistent ? 0 : 4}, 'consistency'))
   }
   if (runs.length === 0) bad(v, 'check names nothing to check')
