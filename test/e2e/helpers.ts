@@ -42,11 +42,15 @@ export interface RunOptions {
   timeout?: number
 }
 
-/** The environment every run gets: fixed clock, plain output, nothing inherited that steers dlmctl. */
+/**
+ * The environment every run gets: fixed clock, plain output, nothing inherited that
+ * steers dlmctl. NODE_ENV is dropped too: vitest sets it to 'test', which makes
+ * oclif print development warnings that an operator never sees.
+ */
 function baseEnv(state: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k.startsWith('DLMCTL_') || k === 'FORCE_COLOR' || k === 'NODE_OPTIONS') continue
+    if (v === undefined || k.startsWith('DLMCTL_') || k === 'FORCE_COLOR' || k === 'NODE_OPTIONS' || k === 'NODE_ENV') continue
     env[k] = v
   }
   return {...env, DLMCTL_CLOCK: CLOCK, DLMCTL_STATE: state, NO_COLOR: '1', ...extra}
