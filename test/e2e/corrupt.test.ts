@@ -40,14 +40,14 @@ interface Target {
 }
 
 const TARGETS: Target[] = [
-  {file: 'membership.json', readers: [STATUS, LIST, REQUEST, MARK_DEAD, CHECK], others: []},
-  {file: 'cluster.json', readers: [STATUS, LIST, REQUEST, MARK_DEAD, CHECK], others: []},
-  {file: 'domains/fs1/domain.json', readers: [STATUS, LIST, REQUEST, MARK_DEAD, CHECK], others: []},
+  {file: 'membership.json', readers: [STATUS, LIST, REQUEST, CHECK], others: []},
+  {file: 'cluster.json', readers: [STATUS, LIST, REQUEST, CHECK], others: []},
+  {file: 'domains/fs1/domain.json', readers: [STATUS, LIST, REQUEST, CHECK], others: []},
   // The bucket of deadman/n2 (basic has buckets 59, ad, ae in fs1): the request
   // goes to a resource in it so that the request reads it.
   {
     file: 'domains/fs1/res/ad.json',
-    readers: [LIST, ['lock', 'request', 'fs1', 'deadman/n2', '--node', 'n1', '--mode', 'NL'], MARK_DEAD, CHECK],
+    readers: [LIST, ['lock', 'request', 'fs1', 'deadman/n2', '--node', 'n1', '--mode', 'NL'], CHECK],
     others: [STATUS],
   },
   // A request records its lock id in the index; a death removes the dropped ones.
@@ -69,7 +69,8 @@ describe.each(TARGETS)('a damaged $file', (t) => {
 
     const mutating = t.readers.find((a) => a === REQUEST || a[1] === 'request')
     const runs = await Promise.all([...t.readers, ...t.others].map((args) => dlmctl(s, ...args)))
-    const json = mutating ? await dlmctl(s, ...mutating, '--json') : undefined
+    // The same error as JSON (once per file: the JSON path does not depend on the damage).
+    const json = mutating && kind === 'truncated' ? await dlmctl(s, ...mutating, '--json') : undefined
 
     t.readers.forEach((args, i) => {
       const r = runs[i]

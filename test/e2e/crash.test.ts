@@ -86,9 +86,8 @@ describe.each(COMMANDS)('kill -9 inside the commit of $name', (cmd) => {
     // Rerun: converges to the state one more run gives.
     const again = await dlmctl(s, ...cmd.args)
     expect({exit: again.exitCode, stderr: again.stderr}).toEqual({exit: 0, stderr: ''})
-    const [after, chk2] = await Promise.all([dlmctl(s, 'export'), dlmctl(s, 'check', '--json')])
+    const after = await dlmctl(s, 'export')
     expect(after.stdout).toBe(sawOld ? base.new : base.new2)
-    expect(chk2.json).toMatchObject({ok: true, problems: [], warnings: []})
     // The rerun rolled the interrupted commit forward: no commit record is left.
     expect(leftovers(s).filter((p) => p.startsWith('commit/'))).toEqual([])
   })
@@ -136,8 +135,8 @@ describe('kill -9 at random instants', () => {
       expect(chk.exitCode, where).toBe(0)
       expect(chk.json.ok, where).toBe(true)
       seen.push(exp.stdout === base.old ? 'old' : 'new')
-      // Every other iteration also reruns the command: it converges.
-      if (i % 2 === 1) {
+      // Some iterations also rerun the command: it converges.
+      if (i % 3 === 2) {
         expect((await dlmctl(s, ...cmd.args)).exitCode, where).toBe(0)
         expect((await dlmctl(s, 'export')).stdout, where).toBe(exp.stdout === base.old ? base.new : base.new2)
       }

@@ -137,6 +137,8 @@ describe('the seed story: a persistent lock orphaned by a dead node, a second de
     expect(v3.stdout).toMatchSnapshot('validate fs2 --id 1 (human)')
     expect(v3.stdout).toMatch(/^VALID/)
 
+    // From here on only read-only commands: the directory must not change.
+    const endTree = treeFiles(s)
     const st3 = ok(await dlmctl(s, 'status', '--json'))
     expect(st3.json).toMatchSnapshot('status at the end --json')
     expect(st3.json.nodes).toEqual([
@@ -179,6 +181,7 @@ describe('the seed story: a persistent lock orphaned by a dead node, a second de
     expect(chk.stdout).toContain('consistent')
 
     expect(ok(await dlmctl(s, 'export')).stdout).toMatchSnapshot('export at the end')
+    expect(treeFiles(s)).toEqual(endTree)
   })
 })
 
