@@ -10,7 +10,7 @@
 // idempotent (a second request is a second lock), and a second validate logs a
 // second domain.validate event.
 import {describe, expect, test} from 'vitest'
-import {copyFixture, dlmctl, dlmctlWith, leftovers, prng, sleep, spawnDlmctl, treeFiles} from './helpers.js'
+import {HEAVY, copyFixture, dlmctl, dlmctlWith, leftovers, prng, sleep, spawnDlmctl, treeFiles} from './helpers.js'
 
 interface Cmd {
   name: string
@@ -90,7 +90,7 @@ describe.each(COMMANDS)('kill -9 inside the commit of $name', (cmd) => {
     expect(after.stdout).toBe(sawOld ? base.new : base.new2)
     // The rerun rolled the interrupted commit forward: no commit record is left.
     expect(leftovers(s).filter((p) => p.startsWith('commit/'))).toEqual([])
-  })
+  }, HEAVY)
 })
 
 test('mark-dead is idempotent: a second run changes nothing (so a rerun after a crash converges to the new state)', async () => {
@@ -142,5 +142,5 @@ describe('kill -9 at random instants', () => {
       }
     }
     expect(seen).toHaveLength(7)
-  })
+  }, HEAVY)
 })

@@ -178,4 +178,10 @@ export function prng(seed: number): () => number {
   }
 }
 
+/**
+ * Time limit for the tests that spawn the CLI a hundred times or more: the suite
+ * shares 2 cores (often with other work), and a spawn costs ~0.15 s of CPU.
+ */
+export const HEAVY = 240_000
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))

@@ -2,7 +2,7 @@
 // plain text when stdout is not a terminal, and --json), plus the key facts
 // asserted explicitly; and "read-only means read-only" on fixture copies.
 import {describe, expect, test} from 'vitest'
-import {copyFixture, dlmctl, stackLines, treeDigest, treeFiles, type RunResult} from './helpers.js'
+import {HEAVY, copyFixture, dlmctl, stackLines, treeDigest, treeFiles, type RunResult} from './helpers.js'
 
 type Lock = {
   lockId: number
@@ -182,7 +182,7 @@ describe('the seed story: a persistent lock orphaned by a dead node, a second de
 
     expect(ok(await dlmctl(s, 'export')).stdout).toMatchSnapshot('export at the end')
     expect(treeFiles(s)).toEqual(endTree)
-  })
+  }, HEAVY)
 })
 
 describe('read-only commands leave the state directory byte-identical', () => {
