@@ -54,7 +54,8 @@ describe('parallel request/release pairs on one domain', () => {
         // NL and PR on r/0..r/2: all compatible, so nothing ever waits.
         const resource = `r/${(p + i) % 3}`
         const mode = (p + i) % 2 ? 'NL' : 'PR'
-        const req = await dlmctl(s, 'lock', 'request', 'fs1', resource, '--node', nodes[p % 3], '--mode', mode, '--json')
+        // --wait 60s: this test is about lost updates, not about how long a loaded machine takes.
+        const req = await dlmctl(s, 'lock', 'request', 'fs1', resource, '--node', nodes[p % 3], '--mode', mode, '--wait', '60s', '--json')
         if (req.exitCode !== 0) {
           failures.push(`request ${p}/${i}: exit ${req.exitCode} ${req.stdout}${req.stderr}`)
           continue
@@ -62,7 +63,7 @@ describe('parallel request/release pairs on one domain', () => {
         const lock = req.json as Lock
         if (lock.status !== 'granted' || lock.resource !== resource) failures.push(`request ${p}/${i}: ${JSON.stringify(lock)}`)
         ids.push(lock.lockId)
-        const rel = await dlmctl(s, 'lock', 'release', 'fs1', String(lock.lockId), '--json')
+        const rel = await dlmctl(s, 'lock', 'release', 'fs1', String(lock.lockId), '--wait', '60s', '--json')
         if (rel.exitCode !== 0 || rel.json.released?.lockId !== lock.lockId) failures.push(`release ${p}/${i} (${lock.lockId}): exit ${rel.exitCode} ${rel.stdout}${rel.stderr}`)
       }
       return {ids, failures}
@@ -95,7 +96,7 @@ describe('parallel request/release pairs on one domain', () => {
     const loop = async (fs: string, node: string) => {
       const out: number[] = []
       for (let i = 0; i < 5; i++) {
-        const r = await dlmctl(s, 'lock', 'request', fs, `p/${i}`, '--node', node, '--mode', 'EX', '--json')
+        const r = await dlmctl(s, 'lock', 'request', fs, `p/${i}`, '--node', node, '--mode', 'EX', '--wait', '60s', '--json')
         expect({fs, i, exit: r.exitCode, stderr: r.stderr}).toEqual({fs, i, exit: 0, stderr: ''})
         out.push(r.json.lockId)
       }
