@@ -1,0 +1,146 @@
+// kill -9 at any moment leaves the old state or the new one, never a mix; the
+// next reader sees exactly one of them; `check` is clean; rerunning the command
+// converges (SPEC §3 "Crash-safe").
+//
+// "Converges", precisely: rerunning the command on whatever the crash left gives
+// exactly the state that running it once more on that state gives — the new state
+// if the crash left the old one, and the state after running the command twice if
+// the crash left the new one. For an idempotent command (mark-dead: "already
+// dead, nothing changed") both are the new state; a lock request is not
+// idempotent (a second request is a second lock), and a second validate logs a
+// second domain.validate event.
+import {describe, expect, test} from 'vitest'
+import {HEAVY, copyFixture, dlmctl, dlmctlWith, leftovers, prng, sleep, spawnDlmctl, treeFiles} from './helpers.js'
+
+interface Cmd {
+  name: string
+  fixture: string
+  args: string[]
+}
+
+const MARK_DEAD: Cmd = {name: 'node mark-dead n2', fixture: 'basic', args: ['node', 'mark-dead', 'n2', '--yes']}
+const REQUEST: Cmd = {name: 'lock request', fixture: 'basic', args: ['lock', 'request', 'fs1', 'r/1', '--node', 'n1', '--mode', 'PR', '--persistent']}
+// seed-mid-recovery: n1 attached to fs1's recovery as id 1 at the current epoch.
+const VALIDATE: Cmd = {name: 'validate fs1', fixture: 'seed-mid-recovery', args: ['validate', 'fs1', '--id', '1']}
+const COMMANDS = [MARK_DEAD, REQUEST, VALIDATE]
+
+interface Baseline {
+  /** export of the fixture */
+  old: string
+  /** export after the command ran once */
+  new: string
+  /** export after the command ran twice */
+  new2: string
+  /** wall time of one uncrashed run, ms */
+  ms: number
+}
+
+// Computed once per command per worker (no beforeAll: the first test that needs it pays).
+const baselines = new Map<string, Promise<Baseline>>()
+function baseline(cmd: Cmd): Promise<Baseline> {
+  let b = baselines.get(cmd.name)
+  if (!b) {
+    b = (async () => {
+      const s = copyFixture(cmd.fixture)
+      const old = (await dlmctl(s, 'export')).stdout
+      const t0 = performance.now()
+      const r1 = await dlmctl(s, ...cmd.args)
+      const ms = performance.now() - t0
+      expect(r1.exitCode).toBe(0)
+      const neu = (await dlmctl(s, 'export')).stdout
+      expect((await dlmctl(s, ...cmd.args)).exitCode).toBe(0)
+      const new2 = (await dlmctl(s, 'export')).stdout
+      expect(neu).not.toBe(old)
+      return {old, new: neu, new2, ms}
+    })()
+    baselines.set(cmd.name, b)
+  }
+  return b
+}
+
+const POINTS = ['commit.before-record', 'commit.after-record', 'commit.apply#1', 'commit.apply#2', 'commit.after-apply']
+
+/** Which state a crash at `point` must leave: the commit record is the commit point. */
+const leavesNew = (point: string) => point !== 'commit.before-record'
+
+describe.each(COMMANDS)('kill -9 inside the commit of $name', (cmd) => {
+  test.each(POINTS)('at %s: old or new state, check clean, rerun converges', async (point) => {
+    const base = await baseline(cmd)
+    const s = copyFixture(cmd.fixture)
+    const crashed = await dlmctlWith({env: {DLMCTL_CRASH_POINT: point}}, s, ...cmd.args)
+    // The crash point must really have been hit (else this test tests nothing).
+    expect({signal: crashed.signal, exit: crashed.exitCode}).toEqual({signal: 'SIGKILL', exit: undefined})
+
+    // The next readers see one whole state and change nothing (no roll-forward by readers).
+    const tree = treeFiles(s)
+    const [exp, chk] = await Promise.all([dlmctl(s, 'export'), dlmctl(s, 'check', '--json')])
+    expect(exp.exitCode).toBe(0)
+    const sawOld = exp.stdout === base.old
+    const sawNew = exp.stdout === base.new
+    expect({sawOld, sawNew}).toSatisfy((x: {sawOld: boolean; sawNew: boolean}) => x.sawOld !== x.sawNew)
+    expect(exp.stdout).toBe(leavesNew(point) ? base.new : base.old)
+    expect(chk.exitCode).toBe(0)
+    expect(chk.json).toMatchObject({ok: true, problems: []})
+    expect(treeFiles(s)).toEqual(tree)
+
+    // Rerun: converges to the state one more run gives.
+    const again = await dlmctl(s, ...cmd.args)
+    expect({exit: again.exitCode, stderr: again.stderr}).toEqual({exit: 0, stderr: ''})
+    const after = await dlmctl(s, 'export')
+    expect(after.stdout).toBe(sawOld ? base.new : base.new2)
+    // The rerun rolled the interrupted commit forward: no commit record is left.
+    expect(leftovers(s).filter((p) => p.startsWith('commit/'))).toEqual([])
+  }, HEAVY)
+})
+
+test('mark-dead is idempotent: a second run changes nothing (so a rerun after a crash converges to the new state)', async () => {
+  const base = await baseline(MARK_DEAD)
+  expect(base.new2).toBe(base.new)
+})
+
+test('a crash before the commit point leaves no litter once the next command has taken the same scopes', async () => {
+  // The dead writer's temp images (<file>.tx-<txid>.tmp) have no commit record: they
+  // can never be applied. The next writer of those scopes, which holds them
+  // exclusively, can tell that their writer is gone and should remove them
+  // (otherwise every crash leaves files behind forever, and check does not say so).
+  const s = copyFixture('basic')
+  const crashed = await dlmctlWith({env: {DLMCTL_CRASH_POINT: 'commit.before-record'}}, s, ...REQUEST.args)
+  expect(crashed.signal).toBe('SIGKILL')
+  expect(leftovers(s).length).toBeGreaterThan(0) // temps of the crashed commit
+  const again = await dlmctl(s, ...REQUEST.args)
+  expect(again.exitCode).toBe(0)
+  expect(leftovers(s)).toEqual([])
+})
+
+describe('kill -9 at random instants', () => {
+  // Seeded: the same delays every run. The delays span the second half of the
+  // command's run and a little past it (start-up, ~100 ms, is not interesting to
+  // kill), measured on the uncrashed baseline run.
+  test.each(COMMANDS.map((c, i) => ({...c, seed: 0x5eed + i})))('$name: 7 random kills, each leaves old or new, check clean', async (cmd) => {
+    const base = await baseline(cmd)
+    const rand = prng(cmd.seed)
+    const [from, to] = [base.ms * 0.4, Math.max(150, base.ms * 1.3)]
+    const seen: string[] = []
+    for (let i = 0; i < 7; i++) {
+      const s = copyFixture(cmd.fixture)
+      const delay = Math.floor(from + rand() * (to - from))
+      const p = spawnDlmctl(s, cmd.args)
+      await sleep(delay)
+      p.kill('SIGKILL')
+      const r = await p
+      const [exp, chk] = await Promise.all([dlmctl(s, 'export'), dlmctl(s, 'check', '--json')])
+      const where = `kill after ${delay} ms (${r.signal ?? `exit ${r.exitCode}`})`
+      expect([base.old, base.new], where).toContain(exp.stdout)
+      if (r.exitCode === 0) expect(exp.stdout, where).toBe(base.new) // finished before the kill
+      expect(chk.exitCode, where).toBe(0)
+      expect(chk.json.ok, where).toBe(true)
+      seen.push(exp.stdout === base.old ? 'old' : 'new')
+      // Some iterations also rerun the command: it converges.
+      if (i % 3 === 2) {
+        expect((await dlmctl(s, ...cmd.args)).exitCode, where).toBe(0)
+        expect((await dlmctl(s, 'export')).stdout, where).toBe(exp.stdout === base.old ? base.new : base.new2)
+      }
+    }
+    expect(seen).toHaveLength(7)
+  }, HEAVY)
+})
