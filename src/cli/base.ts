@@ -80,6 +80,8 @@ export abstract class DlmCommand extends Command {
     let detail: Record<string, unknown> | undefined
     if (err instanceof DlmError) {
       ;({code, exitCode: exit, message, detail} = err)
+      // A refusal, a busy directory, fencing: say which, in words a script can grep.
+      if (!this.jsonMode && [EXIT.REFUSED, EXIT.BUSY, EXIT.FENCE].includes(exit as 5 | 6 | 7)) message = `${code}: ${message}`
     } else if (err instanceof Errors.ExitError) {
       throw err
     } else if (err.code === 'EEXIT') {

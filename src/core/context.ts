@@ -2,7 +2,10 @@
 import {ClusterState} from './state.js'
 import type {Clock} from './clock.js'
 import {transact, view} from '../store/txdir.js'
-import {SCOPE_MEMBERSHIP, domainScope} from '../store/layout.js'
+import {CLUSTER, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
+import {readdir, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+import {DlmError} from '../errors.js'
 
 export interface Ctx {
   root: string
@@ -15,8 +18,30 @@ export const scopes = {
   domain: domainScope,
 }
 
+/**
+ * Before taking exclusive locks (which creates missing lock files): is this a
+ * cluster, and do the named domains exist? A mistyped --state or file system
+ * must leave nothing behind.
+ */
+async function requireScopesExist(root: string, scopeList: string[]): Promise<void> {
+  const exists = (rel: string) => stat(join(root, rel)).then(() => true, () => false)
+  if (!(await exists(CLUSTER))) {
+    if (!(await exists('.'))) throw new DlmError('NO_STATE', `no state directory at ${root} (create one with: dlmctl init, or give --state)`)
+    throw new DlmError('NO_STATE', `not a dlmctl state directory: no ${CLUSTER} in ${root} (create one with: dlmctl init)`)
+  }
+  for (const sc of scopeList) {
+    if (!sc.startsWith('domain.')) continue
+    const fs = sc.slice('domain.'.length)
+    if (!(await exists(domainFile(fs)))) {
+      const known = (await readdir(join(root, 'domains')).catch(() => [] as string[])).sort().join(', ') || 'none'
+      throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}' (file systems: ${known})`)
+    }
+  }
+}
+
 /** Run `fn` on the state under exclusive scope locks; what it changed is committed atomically. */
 export async function withTx<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterState) => Promise<T>): Promise<T> {
+  await requireScopesExist(ctx.root, scopeList)
   return transact({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs}, async (tx) => {
     const s = new ClusterState(tx, ctx.clock, ctx.root)
     const result = await fn(s)

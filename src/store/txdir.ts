@@ -277,8 +277,46 @@ async function fileSize(abs: string): Promise<number> {
   }
 }
 
+/**
+ * Remove temps in the directories we are about to write: we hold their scope's
+ * lock and pending records were rolled forward, so any temp there belongs to a
+ * writer that died before its commit point (or a killed single-file write).
+ */
+async function sweepTemps(root: string, dirs: Iterable<string>): Promise<void> {
+  for (const d of dirs) {
+    let names: string[]
+    try {
+      names = await io.readdir(join(root, d))
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') continue
+      throw e
+    }
+    await Promise.all(names.filter(isTempName).map((n) => unlinkIfPresent(join(root, d, n))))
+  }
+}
+
+/**
+ * An append must start on a line of its own: refuse a file that ends mid-line (a
+ * torn tail), unless the appended data itself starts with a newline (the caller
+ * deliberately completes the torn line first).
+ */
+async function requireWholeLines(root: string, rel: string, data: string): Promise<number> {
+  const size = await fileSize(join(root, rel))
+  if (size === 0 || data.startsWith('\n')) return size
+  const fh = await io.open(join(root, rel), 'r')
+  try {
+    const b = Buffer.alloc(1)
+    await io.read(fh, b, size - 1)
+    if (b[0] !== 0x0a) throw new StateCorrupt(rel, 'ends in a torn line (truncated?): nothing can be appended after it safely')
+  } finally {
+    await io.close(fh)
+  }
+  return size
+}
+
 async function commit(root: string, scopes: string[], staged: Map<string, Staged>): Promise<void> {
   if (staged.size === 0) return
+  await sweepTemps(root, new Set([...staged.keys()].map((rel) => posix.dirname(rel))))
   if (staged.size === 1) {
     // A single replace or unlink is atomic by itself: no record needed.
     const [[rel, op]] = staged
@@ -300,7 +338,7 @@ async function commit(root: string, scopes: string[], staged: Map<string, Staged
     else {
       const data = op.data.toString('utf8')
       if (!Buffer.from(data, 'utf8').equals(op.data)) throw new DlmError('INTERNAL', `append to ${rel}: data is not UTF-8`)
-      appends.push({path: rel, offset: await fileSize(join(root, rel)), data})
+      appends.push({path: rel, offset: await requireWholeLines(root, rel, data), data})
     }
   }
   // a. new images into temps, in parallel; then fsync their directories.
