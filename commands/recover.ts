@@ -51,7 +51,10 @@ export default class Recover extends DlmCommand {
       await this.emit(plan, () => renderRecoveryPlan(plan))
       return
     }
-    if (names.length > 0) await this.confirm(`recover ${names.join(', ')}: replay the dead nodes' journals and validate`, flags.yes)
+    if (names.length > 0 && !flags.yes) {
+      const plan = await planRecovery(ctx, names, flags.as)
+      await this.confirm(`recover ${names.join(', ')}: replay the dead nodes' journals and validate\n${renderRecoveryPlan(plan).split('\n').slice(1).join('\n')}`, flags.yes)
+    }
     const tty = process.stderr.isTTY && !this.jsonMode
     const r = await recover(ctx, names, {
       as: flags.as,
