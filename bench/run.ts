@@ -10,7 +10,7 @@
 import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {log, median, mustRun, packageRoot, round, runNode, startNode} from './lib/stats.js'
+import {cpuProbe, log, median, mustRun, packageRoot, round, runNode, startNode, type Ran} from './lib/stats.js'
 
 const ROOT = packageRoot()
 const RUN = join(ROOT, 'bin', 'run.js')
@@ -45,6 +45,11 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const cli = (state: string, ...args: string[]) => [RUN, ...args, '--state', state]
+// Child CPU time (user + system) and peak RSS, reported next to wall times: on a shared
+// machine a load-inflated wall time shows as wall ≫ cpu.
+const cpu = cpuProbe(tmp)
+const cpuOf = (rs: Ran[]) => round(median(rs.map((r) => r.cpuMs ?? NaN)))
+const rssOf = (rs: Ran[]) => round(Math.max(...rs.map((r) => r.maxRssMB ?? NaN)))
 
 /** Run the generator exactly as other tools do, and check what it prints. */
 function make(state: string, locks: number, nodeLocks: number): {ms: number} {
@@ -96,7 +101,12 @@ function startup() {
 }
 
 function lockRequest(big: string, small: string) {
-  const req = (state: string, i: number) => mustRun(cli(state, 'lock', 'request', 'fs1', `bench/r${i < 0 ? `w${-i}` : i}`, '--node', 'n1', '--mode', 'PR'), {cwd: ROOT}).ms
+  const ran: Record<string, Ran[]> = {[big]: [], [small]: []}
+  const req = (state: string, i: number) => {
+    const r = mustRun(cli(state, 'lock', 'request', 'fs1', `bench/r${i < 0 ? `w${-i}` : i}`, '--node', 'n1', '--mode', 'PR'), {cwd: ROOT, cpu})
+    if (i >= 0) ran[state].push(r)
+    return r.ms
+  }
   const [b, s] = interleave(REQUEST_RUNS, (i) => req(big, i), (i) => req(small, i))
   const bigMs = median(b)
   const smallMs = median(s)
@@ -108,6 +118,8 @@ function lockRequest(big: string, small: string) {
     target: 1.2,
     maxMs: 150,
     met: ratio <= 1.2 && bigMs < 150,
+    bigCpuMs: cpuOf(ran[big]),
+    smallCpuMs: cpuOf(ran[small]),
     runs: REQUEST_RUNS,
     bigRuns: ms1(b),
     smallRuns: ms1(s),
@@ -119,20 +131,21 @@ function lockList(big: string) {
   const check = mustRun(cli(big, 'lock', 'list', '--json'), {cwd: ROOT, capture: true})
   const n = (JSON.parse(check.stdout) as {locks: unknown[]}).locks.length
   if (n < BIG_LOCKS) throw new Error(`lock list --json listed ${n} locks, expected ≥ ${BIG_LOCKS}`)
-  const times: number[] = []
-  for (let i = 0; i < LIST_RUNS; i++) times.push(mustRun(cli(big, 'lock', 'list', '--json'), {cwd: ROOT}).ms) // stdout: /dev/null
+  const ran: Ran[] = []
+  for (let i = 0; i < LIST_RUNS; i++) ran.push(mustRun(cli(big, 'lock', 'list', '--json'), {cwd: ROOT, cpu})) // stdout: /dev/null
+  const times = ran.map((r) => r.ms)
   const ms = median(times)
-  return {ms: round(ms), target: 1000, met: ms < 1000, locks: n, bytes: Buffer.byteLength(check.stdout), runs: ms1(times)}
+  return {ms: round(ms), target: 1000, met: ms < 1000, cpuMs: cpuOf(ran), maxRssMB: rssOf(ran), locks: n, bytes: Buffer.byteLength(check.stdout), runs: ms1(times)}
 }
 
 function markDead(pristine: string) {
-  const times: number[] = []
+  const ran: Ran[] = []
   let copy = ''
   for (let i = 0; i < MARK_DEAD_RUNS; i++) {
     if (copy) rmSync(copy, {recursive: true, force: true})
     copy = dir(`mark-dead-${i}`)
     cpSync(pristine, copy, {recursive: true})
-    times.push(mustRun(cli(copy, 'node', 'mark-dead', 'n2', '--yes'), {cwd: ROOT}).ms)
+    ran.push(mustRun(cli(copy, 'node', 'mark-dead', 'n2', '--yes'), {cwd: ROOT, cpu}))
   }
   // The last copy: n2's 50,000 persistent locks are orphans (and nothing else of n2 is left).
   type L = {node: string; persistent: boolean; status: string; invalidReasons: string[]}
@@ -142,8 +155,9 @@ function markDead(pristine: string) {
   if (orphans.length !== BIG_NODE_LOCKS || locks.length !== BIG_NODE_LOCKS) {
     throw new Error(`after mark-dead n2: ${locks.length} locks of n2, ${orphans.length} of them orphans with an invalid value block; expected ${BIG_NODE_LOCKS}`)
   }
+  const times = ran.map((r) => r.ms)
   const ms = median(times)
-  return {ms: round(ms), target: 1000, met: ms < 1000, orphans: orphans.length, runs: ms1(times)}
+  return {ms: round(ms), target: 1000, met: ms < 1000, cpuMs: cpuOf(ran), maxRssMB: rssOf(ran), orphans: orphans.length, runs: ms1(times)}
 }
 
 interface WorkerOut {

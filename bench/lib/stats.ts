@@ -1,6 +1,6 @@
 // Small helpers for the benchmark: medians, rounding, timed child processes.
 import {spawn, spawnSync, type SpawnSyncOptions} from 'node:child_process'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -41,16 +41,40 @@ export function cleanEnv(): NodeJS.ProcessEnv {
 
 export interface Ran {
   ms: number
+  /** user + system CPU of the child (only with `cpu`): far less sensitive to a busy machine than wall time. */
+  cpuMs?: number
+  /** Peak resident set of the child in MB (only with `cpu`). */
+  maxRssMB?: number
   status: number | null
   stdout: string
   stderr: string
 }
 
+// A preload (node --require) that reports the process's own CPU time and peak RSS at exit.
+const CPU_PRELOAD = `process.on('exit', () => {
+  const u = process.cpuUsage()
+  require('fs').writeFileSync(process.env.BENCH_CPU_OUT, JSON.stringify({cpuMs: (u.user + u.system) / 1000, maxRssKB: process.resourceUsage().maxRSS}))
+})
+`
+
+/** Write the CPU-reporting preload into `dir`; pass the returned context as `cpu` to runNode. */
+export function cpuProbe(dir: string): {preload: string; out: string} {
+  const preload = join(dir, 'cpu-probe.cjs')
+  writeFileSync(preload, CPU_PRELOAD)
+  return {preload, out: join(dir, 'cpu-probe.json')}
+}
+
+type RunOpts = {cwd: string; capture?: boolean; env?: NodeJS.ProcessEnv; cpu?: {preload: string; out: string}}
+
 /** Run `node args…` to completion and time it (wall clock, spawn included). */
-export function runNode(args: string[], opts: {cwd: string; capture?: boolean; env?: NodeJS.ProcessEnv}): Ran {
+export function runNode(args: string[], opts: RunOpts): Ran {
+  if (opts.cpu) {
+    rmSync(opts.cpu.out, {force: true})
+    args = ['--require', opts.cpu.preload, ...args]
+  }
   const o: SpawnSyncOptions = {
     cwd: opts.cwd,
-    env: opts.env ?? cleanEnv(),
+    env: {...(opts.env ?? cleanEnv()), ...(opts.cpu ? {BENCH_CPU_OUT: opts.cpu.out} : {})},
     stdio: ['ignore', opts.capture ? 'pipe' : 'ignore', 'pipe'],
     maxBuffer: 1024 * 1024 * 1024,
     encoding: 'utf8',
@@ -59,11 +83,17 @@ export function runNode(args: string[], opts: {cwd: string; capture?: boolean; e
   const r = spawnSync(process.execPath, args, o)
   const ms = performance.now() - t
   if (r.error) throw r.error
-  return {ms, status: r.status, stdout: (r.stdout as string | null) ?? '', stderr: (r.stderr as string | null) ?? ''}
+  const ran: Ran = {ms, status: r.status, stdout: (r.stdout as string | null) ?? '', stderr: (r.stderr as string | null) ?? ''}
+  if (opts.cpu && existsSync(opts.cpu.out)) {
+    const u = JSON.parse(readFileSync(opts.cpu.out, 'utf8')) as {cpuMs: number; maxRssKB: number}
+    ran.cpuMs = u.cpuMs
+    ran.maxRssMB = u.maxRssKB / 1024
+  }
+  return ran
 }
 
 /** Like runNode, but a non-zero exit is an error that says what ran and what it printed. */
-export function mustRun(args: string[], opts: {cwd: string; capture?: boolean; env?: NodeJS.ProcessEnv}): Ran {
+export function mustRun(args: string[], opts: RunOpts): Ran {
   const r = runNode(args, opts)
   if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr.trim().split('\n')[0] ?? ''}`)
   return r
