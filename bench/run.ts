@@ -160,6 +160,61 @@ function markDead(pristine: string) {
   return {ms: round(ms), target: 1000, met: ms < 1000, cpuMs: cpuOf(ran), maxRssMB: rssOf(ran), orphans: orphans.length, runs: ms1(times)}
 }
 
+const REPLAY_RECORDS = 1_000_000
+const REPLAY_RUNS = 3
+
+/**
+ * Replay of 1,000,000 committed records of a dead node, against the floor: node
+ * reading the same journal and JSON.parse of every line. Each replay runs on a
+ * fresh copy (attached first, outside the timing); runs alternate with the floor.
+ */
+function replay() {
+  const pristine = dir('replay-pristine')
+  const r = mustRun([MAKE, '--state', pristine, '--locks', '0', '--node-locks', '0', '--records', String(REPLAY_RECORDS)], {cwd: ROOT, capture: true})
+  const made = JSON.parse(r.stdout.trim()) as {replayNode: string | null}
+  if (!made.replayNode) throw new Error(`bench:make --records printed ${r.stdout}`)
+  const journal = join(pristine, 'fs', 'fs1', 'journal', `${made.replayNode}.jsonl`)
+  const floorScript = `const t=require('fs').readFileSync(${JSON.stringify(journal)},'utf8');let n=0;for(const l of t.split('\\n'))if(l){JSON.parse(l);n++}if(n<${REPLAY_RECORDS})process.exit(1)`
+  let copy = ''
+  const ran: Ran[] = []
+  let applied = -1
+  const [replays, floors] = interleave(
+    REPLAY_RUNS,
+    (i) => {
+      if (copy) rmSync(copy, {recursive: true, force: true})
+      copy = dir(`replay-${i < 0 ? 'w' + -i : i}`)
+      cpSync(pristine, copy, {recursive: true})
+      const id = (JSON.parse(mustRun(cli(copy, 'domain', 'attach', 'fs1', '--node', 'n1', '--json'), {cwd: ROOT, capture: true}).stdout) as {id: number}).id
+      const run = mustRun(cli(copy, 'replay', 'fs1', '--id', String(id), '--json'), {cwd: ROOT, capture: true, cpu})
+      const out = JSON.parse(run.stdout) as {result: string; journals: {applied: number}[]}
+      if (out.result !== 'DONE') throw new Error(`replay answered ${out.result}`)
+      applied = out.journals.reduce((n, j) => n + j.applied, 0)
+      if (i >= 0) ran.push(run)
+      return run.ms
+    },
+    () => mustRun(['-e', floorScript], {cwd: ROOT}).ms,
+  )
+  if (copy) rmSync(copy, {recursive: true, force: true})
+  if (applied !== REPLAY_RECORDS) throw new Error(`replay applied ${applied} records, expected ${REPLAY_RECORDS}`)
+  const ms = median(replays)
+  const floorMs = median(floors)
+  const recordsPerSec = REPLAY_RECORDS / (ms / 1000)
+  const ratio = ms / floorMs
+  return {
+    records: REPLAY_RECORDS,
+    ms: round(ms),
+    recordsPerSec: Math.round(recordsPerSec),
+    floorMs: round(floorMs),
+    ratio: round(ratio, 2),
+    target: {recordsPerSec: 500_000, ratio: 2},
+    met: recordsPerSec >= 500_000 && ratio <= 2,
+    cpuMs: cpuOf(ran),
+    maxRssMB: rssOf(ran),
+    runs: ms1(replays),
+    floorRuns: ms1(floors),
+  }
+}
+
 interface WorkerOut {
   tag: string
   node: string
@@ -276,21 +331,9 @@ try {
   out.lockList = await phase('lockList', () => lockList(big))
   out.markDead = await phase('markDead', () => markDead(pristine))
   out.concurrency = await phase('concurrency', concurrency)
-  // ===================================================================
-  // REPLAY — NOT MEASURED YET (file-system journals are not built).
-  // When they are: make a cluster with `bench:make --locks 0 --node-locks 0
-  // --records 1000000` (its printed replayNode has died leaving 1,000,000
-  // committed records in its journal of fs1), then, interleaved and with
-  // medians (3 runs, each on a fresh copy):
-  //   - `domain attach fs1 --node n1 --json` → id; time `replay fs1 --id <id>`;
-  //   - the baseline: `node -e` reading that journal file and JSON.parse of
-  //     every line;
-  // and report {records, ms, recordsPerSec, baselineMs, ratio,
-  // target: {recordsPerSec: 500000, ratio: 2}, met}.
-  // ===================================================================
-  out.replay = null
+  out.replay = await phase('replay', replay)
 
-  const phases = ['startup', 'lockRequest', 'lockList', 'markDead', 'concurrency'] as const
+  const phases = ['startup', 'lockRequest', 'lockList', 'markDead', 'concurrency', 'replay'] as const
   out.met = Object.fromEntries(phases.map((p) => [p, (out[p] as {met?: boolean}).met === true]))
   out.allMet = phases.every((p) => (out[p] as {met?: boolean}).met === true)
   ;(out.machine as Record<string, number>).loadavg1AtEnd = round(loadavg()[0], 2)

@@ -3,7 +3,13 @@
 // store: initCluster creates the directory, then ONE transaction (withTx on the
 // domain's scope) creates every lock with the model's requestLock, exactly the
 // way `lock request` does, only without a process and a commit per lock.
-import {resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
+import {mkdir, open} from 'node:fs/promises'
+import {encodeRecord} from '../../src/journal/format.js'
+import {metaResource} from '../../src/model/metadata.js'
+import {markDead} from '../../src/core/nodes.js'
+import {fsyncDir} from '../../src/store/durable.js'
+import {journalFile} from '../../src/store/layout.js'
 import {usage} from '../../src/errors.js'
 import {systemClock, type Clock} from '../../src/core/clock.js'
 import {withTx, scopes, type Ctx} from '../../src/core/context.js'
@@ -26,7 +32,7 @@ export interface MakeOptions {
   locks: number
   /** How many of them n2 holds (persistent EX, value block written). */
   nodeLocks: number
-  /** Committed, not yet replayed journal records of a dead node (needs journals: not built yet). */
+  /** Committed, not yet replayed journal records of a dead node (n4). */
   records?: number
 }
 
@@ -51,7 +57,6 @@ export function checkMakeOptions(o: MakeOptions): void {
   if (o.nodeLocks > o.locks) throw usage(`--node-locks (${o.nodeLocks}) cannot exceed --locks (${o.locks})`)
   if (o.records !== undefined) {
     count('--records', o.records)
-    if (!JOURNALS_BUILT) throw usage('--records needs file-system journals (not built yet)')
   }
 }
 
@@ -90,20 +95,65 @@ export async function makeCluster(o: MakeOptions, clock: Clock = systemClock()):
 }
 
 // =====================================================================
-// JOURNALS — NOT BUILT YET. When file-system journals exist in src/:
-//  1. set JOURNALS_BUILT = true;
-//  2. implement addReplayJournal: through the store, have a node of fs1 other
-//     than n2 (n4, say) take persistent EX on meta/k<key> locks, write `records`
-//     committed records into its journal of fs1 (set records in transactions,
-//     each closed by a commit record; write the journal file directly in large
-//     appends rather than one transaction per record, or 1,000,000 records will
-//     not be "fast"), leave its checkpoint at 0, then mark it dead (applyDeath in
-//     one withTx, as `node mark-dead` does) so its journal awaits replay;
-//  3. return that node's name (it becomes `replayNode` in the printed JSON).
-// bench/run.ts has the matching placeholder for the `replay` measurement.
+// --records R: node REPLAY_NODE writes R committed set records (transactions of
+// RECORDS_PER_TX sets and a commit) over REPLAY_KEYS keys of fs1, under persistent
+// EX locks on meta/<key>, never checkpointed; then it dies (the real mark-dead),
+// so its journal awaits replay. The journal is appended in large durable writes:
+// one transaction through the store per record would take hours for 1,000,000.
 // =====================================================================
-export const JOURNALS_BUILT = false
+export const JOURNALS_BUILT = true
+export const REPLAY_NODE = 'n4'
+const REPLAY_KEYS = 10_000
+const RECORDS_PER_TX = 4
+export const replayKey = (i: number) => `k${i % REPLAY_KEYS}`
 
-async function addReplayJournal(_ctx: Ctx, _records: number): Promise<string> {
-  throw usage('--records needs file-system journals (not built yet)')
+async function addReplayJournal(ctx: Ctx, records: number): Promise<string> {
+  const keys = Math.min(REPLAY_KEYS, Math.max(records, 1))
+  let nextSeq = 1
+  await withTx(ctx, [scopes.domain(BENCH_FS)], async (s) => {
+    const d = await s.domain(BENCH_FS)
+    for (let k = 0; k < keys; k++) {
+      const res = await d.resourceForUpdate(metaResource(replayKey(k)))
+      const lock = requestLock(res, {id: d.meta.nextLockId, node: REPLAY_NODE, mode: 'EX', persistent: true})
+      if (res.grantQueue[res.grantQueue.length - 1] !== lock) throw new Error(`generator: ${res.name} was not granted to ${REPLAY_NODE}`)
+      d.meta.nextLockId += 1
+      await d.indexSet(lock.id, res.name)
+    }
+    nextSeq = d.meta.nextSeq ?? 1
+    d.meta.nextSeq = nextSeq + records + Math.ceil(records / RECORDS_PER_TX)
+    d.changed()
+  })
+  // The journal: encoded records, appended in ~8 MiB pieces, fsynced, directory fsynced.
+  const path = join(ctx.root, journalFile(BENCH_FS, REPLAY_NODE))
+  await mkdir(dirname(path), {recursive: true, mode: 0o700})
+  const fh = await open(path, 'a', 0o600)
+  try {
+    let seq = nextSeq
+    let written = 0
+    let chunk: string[] = []
+    let chunkBytes = 0
+    while (written < records) {
+      const tx = seq
+      const n = Math.min(RECORDS_PER_TX, records - written)
+      for (let i = 0; i < n; i++) {
+        const line = encodeRecord({seq: seq++, tx, op: 'set', key: replayKey(written + i), value: `v${tx}-${i}`})
+        chunk.push(line)
+        chunkBytes += line.length
+      }
+      chunk.push(encodeRecord({seq: seq++, tx, op: 'commit', n}))
+      written += n
+      if (chunkBytes > 8 << 20) {
+        await fh.write(chunk.join(''))
+        chunk = []
+        chunkBytes = 0
+      }
+    }
+    if (chunk.length) await fh.write(chunk.join(''))
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  await fsyncDir(dirname(path))
+  await markDead(ctx, REPLAY_NODE, {skipFence: true, reason: 'bench generator: --records'})
+  return REPLAY_NODE
 }

@@ -97,8 +97,10 @@ export async function explainOp(ctx: Ctx, fs: string, lockId: number) {
             fix: d.meta.deadNodes.includes(f.lock.node) ? `validate releases it: ${recoverCmd}` : `dlmctl check (an orphan of a node ${fs} no longer recovers)`,
           }
         default: {
-          const killers = events.filter((e) => e.type === 'domain.death' && e.domain === fs && Array.isArray(e.invalidatedResources) && e.invalidatedResources.includes(f.res.name))
-          const last = killers.at(-1)
+          const deaths = events.filter((e) => e.type === 'domain.death' && e.domain === fs)
+          const named = deaths.filter((e) => Array.isArray(e.invalidatedResources) && e.invalidatedResources.includes(f.res.name))
+          // A big death's event keeps only the first names: then it is the latest death whose list was cut.
+          const last = named.at(-1) ?? deaths.filter((e) => e.truncated === true).at(-1)
           return {
             reason: r,
             because: `the value block of ${f.res.name} is not valid${last ? `: ${last.node} died holding it in PW or EX` : ''}`,

@@ -39,6 +39,8 @@ import {
 import type {Reader, Tx} from '../store/txdir.js'
 import type {Clock} from './clock.js'
 
+export const EVENT_LIST_MAX = 100
+
 /** Canonical JSON for state files: stable key order as built, one-space indent, final newline. */
 export const stateJson = (v: unknown) => JSON.stringify(v, null, 1) + '\n'
 
@@ -120,9 +122,21 @@ export class ClusterState {
     return out
   }
 
-  /** Membership events go to events.jsonl, a domain's to its own log (no cross-domain lock). */
+  /**
+   * Membership events go to events.jsonl, a domain's to its own log (no cross-domain
+   * lock). Event lines stay small: a list longer than EVENT_LIST_MAX keeps its first
+   * entries, with `<name>Count` and `truncated: true` (a death can orphan 50,000 locks).
+   */
   event(type: string, fields: Record<string, unknown>, domain?: string): EventRecord {
-    const ev = {time: this.clock.now(), at: this.clock.order(), type, ...(domain ? {domain} : {}), ...fields} as EventRecord
+    const capped: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(fields)) {
+      if (Array.isArray(v) && v.length > EVENT_LIST_MAX) {
+        capped[k] = v.slice(0, EVENT_LIST_MAX)
+        capped[`${k}Count`] = v.length
+        capped.truncated = true
+      } else capped[k] = v
+    }
+    const ev = {time: this.clock.now(), at: this.clock.order(), type, ...(domain ? {domain} : {}), ...capped} as EventRecord
     this.events.push({file: domain ? domainEvents(domain) : EVENTS, ev})
     return ev
   }
@@ -262,6 +276,8 @@ export class DomainSession {
 
   /** Every resource of the domain, sorted by name (reads all buckets). */
   async allResources(): Promise<Resource[]> {
+    // Read the bucket files concurrently: the disk and the parser overlap.
+    await Promise.all(Array.from({length: BUCKETS}, (_, b) => this.bucket(b)))
     const all: Resource[] = []
     for (let b = 0; b < BUCKETS; b++) {
       const m = await this.bucket(b)

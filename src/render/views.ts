@@ -94,6 +94,11 @@ export function renderProblems(r: {ok: boolean; problems: {file: string; message
   return out.join('\n')
 }
 
+/** A few names and how many more: a death can touch 50,000 resources. */
+function firstFew(names: string[], n = 8): string {
+  return names.length <= n ? names.join(' ') : `${names.slice(0, n).join(' ')} … and ${names.length - n} more (--json lists all)`
+}
+
 export function renderDeath(
   r: {node: string; generation: number; alreadyDead: boolean; fence: string; domains: {domain: string; epoch: number; orphaned: number[]; dropped: number[]; withdrawn: number[]; invalidatedResources: string[]; granted: number[]}[]},
   preview: boolean,
@@ -107,7 +112,7 @@ export function renderDeath(
   for (const d of r.domains) {
     lines.push(
       `  ${d.domain}: epoch ${d.epoch}, ${d.orphaned.length} persistent lock(s) ${preview ? 'will be orphaned' : 'orphaned'}, ${d.dropped.length} dropped, ${d.withdrawn.length} request(s) withdrawn` +
-        (d.invalidatedResources.length ? `, value block not valid: ${d.invalidatedResources.join(' ')}` : '') +
+        (d.invalidatedResources.length ? `, value block not valid: ${firstFew(d.invalidatedResources)}` : '') +
         (d.granted.length ? `, ${d.granted.length} lock(s) granted (deadman)` : ''),
     )
   }

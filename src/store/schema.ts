@@ -3,7 +3,7 @@
 import {StateCorrupt} from '../errors.js'
 import {MODES} from '../model/modes.js'
 import type {ClusterConfig, DomainMeta, Membership, Resource} from '../model/types.js'
-import {arr, bool, either, int, num, nul, obj, oneOf, record, str, type Check} from './shape.js'
+import {arr, bool, either, explain, int, num, nul, obj, oneOf, record, str, type Check} from './shape.js'
 
 const Name = str({pattern: /^[a-z][a-z0-9-]{0,31}$/})
 const Iso = str({min: 10})
@@ -81,7 +81,7 @@ export const EventSchema = schema<EventRecord>(obj({time: Iso, at: num, type: st
 
 /** Check an already-parsed value against its shape. */
 export function checkShape<T>(s: Schema<T>, value: unknown, file: string): T {
-  const e = s.check(value, '')
+  const e = explain(s.check, value)
   if (e !== undefined) throw new StateCorrupt(file, e)
   return value as T
 }
