@@ -3,14 +3,48 @@
 // lock can never go stale and needs no owner/pid bookkeeping.
 import {constants} from 'node:fs'
 import {createRequire} from 'node:module'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {DlmError, StoreBusy} from '../errors.js'
 import {fsyncDir} from './durable.js'
 import {errnoOf, io, type FileHandle} from './io.js'
 
-const fsx = createRequire(import.meta.url)('fs-native-extensions') as {
-  tryLock(fd: number, opts: {shared: boolean}): boolean
-  unlock(fd: number): void
+interface Binding {
+  /** Throws EAGAIN when another open file description holds a conflicting lock. */
+  tryLock(fd: number, offset: number, length: number, exclusive: boolean): void
+  unlock(fd: number, offset: number, length: number): void
+}
+let binding: Binding | undefined
+
+/**
+ * fs-native-extensions' prebuilt binary, loaded directly: its own loader
+ * (require-addon) costs ~10 ms of every command's start-up. Falls back to the
+ * package's loader where no prebuild matches this platform.
+ */
+function native(): Binding {
+  if (binding) return binding
+  const require = createRequire(import.meta.url)
+  const dir = dirname(require.resolve('fs-native-extensions'))
+  try {
+    binding = require(join(dir, 'prebuilds', `${process.platform}-${process.arch}`, 'fs-native-extensions.node')) as Binding
+  } catch {
+    binding = require(join(dir, 'binding.js')) as Binding
+  }
+  return binding
+}
+
+const fsx = {
+  tryLock(fd: number, opts: {shared: boolean}): boolean {
+    try {
+      native().tryLock(fd, 0, 0, !opts.shared)
+      return true
+    } catch (e) {
+      if (errnoOf(e) === 'EAGAIN') return false
+      throw e
+    }
+  },
+  unlock(fd: number): void {
+    native().unlock(fd, 0, 0)
+  },
 }
 
 export interface HeldLocks {
