@@ -53,6 +53,8 @@ export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
   if (i === end - 2 || tagStart <= start || scale > 1e10 || (buf[i + 1] === 0x30 && i + 1 < end - 2)) return {ok: false, why: 'bad-checksum'}
   for (let k = 0; k < CRC_TAG.length; k++) if (buf[tagStart + k] !== CRC_TAG[k]) return {ok: false, why: 'bad-checksum'}
   if (crcOf(buf, start, tagStart) !== stored) return {ok: false, why: 'bad-checksum'}
+  const fast = fastRecord(buf, start, tagStart)
+  if (fast) return {ok: true, record: fast}
   let rec: unknown
   try {
     // The whole line parses as the record plus its crc field (which the record check ignores).
@@ -61,6 +63,74 @@ export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
     return {ok: false, why: 'bad-record'}
   }
   return isRecord(rec) ? {ok: true, record: clean(rec)} : {ok: false, why: 'bad-record'}
+}
+
+// The fast path: lines exactly as encodeRecord writes them, read straight from
+// the bytes (replay's hot loop; JSON.parse costs more than everything else).
+// Anything else — another key order, escapes in a string — goes to JSON.parse.
+const P_SEQ = Buffer.from('{"seq":')
+const P_TX = Buffer.from(',"tx":')
+const P_OP = Buffer.from(',"op":"')
+const P_KEY = Buffer.from('","key":"')
+const P_VALUE = Buffer.from('","value":"')
+const P_N = Buffer.from('","n":')
+const OP_SET = Buffer.from('set')
+const OP_DEL = Buffer.from('del')
+const OP_COMMIT = Buffer.from('commit')
+
+// A cursor over one line; module-level functions (no closures per line: this is
+// the hottest loop of replay).
+let cb: Buffer = Buffer.alloc(0)
+let ci = 0
+let ce = 0
+
+function lit(p: Buffer): boolean {
+  if (ci + p.length > ce) return false
+  for (let k = 0; k < p.length; k++) if (cb[ci + k] !== p[k]) return false
+  ci += p.length
+  return true
+}
+
+/** A non-negative integer without leading zeros, or -1. */
+function int(): number {
+  const s = ci
+  let v = 0
+  while (ci < ce && cb[ci] >= 0x30 && cb[ci] <= 0x39) v = v * 10 + (cb[ci++] - 0x30)
+  return ci === s || ci - s > 15 || (cb[s] === 0x30 && ci - s > 1) ? -1 : v
+}
+
+/** A string with no escapes or control characters, up to its closing quote (not consumed). */
+function plain(): string | undefined {
+  const s = ci
+  while (ci < ce && cb[ci] !== 0x22) {
+    if (cb[ci] === 0x5c || cb[ci] < 0x20) return undefined
+    ci++
+  }
+  return ci < ce ? cb.toString('utf8', s, ci) : undefined
+}
+
+function fastRecord(buf: Buffer, start: number, end: number): JournalRecord | undefined {
+  cb = buf
+  ci = start
+  ce = end
+  if (!lit(P_SEQ)) return undefined
+  const seq = int()
+  if (seq < 0 || !lit(P_TX)) return undefined
+  const tx = int()
+  if (tx < 0 || !lit(P_OP)) return undefined
+  if (lit(OP_COMMIT)) {
+    if (!lit(P_N)) return undefined
+    const n = int()
+    return n >= 0 && ci === ce ? {seq, tx, op: 'commit', n} : undefined
+  }
+  const op = lit(OP_SET) ? 'set' : lit(OP_DEL) ? 'del' : undefined
+  if (!op || !lit(P_KEY)) return undefined
+  const key = plain()
+  if (key === undefined) return undefined
+  if (op === 'del') return cb[ci] === 0x22 && ci + 1 === ce ? {seq, tx, op, key} : undefined
+  if (!lit(P_VALUE)) return undefined
+  const value = plain()
+  return value !== undefined && cb[ci] === 0x22 && ci + 1 === ce ? {seq, tx, op, key, value} : undefined
 }
 
 /** The record without its crc, built with one shape per op (fast paths downstream stay monomorphic). */
