@@ -92,9 +92,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /**
  * Lock `scopes` in the global order. Exclusive: opens read-write, creating a
  * missing lock file. Shared: opens read-only and skips a missing lock file
- * (read-only commands create nothing). Retries with capped, jittered backoff
- * until waitMs (one deadline for the whole set), then releases what it took
- * and throws StoreBusy naming the scope it was waiting for.
+ * (read-only commands create nothing). Takes all of them or none: retries with
+ * capped, jittered backoff until waitMs (one deadline for the whole set), then
+ * throws StoreBusy naming the scope that was busy.
  */
 export async function acquireScopes(
   root: string,
@@ -116,6 +116,7 @@ export async function acquireScopes(
   }
   const deadline = Date.now() + opts.waitMs
   try {
+    const fds: {scope: string; fh: FileHandle}[] = []
     for (const scope of ordered) {
       let fh: FileHandle
       if (opts.shared) {
@@ -136,13 +137,25 @@ export async function acquireScopes(
         }
       }
       held.push(fh)
-      let delay = 2
-      while (!fsx.tryLock(fh.fd, {shared: opts.shared})) {
-        const left = deadline - Date.now()
-        if (left <= 0) throw new StoreBusy(scope, opts.waitMs)
-        await sleep(Math.min(left, delay * (0.75 + Math.random() / 2)))
-        delay = Math.min(delay * 2, 50)
-      }
+      fds.push({scope, fh})
+    }
+    // All or nothing: never hold some scopes while waiting for another, so a
+    // writer stuck behind one busy domain blocks no reader or writer elsewhere
+    // (and, holding nothing while it waits, it cannot be part of a deadlock).
+    let delay = 2
+    for (;;) {
+      const taken: FileHandle[] = []
+      const busy = fds.find(({fh}) => {
+        if (!fsx.tryLock(fh.fd, {shared: opts.shared})) return true
+        taken.push(fh)
+        return false
+      })
+      if (!busy) break
+      for (const fh of taken) fsx.unlock(fh.fd)
+      const left = deadline - Date.now()
+      if (left <= 0) throw new StoreBusy(busy.scope, opts.waitMs)
+      await sleep(Math.min(left, delay * (0.75 + Math.random() / 2)))
+      delay = Math.min(delay * 2, 50)
     }
   } catch (e) {
     await release()
