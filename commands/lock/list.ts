@@ -25,6 +25,6 @@ export default class LockList extends DlmCommand {
     const {args, flags} = await this.parse(LockList)
     const ctx = this.ctx(flags)
     const r = await listLocks(ctx, {fs: args.fs, ...flags}, () => domainsOf(ctx))
-    await this.emit(r, () => renderLocks(r.locks))
+    await this.emit(r, () => renderLocks(r.locks, args.fs))
   }
 }

@@ -90,7 +90,12 @@ export abstract class DlmCommand extends Command {
       code = 'USAGE'
       exit = EXIT.USAGE
       // oclif's parse errors span lines; the first one says what is wrong.
-      message = stripAnsi(err.message).split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(' ')
+      message = stripAnsi(err.message)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !/^See more help with/.test(l))
+        .slice(0, 2)
+        .join(' ')
       if (!this.jsonMode) message += ` (see: dlmctl ${this.id?.replaceAll(':', ' ') ?? ''} --help)`
     } else {
       code = 'INTERNAL'

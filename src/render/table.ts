@@ -80,14 +80,36 @@ function breakWord(word: string, max: number): string {
 // eslint-disable-next-line no-control-regex
 const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length
 
-/** Column widths that fit the terminal: shrink the widest columns first. */
+/**
+ * Column widths that fit the terminal: every column first gets room for its
+ * longest word (at most 20 characters), so words are rarely broken; what is left
+ * goes to the columns in proportion to what they still need.
+ */
 function fitWidths(head: string[], rows: (string | number)[][], columns: number): number[] {
-  const w = head.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(String(r[i] ?? '')))) + 2)
+  const cells = (i: number) => [head[i], ...rows.map((r) => String(r[i] ?? ''))]
+  const natural = head.map((_, i) => Math.max(...cells(i).flatMap((c) => c.split('\n').map(visible))) + 2)
   const budget = columns - (head.length + 1)
-  while (w.reduce((a, b) => a + b, 0) > budget) {
-    const i = w.indexOf(Math.max(...w))
-    if (w[i] <= 8) break
-    w[i] -= 1
+  if (natural.reduce((a, b) => a + b, 0) <= budget) return natural
+  const words = natural.map((_, i) => Math.max(...cells(i).flatMap((c) => c.split(/[\s]+/).map(visible))) + 2)
+  // Lower the cap on a column's minimum until the minimums fit: short columns keep theirs.
+  let cap = 22
+  let min = natural.map((n, i) => Math.max(4, Math.min(n, words[i], cap)))
+  while (min.reduce((a, b) => a + b, 0) > budget && cap > 6) {
+    cap--
+    min = natural.map((n, i) => Math.max(4, Math.min(n, words[i], cap)))
   }
+  const minSum = min.reduce((a, b) => a + b, 0)
+  if (minSum >= budget) return min
+  // Fill the columns that want least first, each up to an equal share of what is
+  // left: short cells stay on one line and the widest columns absorb the squeeze.
+  const w = [...min]
+  let extra = budget - minSum
+  const want = (i: number) => natural[i] - min[i]
+  const order = natural.map((_, i) => i).sort((a, b) => want(a) - want(b))
+  order.forEach((i, k) => {
+    const give = Math.min(want(i), Math.floor(extra / (order.length - k)))
+    w[i] += give
+    extra -= give
+  })
   return w
 }

@@ -3,7 +3,7 @@ import type {LockView} from '../model/validity.js'
 import {table, red, yellow, green, dim, bold} from './table.js'
 
 const lvbShort = (lvb: string) => (/^0*$/.test(lvb) ? dim('0…') : lvb.replace(/0+$/, '') + (lvb.endsWith('0') ? dim('…') : ''))
-const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invalidReasons.join(',')}`))
+const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invalidReasons.join(' ')}`))
 
 export function renderStatus(s: {
   cluster: string
@@ -26,11 +26,13 @@ export function renderStatus(s: {
   return out.join('\n')
 }
 
-export function renderLocks(locks: LockView[]): string {
-  if (locks.length === 0) return 'no locks'
+/** `domain`: the listing was asked for one domain, whose name then goes in the summary line, not in every row. */
+export function renderLocks(locks: LockView[], domain?: string): string {
+  if (locks.length === 0) return domain ? `no locks in ${domain}` : 'no locks'
+  const one = domain !== undefined
   const rows = locks.map((l) => [
     l.lockId,
-    l.domain,
+    ...(one ? [] : [l.domain]),
     l.resource,
     l.node + (l.invalidReasons.includes('ORPHANED') ? red(' (orphan)') : ''),
     l.status === 'converting' ? `${l.mode}→${l.requestedMode}` : l.mode,
@@ -41,7 +43,8 @@ export function renderLocks(locks: LockView[]): string {
   ])
   const invalid = locks.filter((l) => !l.valid).length
   const waiting = locks.filter((l) => l.status !== 'granted').length
-  return `${table(['ID', 'DOMAIN', 'RESOURCE', 'NODE', 'MODE', 'STATUS', 'PERSISTENT', 'VALID', 'LVB'], rows)}\n${locks.length} lock(s), ${invalid} invalid, ${waiting} waiting`
+  const head = ['ID', ...(one ? [] : ['DOMAIN']), 'RESOURCE', 'NODE', 'MODE', 'STATUS', 'PERSISTENT', 'VALID', 'LVB']
+  return `${table(head, rows)}\n${one ? `${domain}: ` : ''}${locks.length} lock(s), ${invalid} invalid, ${waiting} waiting`
 }
 
 export function renderLock(l: LockView): string {

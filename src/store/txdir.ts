@@ -135,7 +135,7 @@ async function requireRoot(root: string): Promise<void> {
   } catch (e) {
     if (errnoOf(e) !== 'ENOENT' && errnoOf(e) !== 'ENOTDIR') throw e
   }
-  throw new DlmError('NO_STATE', `no state directory at ${root}`)
+  throw new DlmError('NO_STATE', `no state directory at ${root} (create one with: dlmctl init, or give --state DIR / DLMCTL_STATE)`)
 }
 
 // ---------------------------------------------------------------- records
