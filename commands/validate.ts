@@ -27,7 +27,7 @@ export default class Validate extends DlmCommand {
     await this.emit(flags['dry-run'] ? {...r, dryRun: true} : r, () =>
       r.result === 'MORE_RECOVERY'
         ? `MORE_RECOVERY: ${args.fs} is at epoch ${r.epoch}, recovery id ${id} was attached at epoch ${'attachedEpoch' in r ? r.attachedEpoch : '?'}: another member died; attach again and replay`
-        : `${flags['dry-run'] ? 'would be VALID (dry run, nothing changed)' : 'VALID'}: ${args.fs} ${flags['dry-run'] ? 'would be' : 'is'} normal again${'replayedNodes' in r && r.replayedNodes.length ? `; replayed ${r.replayedNodes.join(', ')}` : ''}${'recoveredNodes' in r && r.recoveredNodes.length ? `; ${r.recoveredNodes.join(', ')} ${flags['dry-run'] ? 'would be' : 'now'} recovered` : ''}`,
+        : `${flags['dry-run'] ? 'would be VALID (dry run, nothing changed)' : 'VALID'}: ${args.fs} ${flags['dry-run'] ? 'would be' : 'is'} normal again${'replayedNodes' in r && r.replayedNodes.length ? (r.forced ? `; forced: unreplayed records of ${r.replayedNodes.join(', ')} abandoned` : `; replayed ${r.replayedNodes.join(', ')}`) : ''}${'recoveredNodes' in r && r.recoveredNodes.length ? `; ${r.recoveredNodes.join(', ')} ${flags['dry-run'] ? 'would be' : 'now'} recovered` : ''}`,
     )
     if (r.result === 'MORE_RECOVERY') this.setExit(EXIT.MORE_RECOVERY)
   }

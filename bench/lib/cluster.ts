@@ -105,7 +105,8 @@ export const JOURNALS_BUILT = true
 export const REPLAY_NODE = 'n4'
 const REPLAY_KEYS = 10_000
 const RECORDS_PER_TX = 4
-export const replayKey = (i: number) => `k${i % REPLAY_KEYS}`
+/** Keys of the replayed journal: apart from n2's meta/k<i> locks, so --records combines with --node-locks. */
+export const replayKey = (i: number) => `j${i % REPLAY_KEYS}`
 
 async function addReplayJournal(ctx: Ctx, records: number): Promise<string> {
   const keys = Math.min(REPLAY_KEYS, Math.max(records, 1))

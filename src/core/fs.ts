@@ -76,7 +76,10 @@ export async function fsWrite(ctx: Ctx, fs: string, node: string, sets: [string,
  */
 async function pendingTail(ctx: Ctx, s: ClusterState, d: DomainSession): Promise<MetaKeys> {
   const keys: MetaKeys = {}
+  const m = await s.membership()
   for (const node of d.meta.members) {
+    // A recovered node's journal was replayed, or abandoned by a forced validate: nothing pending.
+    if (findNode(m, node).state === 'recovered') continue
     const p = await s.journalPoint(d.name, node)
     await scanJournal(join(ctx.root, journalFile(d.name, node)), p.offset, {
       onCommit: (recs) => recs.forEach((r) => applyRecord(keys, r)),
@@ -119,10 +122,11 @@ export async function fsCheckpoint(ctx: Ctx, fs: string, node: string) {
     const r = await scanJournal(join(ctx.root, journalFile(fs, node)), p.offset, {
       onCommit: (recs) => recs.forEach((x) => (applied += applyRecord(meta.keys, x) ? 1 : 0)),
     })
-    if (r.point !== p.offset) {
+    const from = p.offset
+    if (r.point !== from) {
       s.fsMetaChanged(fs)
       s.setJournalPoint(fs, node, r.point)
-      s.event('fs.checkpoint', {node, from: p.offset, to: r.point, records: r.committed, applied}, fs)
+      s.event('fs.checkpoint', {node, from, to: r.point, records: r.committed, applied}, fs)
     }
     return {domain: fs, node, records: r.committed, applied, checkpoint: r.point, stoppedAt: r.stoppedAt}
   })

@@ -60,7 +60,7 @@ export async function scanJournal(path: string, from: number, opts: ScanOptions 
   try {
     fh = await open(path, 'r')
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return r
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {...r, size: 0}
     throw e
   }
   try {

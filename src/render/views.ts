@@ -116,7 +116,7 @@ export function renderDeath(
     lines.push(
       `  ${d.domain}: epoch ${d.epoch}, ${d.orphaned.length} persistent lock(s) ${preview ? 'will be orphaned' : 'orphaned'}, ${d.dropped.length} dropped, ${d.withdrawn.length} request(s) withdrawn` +
         (d.invalidatedResources.length ? `, value block not valid: ${firstFew(d.invalidatedResources)}` : '') +
-        (d.granted.length ? `, ${d.granted.length} lock(s) granted (deadman)` : ''),
+        (d.granted.length ? `, ${d.granted.length} waiting lock(s) granted` : ''),
     )
   }
   if (!preview && r.domains.length) {
