@@ -52,7 +52,7 @@ export async function validateOp(ctx: Ctx, fs: string, id: number, opts: {force?
   const run = async (s: ClusterState) => {
     const d = await s.domain(fs)
     const unreplayed = D.epochMoved(d.meta, id) ? [] : await unreplayedNodes(s, d)
-    const v = D.validate(d.meta, id, await d.allResources(), {unreplayed, force: opts.force})
+    const v = D.validate(d.meta, id, await d.allResources({sorted: false}), {unreplayed, force: opts.force})
     const granted = v.granted.map((l) => l.id)
     if (v.result === 'MORE_RECOVERY') {
       return {domain: fs, id, result: v.result, epoch: d.meta.epoch, attachedEpoch: d.meta.attachments.find((a) => a.id === id)!.epoch}

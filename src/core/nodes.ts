@@ -175,7 +175,7 @@ export async function markDead(
       const summaries: DomainDeath[] = []
       for (const fs of domains) {
         const d = await s.domain(fs)
-        const sum = applyDeath(d.meta, name, await d.allResources())
+        const sum = applyDeath(d.meta, name, await d.allResources({sorted: false}))
         d.touch(sum.touched)
         d.changed()
         for (const id of [...sum.dropped, ...sum.withdrawn]) await d.indexDelete(id)

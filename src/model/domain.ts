@@ -104,7 +104,10 @@ export function applyDeath(domain: DomainMeta, node: string, resources: Iterable
     granted: [],
     touched: [],
   }
+  const holds = (q: Lock[]) => q.some((l) => l.node === node)
   for (const res of resources) {
+    // Most resources of a big domain are not the dead node's: skip them without allocating.
+    if (!holds(res.grantQueue) && !holds(res.convertQueue) && !holds(res.waitQueue)) continue
     let touched = false
     for (const lock of res.waitQueue.filter((l) => l.node === node)) {
       removeLock(res, lock)
