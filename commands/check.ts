@@ -2,6 +2,7 @@ import {DlmCommand} from '../src/cli/base.js'
 import {EXIT} from '../src/errors.js'
 import {checkState} from '../src/core/inspect.js'
 import {renderProblems} from '../src/render/views.js'
+import {progress} from '../src/render/progress.js'
 
 export default class Check extends DlmCommand {
   static override summary = 'Check the state directory (fsck): every file valid, invariants across files hold'
@@ -10,7 +11,9 @@ export default class Check extends DlmCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Check)
-    const r = await checkState(this.ctx(flags))
+    const bar = progress(!this.jsonMode)
+    bar.update('checking every file of the state directory…')
+    const r = await checkState(this.ctx(flags)).finally(() => bar.done())
     await this.emit(r, () => renderProblems(r))
     if (!r.ok) this.setExit(EXIT.CORRUPT)
   }

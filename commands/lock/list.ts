@@ -4,6 +4,7 @@ import {DlmCommand} from '../../src/cli/base.js'
 import {listLocks} from '../../src/core/locks.js'
 import {domainsOf} from '../../src/core/nodes.js'
 import {renderLocks} from '../../src/render/views.js'
+import {progress} from '../../src/render/progress.js'
 
 export default class LockList extends DlmCommand {
   static override summary = 'Every lock with its status, validity and the reasons it is not valid'
@@ -24,7 +25,9 @@ export default class LockList extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(LockList)
     const ctx = this.ctx(flags)
-    const r = await listLocks(ctx, {fs: args.fs, ...flags}, () => domainsOf(ctx))
+    const bar = progress(!this.jsonMode)
+    bar.update(`reading the locks of ${args.fs ?? 'every domain'}…`)
+    const r = await listLocks(ctx, {fs: args.fs, ...flags}, () => domainsOf(ctx)).finally(() => bar.done())
     await this.emit(r, () => renderLocks(r.locks, args.fs))
   }
 }
