@@ -4,7 +4,7 @@
 import {mkdir, readdir, rm, stat, chmod} from 'node:fs/promises'
 import {join} from 'node:path'
 import {DlmError, usage} from '../errors.js'
-import {joinDomain, newDomain} from '../model/domain.js'
+import {joinDomain, joinNeeds, newDomain} from '../model/domain.js'
 import {checkName, newMembership} from '../model/membership.js'
 import type {ClusterConfig} from '../model/types.js'
 import {writeFileDurable, fsyncDir} from '../store/durable.js'
@@ -113,7 +113,7 @@ export async function initCluster(root: string, spec: InitSpec, clock: Clock) {
     // Members join one by one, so every pair ends up with deadman PRs both ways.
     const joined: string[] = []
     for (const node of fs.members) {
-      const names = [node, ...joined].map((n) => `deadman/${n}`)
+      const names = joinNeeds(d.meta, node, joined)
       const res = new Map(await Promise.all(names.map(async (n) => [n, await d.resourceForUpdate(n)] as const)))
       for (const {lock, resource} of joinDomain(d.meta, node, joined, (n) => res.get(n)!)) await d.indexSet(lock.id, resource)
       joined.push(node)

@@ -1,6 +1,6 @@
 // Membership operations: list, add, join, mark-dead (with fencing), heartbeat, check.
 import {DlmError} from '../errors.js'
-import {applyDeath, joinDomain, type DeathSummary} from '../model/domain.js'
+import {applyDeath, joinDomain, joinNeeds, type DeathSummary} from '../model/domain.js'
 import * as M from '../model/membership.js'
 import type {NodeInfo} from '../model/types.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
@@ -70,7 +70,7 @@ async function memberDomains(ctx: Ctx, node: string): Promise<string[]> {
 async function joinInto(s: ClusterState, d: DomainSession, node: string, up: Set<string>) {
   const others = d.meta.members.filter((m) => m !== node && up.has(m))
   const res = new Map<string, Awaited<ReturnType<DomainSession['resourceForUpdate']>>>()
-  for (const n of [node, ...others]) res.set(`deadman/${n}`, await d.resourceForUpdate(`deadman/${n}`))
+  for (const name of joinNeeds(d.meta, node, others)) res.set(name, await d.resourceForUpdate(name))
   const taken = joinDomain(d.meta, node, others, (n) => res.get(n)!)
   for (const {lock, resource} of taken) await d.indexSet(lock.id, resource)
   d.changed()

@@ -4,7 +4,7 @@
 // on its own output changes nothing (recovery may be aborted and restarted).
 import {DlmError, refused} from '../errors.js'
 import {isWriteMode} from './modes.js'
-import {allLocks, newResource, removeLock, requestLock, serve} from './resource.js'
+import {allLocks, removeLock, requestLock, serve} from './resource.js'
 import type {Attachment, DomainMeta, Lock, Resource} from './types.js'
 
 export const DEADMAN_PREFIX = 'deadman/'
@@ -262,4 +262,3 @@ export function validate(
   return s
 }
 
-export {newResource}

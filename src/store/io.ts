@@ -63,8 +63,3 @@ export function crashPoint(name: string): void {
   if (n === crashSpec.nth) process.kill(process.pid, 'SIGKILL')
 }
 
-/** Forget the cached DLMCTL_CRASH_POINT and hit counts (for in-process tests). */
-export function resetCrashPoints(): void {
-  crashSpec = undefined
-  crashHits.clear()
-}
