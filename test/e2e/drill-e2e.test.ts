@@ -9,6 +9,7 @@ import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, describe, expect, test} from 'vitest'
 import {parse as parseYaml} from 'yaml'
+import {pMap} from './helpers.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = join(ROOT, 'bin/run.js')
@@ -45,20 +46,6 @@ function once<T>(start: () => Promise<T>): () => Promise<T> {
   return () => (p ??= start())
 }
 
-/** At most `n` at once, results in order. */
-async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length)
-  let next = 0
-  await Promise.all(
-    Array.from({length: Math.min(n, items.length)}, async () => {
-      while (next < items.length) {
-        const i = next++
-        out[i] = await fn(items[i])
-      }
-    }),
-  )
-  return out
-}
 
 /** 1-based line and column of `marker` in a file. */
 function posIn(file: string, marker: string): {line: number; col: number} {
@@ -250,7 +237,7 @@ const manExample = join(TMP, 'first-drill.yaml')
   const first = ex.find((b) => b.startsWith('name:')) ?? ''
   writeFileSync(manExample, first.replaceAll('\\-', '-').replaceAll('\\(aq', "'").replaceAll('\\e', '\\') + '\n')
 }
-const pooled = once(() => pool([...bundledFiles, manExample], 4, (f) => dlmctl(['drill', 'run', f, '--json'])))
+const pooled = once(() => pMap([...bundledFiles, manExample], 4, (f) => dlmctl(['drill', 'run', f, '--json'])))
 
 describe('bundled drills', () => {
   test('every bundled drill passes (exit 0), 4 at a time', {timeout: 120_000}, async () => {

@@ -176,20 +176,7 @@ export function parseTables(text: string): string[][][] {
   return tables
 }
 
-/** Runs fn over items, at most n at a time, results in order. */
-export async function pMap<T, R>(items: T[], n: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length)
-  let next = 0
-  await Promise.all(
-    Array.from({length: Math.min(n, items.length)}, async () => {
-      while (next < items.length) {
-        const i = next++
-        out[i] = await fn(items[i], i)
-      }
-    }),
-  )
-  return out
-}
+export {pMap} from './helpers.js'
 
 /** Ids of the chain fixture's locks, found by what they are (not hard-coded). */
 export interface ChainIds {

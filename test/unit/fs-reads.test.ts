@@ -1,27 +1,14 @@
 // What a node reads, and what checkpoint logs, around deaths and a forced validate.
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {afterAll, describe, expect, it} from 'vitest'
-import {systemClock} from '../../src/core/clock.js'
-import type {Ctx} from '../../src/core/context.js'
+import {describe, expect, it} from 'vitest'
+import {tempClusters} from './helpers/clusters.js'
 import {attachOp, validateOp} from '../../src/core/domains.js'
 import {fsCheckpoint, fsRead, fsWrite} from '../../src/core/fs.js'
 import {events} from '../../src/core/inspect.js'
-import {initCluster} from '../../src/core/init.js'
 import {requestLockOp} from '../../src/core/locks.js'
 import {joinNode, markDead} from '../../src/core/nodes.js'
 
-const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
-const roots: string[] = []
-afterAll(() => roots.forEach((r) => rmSync(r, {recursive: true, force: true})))
-
-async function cluster(): Promise<Ctx> {
-  const root = join(mkdtempSync(join(tmpdir(), 'dlmctl-fsreads-')), 'c')
-  roots.push(root)
-  await initCluster(root, {name: 'c', nodes: ['n1', 'n2'], fs: [{name: 'fs1', members: ['n1', 'n2']}], lvbSize: 8, fenceCmd: null, fenceTimeoutMs: 1000}, clock)
-  return {root, waitMs: 5000, clock}
-}
+const makeCluster = tempClusters('fsreads')
+const cluster = () => makeCluster(['n1', 'n2'])
 
 describe('fs reads and checkpoints', () => {
   it('the fs.checkpoint event logs the point before and after', async () => {

@@ -2,34 +2,20 @@
 // replay/checkpoint actually give it. The statuses must agree with what the
 // scanner applies: a record shown "applied" or "committed-pending" is one that
 // replay applies (or applied); one that replay throws away or never reaches is not.
-import {appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {appendFileSync, readdirSync, readFileSync, statSync, truncateSync} from 'node:fs'
 import {join, relative} from 'node:path'
-import {afterAll, describe, expect, it} from 'vitest'
-import {systemClock} from '../../src/core/clock.js'
+import {describe, expect, it} from 'vitest'
+import {tempClusters} from './helpers/clusters.js'
 import type {Ctx} from '../../src/core/context.js'
 import {attachOp, validateOp} from '../../src/core/domains.js'
 import {fsCheckpoint, fsRead, fsShow, fsWrite, journalShow} from '../../src/core/fs.js'
-import {initCluster} from '../../src/core/init.js'
 import {requestLockOp} from '../../src/core/locks.js'
 import {joinNode, markDead} from '../../src/core/nodes.js'
 import {replayOp} from '../../src/core/replay.js'
 import {encodeRecord} from '../../src/journal/format.js'
 import {scanJournal} from '../../src/journal/scan.js'
 
-const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
-const BASE = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
-const roots: string[] = []
-afterAll(() => {
-  for (const r of roots) rmSync(r, {recursive: true, force: true})
-})
-
-async function newCluster(): Promise<Ctx> {
-  const root = mkdtempSync(join(BASE, 'dlmctl-jshow-'))
-  roots.push(root)
-  await initCluster(root, {name: 'c', nodes: ['n1', 'n2', 'n3'], fs: [{name: 'fs1', members: ['n1', 'n2', 'n3']}], lvbSize: 32, fenceCmd: null, fenceTimeoutMs: 30_000}, clock)
-  return {root, waitMs: 5000, clock}
-}
+const newCluster = tempClusters('jshow')
 
 const journal = (ctx: Ctx, node: string) => join(ctx.root, 'fs/fs1/journal', `${node}.jsonl`)
 const lockEx = (ctx: Ctx, node: string, key: string) => requestLockOp(ctx, {fs: 'fs1', resource: `meta/${key}`, node, mode: 'EX', persistent: true})

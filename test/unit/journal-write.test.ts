@@ -3,15 +3,13 @@
 // sequence numbers, nothing appended when refused, a crash mid-commit converges;
 // and an acknowledged write is never unreachable.
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, readFileSync, statSync, truncateSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {afterAll, describe, expect, it} from 'vitest'
-import {systemClock} from '../../src/core/clock.js'
+import {describe, expect, it} from 'vitest'
+import {tempClusters} from './helpers/clusters.js'
 import type {Ctx} from '../../src/core/context.js'
 import {fsCheckpoint, fsRead, fsWrite} from '../../src/core/fs.js'
-import {initCluster} from '../../src/core/init.js'
 import {requestLockOp} from '../../src/core/locks.js'
 import {DlmError} from '../../src/errors.js'
 import {checkLine, type JournalRecord} from '../../src/journal/format.js'
@@ -19,19 +17,8 @@ import {scanJournal} from '../../src/journal/scan.js'
 
 const PROJECT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = join(PROJECT, 'bin/run.js')
-const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
-const BASE = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
-const roots: string[] = []
-afterAll(() => {
-  for (const r of roots) rmSync(r, {recursive: true, force: true})
-})
-
-async function newCluster(): Promise<Ctx> {
-  const root = mkdtempSync(join(BASE, 'dlmctl-jwrite-'))
-  roots.push(root)
-  await initCluster(root, {name: 'c', nodes: ['n1', 'n2'], fs: [{name: 'fs1', members: ['n1', 'n2']}], lvbSize: 32, fenceCmd: null, fenceTimeoutMs: 30_000}, clock)
-  return {root, waitMs: 5000, clock}
-}
+const makeCluster = tempClusters('jwrite')
+const newCluster = () => makeCluster(['n1', 'n2'])
 
 const journal = (ctx: Ctx, node: string) => join(ctx.root, 'fs/fs1/journal', `${node}.jsonl`)
 const lockEx = (ctx: Ctx, node: string, key: string) => requestLockOp(ctx, {fs: 'fs1', resource: `meta/${key}`, node, mode: 'EX', persistent: true})

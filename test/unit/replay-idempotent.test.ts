@@ -9,11 +9,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {tempClusters} from './helpers/clusters.js'
 import {systemClock} from '../../src/core/clock.js'
 import type {Ctx} from '../../src/core/context.js'
 import {attachOp, validateOp} from '../../src/core/domains.js'
 import {fsCheckpoint, fsRead, fsShow, fsWrite} from '../../src/core/fs.js'
-import {initCluster} from '../../src/core/init.js'
 import {checkState} from '../../src/core/inspect.js'
 import {releaseLockOp, requestLockOp} from '../../src/core/locks.js'
 import {markDead} from '../../src/core/nodes.js'
@@ -39,11 +39,7 @@ function newRoot(): string {
 
 const ctxOf = (root: string): Ctx => ({root, waitMs: 5000, clock})
 
-async function newCluster(nodes: string[]): Promise<Ctx> {
-  const root = newRoot()
-  await initCluster(root, {name: 'c', nodes, fs: [{name: 'fs1', members: nodes}], lvbSize: 32, fenceCmd: null, fenceTimeoutMs: 30_000}, clock)
-  return ctxOf(root)
-}
+const newCluster = tempClusters('replay')
 
 /** A copy of a state directory (a second, independent cluster in the same state). */
 function copyCluster(ctx: Ctx): Ctx {
