@@ -149,7 +149,9 @@ describe('transact / view basics', () => {
 
   it('throws NO_STATE for a missing root; a view without lock files creates nothing', async () => {
     const missing = join(newRoot(), 'nope')
-    for (const p of [view(opts(missing), async () => 0), transact(opts(missing), async () => 0)]) {
+    // Each promise is made only when it is awaited: one made early could reject unhandled meanwhile.
+    for (const start of [() => view(opts(missing), async () => 0), () => transact(opts(missing), async () => 0)]) {
+      const p = start()
       await expect(p).rejects.toBeInstanceOf(DlmError)
       await expect(p).rejects.toMatchObject({code: 'NO_STATE'})
     }
