@@ -11,6 +11,7 @@ export const EXIT = {
   BUSY: 6,
   FENCE: 7,
   DRILL: 8,
+  STORE: 9,
 } as const
 
 /** Codes refused by the lock rules (exit 5). */
@@ -57,6 +58,8 @@ export type ErrorCode =
   | 'BUSY'
   | 'FENCE_FAILED'
   | 'DRILL_FAILED'
+  | 'STORE_UNREACHABLE'
+  | 'STORE_TIMEOUT'
 
 export function exitCodeOf(code: ErrorCode): number {
   if ((REFUSAL_CODES as readonly string[]).includes(code)) return EXIT.REFUSED
@@ -68,11 +71,14 @@ export function exitCodeOf(code: ErrorCode): number {
     case 'STATE_INCONSISTENT':
       return EXIT.CORRUPT
     case 'BUSY':
+    case 'STORE_TIMEOUT':
       return EXIT.BUSY
     case 'FENCE_FAILED':
       return EXIT.FENCE
     case 'DRILL_FAILED':
       return EXIT.DRILL
+    case 'STORE_UNREACHABLE':
+      return EXIT.STORE
     default:
       return EXIT.INTERNAL
   }
