@@ -9,7 +9,8 @@
 //  - holds: a lock held (granted or converting) by a node → each other waiting or
 //    converting lock of that node: a node does not let go of what it holds while
 //    it waits ("n1 holds x and waits for y; n2 holds y and waits for x").
-// A cycle is an elementary cycle of that graph. A dead node waits for nothing (its
+// A cycle is an elementary cycle of that graph (one that merely detours through
+// more locks of another is left out). A dead node waits for nothing (its
 // requests and conversions were withdrawn at its death), so its orphans have no
 // "holds" edge and close no cycle; an orphan that also blocks a wait of a cycle is
 // reported with it, as validate alone releases it.
@@ -94,7 +95,17 @@ export function findCycles(resources: Iterable<Resource>, opts: CycleOptions): C
       if (w !== v && !v.out.some((e) => e.to === w.lock.id)) v.out.push({from: v.lock.id, to: w.lock.id, kind: 'holds'})
     }
   }
-  return elementaryCycles(vertices, limit, (path, edges) => describe(path.map((id) => vertices.get(id)!), edges, orphanBlockers, opts.isUp))
+  const found = elementaryCycles(vertices, limit, (path, edges) => describe(path.map((id) => vertices.get(id)!), edges, orphanBlockers, opts.isUp))
+  return {cycles: withoutDetours(found.cycles), truncated: found.truncated}
+}
+
+/**
+ * A cycle whose locks include all of another's is the same deadlock taking a
+ * detour (through a request queued ahead, FIFO): shown once, as the shorter.
+ */
+function withoutDetours(cycles: Cycle[]): Cycle[] {
+  const sets = cycles.map((c) => new Set(c.locks))
+  return cycles.filter((c, i) => !sets.some((other, j) => j !== i && other.size < sets[i].size && [...other].every((id) => sets[i].has(id))))
 }
 
 function describe(path: Vertex[], edges: CycleEdge[], orphanBlockers: Map<number, number[]>, isUp: (n: string) => boolean): Cycle {
