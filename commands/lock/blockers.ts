@@ -6,7 +6,7 @@ import {blockersOp} from '../../src/core/insight.js'
 import {parseLockId} from '../../src/core/locks.js'
 import {renderBlockers} from '../../src/render/views.js'
 import {cyclesOp} from '../../src/core/cycles.js'
-import {renderCycles} from '../../src/render/cycles.js'
+import {renderCycles} from '../../src/render/lockops.js'
 
 export default class LockBlockers extends DlmCommand {
   static override summary = 'The wait-for tree: which granted locks block a waiting or converting lock, recursively'

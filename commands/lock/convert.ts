@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {convertLockOp, parseLockId, parseMode} from '../../src/core/locks.js'
-import {renderConvert} from '../../src/render/cycles.js'
+import {renderConvert} from '../../src/render/lockops.js'
 
 export default class LockConvert extends DlmCommand {
   static override summary = 'Convert a granted lock to another mode, or cancel what a lock waits for'

@@ -1,7 +1,7 @@
 // Human renderings of the core's results. JSON output is the result itself.
 import type {LockView} from '../model/validity.js'
 import {table, red, yellow, green, dim, bold} from './table.js'
-import {renderExplainCycles} from './cycles.js'
+import {renderExplainCycles} from './lockops.js'
 
 const lvbShort = (lvb: string) => (/^0*$/.test(lvb) ? dim('0…') : lvb.replace(/0+$/, '') + (lvb.endsWith('0') ? dim('…') : ''))
 const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invalidReasons.join(' ')}`))

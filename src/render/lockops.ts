@@ -1,5 +1,6 @@
-// Human text for deadlock cycles (lock blockers --cycles, lock explain) and for
-// the result of lock convert (including --cancel).
+// Human text for the lock rules of issue 9: deadlock cycles (lock blockers
+// --cycles, lock explain), the result of lock convert (including --cancel), and
+// the value blocks validate zeroed.
 import type {LockView} from '../model/validity.js'
 import type {CycleEdge} from '../model/cycles.js'
 import {renderLock} from './views.js'
@@ -70,4 +71,11 @@ export function renderConvert(r: LockView & {cancelled?: 'conversion' | 'request
   if (r.cancelled === 'request') return `lock ${r.lockId} on ${r.domain}:${r.resource} (${r.node}, ${r.mode}): ${yellow('request withdrawn')} (as lock release: the lock is gone)${granted}`
   if (r.cancelled === 'conversion') return `${renderLock(r)}; ${dim('conversion cancelled, keeps its granted mode')}${granted}`
   return renderLock(r)
+}
+
+/** validate's value blocks made valid again (zeroed), the first few named: "" when none. */
+export function revalidatedText(names: string[], dryRun: boolean): string {
+  if (names.length === 0) return ''
+  const shown = names.slice(0, 8).join(', ') + (names.length > 8 ? ` and ${names.length - 8} more` : '')
+  return `; value block${names.length > 1 ? 's' : ''} of ${shown} ${dryRun ? 'would be ' : ''}zeroed and valid again`
 }
