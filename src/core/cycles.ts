@@ -27,8 +27,14 @@ function waitsByDesign(fs: string): (resource: string) => boolean {
 }
 
 function views(d: DomainSession, m: Membership, resources: Resource[], cycles: Cycle[]): CycleView[] {
+  // Every lock of a cycle, and every orphan listed with one, is on a resource where something waits.
   const where = new Map<number, Resource>()
-  for (const res of resources) for (const l of [...res.grantQueue, ...res.convertQueue, ...res.waitQueue]) where.set(l.id, res)
+  if (cycles.length > 0) {
+    for (const res of resources) {
+      if (res.convertQueue.length === 0 && res.waitQueue.length === 0) continue
+      for (const l of [...res.grantQueue, ...res.convertQueue, ...res.waitQueue]) where.set(l.id, res)
+    }
+  }
   const state = (node: string) => m.nodes.find((n) => n.name === node)?.state
   const view = (id: number): LockView => {
     const res = where.get(id)!
