@@ -125,11 +125,12 @@ describe('every row, applied: release and cancel', () => {
     expect(refusedUnchanged(res, () => releaseLock(res, w.id, NEW)).message).toMatch(/lock 2 is waiting/)
   })
 
-  for (const [from, to] of [['PR', 'EX'], ['PW', 'EX'], ['NL', 'EX'], ['CR', 'PW']] as [Mode, Mode][]) {
+  // Every conversion that can be queued: a blocker compatible with `from`, not with `to`.
+  for (const [from, to, blocker] of MODES.flatMap((f) => MODES.map((t) => [f, t, MODES.find((b) => compatible(f, b) && !compatible(t, b))] as const)).filter(
+    (x): x is [Mode, Mode, Mode] => x[2] !== undefined,
+  )) {
     it(`cancel of a queued ${from}→${to}: no read, no write, the lock keeps what it read`, () => {
       const {res, l, req} = holding(from)
-      // A blocker compatible with `from`, not with `to`.
-      const blocker = MODES.find((b) => compatible(from, b) && !compatible(to, b))!
       req('n2', blocker)
       convertLock(res, l.id, {mode: to})
       expect(lockStatus(res, l)).toBe('converting')
