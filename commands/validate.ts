@@ -4,10 +4,11 @@ import {DlmCommand} from '../src/cli/base.js'
 import {EXIT} from '../src/errors.js'
 import {validateOp} from '../src/core/domains.js'
 import {parseRecoveryId} from '../src/core/domains.js'
+import {revalidatedText} from '../src/render/lockops.js'
 
 export default class Validate extends DlmCommand {
   static override summary = 'Validate a recovery domain after its dead nodes\' journals are replayed'
-  static override description = 'Answers MORE_RECOVERY (exit 3, nothing changed) when a member died since the attach that gave --id; otherwise persistent locks become valid, orphans of the dead nodes are released, their deadman locks cleaned up and the domain returns to normal.'
+  static override description = 'Answers MORE_RECOVERY (exit 3, nothing changed) when a member died since the attach that gave --id; otherwise persistent locks become valid, orphans of the dead nodes are released, their deadman locks cleaned up, the value blocks of persistent resources that a death left not valid are zeroed and valid again (revalidated), and the domain returns to normal.'
   static override examples = ['<%= config.bin %> validate fs1 --id 1', '<%= config.bin %> validate fs1 --id 2 --json']
   static override args = {fs: Args.string({description: 'file system (lock domain)', required: true})}
   static override flags = {
@@ -27,7 +28,7 @@ export default class Validate extends DlmCommand {
     await this.emit(flags['dry-run'] ? {...r, dryRun: true} : r, () =>
       r.result === 'MORE_RECOVERY'
         ? `MORE_RECOVERY: ${args.fs} is at epoch ${r.epoch}, recovery id ${id} was attached at epoch ${'attachedEpoch' in r ? r.attachedEpoch : '?'}: another member died; attach again and replay`
-        : `${flags['dry-run'] ? 'would be VALID (dry run, nothing changed)' : 'VALID'}: ${args.fs} ${flags['dry-run'] ? 'would be' : 'is'} normal again${'replayedNodes' in r && r.replayedNodes.length ? (r.forced ? `; forced: unreplayed records of ${r.replayedNodes.join(', ')} abandoned` : `; replayed ${r.replayedNodes.join(', ')}`) : ''}${'recoveredNodes' in r && r.recoveredNodes.length ? `; ${r.recoveredNodes.join(', ')} ${flags['dry-run'] ? 'would be' : 'now'} recovered` : ''}`,
+        : `${flags['dry-run'] ? 'would be VALID (dry run, nothing changed)' : 'VALID'}: ${args.fs} ${flags['dry-run'] ? 'would be' : 'is'} normal again${'replayedNodes' in r && r.replayedNodes.length ? (r.forced ? `; forced: unreplayed records of ${r.replayedNodes.join(', ')} abandoned` : `; replayed ${r.replayedNodes.join(', ')}`) : ''}${'revalidated' in r ? revalidatedText(r.revalidated, !!flags['dry-run']) : ''}${'recoveredNodes' in r && r.recoveredNodes.length ? `; ${r.recoveredNodes.join(', ')} ${flags['dry-run'] ? 'would be' : 'now'} recovered` : ''}`,
     )
     if (r.result === 'MORE_RECOVERY') this.setExit(EXIT.MORE_RECOVERY)
   }

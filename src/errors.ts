@@ -28,6 +28,7 @@ export const REFUSAL_CODES = [
   'CONVERSION_PENDING',
   'NO_CONVERSION',
   'LVB_NOT_WRITER',
+  'QUECVT_NOT_UP',
   'ALREADY_EXISTS',
 ] as const
 

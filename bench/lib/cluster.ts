@@ -14,7 +14,7 @@ import {usage} from '../../src/errors.js'
 import {systemClock, type Clock} from '../../src/core/clock.js'
 import {withTx, scopes, type Ctx} from '../../src/core/context.js'
 import {initCluster} from '../../src/core/init.js'
-import {requestLock} from '../../src/model/resource.js'
+import {convertLock, requestLock} from '../../src/model/resource.js'
 import type {Mode} from '../../src/model/modes.js'
 
 export const BENCH_NODES = ['n1', 'n2', 'n3', 'n4']
@@ -73,8 +73,10 @@ export async function makeCluster(o: MakeOptions, clock: Clock = systemClock()):
     const d = await s.domain(BENCH_FS)
     const take = async (resource: string, node: string, mode: Mode, persistent: boolean, lvb?: string) => {
       const res = await d.resourceForUpdate(resource)
-      const lock = requestLock(res, {id: d.meta.nextLockId, node, mode, persistent, lvb})
+      const lock = requestLock(res, {id: d.meta.nextLockId, node, mode, persistent})
       if (res.grantQueue[res.grantQueue.length - 1] !== lock) throw new Error(`generator: lock on ${resource} was not granted`)
+      // A request only reads the value block: the granted PW/EX holder writes it, converting to its own mode.
+      if (lvb !== undefined) convertLock(res, lock.id, {mode, lvb})
       d.meta.nextLockId += 1
       await d.indexSet(lock.id, res.name)
     }

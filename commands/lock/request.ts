@@ -6,11 +6,11 @@ import {renderLock} from '../../src/render/views.js'
 
 export default class LockRequest extends DlmCommand {
   static override summary = 'Request a lock: granted at once, or queued (no queue jumping)'
-  static override description = 'Prints the lock id, its status and validity. A persistent lock outlives its holder as an orphan and answers invalid while its domain recovers. With --noqueue a request that cannot be granted at once fails with NOTQUEUED (exit 5).'
+  static override description = 'Prints the lock id, its status and validity. A persistent lock outlives its holder as an orphan and answers invalid while its domain recovers. With --noqueue a request that cannot be granted at once fails with NOTQUEUED (exit 5). A new lock reads the value block when granted; it never writes it.'
   static override examples = [
     '<%= config.bin %> lock request fs1 meta/a --node n2 --mode EX --persistent',
     '<%= config.bin %> lock request fs1 r/1 --node n1 --mode PR --noqueue',
-    '<%= config.bin %> lock request fs1 r/1 --node n1 --mode PW --lvb 0a0b --json',
+    '<%= config.bin %> lock request fs1 r/1 --node n1 --mode PW --json | jq .lvb',
   ]
   static override args = {
     fs: Args.string({description: 'file system (lock domain)', required: true}),
@@ -21,7 +21,7 @@ export default class LockRequest extends DlmCommand {
     mode: Flags.string({description: 'NL, CR, CW, PR, PW or EX', required: true}),
     persistent: Flags.boolean({description: 'keep the lock as an orphan if the node dies'}),
     noqueue: Flags.boolean({description: 'fail with NOTQUEUED instead of waiting'}),
-    lvb: Flags.string({description: 'value to write into the value block when granted (PW/EX; hex)'}),
+    lvb: Flags.string({description: 'refused (LVB_NOT_WRITER): a new lock only reads the value block; a PW/EX holder writes it with lock convert or lock release --lvb'}),
   }
 
   async run(): Promise<void> {

@@ -5,6 +5,8 @@ import {lockStatus} from '../model/resource.js'
 import type {DomainMeta, Membership, Resource} from '../model/types.js'
 import {invalidReasons, lockView, type InvalidReason, type LockView} from '../model/validity.js'
 import {checkResource} from './locks.js'
+import {cyclesThrough} from './cycles.js'
+import {writersOf} from '../model/lvb.js'
 import {withView, scopes, type Ctx} from './context.js'
 import type {EventRecord} from '../store/schema.js'
 
@@ -58,6 +60,8 @@ export interface Explanation {
   because: string
   deaths?: {node: string; generation?: number; time?: string; epoch?: number}[]
   fix: string
+  /** VALNOTVALID: the granted PW/EX holders that may write the value block now. */
+  writers?: {lockId: number; node: string; mode: string}[]
 }
 
 /** Why a lock is valid or not, in words and data, from the state and the event log. */
@@ -101,13 +105,18 @@ export async function explainOp(ctx: Ctx, fs: string, lockId: number) {
           const named = deaths.filter((e) => Array.isArray(e.invalidatedResources) && e.invalidatedResources.includes(f.res.name))
           // A big death's event keeps only the first names: then it is the latest death whose list was cut.
           const last = named.at(-1) ?? deaths.filter((e) => e.truncated === true).at(-1)
+          const writers = writersOf(f.res).filter((l) => m.nodes.find((n) => n.name === l.node)?.state === 'up')
+          const now = writers.length
+            ? `${writers.map((l) => `lock ${l.id} (${l.node}, ${l.mode})`).join(', ')} may write it now: dlmctl lock convert ${fs} <id> --mode <same or lower> --lvb <hex>, or lock release ${fs} <id> --lvb <hex>`
+            : `no live node holds ${f.res.name} in PW or EX now: one takes PW or EX (it reads the value, not valid), then writes it: dlmctl lock convert ${fs} <id> --mode <same> --lvb <hex>`
           return {
             reason: r,
-            because: `the value block of ${f.res.name} is not valid${last ? `: ${last.node} died holding it in PW or EX` : ''}`,
+            because: `the value block of ${f.res.name} is not valid${last ? `: ${last.node} died holding it in PW or EX` : ''}; the last writer may have left it half written, so a reader must not trust it`,
             deaths: last ? [deathOf(String(last.node))] : [],
             fix: f.res.persistent
-              ? `${f.res.name} is a persistent resource: validate makes its value valid again: ${recoverCmd}`
-              : `a PW or EX holder writes the value: dlmctl lock convert ${fs} <id> --mode <M> --lvb <hex>, or lock release ${fs} <id> --lvb <hex>`,
+              ? `${f.res.name} is a persistent resource: validate zeroes its value block and makes it valid (readers re-read from disk): ${recoverCmd}; or a PW or EX holder writes it first: ${now}`
+              : `${f.res.name} is not persistent, so validate leaves it alone: only a PW or EX holder writing it makes it valid; ${now}`,
+            writers: writers.map((l) => ({lockId: l.id, node: l.node, mode: l.mode})),
           }
         }
       }
@@ -116,7 +125,9 @@ export async function explainOp(ctx: Ctx, fs: string, lockId: number) {
     const summary = view.valid
       ? `lock ${lockId} is valid: ${f.status} ${view.mode}${view.persistent ? ' (persistent)' : ''} on ${f.res.name}, ${fs} is ${d.meta.state}, holder ${f.lock.node} is up, value block valid`
       : `lock ${lockId} is NOT valid: ${reasons.map((r) => r.reason).join(', ')}`
-    return {domain: fs, lock: view, valid: view.valid, summary, reasons, ...(waitingOn ? {waitingOn} : {})}
+    // Deadlocks across resources: waiting on each other, nothing will grant these locks by itself.
+    const cycles = await cyclesThrough(d, m, f)
+    return {domain: fs, lock: view, valid: view.valid, summary, reasons, ...(waitingOn ? {waitingOn} : {}), ...(cycles.length ? {cycles} : {})}
   })
 }
 

@@ -3,7 +3,7 @@
 import {DlmError, refused, usage} from '../errors.js'
 import {findNode, requireUp, checkName} from '../model/membership.js'
 import {isMode, type Mode} from '../model/modes.js'
-import {cancelConversion, convertLock, lockStatus, releaseLock, requestLock, allLocks} from '../model/resource.js'
+import {cancelLock, convertLock, lockStatus, releaseLock, requestLock, allLocks} from '../model/resource.js'
 import type {Membership} from '../model/types.js'
 import {lockView, type LockView} from '../model/validity.js'
 import {RESOURCE_NAME} from '../store/layout.js'
@@ -85,17 +85,28 @@ async function ownLock(s: ClusterState, d: DomainSession, id: number): Promise<F
   return f
 }
 
+/** A conversion's result: the lock; after --cancel, what was cancelled and the locks it let through. */
+export type ConvertResult = LockView & {cancelled?: 'conversion' | 'request'; granted?: number[]}
+
 export async function convertLockOp(
   ctx: Ctx,
-  a: {fs: string; id: number; mode?: Mode; lvb?: string; noqueue?: boolean; cancel?: boolean},
-): Promise<LockView> {
+  a: {fs: string; id: number; mode?: Mode; lvb?: string; noqueue?: boolean; cancel?: boolean; quecvt?: boolean},
+): Promise<ConvertResult> {
   if (!a.cancel && !a.mode) throw usage('lock convert needs --mode (or --cancel)')
-  if (a.cancel && (a.mode || a.lvb !== undefined)) throw usage('--cancel takes no --mode or --lvb')
+  if (a.cancel && (a.mode || a.lvb !== undefined || a.noqueue || a.quecvt)) throw usage('--cancel takes no --mode, --lvb, --noqueue or --quecvt')
   return withTx(ctx, [scopes.domain(a.fs)], async (s) => {
     const d = await s.domain(a.fs)
     const f = await ownLock(s, d, a.id)
+    if (a.cancel) {
+      const before = await view(s, d, f)
+      const c = cancelLock(f.res, a.id)
+      // A withdrawn request is gone, as after lock release: shown as it was.
+      if (c.cancelled === 'request') await d.indexDelete(a.id)
+      const v = c.cancelled === 'request' ? before : await view(s, d, {res: f.res, lock: c.lock})
+      return {...v, cancelled: c.cancelled, granted: c.granted.map((l) => l.id)}
+    }
     const lvb = a.lvb === undefined ? undefined : parseLvb(a.lvb, d.lvbSize)
-    const lock = a.cancel ? cancelConversion(f.res, a.id) : convertLock(f.res, a.id, {mode: a.mode!, noqueue: a.noqueue, lvb})
+    const lock = convertLock(f.res, a.id, {mode: a.mode!, noqueue: a.noqueue, lvb, quecvt: a.quecvt})
     return view(s, d, {res: f.res, lock})
   })
 }

@@ -78,6 +78,56 @@ export interface DeathSummary {
   touched: string[]
 }
 
+/** What one death did to one resource. */
+export interface ResourceDeath {
+  orphaned: number[]
+  dropped: number[]
+  withdrawn: number[]
+  conversionsWithdrawn: number[]
+  /** The node held it in PW or EX and its value block was valid: now it is not (VALNOTVALID). */
+  invalidated: boolean
+  granted: Lock[]
+}
+
+/**
+ * What the death of `node` does to ONE resource (undefined: the node has no lock
+ * on it, nothing changes): its waiting requests and pending conversions are
+ * withdrawn, its non-persistent locks dropped, its persistent ones kept granted
+ * as orphans; if it held the resource in PW or EX, the value block may be half
+ * written and becomes not valid; then the queues are served. Idempotent.
+ */
+export function deathOnResource(res: Resource, node: string): ResourceDeath | undefined {
+  const holds = (q: Lock[]) => q.some((l) => l.node === node)
+  // Most resources of a big domain are not the dead node's: skip them without allocating.
+  if (!holds(res.grantQueue) && !holds(res.convertQueue) && !holds(res.waitQueue)) return undefined
+  const r: ResourceDeath = {orphaned: [], dropped: [], withdrawn: [], conversionsWithdrawn: [], invalidated: false, granted: []}
+  for (const lock of res.waitQueue.filter((l) => l.node === node)) {
+    removeLock(res, lock)
+    r.withdrawn.push(lock.id)
+  }
+  for (const lock of res.convertQueue.filter((l) => l.node === node)) {
+    res.convertQueue.splice(res.convertQueue.indexOf(lock), 1)
+    delete lock.requestedMode
+    delete lock.writeLvb
+    res.grantQueue.push(lock)
+    r.conversionsWithdrawn.push(lock.id)
+  }
+  for (const lock of res.grantQueue.filter((l) => l.node === node)) {
+    if (isWriteMode(lock.mode) && res.lvbValid) {
+      res.lvbValid = false
+      r.invalidated = true
+    }
+    if (lock.persistent) r.orphaned.push(lock.id)
+    else {
+      removeLock(res, lock)
+      r.dropped.push(lock.id)
+    }
+  }
+  // A withdrawn request (no grant) may be the node's only lock here: the resource is still touched.
+  r.granted = serve(res)
+  return r
+}
+
 /**
  * What a death does in one domain the node belonged to (DLM recovery): the epoch
  * grows, the domain recovers, the node must be replayed; its waiting requests are
@@ -104,40 +154,16 @@ export function applyDeath(domain: DomainMeta, node: string, resources: Iterable
     granted: [],
     touched: [],
   }
-  const holds = (q: Lock[]) => q.some((l) => l.node === node)
   for (const res of resources) {
-    // Most resources of a big domain are not the dead node's: skip them without allocating.
-    if (!holds(res.grantQueue) && !holds(res.convertQueue) && !holds(res.waitQueue)) continue
-    let touched = false
-    for (const lock of res.waitQueue.filter((l) => l.node === node)) {
-      removeLock(res, lock)
-      s.withdrawn.push(lock.id)
-      touched = true
-    }
-    for (const lock of res.convertQueue.filter((l) => l.node === node)) {
-      res.convertQueue.splice(res.convertQueue.indexOf(lock), 1)
-      delete lock.requestedMode
-      res.grantQueue.push(lock)
-      s.conversionsWithdrawn.push(lock.id)
-      touched = true
-    }
-    for (const lock of res.grantQueue.filter((l) => l.node === node)) {
-      touched = true
-      if (isWriteMode(lock.mode) && res.lvbValid) {
-        res.lvbValid = false
-        s.invalidatedResources.push(res.name)
-      }
-      if (lock.persistent) {
-        s.orphaned.push(lock.id)
-      } else {
-        removeLock(res, lock)
-        s.dropped.push(lock.id)
-      }
-    }
-    if (touched) {
-      s.touched.push(res.name)
-      s.granted.push(...serve(res))
-    }
+    const r = deathOnResource(res, node)
+    if (!r) continue
+    s.orphaned.push(...r.orphaned)
+    s.dropped.push(...r.dropped)
+    s.withdrawn.push(...r.withdrawn)
+    s.conversionsWithdrawn.push(...r.conversionsWithdrawn)
+    if (r.invalidated) s.invalidatedResources.push(res.name)
+    s.granted.push(...r.granted)
+    s.touched.push(res.name)
   }
   for (const list of [s.orphaned, s.dropped, s.withdrawn, s.conversionsWithdrawn]) list.sort((a, b) => a - b)
   s.invalidatedResources.sort()
@@ -184,12 +210,63 @@ export interface ValidateSummary {
   touched: string[]
 }
 
+/** What a VALID validate did to one resource. */
+export interface ResourceValidation {
+  cleanedDeadman: number[]
+  releasedOrphans: number[]
+  /** Its value block was not valid and the resource is persistent: now zero and valid. */
+  revalidated: boolean
+  granted: Lock[]
+}
+
+/**
+ * What a VALID validate does to ONE resource, `dead` being the domain's dead
+ * (replayed) nodes (undefined: nothing to do here). A dead node's deadman
+ * resource is purged; orphans of the dead nodes are released; a persistent
+ * resource whose value block is not valid gets a zero value block, valid: the
+ * file system's recovery re-established the truth on disk, the dead writer's
+ * value may be half written, and a zero value block is how a reader knows to
+ * re-read (Tru64's dlm_rd_validate); then the queues are served, so a waiter
+ * granted now reads the zero value. A non-persistent resource is no recovery
+ * domain's business: its value block stays not valid until a PW or EX holder
+ * writes it. Idempotent.
+ */
+export function validateResource(res: Resource, dead: ReadonlySet<string>): ResourceValidation | undefined {
+  const r: ResourceValidation = {cleanedDeadman: [], releasedOrphans: [], revalidated: false, granted: []}
+  let touched = false
+  if (res.name.startsWith(DEADMAN_PREFIX) && dead.has(res.name.slice(DEADMAN_PREFIX.length))) {
+    // The survivors learned of the death through these grants; recovery is done with them.
+    for (const lock of allLocks(res)) {
+      removeLock(res, lock)
+      r.cleanedDeadman.push(lock.id)
+    }
+    // Purge, not patch: the node's next join starts from a fresh deadman resource.
+    res.lvb = '0'.repeat(res.lvb.length)
+    res.lvbValid = true
+    touched = true
+  }
+  for (const lock of res.grantQueue.filter((l) => dead.has(l.node))) {
+    removeLock(res, lock)
+    r.releasedOrphans.push(lock.id)
+    touched = true
+  }
+  if (res.persistent && !res.lvbValid) {
+    res.lvb = '0'.repeat(res.lvb.length)
+    res.lvbValid = true
+    r.revalidated = true
+    touched = true
+  }
+  if (!touched) return undefined
+  r.granted = serve(res)
+  return r
+}
+
 /**
  * validate(id). `unreplayed` lists dead nodes whose journals still hold committed
  * records past their replay point: refused with REPLAY_INCOMPLETE unless forced.
  * On VALID: persistent locks valid again (the domain is normal), orphans of the
  * replayed nodes released, their deadman resources cleaned, persistent value
- * blocks valid, queues served. `resources` must be every resource of the domain.
+ * blocks that were not valid zeroed and valid, queues served (validateResource). `resources` must be every resource of the domain.
  */
 export function validate(
   domain: DomainMeta,
@@ -226,32 +303,13 @@ export function validate(
   }
   const dead = new Set(domain.deadNodes)
   for (const res of resources) {
-    let touched = false
-    if (res.name.startsWith(DEADMAN_PREFIX) && dead.has(res.name.slice(DEADMAN_PREFIX.length))) {
-      // The survivors learned of the death through these grants; recovery is done with them.
-      for (const lock of allLocks(res)) {
-        removeLock(res, lock)
-        s.cleanedDeadman.push(lock.id)
-      }
-      // Purge, not patch: the node's next join starts from a fresh deadman resource.
-      res.lvb = '0'.repeat(res.lvb.length)
-      res.lvbValid = true
-      touched = true
-    }
-    for (const lock of res.grantQueue.filter((l) => dead.has(l.node))) {
-      removeLock(res, lock)
-      s.releasedOrphans.push(lock.id)
-      touched = true
-    }
-    if (res.persistent && !res.lvbValid) {
-      res.lvbValid = true
-      s.revalidatedResources.push(res.name)
-      touched = true
-    }
-    if (touched) {
-      s.touched.push(res.name)
-      s.granted.push(...serve(res))
-    }
+    const r = validateResource(res, dead)
+    if (!r) continue
+    s.cleanedDeadman.push(...r.cleanedDeadman)
+    s.releasedOrphans.push(...r.releasedOrphans)
+    if (r.revalidated) s.revalidatedResources.push(res.name)
+    s.touched.push(res.name)
+    s.granted.push(...r.granted)
   }
   s.replayedNodes = [...domain.deadNodes]
   domain.deadNodes = []

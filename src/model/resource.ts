@@ -2,7 +2,8 @@
 // OpenVMS and Linux DLM follow (fs/dlm/lock.c, _can_be_granted). Functions take
 // the resource they change (the caller owns it) and never do I/O.
 import {refused} from '../errors.js'
-import {compatible, isWriteMode, type Mode} from './modes.js'
+import {applyLvb, lvbOperation, notWriter} from './lvb.js'
+import {MODES, compatible, type Mode} from './modes.js'
 import type {Lock, LockStatus, Resource} from './types.js'
 
 export function newResource(name: string, lvbSize: number): Resource {
@@ -57,14 +58,16 @@ function compatibleWithHolders(res: Resource, mode: Mode, except?: Lock): boolea
   return holders(res, except).every((h) => compatible(mode, h.mode))
 }
 
+/** A queued lock is granted: a new request reads the value block, a conversion does what the table says (lvb.ts). */
 function grant(res: Resource, lock: Lock): void {
-  // A lock reads the value block when it is granted; a queued writer with a value writes it.
-  if (lock.writeLvb !== undefined && isWriteMode(lock.mode)) {
-    res.lvb = lock.writeLvb
-    res.lvbValid = true
-  }
+  if (lock.requestedMode !== undefined) {
+    const op = lvbOperation(lock.mode, lock.requestedMode)
+    lock.mode = lock.requestedMode
+    delete lock.requestedMode
+    applyLvb(res, lock, op, lock.writeLvb)
+  } else applyLvb(res, lock, 'read')
+  // A value kept for this grant is spent (or, from a request of an older version, never written: requests only read).
   delete lock.writeLvb
-  lock.lvb = res.lvb
 }
 
 export interface RequestSpec {
@@ -73,17 +76,14 @@ export interface RequestSpec {
   mode: Mode
   persistent: boolean
   noqueue?: boolean
-  /** Value to write into the value block once granted (needs PW or EX). */
+  /** A value block to write: always refused (LVB_NOT_WRITER), a new lock only reads. */
   lvb?: string
 }
 
 /** A new request: granted at once or queued at the end of the wait queue. */
 export function requestLock(res: Resource, spec: RequestSpec): Lock {
-  if (spec.lvb !== undefined && !isWriteMode(spec.mode)) {
-    throw refused('LVB_NOT_WRITER', `only a PW or EX lock writes the value block (asked ${spec.mode})`)
-  }
+  if (spec.lvb !== undefined) throw notWriter(res, undefined, spec.mode)
   const lock: Lock = {id: spec.id, node: spec.node, mode: spec.mode, persistent: spec.persistent, lvb: res.lvb}
-  if (spec.lvb !== undefined) lock.writeLvb = spec.lvb
   // No queue jumping: a new request is granted only if nobody is queued ahead of it.
   const grantable =
     res.convertQueue.length === 0 && res.waitQueue.length === 0 && compatibleWithHolders(res, spec.mode)
@@ -106,33 +106,40 @@ export function requestLock(res: Resource, spec: RequestSpec): Lock {
 export interface ConvertSpec {
   mode: Mode
   noqueue?: boolean
+  /** The value block to write, where the conversion writes (lvb.ts); refused elsewhere. */
   lvb?: string
+  /** VMS LCK$M_QUECVT / Linux DLM_LKF_QUECVT: go behind the conversions already queued, even if grantable now. */
+  quecvt?: boolean
+}
+
+/** `to` is not weaker than or equal to `from`: a conversion that may have to wait (the only kind QUECVT takes). */
+export function isUpConversion(from: Mode, to: Mode): boolean {
+  return to !== from && !MODES.every((o) => !compatible(from, o) || compatible(to, o))
 }
 
 /**
  * Convert a granted lock. Granted in place if compatible with every other holder
- * (so a down-conversion never waits); otherwise queued on the convert queue keeping
- * its granted mode, or refused with NOTQUEUED / DEADLOCK.
+ * (so a down-conversion never waits) and, with QUECVT, no conversion is queued
+ * ahead; otherwise queued on the convert queue keeping its granted mode, or
+ * refused with NOTQUEUED / DEADLOCK. The value block moves as the grant happens.
  */
 export function convertLock(res: Resource, id: number, spec: ConvertSpec): Lock {
   const found = findLock(res, id)
   if (!found) throw new Error(`lock ${id} not on ${res.name}`)
   const {lock, status} = found
-  if (status === 'waiting') throw refused('NOT_GRANTED', `lock ${id} is still waiting; release it to withdraw the request`)
+  if (status === 'waiting') throw refused('NOT_GRANTED', `lock ${id} is still waiting; release it (or convert --cancel) to withdraw the request`)
   if (status === 'converting') {
     throw refused('CONVERSION_PENDING', `lock ${id} already waits to convert to ${lock.requestedMode} (use --cancel first)`)
   }
-  if (spec.lvb !== undefined && !isWriteMode(lock.mode)) {
-    throw refused('LVB_NOT_WRITER', `lock ${id} holds ${lock.mode}: only a PW or EX holder writes the value block`)
+  if (spec.quecvt && !isUpConversion(lock.mode, spec.mode)) {
+    throw refused('QUECVT_NOT_UP', `lock ${id} holds ${lock.mode}: --quecvt takes only a conversion to a stronger mode (${lock.mode}→${spec.mode} is granted at once without it)`)
   }
-  if (compatibleWithHolders(res, spec.mode, lock)) {
-    // The holder writes the value block as it converts (normally down).
-    if (spec.lvb !== undefined) {
-      res.lvb = spec.lvb
-      res.lvbValid = true
-    }
+  const op = lvbOperation(lock.mode, spec.mode)
+  if (spec.lvb !== undefined && op !== 'write') throw notWriter(res, lock, spec.mode, status)
+  // QUECVT: grantable now only when no conversion waits ahead (going to the end of an empty queue is being granted).
+  if (compatibleWithHolders(res, spec.mode, lock) && !(spec.quecvt && res.convertQueue.length > 0)) {
+    applyLvb(res, lock, op, spec.lvb)
     lock.mode = spec.mode
-    lock.lvb = res.lvb
     serve(res)
     return lock
   }
@@ -150,17 +157,15 @@ export function convertLock(res: Resource, id: number, spec: ConvertSpec): Lock 
       {resource: res.name, with: cycle.id},
     )
   }
-  if (spec.lvb !== undefined) {
-    res.lvb = spec.lvb
-    res.lvbValid = true
-  }
+  // Written when granted, not now (a writing conversion is always grantable at once, so this is for completeness).
+  if (spec.lvb !== undefined) lock.writeLvb = spec.lvb
   res.grantQueue.splice(res.grantQueue.indexOf(lock), 1)
   lock.requestedMode = spec.mode
   res.convertQueue.push(lock)
   return lock
 }
 
-/** Withdraw a pending conversion: the lock keeps its granted mode. */
+/** Withdraw a pending conversion: the lock keeps its granted mode and writes nothing. */
 export function cancelConversion(res: Resource, id: number): Lock {
   const found = findLock(res, id)
   if (!found) throw new Error(`lock ${id} not on ${res.name}`)
@@ -168,9 +173,44 @@ export function cancelConversion(res: Resource, id: number): Lock {
   const {lock} = found
   res.convertQueue.splice(res.convertQueue.indexOf(lock), 1)
   delete lock.requestedMode
+  delete lock.writeLvb
   res.grantQueue.push(lock)
   serve(res)
   return lock
+}
+
+export interface Cancelled {
+  lock: Lock
+  /** `conversion`: the lock keeps its granted mode; `request`: a waiting request withdrawn, the lock is gone. */
+  cancelled: 'conversion' | 'request'
+  /** Locks the cancel let through, in grant order. */
+  granted: Lock[]
+}
+
+/**
+ * Cancel what a lock waits for, as $DEQ with LCK$M_CANCEL and Linux's dlm_unlock
+ * with DLM_LKF_CANCEL: a pending conversion is withdrawn (the lock keeps its
+ * granted mode); a waiting request is withdrawn, the same as releasing it. A
+ * granted lock waits for nothing: NO_CONVERSION.
+ */
+export function cancelLock(res: Resource, id: number): Cancelled {
+  const found = findLock(res, id)
+  if (!found) throw new Error(`lock ${id} not on ${res.name}`)
+  const queued = new Set([...res.convertQueue, ...res.waitQueue])
+  let cancelled: Cancelled['cancelled']
+  if (found.status === 'waiting') {
+    removeLock(res, found.lock)
+    delete found.lock.writeLvb
+    serve(res)
+    cancelled = 'request'
+  } else if (found.status === 'converting') {
+    cancelConversion(res, id)
+    cancelled = 'conversion'
+  } else {
+    throw refused('NO_CONVERSION', `lock ${id} is granted ${found.lock.mode} and waits for nothing: nothing to cancel (lock release to release it)`)
+  }
+  const granted = res.grantQueue.filter((l) => l !== found.lock && queued.has(l))
+  return {lock: found.lock, cancelled, granted}
 }
 
 /**
@@ -182,11 +222,8 @@ export function releaseLock(res: Resource, id: number, lvb?: string): Lock {
   if (!found) throw new Error(`lock ${id} not on ${res.name}`)
   const {lock, status} = found
   if (lvb !== undefined) {
-    if (status === 'waiting' || !isWriteMode(lock.mode)) {
-      throw refused('LVB_NOT_WRITER', `lock ${id} ${status === 'waiting' ? 'is waiting' : `holds ${lock.mode}`}: only a PW or EX holder writes the value block`)
-    }
-    res.lvb = lvb
-    res.lvbValid = true
+    if (status === 'waiting' || lvbOperation(lock.mode, 'release') !== 'write') throw notWriter(res, lock, 'release', status)
+    applyLvb(res, lock, 'write', lvb)
   }
   removeLock(res, lock)
   serve(res)
@@ -216,8 +253,6 @@ export function serve(res: Resource): Lock[] {
     const head = res.convertQueue[0]
     if (!head || !compatibleWithHolders(res, head.requestedMode!, head)) break
     res.convertQueue.shift()
-    head.mode = head.requestedMode!
-    delete head.requestedMode
     grant(res, head)
     res.grantQueue.push(head)
     granted.push(head)

@@ -1,6 +1,7 @@
 // Human renderings of the core's results. JSON output is the result itself.
 import type {LockView} from '../model/validity.js'
 import {table, red, yellow, green, dim, bold} from './table.js'
+import {renderExplainCycles} from './lockops.js'
 
 const lvbShort = (lvb: string) => (/^0*$/.test(lvb) ? dim('0…') : lvb.replace(/0+$/, '') + (lvb.endsWith('0') ? dim('…') : ''))
 const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invalidReasons.join(' ')}`))
@@ -237,7 +238,7 @@ export function renderBlockers(r: {domain: string; trees: TreeNode[]}): string {
   return r.trees.map((t) => (t.blockedBy.length === 0 && t.lock.status === 'granted' ? `${lockLine(t.lock)}: granted, nothing blocks it` : renderTree(t).join('\n'))).join('\n\n')
 }
 
-export function renderExplain(r: {summary: string; reasons: {reason: string; because: string; deaths?: {node: string; generation?: number; time?: string; epoch?: number}[]; fix: string}[]; waitingOn?: TreeNode[]}): string {
+export function renderExplain(r: {lock: LockView; summary: string; reasons: {reason: string; because: string; deaths?: {node: string; generation?: number; time?: string; epoch?: number}[]; fix: string}[]; waitingOn?: TreeNode[]; cycles?: Parameters<typeof renderExplainCycles>[1]}): string {
   const out = [r.summary.includes('NOT valid') ? red(r.summary) : green(r.summary)]
   for (const x of r.reasons) {
     out.push('', `${bold(x.reason)}: ${x.because}`)
@@ -248,6 +249,7 @@ export function renderExplain(r: {summary: string; reasons: {reason: string; bec
     out.push('', 'waiting on:')
     for (const t of r.waitingOn) out.push(...renderTree(t, '  ', true, false))
   }
+  if (r.cycles?.length) out.push(...renderExplainCycles(r.lock.lockId, r.cycles))
   return out.join('\n')
 }
 

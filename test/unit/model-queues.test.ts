@@ -7,6 +7,7 @@ import {MODES, compatible, isWriteMode, type Mode} from '../../src/model/modes.j
 import {
   allLocks,
   cancelConversion,
+  cancelLock,
   convertLock,
   findLock,
   isIdle,
@@ -437,6 +438,142 @@ describe('cancelConversion', () => {
   })
 })
 
+describe('cancel (lock convert --cancel): a waiting request or a pending conversion', () => {
+  it('of a waiting request withdraws it, the same as releasing it, and serves the queues', () => {
+    const {res, req} = setup()
+    const a = req('n1', 'PR')
+    const w = req('n2', 'EX') // waits on a
+    const r = req('n3', 'PR') // compatible with a, but behind w (no queue jumping)
+    expect(ids(res.waitQueue)).toEqual([w.id, r.id])
+    const c = cancelLock(res, w.id)
+    expect(c.cancelled).toBe('request')
+    expect(c.lock).toBe(w)
+    expect(findLock(res, w.id)).toBeUndefined()
+    // the request behind it is served
+    expect(ids(c.granted)).toEqual([r.id])
+    expect(ids(res.grantQueue)).toEqual([a.id, r.id])
+    expect(res.waitQueue).toEqual([])
+  })
+
+  it('gives exactly the state lock release gives', () => {
+    const a = setup()
+    const b = setup()
+    for (const x of [a, b]) {
+      x.req('n1', 'PW')
+      x.req('n2', 'EX')
+      x.req('n3', 'CR')
+    }
+    cancelLock(a.res, 2)
+    releaseLock(b.res, 2)
+    expect(a.res).toEqual(b.res)
+  })
+
+  it('of a converting lock withdraws the conversion only (cancelConversion), reporting what it let through', () => {
+    const {res, req} = setup()
+    req('n1', 'PR')
+    const b = req('n2', 'PR')
+    convertLock(res, b.id, {mode: 'EX'})
+    const w = req('n3', 'PR')
+    const c = cancelLock(res, b.id)
+    expect(c.cancelled).toBe('conversion')
+    expect(b.mode).toBe('PR')
+    expect(lockStatus(res, b)).toBe('granted')
+    expect(ids(c.granted)).toEqual([w.id])
+  })
+
+  it('of a granted lock: NO_CONVERSION, nothing changed', () => {
+    const {res, req} = setup()
+    const a = req('n1', 'EX')
+    expectRefusedUnchanged(res, 'NO_CONVERSION', () => cancelLock(res, a.id))
+  })
+})
+
+describe('--quecvt (VMS LCK$M_QUECVT, Linux DLM_LKF_QUECVT)', () => {
+  it('a grantable up-conversion goes behind the conversions already queued, so they are not starved', () => {
+    const {res, req} = setup()
+    const x = req('n1', 'PR')
+    const a = req('n2', 'NL')
+    const b = req('n3', 'NL')
+    convertLock(res, a.id, {mode: 'EX'}) // waits on x's PR
+    // Without QUECVT, NL→CR would be granted at once, in place, ahead of a.
+    convertLock(res, b.id, {mode: 'CR', quecvt: true})
+    expect(ids(res.convertQueue)).toEqual([a.id, b.id])
+    expect(b.mode).toBe('NL')
+    expect(b.requestedMode).toBe('CR')
+    // x goes: a is granted EX first; b (CR) is incompatible with EX and keeps waiting
+    releaseLock(res, x.id)
+    expect(a.mode).toBe('EX')
+    expect(ids(res.convertQueue)).toEqual([b.id])
+    releaseLock(res, a.id)
+    expect(b.mode).toBe('CR')
+    expect(res.convertQueue).toEqual([])
+  })
+
+  it('without QUECVT the same conversion is granted in place, ahead of the queued one', () => {
+    const {res, req} = setup()
+    req('n1', 'PR')
+    const a = req('n2', 'NL')
+    const b = req('n3', 'NL')
+    convertLock(res, a.id, {mode: 'EX'})
+    convertLock(res, b.id, {mode: 'CR'})
+    expect(lockStatus(res, b)).toBe('granted')
+    expect(ids(res.convertQueue)).toEqual([a.id])
+  })
+
+  it('with an empty convert queue it is granted at once (the end of an empty queue is its head)', () => {
+    const {res, req} = setup()
+    req('n1', 'PR')
+    const b = req('n2', 'NL')
+    convertLock(res, b.id, {mode: 'PR', quecvt: true})
+    expect(lockStatus(res, b)).toBe('granted')
+    expect(b.mode).toBe('PR')
+  })
+
+  it('queued conversions keep their order: FIFO among QUECVT conversions', () => {
+    const {res, req} = setup()
+    const x = req('n1', 'EX')
+    const a = req('n2', 'NL')
+    const b = req('n3', 'NL')
+    const c = req('n4', 'NL')
+    convertLock(res, a.id, {mode: 'PR'})
+    convertLock(res, b.id, {mode: 'CR', quecvt: true})
+    convertLock(res, c.id, {mode: 'CR', quecvt: true})
+    expect(ids(res.convertQueue)).toEqual([a.id, b.id, c.id])
+    releaseLock(res, x.id)
+    expect(ids(serve(res))).toEqual([])
+    expect([a, b, c].map((l) => l.mode)).toEqual(['PR', 'CR', 'CR'])
+  })
+
+  it('with --noqueue: NOTQUEUED when conversions are queued ahead, nothing changed', () => {
+    const {res, req} = setup()
+    req('n1', 'PR')
+    const a = req('n2', 'NL')
+    const b = req('n3', 'NL')
+    convertLock(res, a.id, {mode: 'EX'})
+    expectRefusedUnchanged(res, 'NOTQUEUED', () => convertLock(res, b.id, {mode: 'CR', quecvt: true, noqueue: true}))
+  })
+
+  it('only for a conversion to a stronger mode (Linux __quecvt_compat_matrix): QUECVT_NOT_UP otherwise', () => {
+    const allowed: [Mode, Mode[]][] = [
+      ['NL', ['CR', 'CW', 'PR', 'PW', 'EX']],
+      ['CR', ['CW', 'PR', 'PW', 'EX']],
+      ['CW', ['PR', 'PW', 'EX']],
+      ['PR', ['CW', 'PW', 'EX']],
+      ['PW', ['EX']],
+      ['EX', []],
+    ]
+    for (const [from, ups] of allowed)
+      for (const to of MODES) {
+        const {res, req} = setup()
+        const l = req('n1', from)
+        if (ups.includes(to)) {
+          convertLock(res, l.id, {mode: to, quecvt: true})
+          expect(l.mode, `${from}→${to}`).toBe(to)
+        } else expectRefusedUnchanged(res, 'QUECVT_NOT_UP', () => convertLock(res, l.id, {mode: to, quecvt: true}))
+      }
+  })
+})
+
 describe('release', () => {
   it('of a granted lock frees it and serves', () => {
     const {res, req} = setup()
@@ -579,102 +716,7 @@ function releaseLockNoServe(res: Resource, lock: Lock) {
   res.grantQueue.splice(res.grantQueue.indexOf(lock), 1)
 }
 
-describe('lock value blocks', () => {
-  it('a lock reads the value block when granted', () => {
-    const {res, req} = setup()
-    const w = req('n1', 'EX', {lvb: 'aabbccdd'})
-    expect(w.lvb).toBe('aabbccdd')
-    expect(w.writeLvb).toBeUndefined()
-    releaseLock(res, w.id)
-    const r = req('n2', 'PR')
-    expect(r.lvb).toBe('aabbccdd')
-  })
-
-  it('a waiting lock reads the value current at its grant, not at its request', () => {
-    const {res, req} = setup()
-    const a = req('n1', 'EX')
-    const w = req('n2', 'PR')
-    releaseLock(res, a.id, '01020304')
-    expect(lockStatus(res, w)).toBe('granted')
-    expect(w.lvb).toBe('01020304')
-  })
-
-  for (const m of MODES) {
-    it(`${m} holder ${isWriteMode(m) ? 'writes' : 'cannot write (LVB_NOT_WRITER)'} on release`, () => {
-      const {res, req} = setup()
-      const l = req('n1', m)
-      res.lvbValid = false
-      if (isWriteMode(m)) {
-        releaseLock(res, l.id, 'cafebabe')
-        expect(res.lvb).toBe('cafebabe')
-        expect(res.lvbValid).toBe(true)
-      } else {
-        expectRefusedUnchanged(res, 'LVB_NOT_WRITER', () => releaseLock(res, l.id, 'cafebabe'))
-      }
-    })
-
-    it(`${m} holder ${isWriteMode(m) ? 'writes' : 'cannot write (LVB_NOT_WRITER)'} on convert`, () => {
-      const {res, req} = setup()
-      const l = req('n1', m)
-      res.lvbValid = false
-      if (isWriteMode(m)) {
-        convertLock(res, l.id, {mode: 'NL', lvb: 'cafebabe'})
-        expect(res.lvb).toBe('cafebabe')
-        expect(res.lvbValid).toBe(true)
-        expect(l.mode).toBe('NL')
-        expect(l.lvb).toBe('cafebabe')
-      } else {
-        expectRefusedUnchanged(res, 'LVB_NOT_WRITER', () => convertLock(res, l.id, {mode: 'NL', lvb: 'cafebabe'}))
-      }
-    })
-
-    it(`request ${m} with lvb: ${isWriteMode(m) ? 'writes when granted' : 'LVB_NOT_WRITER'}`, () => {
-      const {res, req} = setup()
-      if (!isWriteMode(m)) {
-        expectRefusedUnchanged(res, 'LVB_NOT_WRITER', () => req('n1', m, {lvb: '11111111'}))
-        return
-      }
-      const a = req('n1', 'PR')
-      res.lvbValid = false
-      const w = req('n2', m, {lvb: '11111111'})
-      expect(lockStatus(res, w)).toBe('waiting')
-      expect(res.lvb).toBe('00000000') // not written while queued
-      expect(res.lvbValid).toBe(false)
-      releaseLock(res, a.id)
-      expect(lockStatus(res, w)).toBe('granted')
-      expect(res.lvb).toBe('11111111')
-      expect(res.lvbValid).toBe(true)
-      expect(w.lvb).toBe('11111111')
-      expect(w.writeLvb).toBeUndefined()
-    })
-  }
-
-  it('a withdrawn writer request writes nothing', () => {
-    const {res, req} = setup()
-    req('n1', 'PR')
-    const w = req('n2', 'EX', {lvb: '22222222'})
-    releaseLock(res, w.id)
-    expect(res.lvb).toBe('00000000')
-  })
-
-  it('releasing a waiting lock with a value is refused', () => {
-    const {res, req} = setup()
-    req('n1', 'EX')
-    const w = req('n2', 'EX')
-    expectRefusedUnchanged(res, 'LVB_NOT_WRITER', () => releaseLock(res, w.id, '33333333'))
-  })
-
-  it('the value block and its validity outlive the last lock', () => {
-    const {res, req} = setup()
-    const w = req('n1', 'PW')
-    releaseLock(res, w.id, '44444444')
-    expect(allLocks(res)).toEqual([])
-    res.lvbValid = false
-    const r = req('n2', 'CR')
-    expect(r.lvb).toBe('44444444')
-    expect(res.lvbValid).toBe(false)
-  })
-})
+// Value blocks: test/unit/model-lvb.test.ts (every row of the read/write table).
 
 describe('lookups', () => {
   it('findLock / lockStatus / allLocks agree on the three queues', () => {
@@ -720,8 +762,8 @@ function checkInvariants(res: Resource, convertSeq: Map<number, number>, where: 
   for (const l of res.convertQueue) if (l.requestedMode === undefined) throw new Error(`${where}: converting ${l.id} without requestedMode`)
   for (const l of [...res.grantQueue, ...res.waitQueue])
     if (l.requestedMode !== undefined) throw new Error(`${where}: ${l.id} has requestedMode outside the convert queue`)
-  // writeLvb only on waiting requests
-  for (const l of holders) if (l.writeLvb !== undefined) throw new Error(`${where}: granted ${l.id} still has writeLvb`)
+  // a value to write waits only with a queued conversion; a granted lock has written it or never will
+  for (const l of [...res.grantQueue, ...res.waitQueue]) if (l.writeLvb !== undefined) throw new Error(`${where}: ${l.id} still has writeLvb`)
   // the convert queue head is not grantable (serve left nothing to do)
   const ch = res.convertQueue[0]
   if (ch && holders.every((h) => h === ch || compatible(ch.requestedMode!, h.mode))) {
@@ -752,10 +794,6 @@ function checkInvariants(res: Resource, convertSeq: Map<number, number>, where: 
   if (!/^[0-9a-f]{8}$/.test(res.lvb)) throw new Error(`${where}: bad lvb ${res.lvb}`)
 }
 
-/** Did serving grant a queued writer request carrying its own value (which then overwrote ours)? */
-function queuedWriterGranted(before: Resource, after: Resource): boolean {
-  return before.waitQueue.some((l) => l.writeLvb !== undefined && findLock(after, l.id)?.status === 'granted')
-}
 
 describe('randomized sequences (seeded)', () => {
   it('2,000 sequences of request/convert/cancel/release keep every invariant', () => {
@@ -766,7 +804,7 @@ describe('randomized sequences (seeded)', () => {
     const bump = (k: string) => (counts[k] = (counts[k] ?? 0) + 1)
     const ALLOWED: Record<string, string[]> = {
       request: ['NOTQUEUED', 'LVB_NOT_WRITER'],
-      convert: ['NOTQUEUED', 'DEADLOCK', 'LVB_NOT_WRITER', 'NOT_GRANTED', 'CONVERSION_PENDING'],
+      convert: ['NOTQUEUED', 'DEADLOCK', 'LVB_NOT_WRITER', 'NOT_GRANTED', 'CONVERSION_PENDING', 'QUECVT_NOT_UP'],
       cancel: ['NO_CONVERSION'],
       release: ['LVB_NOT_WRITER'],
     }
@@ -802,7 +840,7 @@ describe('randomized sequences (seeded)', () => {
               before.waitQueue.length === 0 &&
               [...before.grantQueue].every((h) => compatible(mode, h.mode))
             if (granted !== expectGrant) throw new Error(`${where}: request grant=${granted}, expected ${expectGrant}`)
-            if (granted && withLvb && !isWriteMode(mode)) throw new Error(`${where}: non-writer request with lvb accepted`)
+            if (withLvb) throw new Error(`${where}: a request with a value block was accepted (a new lock only reads)`)
             bump(granted ? 'request:granted' : 'request:waiting')
           } else {
             // bias towards locks that make the operation meaningful, but sometimes try any lock
@@ -810,7 +848,7 @@ describe('randomized sequences (seeded)', () => {
               op === 'convert'
                 ? rand() < 0.85 ? res.grantQueue : all
                 : op === 'cancel'
-                  ? rand() < 0.85 ? res.convertQueue : all
+                  ? rand() < 0.6 ? res.convertQueue : rand() < 0.5 ? res.waitQueue : all
                   : all
             const target = pick(pool.length > 0 ? pool : all)
             const prevStatus = lockStatus(res, target)
@@ -818,34 +856,43 @@ describe('randomized sequences (seeded)', () => {
             if (op === 'convert') {
               const mode = pick(MODES)
               const lvb = rand() < 0.15 ? hex() : undefined
-              convertLock(res, target.id, {mode, noqueue: rand() < 0.2, lvb})
+              const quecvt = rand() < 0.15
+              convertLock(res, target.id, {mode, noqueue: rand() < 0.2, lvb, quecvt})
+              if (lvb !== undefined && (!isWriteMode(prevMode) || (prevMode === 'PW' && mode === 'EX'))) {
+                throw new Error(`${where}: ${prevMode}→${mode} with a value block accepted (only a writer converting down or to its mode writes)`)
+              }
               const st = lockStatus(res, target)
               if (st === 'converting') {
                 convertSeq.set(target.id, ++convertClock)
                 if (target.mode !== prevMode || target.requestedMode !== mode) throw new Error(`${where}: queued conversion changed mode`)
                 const others = [...before.grantQueue, ...before.convertQueue].filter((h) => h.id !== target.id)
-                if (others.every((h) => compatible(mode, h.mode))) throw new Error(`${where}: grantable conversion queued`)
-                bump('convert:queued')
+                // Grantable now and still queued only with QUECVT behind conversions already queued.
+                if (others.every((h) => compatible(mode, h.mode)) && !(quecvt && before.convertQueue.length > 0)) {
+                  throw new Error(`${where}: grantable conversion queued`)
+                }
+                bump(quecvt ? 'convert:quecvt-queued' : 'convert:queued')
               } else {
                 if (st !== 'granted') throw new Error(`${where}: converted lock is ${st}`)
                 bump('convert:in-place')
               }
-              if (lvb !== undefined && !queuedWriterGranted(before, res) && (res.lvb !== lvb || !res.lvbValid)) {
-                throw new Error(`${where}: convert lvb not written`)
-              }
+              // A writing conversion is always granted at once (it is never stronger), and writes then.
+              if (lvb !== undefined && (res.lvb !== lvb || !res.lvbValid || st !== 'granted')) throw new Error(`${where}: convert lvb not written`)
             } else if (op === 'cancel') {
-              cancelConversion(res, target.id)
-              if (target.mode !== prevMode || lockStatus(res, target) !== 'granted') throw new Error(`${where}: cancel changed mode`)
+              const c = cancelLock(res, target.id)
+              if (prevStatus === 'waiting') {
+                if (c.cancelled !== 'request' || findLock(res, target.id)) throw new Error(`${where}: cancelled request still there`)
+              } else if (target.mode !== prevMode || lockStatus(res, target) !== 'granted' || c.cancelled !== 'conversion') {
+                throw new Error(`${where}: cancel changed mode`)
+              }
+              if (res.lvb !== before.lvb || res.lvbValid !== before.lvbValid) throw new Error(`${where}: cancel wrote the value block`)
               convertSeq.delete(target.id)
-              bump('cancel')
+              bump(`cancel:${prevStatus}`)
             } else {
               const lvb = rand() < 0.15 ? hex() : undefined
               releaseLock(res, target.id, lvb)
               if (findLock(res, target.id)) throw new Error(`${where}: released lock still there`)
               convertSeq.delete(target.id)
-              if (lvb !== undefined && !queuedWriterGranted(before, res) && (res.lvb !== lvb || !res.lvbValid)) {
-                throw new Error(`${where}: release lvb not written`)
-              }
+              if (lvb !== undefined && (res.lvb !== lvb || !res.lvbValid)) throw new Error(`${where}: release lvb not written`)
               bump(`release:${prevStatus}`)
             }
           }
@@ -879,7 +926,10 @@ describe('randomized sequences (seeded)', () => {
       'convert:in-place',
       'convert:DEADLOCK',
       'convert:NOTQUEUED',
-      'cancel',
+      'convert:quecvt-queued',
+      'convert:QUECVT_NOT_UP',
+      'cancel:converting',
+      'cancel:waiting',
       'release:granted',
       'release:waiting',
       'release:converting',

@@ -74,8 +74,12 @@ class Dom {
     }
     return r
   }
+  /** With `lvb`: a granted PW/EX writer then writes it, converting to its own mode (a request only reads). */
   request(node: string, res: string, mode: Mode, opts: {persistent?: boolean; noqueue?: boolean; lvb?: string} = {}): Lock {
-    return requestLock(this.get(res), {id: this.meta.nextLockId++, node, mode, persistent: opts.persistent ?? false, ...opts})
+    const {lvb, ...rest} = opts
+    const lock = requestLock(this.get(res), {id: this.meta.nextLockId++, node, mode, persistent: opts.persistent ?? false, ...rest})
+    if (lvb !== undefined) convertLock(this.get(res), lock.id, {mode, lvb})
+    return lock
   }
   resOf(lock: Lock): Resource {
     for (const r of this.resources.values()) if (allLocks(r).includes(lock)) return r
@@ -540,9 +544,11 @@ describe('attach and validate', () => {
     // persistent value blocks valid again, non-persistent ones are not
     expect(v.revalidatedResources).toEqual(['meta/a'])
     expect(d.get('meta/a').lvbValid).toBe(true)
-    expect(d.get('meta/a').lvb).toBe(hex('aa')) // the value is kept
-    expect(L.aN1.lvb).toBe(hex('aa'))
+    // zeroed: the dead writer's value may be half written; a zero value block tells readers to re-read
+    expect(d.get('meta/a').lvb).toBe('00'.repeat(LVB))
+    expect(L.aN1.lvb).toBe('00'.repeat(LVB)) // granted after the zeroing: it reads zero
     expect(d.get('data/b').lvbValid).toBe(false)
+    expect(d.get('data/b').lvb).toBe(hex('bb')) // not persistent: validate leaves it alone
     // the domain
     expect(d.meta.state).toBe('normal')
     expect(d.meta.deadNodes).toEqual([])
@@ -571,6 +577,7 @@ describe('attach and validate', () => {
     expect(v.releasedOrphans).toEqual([l.id])
     expect(allLocks(d.get('meta/lonely'))).toEqual([])
     expect(d.get('meta/lonely').lvbValid).toBe(true)
+    expect(v.revalidatedResources).toEqual(['meta/lonely'])
   })
 
   it('rerunning validate with the same id after VALID changes nothing', () => {
@@ -812,11 +819,11 @@ describe("the seed's story, at model level", () => {
     expect(v.revalidatedResources).toEqual(['meta/a', 'meta/c'])
     expect(d.meta).toMatchObject({state: 'normal', epoch: 2, deadNodes: []})
 
-    // orphans released, n1's waiter granted (reading the value n2 wrote), everything valid
+    // orphans released, n1's waiter granted (reading the zeroed value, not n2's: re-read from disk), everything valid
     expect(d.has(a)).toBe(false)
     expect(d.has(n3Own)).toBe(false)
     expect(d.status(n1Wants)).toBe('granted')
-    expect(n1Wants.lvb).toBe(hex('a1'))
+    expect(n1Wants.lvb).toBe('00'.repeat(LVB))
     expect(ids(v.granted)).toContain(n1Wants.id)
     for (const l of d.locks()) expect(d.view(l), `lock ${l.id}`).toMatchObject({valid: true, invalidReasons: []})
     // deadman resources of the dead are empty; only n1's own deadman EX remains there
