@@ -11,6 +11,8 @@ export const EXIT = {
   BUSY: 6,
   FENCE: 7,
   DRILL: 8,
+  /** Cancelled at a prompt (Ctrl-C, Escape): nothing changed. 128 + SIGINT, as shells report an interrupt. */
+  CANCELLED: 130,
 } as const
 
 /** Codes refused by the lock rules (exit 5). */
@@ -28,6 +30,7 @@ export const REFUSAL_CODES = [
   'NO_CONVERSION',
   'LVB_NOT_WRITER',
   'ALREADY_EXISTS',
+  'STATE_CHANGED',
 ] as const
 
 /** Codes of usage errors (exit 2). */
@@ -57,6 +60,7 @@ export type ErrorCode =
   | 'BUSY'
   | 'FENCE_FAILED'
   | 'DRILL_FAILED'
+  | 'CANCELLED'
 
 export function exitCodeOf(code: ErrorCode): number {
   if ((REFUSAL_CODES as readonly string[]).includes(code)) return EXIT.REFUSED
@@ -73,6 +77,8 @@ export function exitCodeOf(code: ErrorCode): number {
       return EXIT.FENCE
     case 'DRILL_FAILED':
       return EXIT.DRILL
+    case 'CANCELLED':
+      return EXIT.CANCELLED
     default:
       return EXIT.INTERNAL
   }

@@ -12,6 +12,7 @@ import {systemClock} from '../core/clock.js'
 import type {Ctx} from '../core/context.js'
 import {parseDuration} from '../util/duration.js'
 import {loadTables} from '../render/table.js'
+import {escapeControl} from '../render/escape.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
 
@@ -54,6 +55,11 @@ export abstract class DlmCommand extends Command {
     if (text !== undefined && text !== '') process.stdout.write(text.endsWith('\n') ? text : text + '\n')
   }
 
+  /** A line about work in progress: stderr, on a terminal only, never with --json. */
+  protected tell(line: string): void {
+    if (!this.jsonMode && process.stderr.isTTY) process.stderr.write(line + '\n')
+  }
+
   /** Set the exit status without throwing (e.g. MORE_RECOVERY prints a result and exits 3). */
   protected setExit(code: number): void {
     process.exitCode = code
@@ -68,9 +74,19 @@ export abstract class DlmCommand extends Command {
     if (!process.stdin.isTTY || !process.stderr.isTTY) {
       throw new DlmError('CONFIRMATION_REQUIRED', `${summary.split('\n')[0]} — refusing without --yes (no terminal to ask on)`)
     }
-    const {confirm} = await import('@inquirer/prompts')
-    const ok = await confirm({message: `${summary}\nProceed?`, default: false}, {output: process.stderr})
-    if (!ok) throw new DlmError('DECLINED', 'not confirmed; nothing changed')
+    const {askYesNo} = await import('./prompt.js')
+    if (!(await askYesNo(`${summary}\nProceed?`))) throw new DlmError('DECLINED', 'not confirmed; nothing changed')
+  }
+
+  /** Compute what a confirmation will show: "computing the plan…" on a terminal meanwhile. */
+  protected async plan<T>(fn: () => Promise<T>): Promise<T> {
+    const {computing} = await import('./prompt.js')
+    return computing(!this.jsonMode, fn)
+  }
+
+  /** Asking is possible: a terminal on both ends and no --yes. */
+  protected canAsk(yes: boolean | undefined): boolean {
+    return !yes && !!process.stdin.isTTY && !!process.stderr.isTTY
   }
 
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<void> {
@@ -106,7 +122,7 @@ export abstract class DlmCommand extends Command {
     if (this.jsonMode) {
       process.stdout.write(JSON.stringify({error: {code, message, ...(detail ?? {})}}, null, 2) + '\n')
     } else {
-      process.stderr.write(`dlmctl: ${message}\n`)
+      process.stderr.write(`dlmctl: ${escapeControl(message)}\n`)
     }
     process.exitCode = exit
   }

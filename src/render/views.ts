@@ -1,6 +1,8 @@
 // Human renderings of the core's results. JSON output is the result itself.
 import type {LockView} from '../model/validity.js'
 import {table, red, yellow, green, dim, bold} from './table.js'
+import {escapeControl as esc} from './escape.js'
+import {renderFenced} from './safety.js'
 
 const lvbShort = (lvb: string) => (/^0*$/.test(lvb) ? dim('0…') : lvb.replace(/0+$/, '') + (lvb.endsWith('0') ? dim('…') : ''))
 const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invalidReasons.join(' ')}`))
@@ -83,7 +85,7 @@ export function renderEvents(r: {events: Record<string, unknown>[]}): string {
       String(time),
       String(type),
       Object.entries(rest)
-        .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+        .map(([k, v]) => `${k}=${esc(typeof v === 'object' ? JSON.stringify(v) : String(v))}`)
         .join(' '),
     ]),
   )
@@ -91,8 +93,8 @@ export function renderEvents(r: {events: Record<string, unknown>[]}): string {
 
 export function renderProblems(r: {ok: boolean; problems: {file: string; message: string}[]; warnings: {file: string; message: string}[]}): string {
   const out: string[] = []
-  for (const p of r.problems) out.push(`${red('PROBLEM')} ${p.file}: ${p.message}`)
-  for (const w of r.warnings) out.push(`${yellow('warning')} ${w.file}: ${w.message}`)
+  for (const p of r.problems) out.push(`${red('PROBLEM')} ${esc(p.file)}: ${esc(p.message)}`)
+  for (const w of r.warnings) out.push(`${yellow('warning')} ${esc(w.file)}: ${esc(w.message)}`)
   out.push(r.ok ? green('state directory is consistent') : red(`${r.problems.length} problem(s) found`))
   return out.join('\n')
 }
@@ -103,15 +105,16 @@ function firstFew(names: string[], n = 8): string {
 }
 
 export function renderDeath(
-  r: {node: string; generation: number; alreadyDead: boolean; fence: string; domains: {domain: string; epoch: number; orphaned: number[]; dropped: number[]; withdrawn: number[]; invalidatedResources: string[]; granted: number[]}[]},
+  r: {node: string; generation: number; alreadyDead: boolean; fence: string; fenced?: {command: string[]; exit: number; ms: number} | null; domains: {domain: string; epoch: number; orphaned: number[]; dropped: number[]; withdrawn: number[]; invalidatedResources: string[]; granted: number[]}[]},
   preview: boolean,
 ): string {
   if (r.alreadyDead) return `${r.node} is not up (already declared dead); nothing changed`
   const lines = [
     preview
       ? `marking ${r.node} dead: ${r.domains.length} domain(s) will enter recovery`
-      : `${r.node} is dead (generation ${r.generation}${r.fence === 'ok' ? ', fenced' : r.fence === 'skipped' ? ', fencing skipped' : ''})`,
+      : `${r.node} is dead (generation ${r.generation})`,
   ]
+  if (!preview) lines.push(renderFenced({fence: r.fence, fenced: r.fenced ?? null}))
   for (const d of r.domains) {
     lines.push(
       `  ${d.domain}: epoch ${d.epoch}, ${d.orphaned.length} persistent lock(s) ${preview ? 'will be orphaned' : 'orphaned'}, ${d.dropped.length} dropped, ${d.withdrawn.length} request(s) withdrawn` +
@@ -132,7 +135,7 @@ export function renderFsShow(r: {
   journals: {node: string; state: string; point: number; size: number; pendingTransactions: number; pendingRecords: number; damaged: {offset: number; reason: string} | null}[]
 }): string {
   const keys = r.keys.length
-    ? table(['KEY', 'VALUE', 'SEQ'], r.keys.map((k) => [k.key, k.deleted ? dim('(deleted)') : k.value!, k.seq]))
+    ? table(['KEY', 'VALUE', 'SEQ'], r.keys.map((k) => [esc(k.key), k.deleted ? dim('(deleted)') : esc(k.value!), k.seq]))
     : 'no metadata applied yet'
   const journals = table(
     ['JOURNAL', 'NODE STATE', 'POINT', 'SIZE', 'PENDING', 'DAMAGE'],
@@ -162,7 +165,7 @@ export function renderJournal(r: {
     x.seq ?? '-',
     x.tx ?? '-',
     x.op ?? '-',
-    x.op === 'commit' ? `${x.n} record(s)` : x.op ? `${x.key}${x.op === 'set' ? `=${x.value}` : ''}` : dim(x.text ?? ''),
+    x.op === 'commit' ? `${x.n} record(s)` : x.op ? esc(`${x.key}${x.op === 'set' ? `=${x.value}` : ''}`) : dim(esc(x.text ?? '')),
     paint(x.status),
   ])
   return `journal of ${r.node} on ${r.domain}: ${r.size} bytes, applied up to offset ${r.point}\n${rows.length ? table(['LINE', 'OFFSET', 'SEQ', 'TX', 'OP', 'RECORD', 'STATUS'], rows) : 'empty'}`
@@ -182,7 +185,7 @@ export function renderRecover(r: {domains: {name: string; result: string; attemp
   if (r.domains.length === 0) return 'nothing to recover'
   return table(
     ['DOMAIN', 'RESULT', 'ATTEMPTS', 'RUNNER', 'REPLAYED', 'NOTE'],
-    r.domains.map((d) => [d.name, d.result === 'RECOVERED' ? green(d.result) : red(d.result), d.attempts, d.runner ?? '-', d.replayedNodes.join(' ') || '-', d.message ?? '']),
+    r.domains.map((d) => [d.name, d.result === 'RECOVERED' ? green(d.result) : red(d.result), d.attempts, d.runner ?? '-', d.replayedNodes.join(' ') || '-', esc(d.message ?? '')]),
   )
 }
 
