@@ -114,7 +114,14 @@ export class StateCorrupt extends DlmError {
 }
 
 export class StoreBusy extends DlmError {
-  constructor(what: string, waitMs: number) {
-    super('BUSY', `state directory busy: ${what} still locked by another dlmctl after ${waitMs / 1000}s (try --wait)`)
+  /** `holder`: who holds it, in words and as JSON detail, when known. */
+  constructor(what: string, waitMs: number, holder?: {text: string; detail: Record<string, unknown>}) {
+    super(
+      'BUSY',
+      holder
+        ? `${holder.text}; still held after ${waitMs / 1000}s (try --wait)`
+        : `state directory busy: ${what} still locked by another dlmctl after ${waitMs / 1000}s (try --wait)`,
+      holder?.detail,
+    )
   }
 }

@@ -13,6 +13,7 @@ import type {Ctx} from '../core/context.js'
 import {parseDuration} from '../util/duration.js'
 import {loadTables} from '../render/table.js'
 import {escapeControl} from '../render/escape.js'
+import {busyWatch} from '../store/locks.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
 
@@ -37,6 +38,8 @@ export abstract class DlmCommand extends Command {
 
   override async init(): Promise<void> {
     this.jsonMode = this.argv.includes('--json')
+    // No silent wait: say what a busy scope's wait is for (terminal only).
+    busyWatch.onWait = (_scope, _holder, text) => this.tell(`waiting: ${text}…`)
     await super.init()
   }
 
