@@ -7,6 +7,7 @@ import * as Flags from '@oclif/core/flags'
 import * as Errors from '@oclif/core/errors'
 import type {Interfaces} from '@oclif/core'
 import {resolve} from 'node:path'
+import {statSync} from 'node:fs'
 import {DlmError, EXIT} from '../errors.js'
 import {systemClock} from '../core/clock.js'
 import type {Ctx} from '../core/context.js'
@@ -14,6 +15,7 @@ import {parseDuration} from '../util/duration.js'
 import {loadTables} from '../render/table.js'
 import {escapeControl} from '../render/escape.js'
 import {busyWatch} from '../store/locks.js'
+import {switchWithValue, usageMessage, type CommandShape} from './usage.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
 
@@ -40,11 +42,29 @@ export abstract class DlmCommand extends Command {
     this.jsonMode = this.argv.includes('--json')
     // No silent wait: say what a busy scope's wait is for (terminal only).
     busyWatch.onWait = (_scope, _holder, text) => this.tell(`waiting: ${text}…`)
+    const bad = switchWithValue(this.argv, this.shape())
+    if (bad) throw new DlmError('USAGE', bad)
     await super.init()
   }
 
+  /** This command's flags and arguments, for usage messages. */
+  private shape(): CommandShape {
+    const ctor = this.constructor as typeof DlmCommand
+    return {
+      id: (this.id ?? ctor.id ?? '').replaceAll(':', ' '),
+      flags: {...DlmCommand.baseFlags, ...(ctor.flags ?? {})} as CommandShape['flags'],
+      args: (ctor.args ?? {}) as CommandShape['args'],
+    }
+  }
+
   protected ctx(flags: {state: string; wait: string}): Ctx {
-    return {root: resolve(flags.state), waitMs: parseDuration(flags.wait, '--wait'), clock: systemClock()}
+    const root = resolve(flags.state)
+    // A file given as the state directory: say so (not "no state directory").
+    const st = statSync(root, {throwIfNoEntry: false})
+    if (st && !st.isDirectory()) {
+      throw new DlmError('NO_STATE', `--state ${flags.state} is a file, not a state directory (give the directory dlmctl init created, or set DLMCTL_STATE)`)
+    }
+    return {root, waitMs: parseDuration(flags.wait, '--wait'), clock: systemClock()}
   }
 
   /** Print the result: JSON on --json, else the human rendering. */
@@ -108,14 +128,15 @@ export abstract class DlmCommand extends Command {
     } else if (err instanceof Errors.CLIError || err.oclif?.exit === 2 || /Parse|Flag|Arg/.test(err.name ?? '')) {
       code = 'USAGE'
       exit = EXIT.USAGE
-      // oclif's parse errors span lines; the first one says what is wrong.
-      message = stripAnsi(err.message)
+      const house = usageMessage(stripAnsi(err.message), this.shape())
+      // Else: oclif's parse errors span lines; the first one says what is wrong.
+      message = house ?? stripAnsi(err.message).replace(/The following errors? occurred:?/g, '')
         .split('\n')
         .map((l) => l.trim())
         .filter((l) => l && !/^See more help with/.test(l))
         .slice(0, 2)
         .join(' ')
-      if (!this.jsonMode) message += ` (see: dlmctl ${this.id?.replaceAll(':', ' ') ?? ''} --help)`
+      if (!house && !this.jsonMode) message += ` (see: dlmctl ${this.id?.replaceAll(':', ' ') ?? ''} --help)`
     } else {
       code = 'INTERNAL'
       exit = EXIT.INTERNAL

@@ -1,4 +1,5 @@
 // Read-only views of the whole cluster: status, events, export and check (fsck).
+import {checkFilters} from './filters.js'
 import {DlmError, StateCorrupt} from '../errors.js'
 import {compatible} from '../model/modes.js'
 import {allLocks} from '../model/resource.js'
@@ -41,6 +42,7 @@ export async function status(ctx: Ctx) {
 export async function events(ctx: Ctx, f: {domain?: string; node?: string; type?: string} = {}) {
   const {list} = await allScopes(ctx)
   return withView(ctx, list, async (s) => {
+    await checkFilters(s, f)
     const evs = (await s.readEvents()).map(({at: _at, ...rest}) => rest)
     return {
       events: evs.filter(

@@ -17,7 +17,7 @@ export function parseMode(s: string): Mode {
 }
 
 export function checkResource(name: string): string {
-  if (!RESOURCE_NAME.test(name)) throw new DlmError('BAD_NAME', `bad resource name '${name}': 1-200 printable characters, no spaces`)
+  if (!RESOURCE_NAME.test(name)) throw new DlmError('BAD_NAME', `bad resource name '${name}': a resource name is 1 to 200 printable ASCII characters (! to ~): no spaces, no control characters, nothing outside ASCII`)
   return name
 }
 
