@@ -1,5 +1,6 @@
 // Read-only views of the whole cluster: status, events, export and check (fsck).
 import {checkFilters} from './filters.js'
+import {nodeStatus} from './liveness.js'
 import {DlmError, StateCorrupt} from '../errors.js'
 import {compatible} from '../model/modes.js'
 import {allLocks} from '../model/resource.js'
@@ -29,11 +30,12 @@ export async function status(ctx: Ctx) {
   return withView(ctx, list, async (s) => {
     const c = await s.cluster()
     const m = await s.membership()
+    const domains = (await s.allDomains()).map((d) => domainSummary(d.meta))
     return {
       cluster: c.name,
       generation: m.generation,
-      nodes: m.nodes.map((n) => ({name: n.name, state: n.state, incarnation: n.incarnation})),
-      domains: (await s.allDomains()).map((d) => domainSummary(d.meta)),
+      nodes: m.nodes.map((n) => nodeStatus(n, ctx.clock.now(), domains)),
+      domains,
     }
   })
 }

@@ -10,12 +10,17 @@ const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invali
 export function renderStatus(s: {
   cluster: string
   generation: number
-  nodes: {name: string; state: string; incarnation: number}[]
+  nodes: {name: string; state: string; incarnation: number; heartbeatAgeSeconds?: number; next?: string | null}[]
   domains: {name: string; state: string; epoch: number; members: string[]; deadNodes: string[]}[]
 }): string {
   const nodeState = (st: string) => (st === 'up' ? green(st) : st === 'dead' ? red(st) : yellow(st))
   const out = [`cluster ${s.cluster}  generation ${s.generation}`, '']
-  out.push(table(['NODE', 'STATE', 'INCARNATION'], s.nodes.map((n) => [n.name, nodeState(n.state), n.incarnation])))
+  out.push(
+    table(
+      ['NODE', 'STATE', 'INCARNATION', 'HEARTBEAT AGE', 'NEXT'],
+      s.nodes.map((n) => [n.name, nodeState(n.state), n.incarnation, n.heartbeatAgeSeconds === undefined ? '-' : ageWords(n.heartbeatAgeSeconds), n.next ?? '-']),
+    ),
+  )
   out.push('')
   out.push(
     table(
@@ -26,6 +31,11 @@ export function renderStatus(s: {
   const recovering = s.domains.filter((d) => d.state === 'recovering')
   if (recovering.length) out.push('', `recovery needed: ${recovering.map((d) => d.name).join(', ')} (dlmctl recover ${recovering.map((d) => d.name).join(' ')})`)
   return out.join('\n')
+}
+
+/** 42s, 5m, 3h, 2d: a heartbeat's age at a glance. */
+export function ageWords(s: number): string {
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : s < 172800 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`
 }
 
 /** `domain`: the listing was asked for one domain, whose name then goes in the summary line, not in every row. */
