@@ -14,7 +14,7 @@ export default class Recover extends DlmCommand {
   static override summary = 'Run the whole recovery of file systems: pick a survivor, attach, replay, validate, restart on MORE_RECOVERY'
   static override description = 'Domains recover in parallel. The runner (--as, or the first up member by name) holds EX on recovery/<fs> while the other survivors wait on it with PR; it attaches, replays every dead node\'s journal and validates; when another member dies meanwhile it starts again, up to --max-attempts, then reports FAILED (exit 3). Killed at any point, running it again finishes the job.'
   static override strict = false
-  static override examples = ['<%= config.bin %> recover fs1 --yes', '<%= config.bin %> recover --all --yes --json', '<%= config.bin %> recover fs1 fs2 --as n3 --yes']
+  static override examples = ['<%= config.bin %> recover fs1 --yes', '<%= config.bin %> recover --all --yes --json', '<%= config.bin %> recover fs1 fs2 --as n3 --yes', '<%= config.bin %> recover   # on a terminal: choose, see the plan, y/N (Ctrl-C or Escape: nothing changed)', '<%= config.bin %> recover --all --yes --expect-generation 7']
   static override args = {fs: Args.string({description: 'file systems to recover (several allowed)'})}
   static override flags = {
     all: Flags.boolean({description: 'every recovering file system'}),

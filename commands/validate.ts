@@ -10,7 +10,7 @@ import {renderForcedValidate} from '../src/render/safety.js'
 export default class Validate extends DlmCommand {
   static override summary = 'Validate a recovery domain after its dead nodes\' journals are replayed'
   static override description = 'Answers MORE_RECOVERY (exit 3, nothing changed) when a member died since the attach that gave --id; otherwise persistent locks become valid, orphans of the dead nodes are released, their deadman locks cleaned up and the domain returns to normal.'
-  static override examples = ['<%= config.bin %> validate fs1 --id 1', '<%= config.bin %> validate fs1 --id 2 --json']
+  static override examples = ['<%= config.bin %> validate fs1 --id 1', '<%= config.bin %> validate fs1 --id 2 --json', '<%= config.bin %> validate fs1 --id 2 --force   # names the transactions it abandons, asks y/N', '<%= config.bin %> validate fs1 --id 2 --expect-generation 7']
   static override args = {fs: Args.string({description: 'file system (lock domain)', required: true})}
   static override flags = {
     id: Flags.string({description: 'recovery id from domain attach', required: true}),

@@ -6,7 +6,7 @@ import {detachConfirmed} from '../../src/core/confirmed.js'
 
 export default class DomainDetach extends DlmCommand {
   static override summary = 'Forget a recovery id (abandon that attach)'
-  static override examples = ['<%= config.bin %> domain detach fs1 --id 1 --yes']
+  static override examples = ['<%= config.bin %> domain detach fs1 --id 1 --yes', '<%= config.bin %> domain detach fs1 --id 1 --yes --expect-generation 7']
   static override args = {fs: Args.string({description: 'file system (lock domain)', required: true})}
   static override flags = {
     id: Flags.string({description: 'recovery id', required: true}),

@@ -13,6 +13,7 @@ export default class NodeMarkDead extends DlmCommand {
     '<%= config.bin %> node mark-dead n2 --yes',
     '<%= config.bin %> node mark-dead n2 --skip-fence --yes --json',
     '<%= config.bin %> node mark-dead n2 --dry-run',
+    '<%= config.bin %> node mark-dead n2 --yes --expect-generation 7   # only if nobody changed the membership since status said 7',
   ]
   static override args = {node: Args.string({description: 'node name', required: true})}
   static override flags = {

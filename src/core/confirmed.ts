@@ -2,7 +2,7 @@
 // was shown (the preview, the plan) and what a script expects (--expect-generation)
 // still holds when it commits — else STATE_CHANGED (exit 5), nothing changed.
 import {withView, scopes, type Ctx} from './context.js'
-import {allOf, sameAsShown, stillAsSeen, type CommitGuard} from './guard.js'
+import {allOf, sameAsShown, stateChanged, stillAsSeen, type CommitGuard} from './guard.js'
 import {markDead, type MarkDeadResult} from './nodes.js'
 import {detachOp, validateOp} from './domains.js'
 import {planRecovery, recover, type RecoverOptions} from './recover.js'
@@ -32,13 +32,26 @@ const deathShown = (r: MarkDeadResult) => ({
   domains: r.domains.map((d) => d.domain),
 })
 
+/** The node's heartbeat must still be the one shown (`node check`: a node that answered meanwhile is not stale). */
+const heartbeatAsShown = (name: string, heartbeat: string): CommitGuard => ({
+  async before(s) {
+    const now = (await s.membership()).nodes.find((n) => n.name === name)?.heartbeat
+    if (now !== heartbeat) throw stateChanged('the list you confirmed', [`${name} sent a heartbeat at ${now} (shown: ${heartbeat}): it is not stale`])
+  },
+})
+
 export async function markDeadConfirmed(
   ctx: Ctx,
   name: string,
-  seen: Seen<MarkDeadResult>,
-  opts: {skipFence?: boolean; onFence?: (argv: string[], timeoutMs: number) => void},
+  seen: Seen<MarkDeadResult> & {heartbeat?: string},
+  opts: {skipFence?: boolean; reason?: string; onFence?: (argv: string[], timeoutMs: number) => void},
 ): Promise<MarkDeadResult> {
-  const guard = () => allOf(expectGen(seen.expectGeneration), seen.preview && sameAsShown(seen.preview, deathShown))
+  const guard = () =>
+    allOf(
+      expectGen(seen.expectGeneration),
+      seen.preview && sameAsShown(seen.preview, deathShown),
+      seen.heartbeat === undefined ? undefined : heartbeatAsShown(name, seen.heartbeat),
+    )
   // Checked before fencing as well: a node is not powered off on a plan that no longer holds.
   const beforeFence = async () => {
     const g = guard()

@@ -136,10 +136,34 @@ describe.concurrent('STATE_CHANGED: what was confirmed must still hold when it c
         send: 'y\r',
       },
     ])
+    expect(r.stdout).toContain('computing the plan…')
     expect(r.exitCode, r.stdout).toBe(5)
     expect(r.stdout).toMatch(/STATE_CHANGED: the state changed since the plan you confirmed: fs1 locks orphaned: now .* \(shown: .*\); nothing changed/)
     const st = await json(s, ['status'])
     expect(st.nodes.find((n: any) => n.name === 'n3').state).toBe('up')
+  })
+
+  it('node check: a stale node sends a heartbeat while the question is open → exit 5, it stays up', async ({expect}) => {
+    const s = copyFixture('recovering')
+    const env = {DLMCTL_CLOCK: '2026-01-02T00:00:00Z'}
+    const r = await runTtyScript(
+      s,
+      ['node', 'check', '--timeout', '10s'],
+      [
+        {
+          when: PROCEED,
+          before: async () => {
+            const hb = await run(s, ['node', 'heartbeat', 'n1'], {env: {DLMCTL_CLOCK: '2026-01-02T00:00:01Z'}})
+            expect(hb.exitCode).toBe(0)
+          },
+          send: 'y\r',
+        },
+      ],
+      {env},
+    )
+    expect(r.exitCode, r.stdout).toBe(5)
+    expect(r.stdout).toMatch(/STATE_CHANGED: the state changed since the list you confirmed: n1 sent a heartbeat at 2026-01-02T00:00:01.000Z \(shown: .*\): it is not stale/)
+    expect((await json(s, ['status'])).nodes.find((n: any) => n.name === 'n1').state).toBe('up')
   })
 
   it('recover fs1: another member dies while the question is open → exit 5, nothing recovered', async ({expect}) => {
