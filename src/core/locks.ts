@@ -12,7 +12,7 @@ import type {ClusterState, DomainSession, FoundLock} from './state.js'
 
 export function parseMode(s: string): Mode {
   const m = s.toUpperCase()
-  if (!isMode(m)) throw usage(`bad mode '${s}': use one of NL, CR, CW, PR, PW, EX`)
+  if (!isMode(m)) throw usage(`bad mode '${s}' for --mode: a lock mode is one of NL, CR, CW, PR, PW, EX`)
   return m
 }
 
