@@ -119,7 +119,7 @@ export class StoreBusy extends DlmError {
     super(
       'BUSY',
       holder
-        ? `${holder.text}; still held after ${waitMs / 1000}s (try --wait)`
+        ? `state directory busy: ${holder.text}; still held after ${waitMs / 1000}s (try --wait)`
         : `state directory busy: ${what} still locked by another dlmctl after ${waitMs / 1000}s (try --wait)`,
       holder?.detail,
     )

@@ -41,7 +41,7 @@ describe('a writer stopped holding fs1', () => {
     expect(plain.exitCode).toBe(6)
     expect(plain.ms).toBeLessThan(300 + 5_000)
     expect(plain.stderr.replaceAll(String(pid), '<pid>')).toMatchInlineSnapshot(`
-      "dlmctl: BUSY: fs1 is held by pid <pid> (dlmctl lock request fs1 r/held --node n1 --mode PR, for 0s); still held after 0.3s (try --wait)
+      "dlmctl: BUSY: state directory busy: fs1 is held by pid <pid> (dlmctl lock request fs1 r/held --node n1 --mode PR, for 0s); still held after 0.3s (try --wait)
       "
     `)
     const asJson = await run(s, ['status', '--wait', '300ms', '--json'])
@@ -49,7 +49,7 @@ describe('a writer stopped holding fs1', () => {
     expect(JSON.parse(asJson.stdout)).toEqual({
       error: {
         code: 'BUSY',
-        message: `fs1 is held by pid ${pid} (dlmctl lock request fs1 r/held --node n1 --mode PR, for 0s); still held after 0.3s (try --wait)`,
+        message: `state directory busy: fs1 is held by pid ${pid} (dlmctl lock request fs1 r/held --node n1 --mode PR, for 0s); still held after 0.3s (try --wait)`,
         scope: 'domain.fs1',
         holder: {pid, command: 'dlmctl lock request fs1 r/held --node n1 --mode PR', since: '2026-01-01T00:00:00.000Z'},
       },
