@@ -205,10 +205,10 @@ type Outcome = {index: string; label: string; command: string; exit: number | nu
 export function renderDrillStep(s: Outcome): string {
   const mark = s.ok ? green('✓') : red('✗')
   const how = s.signal ? `killed ${s.signal}` : `exit ${s.exit}`
-  const cmd = s.label === s.command || s.label === 'cluster' ? s.command : `${s.label}  ${dim(`(${s.command})`)}`
+  const cmd = s.label === s.command || s.label === 'cluster' ? esc(s.command) : `${esc(s.label)}  ${dim(`(${esc(s.command)})`)}`
   const lines = [`${mark} ${s.index.padStart(3)}  ${cmd}  ${dim(`${how}, ${s.durationMs}ms`)}`]
-  for (const f of s.failures) lines.push(`        ${red(f.path)}: ${f.message}`)
-  if (s.note) lines.push(`        ${dim(s.note)}`)
+  for (const f of s.failures) lines.push(`        ${red(esc(f.path))}: ${esc(f.message)}`)
+  if (s.note) lines.push(`        ${dim(esc(s.note))}`)
   return lines.join('\n')
 }
 
