@@ -124,6 +124,18 @@ describe.concurrent('bare recover on a terminal: choose, then the plan and y/N',
   })
 })
 
+describe.concurrent('validate --force names what it abandons', () => {
+  it('per dead node, the committed transactions and records its journal still holds', async ({expect}) => {
+    const s = copyFixture('recovering')
+    const plan = await json(s, ['recover', 'fs1', '--dry-run'])
+    const j = plan.domains[0].journals.find((x: any) => x.node === 'n3')
+    expect(j.pendingRecords).toBeGreaterThan(0)
+    const r = await runTtyScript(s, ['validate', 'fs1', '--id', '1', '--force'], [{when: PROCEED, pause: 100, send: 'n\r'}])
+    expect(r.stdout).toContain(`n3: ${j.pendingTransactions} committed transaction(s), ${j.pendingRecords} record(s) will be abandoned (never applied)`)
+    expect(r.exitCode).toBe(2)
+  })
+})
+
 describe.concurrent('STATE_CHANGED: what was confirmed must still hold when it commits', () => {
   it('mark-dead n3: n3 takes a persistent lock while the question is open → exit 5, says what moved, n3 still up', async ({expect}) => {
     const s = copyFixture('chain')

@@ -70,3 +70,26 @@ describe('parse errors in the house style', () => {
     expect(switchWithValue(['--node=n1', '--invalid'], shape)).toBeUndefined()
   })
 })
+
+describe('safety lines', async () => {
+  const {renderReplayProgress, renderFenced, renderForcedValidate} = await import('../../src/render/safety.js')
+  it('replay progress: records, of how many and the percentage when known, the rate', () => {
+    expect(renderReplayProgress('fs1', 524288, 1_000_000, 500)).toBe('replaying fs1: 524,288 records of 1,000,000 (52%), 1,048,576 records/s')
+    expect(renderReplayProgress('fs1', 65536, undefined, 100)).toBe('replaying fs1: 65,536 records, 655,360 records/s')
+  })
+  it('fenced or not, said outright', () => {
+    expect(renderFenced({fence: 'ok', fenced: {command: ['/sbin/fence', 'n2'], exit: 0, ms: 840}})).toBe('fenced: /sbin/fence n2 exited 0 after 840 ms')
+    expect(renderFenced({fence: 'none', fenced: null})).toBe('NOT fenced: no fence command configured')
+    expect(renderFenced({fence: 'skipped', fenced: null})).toMatch(/^NOT fenced: --skip-fence given/)
+  })
+  it('validate --force names per dead node what it abandons', () => {
+    expect(renderForcedValidate('fs1', {abandoned: [{node: 'n3', transactions: 2, records: 5}], releasedOrphans: [10], recoveredNodes: ['n3']})).toBe(
+      [
+        "validate fs1 even if dead nodes' journals are not replayed:",
+        '  n3: 2 committed transaction(s), 5 record(s) will be abandoned (never applied)',
+        '  1 orphan lock(s) released: 10',
+        '  n3 will be recovered',
+      ].join('\n'),
+    )
+  })
+})
