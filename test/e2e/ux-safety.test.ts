@@ -52,6 +52,15 @@ describe.concurrent('Ctrl-C and Escape at every question: exit 130, "cancelled; 
     }
   }
 
+  it('Ctrl-C as soon as "computing the plan…" shows: exit 130, nothing changed (during the plan or at the question)', async ({expect}) => {
+    const s = copyFixture('recovering')
+    const before = hashTree(s)
+    const r = await runTtyScript(s, ['recover', 'fs1', 'fs2'], [{when: /computing the plan…/, send: '\x03'}])
+    expect(r.exitCode, r.stdout).toBe(130)
+    expect(r.stdout).toContain('dlmctl: cancelled; nothing changed')
+    expect(hashTree(s)).toEqual(before)
+  })
+
   it('--json: Ctrl-C answers {error: {code: CANCELLED}} on stdout, exit 130', async ({expect}) => {
     const s = copyFixture('chain')
     const before = hashTree(s)
