@@ -41,7 +41,10 @@ export abstract class DlmCommand extends Command {
   override async init(): Promise<void> {
     this.jsonMode = this.argv.includes('--json')
     // No silent wait: say what a busy scope's wait is for (terminal only).
-    busyWatch.onWait = (_scope, _holder, text) => this.tell(`waiting: ${text}…`)
+    // (A recover's own parallel domains may wait on each other: not worth a line.)
+    busyWatch.onWait = (_scope, holder, text) => {
+      if (holder?.pid !== process.pid) this.tell(`waiting: ${text}…`)
+    }
     const bad = switchWithValue(this.argv, this.shape())
     if (bad) throw new DlmError('USAGE', bad)
     await super.init()

@@ -13,6 +13,8 @@ import {clearHolder, describeHolder, readHolder, recordHolder, type Holder} from
  * Told (once per scope) when a command starts waiting for a busy scope, with its
  * holder if known: the CLI shows a line on a terminal so no wait is silent.
  */
+const WAIT_NOTICE_MS = 300
+
 export const busyWatch: {onWait?: (scope: string, holder: Holder | undefined, text: string) => void} = {}
 
 interface Binding {
@@ -125,6 +127,7 @@ export async function acquireScopes(
   const deadline = Date.now() + opts.waitMs
   let recorded = false
   const told = new Set<string>()
+  const started = Date.now()
   try {
     const fds: {scope: string; fh: FileHandle}[] = []
     for (const scope of ordered) {
@@ -163,7 +166,8 @@ export async function acquireScopes(
       if (!busy) break
       for (const fh of taken) fsx.unlock(fh.fd)
       const left = deadline - Date.now()
-      if (left <= 0 || !told.has(busy.scope)) {
+      // Short waits (another command finishing) stay quiet, like progress lines.
+      if (left <= 0 || (!told.has(busy.scope) && Date.now() - started >= WAIT_NOTICE_MS)) {
         const holder = readHolder(lockPath(root, busy.scope))
         const text = describeHolder(busy.scope, holder)
         if (left <= 0) throw new StoreBusy(busy.scope, opts.waitMs, {text, detail: {scope: busy.scope, holder: holder ?? null}})

@@ -65,7 +65,7 @@ describe('a writer stopped holding fs1', () => {
   it('on a terminal, a line says what the wait is for while it waits', async () => {
     const s = copyFixture('chain')
     const pid = await stoppedWriter(s)
-    const r = await runTty(s, ['status', '--wait', '500ms'])
+    const r = await runTty(s, ['status', '--wait', '1s'])
     expect(r.exitCode).toBe(6)
     expect(r.stdout).toContain(`waiting: fs1 is held by pid ${pid} (dlmctl lock request fs1 r/held --node n1 --mode PR, for 0s)…`)
   })
