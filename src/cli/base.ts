@@ -110,11 +110,6 @@ export abstract class DlmCommand extends Command {
     return computing(!this.jsonMode, fn)
   }
 
-  /** Asking is possible: a terminal on both ends and no --yes. */
-  protected canAsk(yes: boolean | undefined): boolean {
-    return !yes && !!process.stdin.isTTY && !!process.stderr.isTTY
-  }
-
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<void> {
     let code: string
     let exit: number
