@@ -5,26 +5,36 @@ import {EXIT} from '../src/errors.js'
 import {validateOp} from '../src/core/domains.js'
 import {parseRecoveryId} from '../src/core/domains.js'
 import {revalidatedText} from '../src/render/lockops.js'
+import {previewForcedValidate, validateConfirmed, type ValidatePreview} from '../src/core/confirmed.js'
+import {renderForcedValidate} from '../src/render/safety.js'
 
 export default class Validate extends DlmCommand {
   static override summary = 'Validate a recovery domain after its dead nodes\' journals are replayed'
   static override description = 'Answers MORE_RECOVERY (exit 3, nothing changed) when a member died since the attach that gave --id; otherwise persistent locks become valid, orphans of the dead nodes are released, their deadman locks cleaned up, the value blocks of persistent resources that a death left not valid are zeroed and valid again (revalidated), and the domain returns to normal.'
-  static override examples = ['<%= config.bin %> validate fs1 --id 1', '<%= config.bin %> validate fs1 --id 2 --json']
+  static override examples = ['<%= config.bin %> validate fs1 --id 1', '<%= config.bin %> validate fs1 --id 2 --json', '<%= config.bin %> validate fs1 --id 2 --force   # names the transactions it abandons, asks y/N', '<%= config.bin %> validate fs1 --id 2 --expect-generation 7']
   static override args = {fs: Args.string({description: 'file system (lock domain)', required: true})}
   static override flags = {
     id: Flags.string({description: 'recovery id from domain attach', required: true}),
     force: Flags.boolean({description: 'validate although journals still hold unreplayed committed records (asks first)'}),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (with --force)'}),
     'dry-run': Flags.boolean({description: 'show what validate would do and change nothing'}),
+    'expect-generation': Flags.integer({description: 'refuse (exit 5, STATE_CHANGED) unless the membership generation is still N (from status --json)', min: 0}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Validate)
     const id = parseRecoveryId(flags.id)
+    const ctx = this.ctx(flags)
     // Check the domain and the id before asking: a typo should not cost a confirmation.
-    if (flags.force && !flags['dry-run']) await validateOp(this.ctx(flags), args.fs, id, {force: true, dryRun: true})
-    if (flags.force && !flags['dry-run']) await this.confirm(`validate ${args.fs} even if dead nodes' journals are not replayed (their committed changes are lost)`, flags.yes)
-    const r = await validateOp(this.ctx(flags), args.fs, id, {force: flags.force, dryRun: flags['dry-run']})
+    let shown: ValidatePreview | undefined
+    if (flags.force && !flags['dry-run'] && !flags.yes) {
+      const preview = await this.plan(() => previewForcedValidate(ctx, args.fs, id))
+      await this.confirm(renderForcedValidate(args.fs, preview), flags.yes)
+      shown = preview
+    }
+    const r = flags['dry-run']
+      ? await validateOp(ctx, args.fs, id, {force: flags.force, dryRun: true})
+      : await validateConfirmed(ctx, args.fs, id, {preview: shown, expectGeneration: flags['expect-generation']}, {force: flags.force})
     await this.emit(flags['dry-run'] ? {...r, dryRun: true} : r, () =>
       r.result === 'MORE_RECOVERY'
         ? `MORE_RECOVERY: ${args.fs} is at epoch ${r.epoch}, recovery id ${id} was attached at epoch ${'attachedEpoch' in r ? r.attachedEpoch : '?'}: another member died; attach again and replay`

@@ -12,6 +12,8 @@ export const EXIT = {
   FENCE: 7,
   DRILL: 8,
   STORE: 9,
+  /** Cancelled at a prompt (Ctrl-C, Escape): nothing changed. 128 + SIGINT, as shells report an interrupt. */
+  CANCELLED: 130,
 } as const
 
 /** Codes refused by the lock rules (exit 5). */
@@ -30,6 +32,7 @@ export const REFUSAL_CODES = [
   'LVB_NOT_WRITER',
   'QUECVT_NOT_UP',
   'ALREADY_EXISTS',
+  'STATE_CHANGED',
 ] as const
 
 /** Codes of usage errors (exit 2). */
@@ -61,6 +64,7 @@ export type ErrorCode =
   | 'DRILL_FAILED'
   | 'STORE_UNREACHABLE'
   | 'STORE_TIMEOUT'
+  | 'CANCELLED'
 
 export function exitCodeOf(code: ErrorCode): number {
   if ((REFUSAL_CODES as readonly string[]).includes(code)) return EXIT.REFUSED
@@ -80,6 +84,8 @@ export function exitCodeOf(code: ErrorCode): number {
       return EXIT.DRILL
     case 'STORE_UNREACHABLE':
       return EXIT.STORE
+    case 'CANCELLED':
+      return EXIT.CANCELLED
     default:
       return EXIT.INTERNAL
   }
@@ -115,7 +121,14 @@ export class StateCorrupt extends DlmError {
 }
 
 export class StoreBusy extends DlmError {
-  constructor(what: string, waitMs: number) {
-    super('BUSY', `state directory busy: ${what} still locked by another dlmctl after ${waitMs / 1000}s (try --wait)`)
+  /** `holder`: who holds it, in words and as JSON detail, when known. */
+  constructor(what: string, waitMs: number, holder?: {text: string; detail: Record<string, unknown>}) {
+    super(
+      'BUSY',
+      holder
+        ? `state directory busy: ${holder.text}; still held after ${waitMs / 1000}s (try --wait)`
+        : `state directory busy: ${what} still locked by another dlmctl after ${waitMs / 1000}s (try --wait)`,
+      holder?.detail,
+    )
   }
 }

@@ -1,15 +1,17 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {detachOp, findRecoveryId, parseRecoveryId} from '../../src/core/domains.js'
+import {findRecoveryId, parseRecoveryId} from '../../src/core/domains.js'
+import {detachConfirmed} from '../../src/core/confirmed.js'
 
 export default class DomainDetach extends DlmCommand {
   static override summary = 'Forget a recovery id (abandon that attach)'
-  static override examples = ['<%= config.bin %> domain detach fs1 --id 1 --yes']
+  static override examples = ['<%= config.bin %> domain detach fs1 --id 1 --yes', '<%= config.bin %> domain detach fs1 --id 1 --yes --expect-generation 7']
   static override args = {fs: Args.string({description: 'file system (lock domain)', required: true})}
   static override flags = {
     id: Flags.string({description: 'recovery id', required: true}),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
+    'expect-generation': Flags.integer({description: 'refuse (exit 5, STATE_CHANGED) unless the membership generation is still N (from status --json)', min: 0}),
   }
 
   async run(): Promise<void> {
@@ -17,7 +19,7 @@ export default class DomainDetach extends DlmCommand {
     const id = parseRecoveryId(flags.id)
     await findRecoveryId(this.ctx(flags), args.fs, id) // unknown domain or id: say so before asking
     await this.confirm(`detach recovery id ${id} from ${args.fs}: a recovery using it can no longer validate`, flags.yes)
-    const r = await detachOp(this.ctx(flags), args.fs, id)
+    const r = await detachConfirmed(this.ctx(flags), args.fs, id, {expectGeneration: flags['expect-generation']})
     await this.emit(r, () => `detached recovery id ${id} from ${args.fs}`)
   }
 }

@@ -1,6 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {markDead, staleNodes} from '../../src/core/nodes.js'
+import {staleNodes} from '../../src/core/nodes.js'
+import {markDeadConfirmed} from '../../src/core/confirmed.js'
+import {renderFencing} from '../../src/render/safety.js'
 import {parseDuration} from '../../src/util/duration.js'
 
 export default class NodeCheck extends DlmCommand {
@@ -23,7 +25,11 @@ export default class NodeCheck extends DlmCommand {
     if (stale.length > 0 && !flags['dry-run']) {
       await this.confirm(`heartbeat older than ${flags.timeout}: ${stale.map((n) => `${n.name} (last ${n.heartbeat})`).join(', ')} will be marked dead`, flags.yes)
       for (const n of stale) {
-        const r = await markDead(ctx, n.name, {skipFence: flags['skip-fence'], reason: `heartbeat older than ${flags.timeout}`})
+        const r = await markDeadConfirmed(ctx, n.name, {heartbeat: n.heartbeat}, {
+          skipFence: flags['skip-fence'],
+          reason: `heartbeat older than ${flags.timeout}`,
+          onFence: (argv, ms) => this.tell(renderFencing(argv, ms)),
+        })
         if (!r.alreadyDead) markedDead.push(n.name)
       }
     }

@@ -1,8 +1,10 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {markDead} from '../../src/core/nodes.js'
+import {markDead, type MarkDeadResult} from '../../src/core/nodes.js'
+import {markDeadConfirmed} from '../../src/core/confirmed.js'
 import {renderDeath} from '../../src/render/views.js'
+import {renderFencing} from '../../src/render/safety.js'
 
 export default class NodeMarkDead extends DlmCommand {
   static override summary = 'Declare a node dead: fence it, then run DLM recovery in each of its domains'
@@ -11,12 +13,14 @@ export default class NodeMarkDead extends DlmCommand {
     '<%= config.bin %> node mark-dead n2 --yes',
     '<%= config.bin %> node mark-dead n2 --skip-fence --yes --json',
     '<%= config.bin %> node mark-dead n2 --dry-run',
+    '<%= config.bin %> node mark-dead n2 --yes --expect-generation 7   # only if nobody changed the membership since status said 7',
   ]
   static override args = {node: Args.string({description: 'node name', required: true})}
   static override flags = {
     'skip-fence': Flags.boolean({description: 'do not run the fence command (you fenced the node another way)'}),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
     'dry-run': Flags.boolean({description: 'show what would change and change nothing'}),
+    'expect-generation': Flags.integer({description: 'refuse (exit 5, STATE_CHANGED) unless the membership generation is still N (from status --json)', min: 0}),
   }
 
   async run(): Promise<void> {
@@ -27,11 +31,16 @@ export default class NodeMarkDead extends DlmCommand {
       await this.emit({...r, dryRun: true}, () => renderDeath(r, true))
       return
     }
+    let shown: MarkDeadResult | undefined
     if (!flags.yes) {
-      const preview = await markDead(ctx, args.node, {dryRun: true})
+      const preview = await this.plan(() => markDead(ctx, args.node, {dryRun: true}))
       if (!preview.alreadyDead) await this.confirm(renderDeath(preview, true), flags.yes)
+      if (!preview.alreadyDead) shown = preview
     }
-    const r = await markDead(ctx, args.node, {skipFence: flags['skip-fence']})
+    const r = await markDeadConfirmed(ctx, args.node, {preview: shown, expectGeneration: flags['expect-generation']}, {
+      skipFence: flags['skip-fence'],
+      onFence: (argv, timeoutMs) => this.tell(renderFencing(argv, timeoutMs)),
+    })
     await this.emit(r, () => renderDeath(r, false))
   }
 }

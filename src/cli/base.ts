@@ -7,11 +7,15 @@ import * as Flags from '@oclif/core/flags'
 import * as Errors from '@oclif/core/errors'
 import type {Interfaces} from '@oclif/core'
 import {resolve} from 'node:path'
+import {statSync} from 'node:fs'
 import {DlmError, EXIT} from '../errors.js'
 import {systemClock} from '../core/clock.js'
 import type {Ctx} from '../core/context.js'
 import {parseDuration} from '../util/duration.js'
 import {loadTables} from '../render/table.js'
+import {escapeControl} from '../render/escape.js'
+import {busyWatch} from '../store/locks.js'
+import {switchWithValue, usageMessage, type CommandShape} from './usage.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
 
@@ -36,11 +40,34 @@ export abstract class DlmCommand extends Command {
 
   override async init(): Promise<void> {
     this.jsonMode = this.argv.includes('--json')
+    // No silent wait: say what a busy scope's wait is for (terminal only).
+    // (A recover's own parallel domains may wait on each other: not worth a line.)
+    busyWatch.onWait = (_scope, holder, text) => {
+      if (holder?.pid !== process.pid) this.tell(`waiting: ${text}…`)
+    }
+    const bad = switchWithValue(this.argv, this.shape())
+    if (bad) throw new DlmError('USAGE', bad)
     await super.init()
   }
 
+  /** This command's flags and arguments, for usage messages. */
+  private shape(): CommandShape {
+    const ctor = this.constructor as typeof DlmCommand
+    return {
+      id: (this.id ?? ctor.id ?? '').replaceAll(':', ' '),
+      flags: {...DlmCommand.baseFlags, ...(ctor.flags ?? {})} as CommandShape['flags'],
+      args: (ctor.args ?? {}) as CommandShape['args'],
+    }
+  }
+
   protected ctx(flags: {state: string; wait: string}): Ctx {
-    return {root: resolve(flags.state), waitMs: parseDuration(flags.wait, '--wait'), clock: systemClock()}
+    const root = resolve(flags.state)
+    // A file given as the state directory: say so (not "no state directory").
+    const st = statSync(root, {throwIfNoEntry: false})
+    if (st && !st.isDirectory()) {
+      throw new DlmError('NO_STATE', `--state ${flags.state} is a file, not a state directory (give the directory dlmctl init created, or set DLMCTL_STATE)`)
+    }
+    return {root, waitMs: parseDuration(flags.wait, '--wait'), clock: systemClock()}
   }
 
   /** Print the result: JSON on --json, else the human rendering. */
@@ -52,6 +79,11 @@ export abstract class DlmCommand extends Command {
     await loadTables()
     const text = human()
     if (text !== undefined && text !== '') process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+  }
+
+  /** A line about work in progress: stderr, on a terminal only, never with --json. */
+  protected tell(line: string): void {
+    if (!this.jsonMode && process.stderr.isTTY) process.stderr.write(line + '\n')
   }
 
   /** Set the exit status without throwing (e.g. MORE_RECOVERY prints a result and exits 3). */
@@ -68,9 +100,14 @@ export abstract class DlmCommand extends Command {
     if (!process.stdin.isTTY || !process.stderr.isTTY) {
       throw new DlmError('CONFIRMATION_REQUIRED', `${summary.split('\n')[0]} — refusing without --yes (no terminal to ask on)`)
     }
-    const {confirm} = await import('@inquirer/prompts')
-    const ok = await confirm({message: `${summary}\nProceed?`, default: false}, {output: process.stderr})
-    if (!ok) throw new DlmError('DECLINED', 'not confirmed; nothing changed')
+    const {askYesNo} = await import('./prompt.js')
+    if (!(await askYesNo(`${summary}\nProceed?`))) throw new DlmError('DECLINED', 'not confirmed; nothing changed')
+  }
+
+  /** Compute what a confirmation will show: "computing the plan…" on a terminal meanwhile. */
+  protected async plan<T>(fn: () => Promise<T>): Promise<T> {
+    const {computing} = await import('./prompt.js')
+    return computing(!this.jsonMode, fn)
   }
 
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<void> {
@@ -89,14 +126,15 @@ export abstract class DlmCommand extends Command {
     } else if (err instanceof Errors.CLIError || err.oclif?.exit === 2 || /Parse|Flag|Arg/.test(err.name ?? '')) {
       code = 'USAGE'
       exit = EXIT.USAGE
-      // oclif's parse errors span lines; the first one says what is wrong.
-      message = stripAnsi(err.message)
+      const house = usageMessage(stripAnsi(err.message), this.shape())
+      // Else: oclif's parse errors span lines; the first one says what is wrong.
+      message = house ?? stripAnsi(err.message).replace(/The following errors? occurred:?/g, '')
         .split('\n')
         .map((l) => l.trim())
         .filter((l) => l && !/^See more help with/.test(l))
         .slice(0, 2)
         .join(' ')
-      if (!this.jsonMode) message += ` (see: dlmctl ${this.id?.replaceAll(':', ' ') ?? ''} --help)`
+      if (!house && !this.jsonMode) message += ` (see: dlmctl ${this.id?.replaceAll(':', ' ') ?? ''} --help)`
     } else {
       code = 'INTERNAL'
       exit = EXIT.INTERNAL
@@ -106,7 +144,7 @@ export abstract class DlmCommand extends Command {
     if (this.jsonMode) {
       process.stdout.write(JSON.stringify({error: {code, message, ...(detail ?? {})}}, null, 2) + '\n')
     } else {
-      process.stderr.write(`dlmctl: ${message}\n`)
+      process.stderr.write(`dlmctl: ${escapeControl(message)}\n`)
     }
     process.exitCode = exit
   }

@@ -7,6 +7,8 @@
 // Written by scripts/bundle.mjs: command id → module path (relative to bin/run.js), and the version.
 declare const __DLMCTL_COMMANDS__: Record<string, string>
 declare const __DLMCTL_VERSION__: string
+import {unknownCommand, unknownMessage} from './suggest.js'
+import {escapeControl} from '../render/escape.js'
 
 
 /** Longest run of leading words that names a command (topics are space-separated). */
@@ -18,11 +20,47 @@ export function matchCommand(argv: string[], ids: string[]): {id: string; rest: 
   return undefined
 }
 
+/**
+ * Global flags written before the command (`dlmctl --state c1 status`) are moved
+ * after its words, where oclif reads them.
+ */
+export function hoistGlobalFlags(argv: string[]): {argv: string[]; hoisted: string[]} {
+  const hoisted: string[] = []
+  let i = 0
+  for (; i < argv.length; ) {
+    const a = argv[i]
+    if ((a === '--state' || a === '--wait') && i + 1 < argv.length) {
+      hoisted.push(a, argv[i + 1])
+      i += 2
+    } else if (a === '--json' || a.startsWith('--state=') || a.startsWith('--wait=')) {
+      hoisted.push(a)
+      i++
+    } else break
+  }
+  return {argv: argv.slice(i), hoisted}
+}
+
 export async function main(binUrl: string): Promise<void> {
-  const argv = process.argv.slice(2)
+  const lifted = hoistGlobalFlags(process.argv.slice(2))
+  let argv = lifted.argv
   const table = __DLMCTL_COMMANDS__
+  const ids = Object.keys(table)
   const wantsHelp = argv[0] === 'help' || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-v')
-  const hit = wantsHelp ? undefined : matchCommand(argv, Object.keys(table))
+  const unknown = unknownCommand(argv[0] === 'help' ? argv.slice(1) : argv, ids)
+  if (unknown) {
+    // The same on both paths, help or not: a usage error (exit 2), JSON under --json.
+    const message = unknownMessage(unknown)
+    if (process.argv.includes('--json')) {
+      process.stdout.write(JSON.stringify({error: {code: 'USAGE', message, command: unknown.typed, suggestion: unknown.suggestion ?? null}}, null, 2) + '\n')
+    } else process.stderr.write(`dlmctl: ${escapeControl(message)}\n`)
+    process.exitCode = 2
+    return
+  }
+  const found = matchCommand(argv, ids)
+  if (found && lifted.hoisted.length) argv = [...found.id.split(' '), ...lifted.hoisted, ...found.rest]
+  else if (lifted.hoisted.length) argv = [...argv, ...lifted.hoisted]
+  process.argv = [...process.argv.slice(0, 2), ...argv]
+  const hit = wantsHelp ? undefined : matchCommand(argv, ids)
   if (hit) {
     const mod = (await import(new URL(table[hit.id], binUrl).href)) as {default: {new (argv: string[], config: unknown): {_run(): Promise<unknown>}; id?: string}}
     const Cmd = mod.default

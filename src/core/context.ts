@@ -6,11 +6,14 @@ import {CLUSTER, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layou
 import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {DlmError} from '../errors.js'
+import type {CommitGuard} from './guard.js'
 
 export interface Ctx {
   root: string
   waitMs: number
   clock: Clock
+  /** Checks that what the operator confirmed still holds, run inside each transaction (guard.ts). */
+  guard?: CommitGuard
 }
 
 export const scopes = {
@@ -44,7 +47,9 @@ export async function withTx<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterSt
   await requireScopesExist(ctx.root, scopeList)
   return transact({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs}, async (tx) => {
     const s = new ClusterState(tx, ctx.clock, ctx.root)
+    await ctx.guard?.before?.(s, scopeList)
     const result = await fn(s)
+    await ctx.guard?.after?.(s, result)
     s.flush()
     return result
   })

@@ -1,4 +1,6 @@
 // Read-only views of the whole cluster: status, events, export and check (fsck).
+import {checkFilters} from './filters.js'
+import {nodeStatus} from './liveness.js'
 import {DlmError, StateCorrupt} from '../errors.js'
 import {compatible} from '../model/modes.js'
 import {allLocks} from '../model/resource.js'
@@ -28,11 +30,12 @@ export async function status(ctx: Ctx) {
   return withView(ctx, list, async (s) => {
     const c = await s.cluster()
     const m = await s.membership()
+    const domains = (await s.allDomains()).map((d) => domainSummary(d.meta))
     return {
       cluster: c.name,
       generation: m.generation,
-      nodes: m.nodes.map((n) => ({name: n.name, state: n.state, incarnation: n.incarnation})),
-      domains: (await s.allDomains()).map((d) => domainSummary(d.meta)),
+      nodes: m.nodes.map((n) => nodeStatus(n, ctx.clock.now(), domains)),
+      domains,
     }
   })
 }
@@ -41,6 +44,7 @@ export async function status(ctx: Ctx) {
 export async function events(ctx: Ctx, f: {domain?: string; node?: string; type?: string} = {}) {
   const {list} = await allScopes(ctx)
   return withView(ctx, list, async (s) => {
+    await checkFilters(s, f)
     const evs = (await s.readEvents()).map(({at: _at, ...rest}) => rest)
     return {
       events: evs.filter(

@@ -12,12 +12,12 @@ import type {ClusterState, DomainSession, FoundLock} from './state.js'
 
 export function parseMode(s: string): Mode {
   const m = s.toUpperCase()
-  if (!isMode(m)) throw usage(`bad mode '${s}': use one of NL, CR, CW, PR, PW, EX`)
+  if (!isMode(m)) throw usage(`bad mode '${s}' for --mode: a lock mode is one of NL, CR, CW, PR, PW, EX`)
   return m
 }
 
 export function checkResource(name: string): string {
-  if (!RESOURCE_NAME.test(name)) throw new DlmError('BAD_NAME', `bad resource name '${name}': 1-200 printable characters, no spaces`)
+  if (!RESOURCE_NAME.test(name)) throw new DlmError('BAD_NAME', `bad resource name '${name}': a resource name is 1 to 200 printable ASCII characters (! to ~): no spaces, no control characters, nothing outside ASCII`)
   return name
 }
 

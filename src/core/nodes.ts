@@ -4,7 +4,7 @@ import {applyDeath, joinDomain, joinNeeds, type DeathSummary} from '../model/dom
 import * as M from '../model/membership.js'
 import type {NodeInfo} from '../model/types.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
-import {runFence, type FenceResult} from './fence.js'
+import {fenceArgv, runFence, type FenceResult} from './fence.js'
 import type {ClusterState, DomainSession} from './state.js'
 import {join} from 'node:path'
 import {journalTail} from '../journal/tail.js'
@@ -124,6 +124,8 @@ export interface MarkDeadResult {
   generation: number
   alreadyDead: boolean
   fence: 'ok' | 'skipped' | 'none'
+  /** The fence command that ran (argv, its exit status, how long it took), or null: not fenced by dlmctl. */
+  fenced: {command: string[]; exit: number; ms: number} | null
   domains: DomainDeath[]
 }
 
@@ -133,7 +135,15 @@ export type DomainDeath = Omit<DeathSummary, 'granted' | 'node' | 'touched'> & {
 export async function markDead(
   ctx: Ctx,
   name: string,
-  opts: {skipFence?: boolean; reason?: string; dryRun?: boolean} = {},
+  opts: {
+    skipFence?: boolean
+    reason?: string
+    dryRun?: boolean
+    /** Before fencing: a last check that what the operator confirmed still holds (a node is not fenced on a stale plan). */
+    beforeFence?: () => Promise<void>
+    /** The fence command is about to run (for a line on the terminal while it does). */
+    onFence?: (argv: string[], timeoutMs: number) => void
+  } = {},
 ): Promise<MarkDeadResult> {
   M.checkName('node', name)
   const pre = await withView(ctx, [scopes.membership], async (s) => ({
@@ -142,8 +152,12 @@ export async function markDead(
   }))
   let fence: MarkDeadResult['fence'] = 'none'
   let fenceResult: FenceResult | undefined
+  let fenced: MarkDeadResult['fenced'] = null
   if (pre.node.state === 'up' && !opts.dryRun) {
     if (pre.cluster.fenceCmd && !opts.skipFence) {
+      await opts.beforeFence?.()
+      opts.onFence?.(fenceArgv(pre.cluster.fenceCmd, name), pre.cluster.fenceTimeoutMs)
+      const t0 = performance.now()
       fenceResult = await runFence(pre.cluster.fenceCmd, name, pre.cluster.fenceTimeoutMs)
       if (!fenceResult.ok) {
         const f = fenceResult
@@ -158,6 +172,7 @@ export async function markDead(
         )
       }
       fence = 'ok'
+      fenced = {command: fenceResult.argv, exit: fenceResult.exitCode ?? 0, ms: ctx.clock.fixed ? 0 : Math.round(performance.now() - t0)}
     } else if (pre.cluster.fenceCmd) fence = 'skipped'
   }
   for (let attempt = 0; ; attempt++) {
@@ -166,7 +181,7 @@ export async function markDead(
       const m = await s.membership()
       const node = M.findNode(m, name)
       if (node.state !== 'up') {
-        return {node: name, generation: m.generation, alreadyDead: true, fence, domains: []} as MarkDeadResult
+        return {node: name, generation: m.generation, alreadyDead: true, fence, fenced, domains: []} as MarkDeadResult
       }
       const now = (await s.allDomains()).filter((d) => d.meta.members.includes(name)).map((d) => d.name)
       if (now.join() !== domains.join()) return null // a join raced us: take the right locks and retry
@@ -195,7 +210,7 @@ export async function markDead(
         ...(opts.reason ? {reason: opts.reason} : {}),
         domains,
       })
-      return {node: name, generation: m.generation, alreadyDead: false, fence, domains: summaries} as MarkDeadResult
+      return {node: name, generation: m.generation, alreadyDead: false, fence, fenced, domains: summaries} as MarkDeadResult
     }
     const scopeList = [scopes.membership, ...domains.map(scopes.domain)]
     const r = opts.dryRun ? await withView(ctx, scopeList, run) : await withTx(ctx, scopeList, run)

@@ -28,6 +28,8 @@ export interface RecoverOptions {
   /** Testing aid: mark this node dead right after the first attach (a death during recovery). */
   killAfterAttach?: string
   onStep?: (fs: string, step: string) => void
+  /** Records replayed so far in this domain's current attempt (for a progress line). */
+  onReplayProgress?: (fs: string, records: number) => void
 }
 
 export interface DomainRecovery {
@@ -142,7 +144,7 @@ async function recoverOne(ctx: Ctx, fs: string, opts: RecoverOptions): Promise<D
         await markDead(ctx, opts.killAfterAttach, {skipFence: true, reason: 'recover --kill-after-attach (testing)'})
         step(`${opts.killAfterAttach} died during recovery`)
       }
-      const r = await replayOp(ctx, fs, a.id)
+      const r = await replayOp(ctx, fs, a.id, {onProgress: opts.onReplayProgress && ((n) => opts.onReplayProgress!(fs, n))})
       if (r.result === 'MORE_RECOVERY') {
         step('another member died during replay: starting again')
         continue

@@ -2,6 +2,8 @@
 import type {LockView} from '../model/validity.js'
 import {table, red, yellow, green, dim, bold} from './table.js'
 import {renderExplainCycles} from './lockops.js'
+import {escapeControl as esc} from './escape.js'
+import {renderFenced} from './safety.js'
 
 const lvbShort = (lvb: string) => (/^0*$/.test(lvb) ? dim('0…') : lvb.replace(/0+$/, '') + (lvb.endsWith('0') ? dim('…') : ''))
 const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invalidReasons.join(' ')}`))
@@ -9,12 +11,17 @@ const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invali
 export function renderStatus(s: {
   cluster: string
   generation: number
-  nodes: {name: string; state: string; incarnation: number}[]
+  nodes: {name: string; state: string; incarnation: number; heartbeatAgeSeconds?: number; next?: string | null}[]
   domains: {name: string; state: string; epoch: number; members: string[]; deadNodes: string[]}[]
 }): string {
   const nodeState = (st: string) => (st === 'up' ? green(st) : st === 'dead' ? red(st) : yellow(st))
   const out = [`cluster ${s.cluster}  generation ${s.generation}`, '']
-  out.push(table(['NODE', 'STATE', 'INCARNATION'], s.nodes.map((n) => [n.name, nodeState(n.state), n.incarnation])))
+  out.push(
+    table(
+      ['NODE', 'STATE', 'INCARNATION', 'HEARTBEAT AGE', 'NEXT'],
+      s.nodes.map((n) => [n.name, nodeState(n.state), n.incarnation, n.heartbeatAgeSeconds === undefined ? '-' : ageWords(n.heartbeatAgeSeconds), n.next ?? '-']),
+    ),
+  )
   out.push('')
   out.push(
     table(
@@ -25,6 +32,11 @@ export function renderStatus(s: {
   const recovering = s.domains.filter((d) => d.state === 'recovering')
   if (recovering.length) out.push('', `recovery needed: ${recovering.map((d) => d.name).join(', ')} (dlmctl recover ${recovering.map((d) => d.name).join(' ')})`)
   return out.join('\n')
+}
+
+/** 42s, 5m, 3h, 2d: a heartbeat's age at a glance. */
+export function ageWords(s: number): string {
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : s < 172800 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`
 }
 
 /** `domain`: the listing was asked for one domain, whose name then goes in the summary line, not in every row. */
@@ -84,7 +96,7 @@ export function renderEvents(r: {events: Record<string, unknown>[]}): string {
       String(time),
       String(type),
       Object.entries(rest)
-        .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+        .map(([k, v]) => `${k}=${esc(typeof v === 'object' ? JSON.stringify(v) : String(v))}`)
         .join(' '),
     ]),
   )
@@ -92,8 +104,8 @@ export function renderEvents(r: {events: Record<string, unknown>[]}): string {
 
 export function renderProblems(r: {ok: boolean; problems: {file: string; message: string}[]; warnings: {file: string; message: string}[]}): string {
   const out: string[] = []
-  for (const p of r.problems) out.push(`${red('PROBLEM')} ${p.file}: ${p.message}`)
-  for (const w of r.warnings) out.push(`${yellow('warning')} ${w.file}: ${w.message}`)
+  for (const p of r.problems) out.push(`${red('PROBLEM')} ${esc(p.file)}: ${esc(p.message)}`)
+  for (const w of r.warnings) out.push(`${yellow('warning')} ${esc(w.file)}: ${esc(w.message)}`)
   out.push(r.ok ? green('state directory is consistent') : red(`${r.problems.length} problem(s) found`))
   return out.join('\n')
 }
@@ -104,15 +116,16 @@ function firstFew(names: string[], n = 8): string {
 }
 
 export function renderDeath(
-  r: {node: string; generation: number; alreadyDead: boolean; fence: string; domains: {domain: string; epoch: number; orphaned: number[]; dropped: number[]; withdrawn: number[]; invalidatedResources: string[]; granted: number[]}[]},
+  r: {node: string; generation: number; alreadyDead: boolean; fence: string; fenced?: {command: string[]; exit: number; ms: number} | null; domains: {domain: string; epoch: number; orphaned: number[]; dropped: number[]; withdrawn: number[]; invalidatedResources: string[]; granted: number[]}[]},
   preview: boolean,
 ): string {
   if (r.alreadyDead) return `${r.node} is not up (already declared dead); nothing changed`
   const lines = [
     preview
       ? `marking ${r.node} dead: ${r.domains.length} domain(s) will enter recovery`
-      : `${r.node} is dead (generation ${r.generation}${r.fence === 'ok' ? ', fenced' : r.fence === 'skipped' ? ', fencing skipped' : ''})`,
+      : `${r.node} is dead (generation ${r.generation})`,
   ]
+  if (!preview) lines.push(renderFenced({fence: r.fence, fenced: r.fenced ?? null}))
   for (const d of r.domains) {
     lines.push(
       `  ${d.domain}: epoch ${d.epoch}, ${d.orphaned.length} persistent lock(s) ${preview ? 'will be orphaned' : 'orphaned'}, ${d.dropped.length} dropped, ${d.withdrawn.length} request(s) withdrawn` +
@@ -133,7 +146,7 @@ export function renderFsShow(r: {
   journals: {node: string; state: string; point: number; size: number; pendingTransactions: number; pendingRecords: number; damaged: {offset: number; reason: string} | null}[]
 }): string {
   const keys = r.keys.length
-    ? table(['KEY', 'VALUE', 'SEQ'], r.keys.map((k) => [k.key, k.deleted ? dim('(deleted)') : k.value!, k.seq]))
+    ? table(['KEY', 'VALUE', 'SEQ'], r.keys.map((k) => [esc(k.key), k.deleted ? dim('(deleted)') : esc(k.value!), k.seq]))
     : 'no metadata applied yet'
   const journals = table(
     ['JOURNAL', 'NODE STATE', 'POINT', 'SIZE', 'PENDING', 'DAMAGE'],
@@ -163,7 +176,7 @@ export function renderJournal(r: {
     x.seq ?? '-',
     x.tx ?? '-',
     x.op ?? '-',
-    x.op === 'commit' ? `${x.n} record(s)` : x.op ? `${x.key}${x.op === 'set' ? `=${x.value}` : ''}` : dim(x.text ?? ''),
+    x.op === 'commit' ? `${x.n} record(s)` : x.op ? esc(`${x.key}${x.op === 'set' ? `=${x.value}` : ''}`) : dim(esc(x.text ?? '')),
     paint(x.status),
   ])
   return `journal of ${r.node} on ${r.domain}: ${r.size} bytes, applied up to offset ${r.point}\n${rows.length ? table(['LINE', 'OFFSET', 'SEQ', 'TX', 'OP', 'RECORD', 'STATUS'], rows) : 'empty'}`
@@ -183,7 +196,7 @@ export function renderRecover(r: {domains: {name: string; result: string; attemp
   if (r.domains.length === 0) return 'nothing to recover'
   return table(
     ['DOMAIN', 'RESULT', 'ATTEMPTS', 'RUNNER', 'REPLAYED', 'NOTE'],
-    r.domains.map((d) => [d.name, d.result === 'RECOVERED' ? green(d.result) : red(d.result), d.attempts, d.runner ?? '-', d.replayedNodes.join(' ') || '-', d.message ?? '']),
+    r.domains.map((d) => [d.name, d.result === 'RECOVERED' ? green(d.result) : red(d.result), d.attempts, d.runner ?? '-', d.replayedNodes.join(' ') || '-', esc(d.message ?? '')]),
   )
 }
 
@@ -193,10 +206,10 @@ type Outcome = {index: string; label: string; command: string; exit: number | nu
 export function renderDrillStep(s: Outcome): string {
   const mark = s.ok ? green('✓') : red('✗')
   const how = s.signal ? `killed ${s.signal}` : `exit ${s.exit}`
-  const cmd = s.label === s.command || s.label === 'cluster' ? s.command : `${s.label}  ${dim(`(${s.command})`)}`
+  const cmd = s.label === s.command || s.label === 'cluster' ? esc(s.command) : `${esc(s.label)}  ${dim(`(${esc(s.command)})`)}`
   const lines = [`${mark} ${s.index.padStart(3)}  ${cmd}  ${dim(`${how}, ${s.durationMs}ms`)}`]
-  for (const f of s.failures) lines.push(`        ${red(f.path)}: ${f.message}`)
-  if (s.note) lines.push(`        ${dim(s.note)}`)
+  for (const f of s.failures) lines.push(`        ${red(esc(f.path))}: ${esc(f.message)}`)
+  if (s.note) lines.push(`        ${dim(esc(s.note))}`)
   return lines.join('\n')
 }
 

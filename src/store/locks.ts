@@ -7,6 +7,15 @@ import {dirname, join} from 'node:path'
 import {DlmError, StoreBusy} from '../errors.js'
 import {fsyncDir} from './durable.js'
 import {errnoOf, io, type FileHandle} from './io.js'
+import {clearHolder, describeHolder, readHolder, recordHolder, type Holder} from './holder.js'
+
+/**
+ * Told (once per scope) when a command starts waiting for a busy scope, with its
+ * holder if known: the CLI shows a line on a terminal so no wait is silent.
+ */
+const WAIT_NOTICE_MS = 300
+
+export const busyWatch: {onWait?: (scope: string, holder: Holder | undefined, text: string) => void} = {}
 
 interface Binding {
   /** Throws EAGAIN when another open file description holds a conflicting lock. */
@@ -107,6 +116,7 @@ export async function acquireScopes(
   const release = async () => {
     for (const fh of held.splice(0).reverse()) {
       try {
+        if (!opts.shared && recorded) clearHolder(fh.fd)
         fsx.unlock(fh.fd)
       } catch {
         // close() drops the lock anyway
@@ -115,6 +125,9 @@ export async function acquireScopes(
     }
   }
   const deadline = Date.now() + opts.waitMs
+  let recorded = false
+  const told = new Set<string>()
+  const started = Date.now()
   try {
     const fds: {scope: string; fh: FileHandle}[] = []
     for (const scope of ordered) {
@@ -153,9 +166,22 @@ export async function acquireScopes(
       if (!busy) break
       for (const fh of taken) fsx.unlock(fh.fd)
       const left = deadline - Date.now()
-      if (left <= 0) throw new StoreBusy(busy.scope, opts.waitMs)
+      // Short waits (another command finishing) stay quiet, like progress lines.
+      if (left <= 0 || (!told.has(busy.scope) && Date.now() - started >= WAIT_NOTICE_MS)) {
+        const holder = readHolder(lockPath(root, busy.scope))
+        const text = describeHolder(busy.scope, holder)
+        if (left <= 0) throw new StoreBusy(busy.scope, opts.waitMs, {text, detail: {scope: busy.scope, holder: holder ?? null}})
+        told.add(busy.scope)
+        busyWatch.onWait?.(busy.scope, holder, text)
+      }
       await sleep(Math.min(left, delay * (0.75 + Math.random() / 2)))
       delay = Math.min(delay * 2, 50)
+    }
+    if (!opts.shared) {
+      for (const fh of held) recordHolder(fh.fd)
+      recorded = true
+      // Testing aid: stop here holding the locks, as Ctrl-Z on a writer would.
+      if (process.env.DLMCTL_TEST_STOP_HOLDING) process.kill(process.pid, 'SIGSTOP')
     }
   } catch (e) {
     await release()

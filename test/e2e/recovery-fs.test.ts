@@ -155,7 +155,7 @@ describe('fs journal, death, replay, validate (the issue)', () => {
     expect(await j(state, ['fs', 'read', 'fs1', 'a', '--raw'])).toMatchObject({value: '2', valid: true})
     const st = await j(state, ['status'])
     expect(st.domains).toEqual([expect.objectContaining({name: 'fs1', state: 'normal', deadNodes: []})])
-    expect(st.nodes).toContainEqual({name: 'n2', state: 'recovered', incarnation: 1})
+    expect(st.nodes).toContainEqual(expect.objectContaining({name: 'n2', state: 'recovered', incarnation: 1, next: 'dlmctl node join n2'}))
     await ok(state, ['check'])
   })
 })

@@ -57,9 +57,9 @@ describe('recover --all over two domains with different dead nodes', () => {
     const [after, fs1, fs2] = await Promise.all([j(state, ['status']), j(state, ['fs', 'show', 'fs1']), j(state, ['fs', 'show', 'fs2'])])
     expect(after.domains.map((d: {state: string}) => d.state)).toEqual(['normal', 'normal'])
     expect(after.nodes).toEqual([
-      {name: 'n1', state: 'up', incarnation: 1},
-      {name: 'n2', state: 'recovered', incarnation: 1},
-      {name: 'n3', state: 'recovered', incarnation: 1},
+      expect.objectContaining({name: 'n1', state: 'up', incarnation: 1}),
+      expect.objectContaining({name: 'n2', state: 'recovered', incarnation: 1}),
+      expect.objectContaining({name: 'n3', state: 'recovered', incarnation: 1}),
     ])
     expect(fs1.keys).toEqual([{key: 'a', value: 'from-n2', seq: 1}])
     expect(fs2.keys).toEqual([{key: 'b', value: 'from-n3', seq: 1}])
@@ -119,7 +119,7 @@ describe('a death during recovery', () => {
     // A dead node cannot rejoin: its journal is not replayed yet.
     const e = await refusal(state, ['node', 'join', 'n3'], 5)
     expect(e.message).toMatch(/n3/)
-    expect((await j(state, ['status'])).nodes.find((n: {name: string}) => n.name === 'n3')).toEqual({name: 'n3', state: 'dead', incarnation: 1})
+    expect((await j(state, ['status'])).nodes.find((n: {name: string}) => n.name === 'n3')).toMatchObject({name: 'n3', state: 'dead', incarnation: 1})
 
     // Running it again (without the kill) finishes the job.
     const again = await j<RecoverJson>(state, ['recover', 'fs1', '--yes'])

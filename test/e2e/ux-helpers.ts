@@ -199,3 +199,66 @@ export async function chainIds(state: string): Promise<ChainIds> {
     longName: one((l) => l.resource.startsWith('data/'), 'data/ lock').resource,
   }
 }
+
+/** One step of a conversation on a terminal: once `when` shows (in output after the previous step), do `before`, then type `send`. */
+export interface TtyStep {
+  when?: RegExp
+  /** Wait this long after `when` before typing (ms). */
+  pause?: number
+  before?: () => Promise<void>
+  send: string
+}
+
+/**
+ * The CLI on a pseudo-terminal, talked to step by step (keys as raw bytes:
+ * "\x03" is Ctrl-C, "\x1b" Escape, "\r" Enter). A step without `when` types at
+ * once (before any prompt: type-ahead). Output has "\r" removed.
+ */
+export async function runTtyScript(state: string, args: string[], steps: TtyStep[], opts: {cols?: number; env?: Record<string, string | undefined>; timeout?: number} = {}): Promise<Run & {steps: number}> {
+  const cols = opts.cols ?? 120
+  const cmd = `stty cols ${cols} rows 50; exec node ${shq(BIN)} ${args.map(shq).join(' ')}`
+  const t0 = performance.now()
+  const child = execa('script', ['-qfec', cmd, '/dev/null'], {
+    reject: false,
+    extendEnv: false,
+    env: baseEnv(state, {TERM: 'xterm-256color', COLUMNS: String(cols), SHELL: '/bin/sh', ...opts.env}),
+    cwd: ROOT,
+    timeout: opts.timeout ?? 20_000,
+    stdin: 'pipe',
+  })
+  let seen = ''
+  let from = 0
+  let next = 0
+  let busy = false
+  const advance = async () => {
+    if (busy) return
+    busy = true
+    while (next < steps.length) {
+      const st = steps[next]
+      if (st.when) {
+        const m = st.when.exec(seen.slice(from))
+        if (!m) break
+        from += m.index + m[0].length
+      }
+      if (st.pause) await new Promise((r) => setTimeout(r, st.pause))
+      await st.before?.()
+      next++
+      child.stdin!.write(st.send)
+    }
+    busy = false
+  }
+  child.stdout!.on('data', (d: Buffer) => {
+    seen += stripAnsi(d.toString())
+    void advance()
+  })
+  void advance()
+  const r = await child
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout: stripAnsi(String(r.stdout).replaceAll('\r', '')),
+    stderr: String(r.stderr).replaceAll('\r', ''),
+    ms: performance.now() - t0,
+    timedOut: !!r.timedOut,
+    steps: next,
+  }
+}

@@ -2,7 +2,7 @@
 // defaults to no ("no" → exit 2, nothing changed; "yes" → done); without a terminal
 // and without --yes an immediate exit 2 with a one-line message naming --yes.
 import {afterAll, describe, expect, it} from 'vitest'
-import {cleanupTmp, copyFixture, hashTree, json, pMap, run, runTty, stripAnsi} from './ux-helpers.js'
+import {cleanupTmp, copyFixture, hashTree, json, pMap, run, runTty, runTtyScript, stripAnsi} from './ux-helpers.js'
 
 afterAll(cleanupTmp)
 
@@ -97,12 +97,14 @@ describe.concurrent('on a terminal: the prompt', () => {
     expect(hashTree(s)).toEqual(before)
   })
 
-  it('recover with no file system asks which (all recovering ones checked); Enter recovers them', async ({expect}) => {
+  it('recover with no file system asks which (all recovering ones checked), then shows the plan and asks y/N', async ({expect}) => {
     const s = copyFixture('recovering')
-    const r = await runTty(s, ['recover'], {answer: '', prompt: /Recover which file systems\?[\s\S]*fs2/})
-    expect(r.prompted, stripAnsi(r.stdout)).toBe(true)
-    expect(stripAnsi(r.stdout)).toMatch(/fs1 \(dead: n3\)/)
-    expect(r.exitCode, stripAnsi(r.stdout)).toBe(0)
+    const r = await runTtyScript(s, ['recover'], [
+      {when: /Recover which file systems\?[\s\S]*fs2/, pause: 100, send: '\r'},
+      {when: /Proceed\? \(y\/N\)/, pause: 100, send: 'y\r'},
+    ])
+    expect(r.stdout).toMatch(/fs1 \(dead: n3\)/)
+    expect(r.exitCode, r.stdout).toBe(0)
     const st = await json(s, ['status'])
     expect(st.domains.map((d: any) => [d.name, d.state])).toEqual([
       ['fs1', 'normal'],

@@ -121,9 +121,9 @@ describe('on a terminal (script, 120 columns)', () => {
     expect(status.stdout).toContain('\x1b[32mup\x1b[0m')
     const [nodes, domains] = parseTables(status.stdout)
     expect(nodes.slice(1)).toEqual([
-      ['n1', 'up', '1'],
-      ['n2', 'dead', '1'],
-      ['n3', 'up', '1'],
+      ['n1', 'up', '1', '0s', '-'],
+      ['n2', 'dead', '1', '0s', 'dlmctl recover fs1'],
+      ['n3', 'up', '1', '0s', '-'],
     ])
     expect(domains.slice(1)).toEqual([['fs1', 'recovering', '1', 'n1 n2 n3', 'n2']])
     expect(stripAnsi(status.stdout)).toContain('recovery needed: fs1 (dlmctl recover fs1)')

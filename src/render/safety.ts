@@ -1,0 +1,33 @@
+// How a command shows what it did for safety: whether a node was fenced, and
+// what it runs meanwhile.
+import {shellWords} from './escape.js'
+
+/** The line shown on a terminal while the fence command runs (it may take up to its timeout). */
+export function renderFencing(argv: string[], timeoutMs: number): string {
+  return `fencing: running ${shellWords(argv)} (timeout ${timeoutMs / 1000}s)…`
+}
+
+/** Whether the node was fenced: said outright either way. */
+export function renderFenced(r: {fence: string; fenced: {command: string[]; exit: number; ms: number} | null}): string {
+  if (r.fenced) return `fenced: ${shellWords(r.fenced.command)} exited ${r.fenced.exit} after ${r.fenced.ms} ms`
+  return r.fence === 'skipped' ? 'NOT fenced: --skip-fence given (the node must have been fenced another way)' : 'NOT fenced: no fence command configured'
+}
+
+/** What validate --force will abandon, per dead node, before it asks. */
+export function renderForcedValidate(fs: string, p: {abandoned: {node: string; transactions: number; records: number}[]; releasedOrphans?: number[]; recoveredNodes?: string[]}): string {
+  const lines = [`validate ${fs} even if dead nodes' journals are not replayed:`]
+  if (p.abandoned.length === 0) lines.push('  no committed record is abandoned (every dead node\'s journal is replayed)')
+  for (const a of p.abandoned) lines.push(`  ${a.node}: ${a.transactions} committed transaction(s), ${a.records} record(s) will be abandoned (never applied)`)
+  if (p.releasedOrphans?.length) lines.push(`  ${p.releasedOrphans.length} orphan lock(s) released: ${p.releasedOrphans.slice(0, 10).join(', ')}${p.releasedOrphans.length > 10 ? ', …' : ''}`)
+  if (p.recoveredNodes?.length) lines.push(`  ${p.recoveredNodes.join(', ')} will be recovered`)
+  return lines.join('\n')
+}
+
+const num = (n: number) => n.toLocaleString('en-US')
+
+/** Replay progress of one domain: records so far, of how many when known, and the rate. */
+export function renderReplayProgress(fs: string, records: number, total: number | undefined, ms: number): string {
+  const pct = total ? ` of ${num(total)} (${Math.min(100, Math.floor((records / total) * 100))}%)` : ''
+  const rate = ms > 0 ? `, ${num(Math.round((records / ms) * 1000))} records/s` : ''
+  return `replaying ${fs}: ${num(records)} records${pct}${rate}`
+}
