@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../src/cli/base.js'
+import {outputFlag, outputFormat, writeListing} from '../src/cli/output.js'
 import {events} from '../src/core/inspect.js'
 import {renderEvents} from '../src/render/views.js'
 
@@ -10,11 +11,15 @@ export default class Events extends DlmCommand {
     domain: Flags.string({description: 'only events of this domain'}),
     node: Flags.string({description: 'only events about this node'}),
     type: Flags.string({description: 'only events of this type (or type prefix, e.g. node)'}),
+    output: outputFlag,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Events)
+    const format = outputFormat(flags)
+    if (format === 'json') this.jsonMode = true
     const r = await events(this.ctx(flags), flags)
+    if (await writeListing(format, r, r.events)) return
     await this.emit(r, () => renderEvents(r))
   }
 }

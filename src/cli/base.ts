@@ -12,6 +12,7 @@ import {systemClock} from '../core/clock.js'
 import type {Ctx} from '../core/context.js'
 import {parseDuration} from '../util/duration.js'
 import {loadTables} from '../render/table.js'
+import {writeHuman} from '../render/pager.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
 
@@ -51,7 +52,7 @@ export abstract class DlmCommand extends Command {
     }
     await loadTables()
     const text = human()
-    if (text !== undefined && text !== '') process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+    if (text !== undefined && text !== '') await writeHuman(text)
   }
 
   /** Set the exit status without throwing (e.g. MORE_RECOVERY prints a result and exits 3). */

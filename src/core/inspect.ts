@@ -4,6 +4,7 @@ import {compatible} from '../model/modes.js'
 import {allLocks} from '../model/resource.js'
 import {withView, scopes, type Ctx} from './context.js'
 import {domainSummary} from './domains.js'
+import {domainCounts, unreplayedRecords} from './overview.js'
 import type {ClusterState} from './state.js'
 import {pendingRecords} from '../store/txdir.js'
 import {bucketFile, indexChunkOf, indexFile, BUCKETS} from '../store/layout.js'
@@ -32,7 +33,9 @@ export async function status(ctx: Ctx) {
       cluster: c.name,
       generation: m.generation,
       nodes: m.nodes.map((n) => ({name: n.name, state: n.state, incarnation: n.incarnation})),
-      domains: (await s.allDomains()).map((d) => domainSummary(d.meta)),
+      domains: await Promise.all(
+        (await s.allDomains()).map(async (d) => ({...domainSummary(d.meta), counts: await domainCounts(d, m), unreplayed: await unreplayedRecords(s, d)})),
+      ),
     }
   })
 }
