@@ -20,6 +20,8 @@ export function matchCommand(argv: string[], ids: string[]): {id: string; rest: 
 
 export async function main(binUrl: string): Promise<void> {
   const argv = process.argv.slice(2)
+  // A Tab in the shell: answer without loading oclif (see src/cli/complete.ts).
+  if (argv[0] === 'completion' && argv.includes('--complete') && (await import('./complete.js')).runComplete(argv, process.argv[1])) return
   const table = __DLMCTL_COMMANDS__
   const wantsHelp = argv[0] === 'help' || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-v')
   const hit = wantsHelp ? undefined : matchCommand(argv, Object.keys(table))
