@@ -5,6 +5,7 @@ import {allLocks} from '../model/resource.js'
 import {withView, scopes, type Ctx} from './context.js'
 import {domainSummary} from './domains.js'
 import {domainCounts, unreplayedRecords} from './overview.js'
+import {eventMatches} from './eventfilter.js'
 import type {ClusterState} from './state.js'
 import {pendingRecords} from '../store/txdir.js'
 import {bucketFile, indexChunkOf, indexFile, BUCKETS} from '../store/layout.js'
@@ -45,14 +46,7 @@ export async function events(ctx: Ctx, f: {domain?: string; node?: string; type?
   const {list} = await allScopes(ctx)
   return withView(ctx, list, async (s) => {
     const evs = (await s.readEvents()).map(({at: _at, ...rest}) => rest)
-    return {
-      events: evs.filter(
-        (e) =>
-          (!f.domain || e.domain === f.domain) &&
-          (!f.node || e.node === f.node || (Array.isArray(e.nodes) && e.nodes.includes(f.node))) &&
-          (!f.type || e.type === f.type || String(e.type).startsWith(f.type + '.')),
-      ),
-    }
+    return {events: evs.filter((e) => eventMatches(e, f))}
   })
 }
 

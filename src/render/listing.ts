@@ -89,3 +89,12 @@ export function summaryTsv(s: LockSummary): string {
   for (const b of s.mostWaitedOn) rows.push({group: `waited-on:${b.domain}`, key: b.resource, locks: b.waiting + b.converting})
   return tsv(['group', 'key', 'locks'], rows)
 }
+
+/** One event on one line (events --follow): time, type, then the other fields as key=value. */
+export function renderEventLine(e: Record<string, unknown>): string {
+  const {time, type, ...rest} = e
+  const detail = Object.entries(rest)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' ')
+  return `${String(time)}  ${String(type)}  ${detail}`
+}
