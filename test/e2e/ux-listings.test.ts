@@ -123,6 +123,26 @@ describe('listings on the chain fixture (snapshots)', () => {
   })
 })
 
+describe('tables at 80 columns', () => {
+  it('lock list fits; the resource and reason columns wrap, STATUS and MODE keep their words; nothing is cut', async () => {
+    const state = copyFixture('chain')
+    const [r, {locks}] = await Promise.all([runTty(state, ['lock', 'list', '--all'], {cols: 80, env: {NO_COLOR: '1'}}), json(state, ['lock', 'list'])])
+    expect(r.exitCode).toBe(0)
+    for (const l of r.stdout.split('\n')) expect([...l].length, l).toBeLessThanOrEqual(80)
+    const [t] = parseTables(r.stdout)
+    const col = (name: string) => t[0].findIndex((h) => h.replace(/\s/g, '') === name)
+    const rows = new Map(t.slice(1).map((row) => [Number(row[0]), row]))
+    expect(rows.size).toBe(locks.length)
+    for (const l of locks) {
+      const row = rows.get(l.lockId)!
+      expect(row[col('STATUS')]).toBe(l.status)
+      expect(row[col('MODE')]).toBe(l.status === 'converting' ? `${l.mode}→${l.requestedMode}` : l.mode)
+      expect(row[col('RESOURCE')].replace(/\s/g, '')).toBe(l.resource)
+      expect(row[col('VALID')].replace(/\s/g, '')).toBe(l.valid ? '✓' : `✗${l.invalidReasons.join('')}`)
+    }
+  })
+})
+
 describe('the pager', () => {
   it('long output on a terminal goes through $PAGER; short output and pipes do not', async () => {
     const state = copyFixture('chain')
