@@ -18,6 +18,8 @@ const CASES: string[][] = [
   ['node', 'list', '-o', 'tsv'],
   ['domain', 'list', '-o', 'yaml'],
   ['events', '-o', 'tsv'],
+  ['journal', 'show', 'fs1', '--node', 'n2', '-o', 'tsv'],
+  ['node', 'list', '-o', 'yaml'],
 ]
 
 describe('listings on the chain fixture (snapshots)', () => {
