@@ -12,11 +12,13 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
 /**
  * One tsv cell: lists joined by ',', objects as JSON, absent as empty; a tab,
  * newline, carriage return or backslash inside a value is written \t \n \r \\
- * (the usual escaping of the tsv format), so every row stays one line.
+ * (the usual escaping of the tsv format), so every row stays one line; any other
+ * control character as \xNN, so none reaches a terminal raw.
  */
 export function tsvCell(v: unknown): string {
   const s = v === undefined || v === null ? '' : Array.isArray(v) ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v)
-  return s.replace(/[\\\t\n\r]/g, (c) => ({'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'})[c]!)
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\\\x00-\x1f\x7f]/g, (c) => ({'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'})[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 
 /** A header line of the column names, then one line per row. */

@@ -34,10 +34,15 @@ function columns(rows: string[][]): string[] {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(w[i] - visible(c)))).join('  ').trimEnd())
 }
 
+// A control character in an event's text (a fence command's message) must not move the
+// cursor of a full-screen view: shown as \xNN.
+// eslint-disable-next-line no-control-regex
+const visibleControls = (s: string) => s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+
 const detail = (e: Record<string, unknown>) =>
   Object.entries(e)
     .filter(([k]) => k !== 'time' && k !== 'type')
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k}=${visibleControls(typeof v === 'object' ? JSON.stringify(v) : String(v))}`)
     .join(' ')
 
 /** The screen's lines (at most `rows`, each at most `cols` wide). */
@@ -73,6 +78,6 @@ export function renderWatch(s: WatchSnapshot, cols: number, rows: number): strin
   out.push('', bold('last events'))
   if (s.events.length === 0) out.push(dim('  none'))
   const room = Math.max(1, rows - out.length)
-  for (const e of s.events.slice(-room)) out.push(`  ${dim(String(e.time))} ${String(e.type)} ${detail(e)}`)
+  for (const e of s.events.slice(-room)) out.push(`  ${dim(String(e.time))} ${visibleControls(String(e.type))} ${detail(e)}`)
   return out.slice(0, rows).map((l) => fitLine(l, cols))
 }

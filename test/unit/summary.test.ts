@@ -106,3 +106,21 @@ describe('tsv and metric labels', () => {
     expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd')
   })
 })
+
+describe('control characters never reach a terminal raw', () => {
+  it('tsv writes other control characters as \\xNN', () => {
+    expect(tsvCell('a\x1b[31mred\x07')).toBe('a\\x1b[31mred\\x07')
+  })
+  it('the watch view shows them as \\xNN and fits its lines', async () => {
+    const {renderWatch} = await import('../../src/render/watch.js')
+    const lines = renderWatch(
+      {cluster: 'c', generation: 1, time: 't', nodes: [], domains: [], events: [{time: 't', type: 'node.fence-failed', message: 'bad\x1b[2Jthing\nnext'}]},
+      60,
+      20,
+    )
+    const ev = lines.find((l) => l.includes('fence-failed'))!
+    expect(ev).toContain('message=bad\\x1b[2Jthing\\x0anext')
+    expect(lines.join('\n')).not.toContain('\x1b[2J')
+    for (const l of lines) expect([...l.replace(/\x1b\[[0-9;]*m/g, '')].length).toBeLessThanOrEqual(60)
+  })
+})
