@@ -35,7 +35,7 @@ export async function status(ctx: Ctx) {
       generation: m.generation,
       nodes: m.nodes.map((n) => ({name: n.name, state: n.state, incarnation: n.incarnation})),
       domains: await Promise.all(
-        (await s.allDomains()).map(async (d) => ({...domainSummary(d.meta), counts: await domainCounts(d, m), unreplayed: await unreplayedRecords(s, d)})),
+        (await s.allDomains()).map(async (d) => ({...domainSummary(d.meta), counts: await domainCounts(s, d, m), unreplayed: await unreplayedRecords(s, d)})),
       ),
     }
   })

@@ -38,7 +38,7 @@ export async function metricsOp(ctx: Ctx): Promise<Metrics> {
     for (const d of await s.allDomains()) {
       const locks = Object.fromEntries(MODES.map((mode) => [mode, {granted: 0, converting: 0, waiting: 0}])) as DomainMetrics['locks']
       const invalid = {DOMAIN_RECOVERING: 0, ORPHANED: 0, VALNOTVALID: 0}
-      for await (const l of domainLockViews(d, m)) {
+      for await (const l of domainLockViews(s, d, m)) {
         locks[l.mode][l.status]++
         for (const r of l.invalidReasons) invalid[r]++
       }

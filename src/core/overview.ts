@@ -6,27 +6,42 @@ import {lockStatus, allLocks} from '../model/resource.js'
 import type {Membership} from '../model/types.js'
 import {lockView, type LockView} from '../model/validity.js'
 import {scanJournal} from '../journal/scan.js'
-import {journalFile} from '../store/layout.js'
+import {BUCKETS, bucketFile, domainDir, journalFile} from '../store/layout.js'
 import type {ClusterState, DomainSession} from './state.js'
 import {countLocks, type LockCounts} from './summary.js'
 
-/** Every lock of a domain as it is shown, one at a time (the buckets are read once). */
-export async function* domainLockViews(d: DomainSession, m: Membership): AsyncGenerator<LockView> {
+/**
+ * The bucket files a domain has (as the view sees them, pending commits included):
+ * a small domain has a few of its 256, and status on a small cluster is a
+ * start-up budget (SPEC §5), so the missing ones are not even opened.
+ */
+async function presentBuckets(s: ClusterState, d: DomainSession): Promise<number[]> {
+  const names = new Set(await s.io.list(`${domainDir(d.name)}/res`))
+  const out: number[] = []
+  for (let b = 0; b < BUCKETS; b++) if (names.has(bucketFile(d.name, b).slice(bucketFile(d.name, b).lastIndexOf('/') + 1))) out.push(b)
+  return out
+}
+
+/** Every lock of a domain as it is shown, one at a time (each bucket read once). */
+export async function* domainLockViews(s: ClusterState, d: DomainSession, m: Membership): AsyncGenerator<LockView> {
   const state = new Map(m.nodes.map((n) => [n.name, n.state]))
-  for (const res of await d.allResources({sorted: false})) {
-    for (const lock of allLocks(res)) yield lockView(lock, res, d.meta, state.get(lock.node), lockStatus(res, lock))
+  const buckets = await presentBuckets(s, d)
+  // Read concurrently (disk and parser overlap), then walk in bucket order.
+  const all = await Promise.all(buckets.map((b) => d.resourcesInBucket(b)))
+  for (const resources of all) {
+    for (const res of resources) for (const lock of allLocks(res)) yield lockView(lock, res, d.meta, state.get(lock.node), lockStatus(res, lock))
   }
 }
 
 /** Lock views of a domain as a plain array (for the pure summaries). */
-export async function domainLocks(d: DomainSession, m: Membership): Promise<LockView[]> {
+export async function domainLocks(s: ClusterState, d: DomainSession, m: Membership): Promise<LockView[]> {
   const out: LockView[] = []
-  for await (const v of domainLockViews(d, m)) out.push(v)
+  for await (const v of domainLockViews(s, d, m)) out.push(v)
   return out
 }
 
-export async function domainCounts(d: DomainSession, m: Membership): Promise<LockCounts> {
-  return countLocks(await domainLocks(d, m))
+export async function domainCounts(s: ClusterState, d: DomainSession, m: Membership): Promise<LockCounts> {
+  return countLocks(await domainLocks(s, d, m))
 }
 
 /**

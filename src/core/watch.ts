@@ -94,7 +94,7 @@ export function watcher(ctx: Ctx): Watcher {
             continue
           }
           const d = await s.domain(fs)
-          const sum = summarize(await domainLocks(d, m), TOP_BLOCKED)
+          const sum = summarize(await domainLocks(s, d, m), TOP_BLOCKED)
           const data: WatchDomain = {...domainSummary(d.meta), counts: sum.total, unreplayed: await unreplayedRecords(s, d), mostWaitedOn: sum.mostWaitedOn}
           domainCache.set(fs, {sig: dSigs.get(fs)!, data})
           domains.push(data)
