@@ -7,7 +7,7 @@
 // rename (so the directory holding them gets a new mtime) or appends to an event
 // log (its size and mtime change). Only when that signature moves is anything
 // read, and then only the domains whose own directories moved (plus all of
-// them when the membership did), so an idle watch costs next to nothing and a
+// them when a node changed state), so an idle watch costs next to nothing and a
 // change in one domain of a 100,000-lock cluster is read in one pass.
 import {stat} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -65,7 +65,7 @@ export interface Watcher {
 }
 
 export function watcher(ctx: Ctx): Watcher {
-  let clusterSig = ''
+  let nodeStates = ''
   const domainCache = new Map<string, {sig: string; data: WatchDomain}>()
   let knownDomains: string[] = []
   const fullSignature = async () => {
@@ -80,12 +80,14 @@ export function watcher(ctx: Ctx): Watcher {
         await s.cluster()
         return s.domainNames()
       })
-      const cSig = await signature(ctx.root, clusterPaths)
       const dSigs = new Map(await Promise.all(names.map(async (fs) => [fs, await signature(ctx.root, domainPaths(fs))] as const)))
       const snap = await withView(ctx, [scopes.membership, ...names.map(scopes.domain)], async (s) => {
         const c = await s.cluster()
         const m = await s.membership()
-        const membershipMoved = cSig !== clusterSig
+        // Lock validity depends on the node states, not on heartbeats (which rewrite
+        // membership.json every few seconds): only a change of state re-reads every domain.
+        const states = m.nodes.map((n) => `${n.name}=${n.state}`).join(',')
+        const membershipMoved = states !== nodeStates
         const domains: WatchDomain[] = []
         for (const fs of names) {
           const cached = domainCache.get(fs)
@@ -109,7 +111,7 @@ export function watcher(ctx: Ctx): Watcher {
           events,
         }
       })
-      clusterSig = cSig
+      nodeStates = snap.nodes.map((n) => `${n.name}=${n.state}`).join(',')
       knownDomains = names
       for (const fs of [...domainCache.keys()]) if (!names.includes(fs)) domainCache.delete(fs)
       return snap
