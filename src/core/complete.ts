@@ -124,9 +124,27 @@ function argValues(arg: string, st: StateSource, fs: string | undefined): string
  * the program name (words[cword] is the partial word being completed; it may be
  * ''). Only candidates starting with it, sorted, without duplicates.
  */
-export function complete(table: CommandTable, words: string[], cword: number, state: (stateDir: string | undefined) => StateSource): string[] {
-  const cur = words[cword] ?? ''
+export function complete(table: CommandTable, rawWords: string[], rawCword: number, state: (stateDir: string | undefined) => StateSource): string[] {
+  // bash splits `--node=n2` at '=' (COMP_WORDBREAKS): join such pieces back into one word.
+  const words: string[] = []
+  let cword = rawCword
+  for (let i = 0; i < rawWords.length; i++) {
+    const w = rawWords[i]
+    if ((w === '=' || (i > 0 && rawWords[i - 1] === '=')) && words.length && /^--[a-z-]+=?$/.test(words[words.length - 1])) {
+      words[words.length - 1] += w
+      if (i <= rawCword) cword--
+    } else words.push(w)
+  }
+  let cur = words[cword] ?? ''
   const before = words.slice(0, cword)
+  // --flag=value: complete the value; the shell replaces only what follows the '='.
+  const eq = /^(--[a-z-]+)=(.*)$/.exec(cur)
+  if (eq) {
+    before.push(eq[1])
+    cur = eq[2]
+  }
+  // `dlmctl help <Tab>`: the command path, as without help.
+  if (before[0] === 'help' && cword >= 1) return complete(table, [...before.slice(1), cur], cword - 1, state)
   const ids = Object.values(table).filter((c) => !c.hidden).map((c) => c.id.split(':'))
   // The command: the longest run of leading words (before the cursor) that names one.
   let cmd: ManifestCommand | undefined

@@ -89,6 +89,13 @@ describe('dlmctl completion bash', () => {
     expect(await candidates(['dlmctl', 'completion', ''])).toEqual(['bash', 'zsh'])
   })
 
+  it('--node=<Tab> (bash splits the word at =) and dlmctl help <Tab>', async () => {
+    expect(await candidates(['dlmctl', 'lock', 'list', '--node', '=', ''])).toEqual(['n1', 'n2', 'n3'])
+    expect(await candidates(['dlmctl', 'lock', 'list', '--node', '=', 'n2'])).toEqual(['n2'])
+    expect(await candidates(['dlmctl', 'help', 'lo'])).toEqual(['lock'])
+    expect(await candidates(['dlmctl', 'help', 'lock', 'l'])).toEqual(['list'])
+  })
+
   it('names come from --state on the line, wherever it is', async () => {
     const other = join(tmpDir('other'), 'c')
     expect((await run(other, ['init', '--nodes', 'alpha,beta', '--fs', 'data'])).exitCode).toBe(0)
