@@ -153,19 +153,23 @@ export function fitWidths(head: string[], rows: (string | number)[][], columns: 
   // widen a column of yes/no and squeeze the resource names.
   const cellWords = natural.map((_, i) => Math.max(maxOver(i, longestWord, false), 3) + 2)
   const headWords = natural.map((_, i) => Math.max(cellWords[i], longestWord(head[i]) + 2))
-  const minOf = (words: number[]) => natural.map((n, i) => Math.max(4, Math.min(n, words[i], 22)))
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
-  const words = sum(minOf(headWords)) <= budget ? headWords : cellWords
   // Each column's minimum: its longest word (at most 22). While those do not fit, the
-  // widest minimum gives one character, ties going to the column with the longest
-  // content: RESOURCE and VALID wrap, STATUS and MODE keep their words.
-  const min = minOf(words)
-  while (sum(min) > budget) {
-    let j = -1
-    for (let i = 0; i < min.length; i++) if (min[i] > 4 && (j < 0 || min[i] > min[j] || (min[i] === min[j] && natural[i] > natural[j]))) j = i
-    if (j < 0) break
-    min[j]--
+  // widest minimum gives one character, down to `floor`, ties going to the column with
+  // the longest content: RESOURCE and VALID wrap, STATUS and MODE keep their words.
+  const fit = (words: number[], floor: number): number[] | undefined => {
+    const m = natural.map((n, i) => Math.max(4, Math.min(n, words[i], 22)))
+    while (sum(m) > budget) {
+      let j = -1
+      for (let i = 0; i < m.length; i++) if (m[i] > floor && (j < 0 || m[i] > m[j] || (m[i] === m[j] && natural[i] > natural[j]))) j = i
+      if (j < 0) return undefined
+      m[j]--
+    }
+    return m
   }
+  // Headers whole if the wide columns can give enough; else a header may wrap
+  // ("PERSIS TENT") rather than squeeze the resource names further.
+  const min = fit(headWords, 12) ?? fit(cellWords, 4) ?? natural.map(() => 4)
   const minSum = min.reduce((a, b) => a + b, 0)
   if (minSum >= budget) return min
   // Fill the columns that want least first, each up to an equal share of what is
