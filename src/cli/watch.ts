@@ -44,6 +44,8 @@ export async function runWatch(ctx: Ctx, o: {intervalMs: number; json: boolean})
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
   process.on('SIGHUP', stop)
+  // A reader that went away (| head -1) ends the watch quietly at the next change.
+  process.stdout.on('error', stop)
   const rawIn = tty && !!process.stdin.isTTY
   if (tty) {
     process.stdout.write(ENTER)
