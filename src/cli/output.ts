@@ -1,7 +1,7 @@
 // -o/--output of the listing commands: table (the human table), json (the same
 // document as --json), yaml, tsv. --json stays and means -o json.
 import * as Flags from '@oclif/core/flags'
-import {OUTPUT_FORMATS, type OutputFormat} from '../render/listing.js'
+import {OUTPUT_FORMATS, columnsOf, tsv, yaml, type OutputFormat} from '../render/listing.js'
 
 export const outputFlag = Flags.string({
   char: 'o',
@@ -25,7 +25,6 @@ export function writeMachine(text: string): void {
  * table and json (the command's emit prints those).
  */
 export async function writeListing(format: OutputFormat, doc: unknown, rows: readonly object[], columns?: string[]): Promise<boolean> {
-  const {yaml, tsv, columnsOf} = await import('../render/listing.js')
   if (format === 'yaml') writeMachine(await yaml(doc))
   else if (format === 'tsv') {
     const r = rows as Record<string, unknown>[]

@@ -1,7 +1,7 @@
 // The cluster's shape in numbers, read inside a view: lock counts of a domain,
 // the committed records each dead node's journal still holds past its replay
 // point, the most blocked resources. status, metrics and the live view share it.
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
 import {lockStatus, allLocks} from '../model/resource.js'
 import type {Membership} from '../model/types.js'
 import {lockView, type LockView} from '../model/validity.js'
@@ -18,7 +18,7 @@ import {countLocks, type LockCounts} from './summary.js'
 async function presentBuckets(s: ClusterState, d: DomainSession): Promise<number[]> {
   const names = new Set(await s.io.list(`${domainDir(d.name)}/res`))
   const out: number[] = []
-  for (let b = 0; b < BUCKETS; b++) if (names.has(bucketFile(d.name, b).slice(bucketFile(d.name, b).lastIndexOf('/') + 1))) out.push(b)
+  for (let b = 0; b < BUCKETS; b++) if (names.has(basename(bucketFile(d.name, b)))) out.push(b)
   return out
 }
 
