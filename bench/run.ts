@@ -11,6 +11,7 @@ import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {cpuProbe, log, median, mustRun, packageRoot, round, runNode, startNode, type Ran} from './lib/stats.js'
+import {completion100k, metrics100k, statusAndSummary100k, watch100k} from './lib/views.js'
 
 const ROOT = packageRoot()
 const RUN = join(ROOT, 'bin', 'run.js')
@@ -329,11 +330,20 @@ try {
   out.startup = await phase('startup', startup)
   out.lockRequest = await phase('lockRequest', () => lockRequest(big, small))
   out.lockList = await phase('lockList', () => lockList(big))
+  // Operator views (issue 10): read-only on the pristine copy; the watch changes a copy of its own.
+  out.metrics100k = await phase('metrics100k', () => metrics100k(cli, pristine, ROOT, BIG_LOCKS))
+  out.completion100k = await phase('completion100k', () => completion100k(RUN, pristine, ROOT, BIG_LOCKS))
+  out.views100k = await phase('views100k', () => statusAndSummary100k(cli, pristine, ROOT))
+  out.watch100k = await phase('watch100k', () => {
+    const copy = dir('watch')
+    cpSync(pristine, copy, {recursive: true})
+    return watch100k(cli, copy, ROOT)
+  })
   out.markDead = await phase('markDead', () => markDead(pristine))
   out.concurrency = await phase('concurrency', concurrency)
   out.replay = await phase('replay', replay)
 
-  const phases = ['startup', 'lockRequest', 'lockList', 'markDead', 'concurrency', 'replay'] as const
+  const phases = ['startup', 'lockRequest', 'lockList', 'metrics100k', 'completion100k', 'watch100k', 'markDead', 'concurrency', 'replay'] as const
   out.met = Object.fromEntries(phases.map((p) => [p, (out[p] as {met?: boolean}).met === true]))
   out.allMet = phases.every((p) => (out[p] as {met?: boolean}).met === true)
   ;(out.machine as Record<string, number>).loadavg1AtEnd = round(loadavg()[0], 2)

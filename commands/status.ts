@@ -1,14 +1,28 @@
+import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../src/cli/base.js'
+import {runWatch} from '../src/cli/watch.js'
 import {status} from '../src/core/inspect.js'
 import {renderStatus} from '../src/render/views.js'
+import {parseDuration} from '../src/util/duration.js'
 
 export default class Status extends DlmCommand {
-  static override summary = 'Cluster, generation, nodes, domains and their recovery state at a glance'
-  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --state ./c1 --json']
+  static override summary = 'Cluster, generation, nodes, domains, their recovery state and lock counts at a glance'
+  static override examples = [
+    '<%= config.bin %> status',
+    '<%= config.bin %> status --state ./c1 --json',
+    '<%= config.bin %> status --watch',
+    '<%= config.bin %> status --watch --interval 2s | jq -c .domains',
+  ]
+  static override flags = {
+    watch: Flags.boolean({description: 'keep watching: a full-screen view redrawn when the state changes (q or Ctrl-C quits); off a terminal or with --json, one JSON document per change, one per line'}),
+    interval: Flags.string({description: 'with --watch: how often to check the state directory for a change (a few stat calls)', default: '250ms'}),
+  }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
-    const r = await status(this.ctx(flags))
+    const ctx = this.ctx(flags)
+    if (flags.watch) return runWatch(ctx, {intervalMs: Math.max(50, parseDuration(flags.interval, '--interval')), json: this.jsonMode})
+    const r = await status(ctx)
     await this.emit(r, () => renderStatus(r))
   }
 }

@@ -1,17 +1,23 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {listLocks} from '../../src/core/locks.js'
+import {outputFlag, outputFormat, writeMachine} from '../../src/cli/output.js'
+import {lockListing} from '../../src/core/listing.js'
 import {domainsOf} from '../../src/core/nodes.js'
-import {renderLocks} from '../../src/render/views.js'
+import {parseLimit, parseSortKey, SORT_KEYS} from '../../src/core/summary.js'
+import {LOCK_COLUMNS, renderLockListing, renderSummary, summaryTsv, tsv, yaml} from '../../src/render/listing.js'
 import {progress} from '../../src/render/progress.js'
 
 export default class LockList extends DlmCommand {
   static override summary = 'Every lock with its status, validity and the reasons it is not valid'
-  static override description = 'Grouped by domain and resource, in queue order (granted, converting, waiting). Reasons: DOMAIN_RECOVERING (persistent lock in a recovering domain), ORPHANED (holder is dead), VALNOTVALID (the value block is not valid).'
+  static override description =
+    'The human table is sorted by lock id and leaves out deadman and recovery locks (the cluster\'s own) unless --all; --json lists every lock in store order (grouped by domain and resource, in queue order) unless --sort or --limit. Reasons: DOMAIN_RECOVERING (persistent lock in a recovering domain), ORPHANED (holder is dead), VALNOTVALID (the value block is not valid).'
   static override examples = [
     '<%= config.bin %> lock list',
     '<%= config.bin %> lock list fs1 --invalid',
+    '<%= config.bin %> lock list --summary',
+    '<%= config.bin %> lock list fs1 --sort resource --limit 20',
+    "<%= config.bin %> lock list fs1 -o tsv | awk -F'\\t' '$6 == \"waiting\"'",
     "<%= config.bin %> lock list fs1 --resource 'meta/*' --node n2 --json",
   ]
   static override args = {fs: Args.string({description: 'only this file system (lock domain)'})}
@@ -20,14 +26,27 @@ export default class LockList extends DlmCommand {
     resource: Flags.string({description: "only this resource (or a prefix ending in '*')"}),
     invalid: Flags.boolean({description: 'only locks that are not valid'}),
     waiting: Flags.boolean({description: 'only locks waiting or converting'}),
+    summary: Flags.boolean({description: 'counts by domain, node, mode, status and reason, and the most waited-on resources, instead of the locks'}),
+    sort: Flags.string({description: `sort by ${SORT_KEYS.join(', ')} (numbers inside names in natural order; then by lock id)`}),
+    limit: Flags.string({description: 'show only the first N locks (after sorting)'}),
+    all: Flags.boolean({description: 'the human table shows deadman and recovery locks too'}),
+    output: outputFlag,
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(LockList)
+    const format = outputFormat(flags)
+    if (format === 'json') this.jsonMode = true
     const ctx = this.ctx(flags)
-    const bar = progress(!this.jsonMode)
+    const sort = flags.sort === undefined ? undefined : parseSortKey(flags.sort)
+    const limit = flags.limit === undefined ? undefined : parseLimit(flags.limit)
+    const bar = progress(format === 'table')
     bar.update(`reading the locks of ${args.fs ?? 'every domain'}…`)
-    const r = await listLocks(ctx, {fs: args.fs, ...flags}, () => domainsOf(ctx)).finally(() => bar.done())
-    await this.emit(r, () => renderLocks(r.locks, args.fs))
+    const r = await lockListing(ctx, {fs: args.fs, node: flags.node, resource: flags.resource, invalid: flags.invalid, waiting: flags.waiting}, {summary: flags.summary, sort, limit, all: flags.all, format}, () => domainsOf(ctx)).finally(() => bar.done())
+    const doc = r.kind === 'summary' ? r.summary : {locks: r.locks}
+    if (format === 'yaml') return writeMachine(await yaml(doc))
+    if (format === 'tsv') return writeMachine(r.kind === 'summary' ? summaryTsv(r.summary) : tsv(LOCK_COLUMNS, r.locks as unknown as Record<string, unknown>[]))
+    await this.emit(doc, () => (r.kind === 'summary' ? renderSummary(r.summary) : renderLockListing(r, args.fs)))
   }
 }
+

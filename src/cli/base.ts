@@ -16,6 +16,7 @@ import {loadTables} from '../render/table.js'
 import {escapeControl} from '../render/escape.js'
 import {busyWatch} from '../store/locks.js'
 import {switchWithValue, usageMessage, type CommandShape} from './usage.js'
+import {writeHuman} from '../render/pager.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
 
@@ -78,7 +79,7 @@ export abstract class DlmCommand extends Command {
     }
     await loadTables()
     const text = human()
-    if (text !== undefined && text !== '') process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+    if (text !== undefined && text !== '') await writeHuman(text)
   }
 
   /** A line about work in progress: stderr, on a terminal only, never with --json. */

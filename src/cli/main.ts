@@ -43,6 +43,8 @@ export function hoistGlobalFlags(argv: string[]): {argv: string[]; hoisted: stri
 export async function main(binUrl: string): Promise<void> {
   const lifted = hoistGlobalFlags(process.argv.slice(2))
   let argv = lifted.argv
+  // A Tab in the shell: answer without loading oclif (see src/cli/complete.ts).
+  if (argv[0] === 'completion' && argv.includes('--complete') && (await import('./complete.js')).runComplete(process.argv.slice(2), process.argv[1])) return
   const table = __DLMCTL_COMMANDS__
   const ids = Object.keys(table)
   const wantsHelp = argv[0] === 'help' || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-v')

@@ -6,6 +6,8 @@ import {compatible} from '../model/modes.js'
 import {allLocks} from '../model/resource.js'
 import {withView, scopes, type Ctx} from './context.js'
 import {domainSummary} from './domains.js'
+import {domainCounts, unreplayedRecords} from './overview.js'
+import {eventMatches} from './eventfilter.js'
 import type {ClusterState} from './state.js'
 import {pendingRecords} from '../store/txdir.js'
 import {bucketFile, indexChunkOf, indexFile, BUCKETS} from '../store/layout.js'
@@ -30,7 +32,9 @@ export async function status(ctx: Ctx) {
   return withView(ctx, list, async (s) => {
     const c = await s.cluster()
     const m = await s.membership()
-    const domains = (await s.allDomains()).map((d) => domainSummary(d.meta))
+    const domains = await Promise.all(
+      (await s.allDomains()).map(async (d) => ({...domainSummary(d.meta), counts: await domainCounts(s, d, m), unreplayed: await unreplayedRecords(s, d)})),
+    )
     return {
       cluster: c.name,
       generation: m.generation,
@@ -46,14 +50,7 @@ export async function events(ctx: Ctx, f: {domain?: string; node?: string; type?
   return withView(ctx, list, async (s) => {
     await checkFilters(s, f)
     const evs = (await s.readEvents()).map(({at: _at, ...rest}) => rest)
-    return {
-      events: evs.filter(
-        (e) =>
-          (!f.domain || e.domain === f.domain) &&
-          (!f.node || e.node === f.node || (Array.isArray(e.nodes) && e.nodes.includes(f.node))) &&
-          (!f.type || e.type === f.type || String(e.type).startsWith(f.type + '.')),
-      ),
-    }
+    return {events: evs.filter((e) => eventMatches(e, f))}
   })
 }
 

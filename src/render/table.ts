@@ -24,7 +24,7 @@ export const bold = paint('1')
  * columns take what they need: nothing is ever cut.
  */
 export function table(head: string[], rows: (string | number)[][]): string {
-  if (rows.length > BIG_TABLE) return bigTable(head.map((h) => bold(h)), rows)
+  if (rows.length > BIG_TABLE) return bigTable(head.map((h) => bold(h)), rows, process.stdout.isTTY ? process.stdout.columns : undefined)
   if (!Table) throw new Error('loadTables() was not awaited before table()')
   const widths = process.stdout.isTTY && process.stdout.columns ? fitWidths(head, rows, process.stdout.columns) : undefined
   const fit = (cell: string, i: number) => (widths ? breakLongWords(cell, widths[i] - 2) : cell)
@@ -47,20 +47,47 @@ export function table(head: string[], rows: (string | number)[][]): string {
  */
 export const BIG_TABLE = 1000
 
-export function bigTable(head: string[], rows: (string | number)[][]): string {
+export function bigTable(head: string[], rows: (string | number)[][], columns?: number): string {
   const text = (c: string | number) => String(c).replaceAll('\n', ' ')
-  const widths = head.map((h) => visible(h) + 2)
+  let widths = head.map((h) => visible(h) + 2)
   for (const r of rows) for (let i = 0; i < head.length; i++) widths[i] = Math.max(widths[i], visible(text(r[i] ?? '')) + 2)
+  // On a terminal narrower than the table: the widest columns wrap (see fitWidths).
+  const wrap = columns !== undefined && widths.reduce((a, b) => a + b, 0) + head.length + 1 > columns
+  if (wrap) widths = fitWidths(head, rows, columns)
   const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w)).join(m) + r
-  const row = (cells: (string | number)[]) =>
-    '│' + widths.map((w, i) => {
-      const c = text(cells[i] ?? '')
-      return ' ' + c + ' '.repeat(w - 1 - visible(c))
-    }).join('│') + '│'
+  const row = (cells: (string | number)[]) => {
+    const parts = widths.map((w, i) => (wrap ? wrapCell(text(cells[i] ?? ''), w - 2) : [text(cells[i] ?? '')]))
+    const height = Math.max(...parts.map((p) => p.length))
+    const lines: string[] = []
+    for (let k = 0; k < height; k++) lines.push('│' + widths.map((w, i) => {
+      const c = parts[i][k] ?? ''
+      return ' ' + c + ' '.repeat(Math.max(0, w - 1 - visible(c)))
+    }).join('│') + '│')
+    return lines.join('\n')
+  }
   const out = [line('┌', '┬', '┐'), row(head)]
   for (const r of rows) out.push(row(r))
   out.push(line('└', '┴', '┘'))
   return out.join('\n')
+}
+
+/** A cell's lines at `max` visible characters: words kept whole where they fit, long ones broken. */
+export function wrapCell(cell: string, max: number): string[] {
+  if (visible(cell) <= max) return [cell]
+  const out: string[] = []
+  let cur = ''
+  for (const word of breakLongWords(cell, max).split(/[ \n]/)) {
+    for (const piece of word.split('\n')) {
+      if (cur === '') cur = piece
+      else if (visible(cur) + 1 + visible(piece) <= max) cur += ' ' + piece
+      else {
+        out.push(cur)
+        cur = piece
+      }
+    }
+  }
+  out.push(cur)
+  return out
 }
 
 // eslint-disable-next-line no-control-regex
@@ -110,19 +137,39 @@ const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length
  * longest word (at most 20 characters), so words are rarely broken; what is left
  * goes to the columns in proportion to what they still need.
  */
-function fitWidths(head: string[], rows: (string | number)[][], columns: number): number[] {
-  const cells = (i: number) => [head[i], ...rows.map((r) => String(r[i] ?? ''))]
-  const natural = head.map((_, i) => Math.max(...cells(i).flatMap((c) => c.split('\n').map(visible))) + 2)
+export function fitWidths(head: string[], rows: (string | number)[][], columns: number): number[] {
+  // One pass per column (a loop, not spread arguments: a listing may have 100,000 rows).
+  const maxOver = (i: number, measure: (c: string) => number, withHead: boolean) => {
+    let m = withHead ? measure(head[i]) : 0
+    for (const r of rows) m = Math.max(m, measure(String(r[i] ?? '')))
+    return m
+  }
+  const longestLine = (c: string) => Math.max(...c.split('\n').map(visible))
+  const longestWord = (c: string) => Math.max(...c.split(/[\s]+/).map(visible))
+  const natural = head.map((_, i) => maxOver(i, longestLine, true) + 2)
   const budget = columns - (head.length + 1)
   if (natural.reduce((a, b) => a + b, 0) <= budget) return natural
-  const words = natural.map((_, i) => Math.max(...cells(i).flatMap((c) => c.split(/[\s]+/).map(visible))) + 2)
-  // Lower the cap on a column's minimum until the minimums fit: short columns keep theirs.
-  let cap = 22
-  let min = natural.map((n, i) => Math.max(4, Math.min(n, words[i], cap)))
-  while (min.reduce((a, b) => a + b, 0) > budget && cap > 6) {
-    cap--
-    min = natural.map((n, i) => Math.max(4, Math.min(n, words[i], cap)))
+  // A column's words: of its cells only. A header may wrap ("PERSIS TENT") rather than
+  // widen a column of yes/no and squeeze the resource names.
+  const cellWords = natural.map((_, i) => Math.max(maxOver(i, longestWord, false), 3) + 2)
+  const headWords = natural.map((_, i) => Math.max(cellWords[i], longestWord(head[i]) + 2))
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+  // Each column's minimum: its longest word (at most 22). While those do not fit, the
+  // widest minimum gives one character, down to `floor`, ties going to the column with
+  // the longest content: RESOURCE and VALID wrap, STATUS and MODE keep their words.
+  const fit = (words: number[], floor: number): number[] | undefined => {
+    const m = natural.map((n, i) => Math.max(4, Math.min(n, words[i], 22)))
+    while (sum(m) > budget) {
+      let j = -1
+      for (let i = 0; i < m.length; i++) if (m[i] > floor && (j < 0 || m[i] > m[j] || (m[i] === m[j] && natural[i] > natural[j]))) j = i
+      if (j < 0) return undefined
+      m[j]--
+    }
+    return m
   }
+  // Headers whole if the wide columns can give enough; else a header may wrap
+  // ("PERSIS TENT") rather than squeeze the resource names further.
+  const min = fit(headWords, 12) ?? fit(cellWords, 4) ?? natural.map(() => 4)
   const minSum = min.reduce((a, b) => a + b, 0)
   if (minSum >= budget) return min
   // Fill the columns that want least first, each up to an equal share of what is

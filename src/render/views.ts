@@ -4,6 +4,7 @@ import {table, red, yellow, green, dim, bold} from './table.js'
 import {renderExplainCycles} from './lockops.js'
 import {escapeControl as esc} from './escape.js'
 import {renderFenced} from './safety.js'
+import type {LockCounts} from '../core/summary.js'
 
 const lvbShort = (lvb: string) => (/^0*$/.test(lvb) ? dim('0…') : lvb.replace(/0+$/, '') + (lvb.endsWith('0') ? dim('…') : ''))
 const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invalidReasons.join(' ')}`))
@@ -12,7 +13,7 @@ export function renderStatus(s: {
   cluster: string
   generation: number
   nodes: {name: string; state: string; incarnation: number; heartbeatAgeSeconds?: number; next?: string | null}[]
-  domains: {name: string; state: string; epoch: number; members: string[]; deadNodes: string[]}[]
+  domains: {name: string; state: string; epoch: number; members: string[]; deadNodes: string[]; counts?: LockCounts; unreplayed?: Record<string, number>}[]
 }): string {
   const nodeState = (st: string) => (st === 'up' ? green(st) : st === 'dead' ? red(st) : yellow(st))
   const out = [`cluster ${s.cluster}  generation ${s.generation}`, '']
@@ -23,12 +24,27 @@ export function renderStatus(s: {
     ),
   )
   out.push('')
+  // A dead node awaiting replay, with the committed records its journal still holds.
+  const awaiting = (d: {deadNodes: string[]; unreplayed?: Record<string, number>}) =>
+    d.deadNodes.map((n) => (d.unreplayed && n in d.unreplayed ? `${n} (${d.unreplayed[n]} record${d.unreplayed[n] === 1 ? '' : 's'})` : n)).join(' ') || '-'
   out.push(
     table(
       ['DOMAIN', 'STATE', 'EPOCH', 'MEMBERS', 'AWAITING REPLAY'],
-      s.domains.map((d) => [d.name, d.state === 'normal' ? green(d.state) : red(d.state), d.epoch, d.members.join(' '), d.deadNodes.join(' ') || '-']),
+      s.domains.map((d) => [d.name, d.state === 'normal' ? green(d.state) : red(d.state), d.epoch, d.members.join(' '), awaiting(d)]),
     ),
   )
+  if (s.domains.some((d) => d.counts)) {
+    out.push('')
+    out.push(
+      table(
+        ['DOMAIN', 'LOCKS', 'GRANTED', 'CONVERTING', 'WAITING', 'ORPHANS', 'INVALID'],
+        s.domains.map((d) => {
+          const c = d.counts ?? {locks: 0, granted: 0, converting: 0, waiting: 0, orphans: 0, invalid: 0}
+          return [d.name, c.locks, c.granted, c.converting ? yellow(String(c.converting)) : 0, c.waiting ? yellow(String(c.waiting)) : 0, c.orphans ? red(String(c.orphans)) : 0, c.invalid ? red(String(c.invalid)) : 0]
+        }),
+      ),
+    )
+  }
   const recovering = s.domains.filter((d) => d.state === 'recovering')
   if (recovering.length) out.push('', `recovery needed: ${recovering.map((d) => d.name).join(', ')} (dlmctl recover ${recovering.map((d) => d.name).join(' ')})`)
   return out.join('\n')

@@ -79,8 +79,8 @@ describe('the seed story: a persistent lock orphaned by a dead node, a second de
     expect(st1.json).toMatchSnapshot('status after n2 died --json')
     expect(st1.json.generation).toBe(2)
     expect(st1.json.nodes).toContainEqual(expect.objectContaining({name: 'n2', state: 'dead', incarnation: 1}))
-    expect(st1.json.domains).toContainEqual({name: 'fs1', state: 'recovering', epoch: 1, members: ['n1', 'n2', 'n3'], deadNodes: ['n2']})
-    expect(st1.json.domains).toContainEqual({name: 'fs2', state: 'recovering', epoch: 1, members: ['n1', 'n2'], deadNodes: ['n2']})
+    expect(st1.json.domains).toContainEqual(expect.objectContaining({name: 'fs1', state: 'recovering', epoch: 1, members: ['n1', 'n2', 'n3'], deadNodes: ['n2']}))
+    expect(st1.json.domains).toContainEqual(expect.objectContaining({name: 'fs2', state: 'recovering', epoch: 1, members: ['n1', 'n2'], deadNodes: ['n2']}))
 
     // n1 attaches to fs1's recovery; then n3 dies too.
     const att1 = ok(await dlmctl(s, 'domain', 'attach', 'fs1', '--node', 'n1', '--json'))

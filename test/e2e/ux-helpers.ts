@@ -87,10 +87,10 @@ const shq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
 export async function runTty(
   state: string,
   args: string[],
-  opts: {answer?: string; cols?: number; env?: Record<string, string | undefined>; timeout?: number; prompt?: RegExp} = {},
+  opts: {answer?: string; cols?: number; rows?: number; env?: Record<string, string | undefined>; timeout?: number; prompt?: RegExp} = {},
 ): Promise<Run & {prompted: boolean}> {
   const cols = opts.cols ?? 120
-  const cmd = `stty cols ${cols} rows 50; exec node ${shq(BIN)} ${args.map(shq).join(' ')}`
+  const cmd = `stty cols ${cols} rows ${opts.rows ?? 50}; exec node ${shq(BIN)} ${args.map(shq).join(' ')}`
   const t0 = performance.now()
   const child = execa('script', ['-qfec', cmd, '/dev/null'], {
     reject: false,

@@ -72,7 +72,7 @@ describe('on a terminal (script, 120 columns)', () => {
     state = copyFixture('chain')
     ids = await chainIds(state)
     ;[list, metaA, status, {locks}] = await Promise.all([
-      runTty(state, ['lock', 'list']),
+      runTty(state, ['lock', 'list', '--all']),
       runTty(state, ['lock', 'list', 'fs1', '--resource', 'meta/a']),
       runTty(state, ['status']),
       json<{locks: any[]}>(state, ['lock', 'list']),
@@ -125,7 +125,7 @@ describe('on a terminal (script, 120 columns)', () => {
       ['n2', 'dead', '1', '0s', 'dlmctl recover fs1'],
       ['n3', 'up', '1', '0s', '-'],
     ])
-    expect(domains.slice(1)).toEqual([['fs1', 'recovering', '1', 'n1 n2 n3', 'n2']])
+    expect(domains.slice(1)).toEqual([['fs1', 'recovering', '1', 'n1 n2 n3', 'n2 (1 record)']])
     expect(stripAnsi(status.stdout)).toContain('recovery needed: fs1 (dlmctl recover fs1)')
     expect(status.stdout).toMatchSnapshot()
   })

@@ -1,0 +1,206 @@
+// Summaries of many locks, as pure functions over an iterable of lock views, so
+// that they work on whatever way the locks are read (whole domains in memory, or
+// streamed bucket by bucket): counts per domain, the `lock list --summary`
+// breakdown, sorting in natural order, and which locks the human table hides.
+import {usage} from '../errors.js'
+import {DEADMAN_PREFIX} from '../model/domain.js'
+import type {LockView} from '../model/validity.js'
+
+/** Resources the DLM itself takes: deadman locks of every member, and the lock recover runs under. */
+export const SYSTEM_PREFIXES = [DEADMAN_PREFIX, 'recovery/'] as const
+
+/** A deadman or recovery lock: the cluster's own bookkeeping, not a lock an application took. */
+export const isSystemLock = (l: {resource: string}): boolean => SYSTEM_PREFIXES.some((p) => l.resource.startsWith(p))
+
+export interface LockCounts {
+  locks: number
+  granted: number
+  converting: number
+  waiting: number
+  /** Locks whose holder is not up (persistent locks kept granted after a death). */
+  orphans: number
+  invalid: number
+}
+
+export const emptyCounts = (): LockCounts => ({locks: 0, granted: 0, converting: 0, waiting: 0, orphans: 0, invalid: 0})
+
+/** Add one lock to counts (in place). */
+export function countLock(c: LockCounts, l: LockView): void {
+  c.locks++
+  c[l.status]++
+  if (l.invalidReasons.includes('ORPHANED')) c.orphans++
+  if (!l.valid) c.invalid++
+}
+
+export function countLocks(locks: Iterable<LockView>): LockCounts {
+  const c = emptyCounts()
+  for (const l of locks) countLock(c, l)
+  return c
+}
+
+export interface BlockedResource {
+  domain: string
+  resource: string
+  /** Requests waiting plus conversions pending on it. */
+  waiting: number
+  converting: number
+}
+
+export interface LockSummary {
+  total: LockCounts
+  byDomain: Record<string, LockCounts>
+  byNode: Record<string, number>
+  byMode: Record<string, number>
+  byStatus: Record<string, number>
+  /** Invalid locks per reason (a lock with two reasons counts under both); `valid` counts the valid ones. */
+  byReason: Record<string, number>
+  /** The resources with most blocked requests (waiting + converting), most first. Deadman resources wait by design: left out. */
+  mostWaitedOn: BlockedResource[]
+}
+
+const bump = (m: Record<string, number>, k: string) => {
+  m[k] = (m[k] ?? 0) + 1
+}
+
+/** Keys of a count map in natural order (n2 before n10). */
+const sortedCounts = (m: Record<string, number>) => Object.fromEntries(Object.keys(m).sort(naturalCompare).map((k) => [k, m[k]]))
+
+/** One pass over the locks: memory grows with the distinct nodes, modes and blocked resources, not the locks. */
+export function summarize(locks: Iterable<LockView>, top = 10): LockSummary {
+  const total = emptyCounts()
+  const byDomain: Record<string, LockCounts> = {}
+  const byNode: Record<string, number> = {}
+  const byMode: Record<string, number> = {}
+  const byStatus: Record<string, number> = {granted: 0, converting: 0, waiting: 0}
+  const byReason: Record<string, number> = {valid: 0}
+  const blocked = new Map<string, BlockedResource>()
+  for (const l of locks) {
+    countLock(total, l)
+    countLock((byDomain[l.domain] ??= emptyCounts()), l)
+    bump(byNode, l.node)
+    bump(byMode, l.status === 'converting' ? `${l.mode}→${l.requestedMode}` : l.mode)
+    bump(byStatus, l.status)
+    if (l.valid) byReason.valid++
+    for (const r of l.invalidReasons) bump(byReason, r)
+    if (l.status !== 'granted' && !l.resource.startsWith(DEADMAN_PREFIX)) {
+      const k = `${l.domain}\0${l.resource}`
+      let b = blocked.get(k)
+      if (!b) blocked.set(k, (b = {domain: l.domain, resource: l.resource, waiting: 0, converting: 0}))
+      b[l.status]++
+    }
+  }
+  const mostWaitedOn = [...blocked.values()]
+    .sort((a, b) => b.waiting + b.converting - (a.waiting + a.converting) || naturalCompare(a.domain, b.domain) || naturalCompare(a.resource, b.resource))
+    .slice(0, top)
+  const modeKey = (k: string) => MODE_ORDER[k.slice(0, 2) as keyof typeof MODE_ORDER] * 10 + (k.length > 2 ? 1 + MODE_ORDER[k.slice(-2) as keyof typeof MODE_ORDER] : 0)
+  const modes = Object.fromEntries(Object.keys(byMode).sort((a, b) => modeKey(a) - modeKey(b)).map((k) => [k, byMode[k]]))
+  const reasons = Object.fromEntries(['valid', ...REASON_ORDER].filter((r) => r in byReason).map((r) => [r, byReason[r]]))
+  return {total, byDomain: Object.fromEntries(Object.keys(byDomain).sort(naturalCompare).map((k) => [k, byDomain[k]])), byNode: sortedCounts(byNode), byMode: modes, byStatus, byReason: reasons, mostWaitedOn}
+}
+
+/**
+ * Natural order: runs of digits compare as numbers, so r/n3/994 < r/n3/9937 and
+ * n2 < n10; otherwise by code unit (names are printable ASCII). Equal numbers with
+ * different leading zeros fall back to plain order, so the order is total.
+ */
+export function naturalCompare(a: string, b: string): number {
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i)
+    const cb = b.charCodeAt(j)
+    if (isDigit(ca) && isDigit(cb)) {
+      let ei = i
+      let ej = j
+      while (ei < a.length && isDigit(a.charCodeAt(ei))) ei++
+      while (ej < b.length && isDigit(b.charCodeAt(ej))) ej++
+      // Compare without leading zeros: longer is bigger, then digit by digit.
+      let si = i
+      let sj = j
+      while (si < ei - 1 && a.charCodeAt(si) === 48) si++
+      while (sj < ej - 1 && b.charCodeAt(sj) === 48) sj++
+      if (ei - si !== ej - sj) return ei - si - (ej - sj)
+      for (; si < ei; si++, sj++) {
+        const d = a.charCodeAt(si) - b.charCodeAt(sj)
+        if (d !== 0) return d
+      }
+      i = ei
+      j = ej
+      continue
+    }
+    if (ca !== cb) return ca - cb
+    i++
+    j++
+  }
+  if (a.length - i !== b.length - j) return a.length - i - (b.length - j)
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57
+
+export const SORT_KEYS = ['id', 'resource', 'node', 'mode', 'status'] as const
+export type SortKey = (typeof SORT_KEYS)[number]
+
+const STATUS_ORDER = {granted: 0, converting: 1, waiting: 2}
+const REASON_ORDER = ['DOMAIN_RECOVERING', 'ORPHANED', 'VALNOTVALID']
+const MODE_ORDER = {NL: 0, CR: 1, CW: 2, PR: 3, PW: 4, EX: 5}
+
+export function parseSortKey(s: string): SortKey {
+  if (!(SORT_KEYS as readonly string[]).includes(s)) throw usage(`bad --sort '${s}': use one of ${SORT_KEYS.join(', ')}`)
+  return s as SortKey
+}
+
+/**
+ * A comparator for --sort: by the key, then by domain and lock id (ids are
+ * numbers, so 9 comes before 10). Modes sort from weakest to strongest, statuses
+ * in queue order (granted, converting, waiting).
+ */
+export function lockComparator(key: SortKey): (a: LockView, b: LockView) => number {
+  const byId = (a: LockView, b: LockView) => naturalCompare(a.domain, b.domain) || a.lockId - b.lockId
+  switch (key) {
+    case 'id':
+      return byId
+    case 'resource':
+      return (a, b) => naturalCompare(a.resource, b.resource) || byId(a, b)
+    case 'node':
+      return (a, b) => naturalCompare(a.node, b.node) || byId(a, b)
+    case 'mode':
+      return (a, b) => MODE_ORDER[a.mode] - MODE_ORDER[b.mode] || byId(a, b)
+    case 'status':
+      return (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || byId(a, b)
+  }
+}
+
+export function parseLimit(s: string | number): number {
+  const t = String(s)
+  if (!/^[1-9][0-9]{0,8}$/.test(t)) throw usage(`bad --limit '${t}': a positive integer`)
+  return Number(t)
+}
+
+/**
+ * What a listing shows: sorted (when asked), system locks left out (when asked),
+ * then the first `limit`. Returns the locks and how many were left out and why.
+ */
+export function selectLocks(
+  locks: Iterable<LockView>,
+  o: {sort?: SortKey; limit?: number; hideSystem?: boolean},
+): {locks: LockView[]; total: number; hiddenSystem: number; cutByLimit: number} {
+  let total = 0
+  let hiddenSystem = 0
+  let kept: LockView[] = []
+  for (const l of locks) {
+    total++
+    if (o.hideSystem && isSystemLock(l)) {
+      hiddenSystem++
+      continue
+    }
+    kept.push(l)
+  }
+  if (o.sort) kept.sort(lockComparator(o.sort))
+  let cutByLimit = 0
+  if (o.limit !== undefined && kept.length > o.limit) {
+    cutByLimit = kept.length - o.limit
+    kept = kept.slice(0, o.limit)
+  }
+  return {locks: kept, total, hiddenSystem, cutByLimit}
+}
