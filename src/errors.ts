@@ -11,6 +11,7 @@ export const EXIT = {
   BUSY: 6,
   FENCE: 7,
   DRILL: 8,
+  STORE_IO: 9,
 } as const
 
 /** Codes refused by the lock rules (exit 5). */
@@ -28,6 +29,7 @@ export const REFUSAL_CODES = [
   'NO_CONVERSION',
   'LVB_NOT_WRITER',
   'ALREADY_EXISTS',
+  'RECOVERY_ID_RETIRED',
 ] as const
 
 /** Codes of usage errors (exit 2). */
@@ -57,6 +59,7 @@ export type ErrorCode =
   | 'BUSY'
   | 'FENCE_FAILED'
   | 'DRILL_FAILED'
+  | 'STORE_IO'
 
 export function exitCodeOf(code: ErrorCode): number {
   if ((REFUSAL_CODES as readonly string[]).includes(code)) return EXIT.REFUSED
@@ -73,6 +76,8 @@ export function exitCodeOf(code: ErrorCode): number {
       return EXIT.FENCE
     case 'DRILL_FAILED':
       return EXIT.DRILL
+    case 'STORE_IO':
+      return EXIT.STORE_IO
     default:
       return EXIT.INTERNAL
   }
@@ -110,5 +115,12 @@ export class StateCorrupt extends DlmError {
 export class StoreBusy extends DlmError {
   constructor(what: string, waitMs: number) {
     super('BUSY', `state directory busy: ${what} still locked by another dlmctl after ${waitMs / 1000}s (try --wait)`)
+  }
+}
+
+/** The environment refused a state file (EACCES, ENOSPC, EIO, …): names the file and what to do (exit 9). */
+export class StoreIoError extends DlmError {
+  constructor(message: string, detail: {file: string; errno: string}) {
+    super('STORE_IO', message, detail)
   }
 }

@@ -12,6 +12,7 @@ import {systemClock} from '../core/clock.js'
 import type {Ctx} from '../core/context.js'
 import {parseDuration} from '../util/duration.js'
 import {loadTables} from '../render/table.js'
+import {storeIoError, takeNotices} from '../store/envfail.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
 
@@ -45,6 +46,7 @@ export abstract class DlmCommand extends Command {
 
   /** Print the result: JSON on --json, else the human rendering. */
   protected async emit(result: unknown, human: () => string | undefined): Promise<void> {
+    for (const n of takeNotices()) process.stderr.write(`dlmctl: ${n}\n`)
     if (this.jsonMode) {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n')
       return
@@ -78,6 +80,8 @@ export abstract class DlmCommand extends Command {
     let exit: number
     let message: string
     let detail: Record<string, unknown> | undefined
+    for (const n of takeNotices()) process.stderr.write(`dlmctl: ${n}\n`)
+    err = storeIoError(err) ?? err // an environment error that escaped the store's own naming
     if (err instanceof DlmError) {
       ;({code, exitCode: exit, message, detail} = err)
       // A refusal, a busy directory, fencing: say which, in words a script can grep.

@@ -68,8 +68,7 @@ export function canonicalJson(v: unknown): string {
 async function fsDump(s: ClusterState, d: DomainSession) {
   const journals: Record<string, {point: number; size: number; crc32c: number}> = {}
   for (const node of d.meta.members) {
-    const path = join(s.root, journalFile(d.name, node))
-    const data = await readFile(path).catch(() => Buffer.alloc(0))
+    const data = (await s.io.read(journalFile(d.name, node))) ?? Buffer.alloc(0)
     journals[node] = {point: (await s.journalPoint(d.name, node)).offset, size: data.length, crc32c: crc32cBuf(data)}
   }
   return {metadata: (await s.fsMeta(d.name)).keys, journals}
@@ -167,7 +166,7 @@ export async function checkState(ctx: Ctx) {
         const pf = `fs/${fs}/journal/${node}.point.json`
         const p = await guard(pf, () => s.journalPoint(fs, node))
         if (!p) continue
-        const r = await scanJournal(join(s.root, journalFile(fs, node)), p.offset)
+        const r = await scanJournal(await s.journalSource(fs, node), p.offset)
         if (p.offset > r.size) problems.push({file: pf, message: `point ${p.offset} is past the end of the journal (${r.size} bytes)`})
         else if (r.stoppedAt) {
           const msg = `${r.stoppedAt.reason} record at offset ${r.stoppedAt.offset}: replay and checkpoint stop there`

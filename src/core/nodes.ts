@@ -84,7 +84,7 @@ async function joinInto(s: ClusterState, d: DomainSession, node: string, up: Set
  * is completed so that new records begin on a line of their own.
  */
 async function startNewJournal(s: ClusterState, fs: string, node: string) {
-  const {size, torn} = await journalTail(join(s.root, journalFile(fs, node)))
+  const {size, torn} = await journalTail(await s.journalSource(fs, node))
   await s.journalPoint(fs, node)
   if (torn) s.appendJournal(fs, node, '\n')
   s.setJournalPoint(fs, node, size + (torn ? 1 : 0))

@@ -187,7 +187,7 @@ export async function planRecovery(ctx: Ctx, domains: string[], as?: string) {
       const journals = []
       for (const node of dead) {
         const p = await s.journalPoint(fs, node)
-        const r = await scanJournal(join(ctx.root, journalFile(fs, node)), p.offset)
+        const r = await scanJournal(await s.journalSource(fs, node), p.offset)
         journals.push({node, pendingTransactions: r.transactions, pendingRecords: r.committed, discarded: r.discarded, stoppedAt: r.stoppedAt})
       }
       const orphans = (await d.allResources()).flatMap((res) => res.grantQueue.filter((l) => dead.includes(l.node)).map((l) => l.id))

@@ -187,6 +187,11 @@ export class ClusterState {
     p.dirty = true
   }
 
+  /** A node's journal as this transaction or view sees it (pending appends included), for scanJournal. */
+  journalSource(fs: string, node: string): Promise<string | Buffer> {
+    return this.io.source(journalFile(fs, node))
+  }
+
   appendJournal(fs: string, node: string, text: string): void {
     this.journalAppends.push({rel: journalFile(fs, node), text})
   }
