@@ -54,6 +54,7 @@ export async function withTx<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterSt
   return transact({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs, guardOf}, async (tx) => {
     const s = new ClusterState(tx, ctx.clock, ctx.root)
     const result = await fn(s)
+    await s.stampEvents(scopeList)
     s.flush()
     return result
   })

@@ -138,6 +138,7 @@ async function initClusterRaw(root: string, spec: InitSpec, clock: Clock) {
     d.changed()
   }
   state.event('init', {cluster: spec.name, nodes, fs: spec.fs, generation: membership.generation})
+  await state.stampEvents([])
   state.flush()
 
   await initLockFiles(root, [SCOPE_MEMBERSHIP, ...spec.fs.map((f) => domainScope(f.name))])

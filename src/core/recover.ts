@@ -4,7 +4,8 @@
 // on MORE_RECOVERY (another member died) start again, a bounded number of times.
 // Domains recover in parallel: each step takes only its own domain's lock. Every
 // step is its own transaction and safe to rerun, so a recover killed at any point
-// is finished by running it again.
+// is finished by running it again; a second recover of a domain waits for the
+// running one (its claim, recover.<fs>) and finds nothing left to do.
 import {DlmError} from '../errors.js'
 import {findNode, upNodes} from '../model/membership.js'
 import {allLocks, removeLock, requestLock} from '../model/resource.js'
@@ -15,9 +16,10 @@ import type {Resource} from '../model/types.js'
 import {attachOp, validateOp} from './domains.js'
 import {markDead} from './nodes.js'
 import {replayOp} from './replay.js'
-import {join} from 'node:path'
 import {scanJournal} from '../journal/scan.js'
-import {journalFile} from '../store/layout.js'
+import {claim} from '../store/claim.js'
+import {recoverScope} from '../store/contract.js'
+import type {HeldLocks} from '../store/locks.js'
 
 export const recoveryResource = (fs: string) => `recovery/${fs}`
 
@@ -111,12 +113,54 @@ async function finishRecovery(ctx: Ctx, fs: string, ids: number[], result: Domai
   })
 }
 
+/**
+ * Locks on recovery/<fs> while we hold the recover claim belong to a recover
+ * that was killed (its claim went with it): drop them, so that nothing of its
+ * attempt stays behind. Its attachments were retired by a validate, or are by
+ * the next one. Changes nothing when there is nothing left.
+ */
+async function clearAbandonedRun(ctx: Ctx, fs: string): Promise<void> {
+  const left = await withView(ctx, [scopes.domain(fs)], async (s) => {
+    const res = await (await s.domain(fs)).resource(recoveryResource(fs))
+    return res ? allLocks(res).length > 0 || !res.lvbValid : false
+  })
+  if (!left) return
+  await withTx(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    await clearRecoveryResource(d, fs)
+    d.changed()
+  })
+}
+
+/**
+ * One domain's recovery, start to end, under the domain's recover claim (a
+ * kernel lock held for the whole procedure): a second recover of the same
+ * domain waits for this one (up to --wait, then BUSY naming it) and then finds
+ * nothing left to do; the procedure never runs twice at once.
+ */
 async function recoverOne(ctx: Ctx, fs: string, opts: RecoverOptions): Promise<DomainRecovery> {
   const out: DomainRecovery = {name: fs, result: 'FAILED', attempts: 0, replayedNodes: [], runner: null}
+  let held: HeldLocks | undefined
+  try {
+    await pickRunner(ctx, fs, opts.as) // the domain exists, --as is usable: before creating any lock file
+    held = await claim(ctx.root, recoverScope(fs), ctx.waitMs, {what: `dlmctl recover ${fs}`, since: ctx.clock.now()})
+  } catch (e) {
+    if (!(e instanceof DlmError)) throw e
+    return {...out, message: e.message, error: {code: e.code, message: e.message, exitCode: e.exitCode}}
+  }
+  try {
+    return await recoverClaimed(ctx, fs, opts, out)
+  } finally {
+    await held.release()
+  }
+}
+
+async function recoverClaimed(ctx: Ctx, fs: string, opts: RecoverOptions, out: DomainRecovery): Promise<DomainRecovery> {
   const step = (m: string) => opts.onStep?.(fs, m)
   const ids: number[] = []
   let locked = false
   try {
+    await clearAbandonedRun(ctx, fs)
     const first = await pickRunner(ctx, fs, opts.as)
     if (!first.recovering) {
       return {...out, result: 'RECOVERED', message: 'nothing to recover'}
