@@ -8,7 +8,7 @@ import {checkName, newMembership} from '../model/membership.js'
 import type {ClusterConfig} from '../model/types.js'
 import {writeFileDurable, fsyncDir, mkdirDurable, writeNewFileSynced} from '../store/durable.js'
 import {errnoOf, io} from '../store/io.js'
-import {withEnvErrors} from '../store/envfail.js'
+import {afterCommitPoint, withEnvErrors} from '../store/envfail.js'
 import {initLockFiles} from '../store/locks.js'
 import {CLUSTER, INIT_MARKER, MEMBERSHIP, SCOPE_MEMBERSHIP, domainScope} from '../store/layout.js'
 import type {Tx} from '../store/txdir.js'
@@ -145,8 +145,13 @@ async function initClusterRaw(root: string, spec: InitSpec, clock: Clock) {
   await mkdirDurable(join(root, 'commit'))
   const files = [...tx.files.entries()].filter(([rel]) => rel !== CLUSTER).sort()
   for (const [rel, content] of files) await writeFileDurable(root, rel, content)
-  await writeFileDurable(root, CLUSTER, tx.files.get(CLUSTER)!) // the commit point
-  await io.rmTree(join(root, INIT_MARKER))
-  await fsyncDir(root)
+  const done = `init's marker ${INIT_MARKER} may be left in ${root}: harmless, remove it by hand`
+  await writeFileDurable(root, CLUSTER, tx.files.get(CLUSTER)!, (fsync) =>
+    afterCommitPoint(root, [], fsync, 'making cluster.json durable (the directory fsync) failed: if the power fails before the system writes it back, run init again'),
+  ) // the commit point
+  await afterCommitPoint(root, [], async () => {
+    await io.rmTree(join(root, INIT_MARKER))
+    await fsyncDir(root)
+  }, done)
   return {cluster: spec.name, generation: membership.generation, nodes, fs: spec.fs, lvbSize: spec.lvbSize, state: root}
 }

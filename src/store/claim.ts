@@ -7,6 +7,7 @@
 import {constants} from 'node:fs'
 import {DlmError, StoreBusy} from '../errors.js'
 import {errnoOf, io} from './io.js'
+import {withEnvErrors} from './envfail.js'
 import {acquireScopes, lockPath, type HeldLocks} from './locks.js'
 
 export interface ClaimNote {
@@ -25,7 +26,11 @@ async function readNote(root: string, scope: string): Promise<ClaimNote | null> 
 }
 
 /** Take `scope` exclusively (waiting up to waitMs), note who holds it; BUSY names the holder. */
-export async function claim(root: string, scope: string, waitMs: number, note: Omit<ClaimNote, 'pid'>): Promise<HeldLocks> {
+export function claim(root: string, scope: string, waitMs: number, note: Omit<ClaimNote, 'pid'>): Promise<HeldLocks> {
+  return withEnvErrors(root, () => claimRaw(root, scope, waitMs, note))
+}
+
+async function claimRaw(root: string, scope: string, waitMs: number, note: Omit<ClaimNote, 'pid'>): Promise<HeldLocks> {
   let held: HeldLocks
   try {
     held = await acquireScopes(root, [scope], {shared: false, waitMs})

@@ -51,12 +51,26 @@ export async function withEnvErrors<T>(root: string, fn: () => Promise<T>): Prom
 
 const notices: string[] = []
 
-/** A change passed its commit point but finishing it failed: say so once the command reports success. */
-export function noticeUnfinished(e: unknown, root: string, scopes: string[]): void {
+/**
+ * A change passed its commit point but finishing it failed: say so once the
+ * command reports success. `then`: what happens next (default: the next command
+ * on the scopes rolls the commit record forward).
+ */
+export function noticeUnfinished(e: unknown, root: string, scopes: string[], then?: string): void {
   const err = storeIoError(e, root)
   notices.push(
-    `warning: the change is committed, but writing it out failed (${err ? err.message : String(e)}); the next dlmctl command on ${scopes.join(', ')} finishes writing it`,
+    `warning: the change is committed, but writing it out failed (${err ? err.message : String(e)}); ${then ?? `the next dlmctl command on ${scopes.join(', ')} finishes writing it`}`,
   )
+}
+
+/** Run a step after a commit point: an environment error becomes a notice, anything else propagates. */
+export async function afterCommitPoint(root: string, scopes: string[], step: () => Promise<void>, then?: string): Promise<void> {
+  try {
+    await step()
+  } catch (e) {
+    if (!isEnvError(e)) throw e
+    noticeUnfinished(e, root, scopes, then)
+  }
 }
 
 /** The notices gathered so far (for stderr), emptied. */

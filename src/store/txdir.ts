@@ -10,7 +10,7 @@ import {constants} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join, posix} from 'node:path'
 import {DlmError, StateCorrupt} from '../errors.js'
-import {isEnvError, noticeUnfinished, withEnvErrors} from './envfail.js'
+import {afterCommitPoint, withEnvErrors} from './envfail.js'
 import {ensureDir, fsyncDir, writeFileDurable, writeNewFileSynced} from './durable.js'
 import {crashPoint, errnoOf, io} from './io.js'
 import {acquireScopes, orderScopes, type HeldLocks} from './locks.js'
@@ -357,13 +357,16 @@ async function commit(root: string, scopes: string[], staged: Map<string, Staged
   await sweepTemps(root, new Set([...staged.keys()].map((rel) => posix.dirname(rel))))
   if (staged.size === 1) {
     // A single replace or unlink is atomic by itself: no record needed.
+    // The rename or unlink is the commit point: a failing fsync after it is reported, not failed.
     const [[rel, op]] = staged
-    if (op.kind === 'write') return writeFileDurable(root, rel, op.data)
+    const durable = 'making it durable (the directory fsync) failed: if the power fails before the system writes it back, the change may be lost; run: dlmctl check'
+    if (op.kind === 'write') return writeFileDurable(root, rel, op.data, (fsync) => afterCommitPoint(root, scopes, fsync, durable))
     if (op.kind === 'remove') {
       await unlinkIfPresent(join(root, rel))
-      return fsyncDir(dirname(join(root, rel))).catch((e) => {
-        if (errnoOf(e) !== 'ENOENT') throw e
-      })
+      return afterCommitPoint(root, scopes, () =>
+        fsyncDir(dirname(join(root, rel))).catch((e) => {
+          if (errnoOf(e) !== 'ENOENT') throw e
+        }), durable)
     }
   }
   const txid = newTxid()
@@ -405,12 +408,7 @@ async function commit(root: string, scopes: string[], staged: Map<string, Staged
   crashPoint('commit.after-record')
   // c–d. The change is committed: an environment error from here on leaves the
   // record for the next opener to finish, and the command reports success.
-  try {
-    await applyRecord(root, record)
-  } catch (e) {
-    if (!isEnvError(e)) throw e
-    noticeUnfinished(e, root, scopes)
-  }
+  await afterCommitPoint(root, scopes, () => applyRecord(root, record))
 }
 
 // ---------------------------------------------------------------- overlay
