@@ -28,7 +28,7 @@ export const io = {
     handlePaths.set(fh, path)
     return fh
   },
-  readFile: (path: string): Promise<Buffer> => fsp.readFile(path),
+  readFile: (path: string): Promise<Buffer> => named(fsp.readFile(path), path),
   /** Reads up to buf.length bytes at `position`; returns the count read (short only at EOF). */
   async read(fh: FileHandle, buf: Buffer, position: number): Promise<number> {
     let got = 0
@@ -53,7 +53,7 @@ export const io = {
   ftruncate: (fh: FileHandle, len: number): Promise<void> => named(fh.truncate(len), pathOf(fh)),
   rename: (from: string, to: string): Promise<void> => fsp.rename(from, to),
   unlink: (path: string): Promise<void> => fsp.unlink(path),
-  readdir: (path: string): Promise<string[]> => fsp.readdir(path),
+  readdir: (path: string): Promise<string[]> => named(fsp.readdir(path), path),
   stat: (path: string): Promise<Stats> => fsp.stat(path),
   mkdir: async (path: string, mode: number): Promise<void> => {
     await fsp.mkdir(path, {mode})
