@@ -398,7 +398,10 @@ async function commit(root: string, scopes: string[], staged: Map<string, Staged
   const record: CommitRecord = {...body, crc: CRC32C.str(JSON.stringify(body)) >>> 0}
   const recordRel = `commit/${txid}.json`
   try {
-    await writeFileDurable(root, recordRel, JSON.stringify(record))
+    // Renamed into commit/, the record is the commit point: a failing fsync of commit/ after it is reported, not failed.
+    await writeFileDurable(root, recordRel, JSON.stringify(record), (fsync) =>
+      afterCommitPoint(root, scopes, fsync, 'making its commit record durable (the fsync of commit/) failed: if the power fails before the system writes it back, the change may be lost; run: dlmctl check'),
+    )
   } catch (e) {
     // Only drop the temps if the record surely is not there; otherwise the next opener rolls forward.
     if ((await readAbs(join(root, recordRel)).catch(() => Buffer.alloc(0))) === null)
