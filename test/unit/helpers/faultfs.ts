@@ -243,7 +243,10 @@ export async function runWithFaults(plan: Plan, cmd: () => Promise<unknown>): Pr
     error = e
   }
   // Let a killed command's in-flight real operations finish (they happened before the kill).
-  for (let i = 0; i < 1000 && run.inflight > 0; i++) await settle()
+  // (A busy machine can take a while: wait for them, not for a number of ticks.)
+  const until = Date.now() + 10_000
+  while (run.inflight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 1))
+  if (run.inflight > 0) throw new Error('faultfs: operations of the stopped command still in flight after 10 s')
   await settle()
   if (run.dead) {
     await Promise.all([...run.handles].map((fh) => real.close(fh).catch(() => {})))
