@@ -1,6 +1,5 @@
 // File-system operations: journaled writes under persistent locks, reads under
 // valid locks, checkpoints, and the operator's views of metadata and journals.
-import {join} from 'node:path'
 import {DlmError, StateCorrupt, usage} from '../errors.js'
 import {encodeRecord, type DataRecord, type JournalRecord} from '../journal/format.js'
 import {scanJournal, type Damage, type LineInfo} from '../journal/scan.js'

@@ -6,9 +6,7 @@ import type {NodeInfo} from '../model/types.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import {runFence, type FenceResult} from './fence.js'
 import type {ClusterState, DomainSession} from './state.js'
-import {join} from 'node:path'
 import {journalTail} from '../journal/tail.js'
-import {journalFile} from '../store/layout.js'
 
 export interface NodeView {
   name: string
