@@ -6,6 +6,7 @@ import {withView, scopes, type Ctx} from './context.js'
 import {domainSummary} from './domains.js'
 import type {ClusterState} from './state.js'
 import {pendingRecords} from '../store/txdir.js'
+import {storeIoError} from '../store/envfail.js'
 import {bucketFile, indexChunkOf, indexFile, BUCKETS} from '../store/layout.js'
 import {IndexSchema} from '../store/schema.js'
 import {scanJournal} from '../journal/scan.js'
@@ -90,6 +91,8 @@ export async function exportState(ctx: Ctx) {
 export interface Problem {
   file: string
   message: string
+  /** Set when the environment refused the file (EACCES, EIO, …): check then exits 9, not 4. */
+  errno?: string
 }
 
 /** fsck: every file readable and of its shape, and the invariants that tie files together. */
@@ -102,7 +105,10 @@ export async function checkState(ctx: Ctx) {
       try {
         return await f()
       } catch (e) {
-        if (e instanceof StateCorrupt) problems.push({file: e.file, message: e.message})
+        // An unreadable file is listed like a damaged one, and check goes on with the others.
+        const env = storeIoError(e, ctx.root)
+        if (env) problems.push({file, message: env.message, errno: String(env.detail?.errno)})
+        else if (e instanceof StateCorrupt) problems.push({file: e.file, message: e.message})
         else if (e instanceof DlmError) problems.push({file, message: e.message})
         else throw e
         return undefined
@@ -195,5 +201,5 @@ export async function checkState(ctx: Ctx) {
     if (r.ok) warnings.push({file: r.file, message: 'pending commit record of an interrupted command: the next command that changes these scopes rolls it forward'})
     else warnings.push({file: r.file, message: `torn commit record (${r.why}): it will be discarded`})
   }
-  return {ok: problems.length === 0, problems, warnings}
+  return {ok: problems.length === 0, problems, warnings, unreadable: problems.some((p) => p.errno !== undefined)}
 }

@@ -9,11 +9,11 @@ import {HEAVY, copyFixture, dlmctl, dlmctlWith, requireBuilt, stackLines} from '
 beforeAll(requireBuilt)
 
 describe('environment errors: exit 9 (STORE_IO), one line naming the file', () => {
-  it('a directory where membership.json should be: status, lock request and check all say so', async () => {
+  it('a directory where membership.json should be: status and lock request say so; check lists it and exits 9', async () => {
     const s = copyFixture('basic')
     rmSync(join(s, 'membership.json'))
     mkdirSync(join(s, 'membership.json'))
-    for (const args of [['status'], ['lock', 'request', 'fs1', 'r/1', '--node', 'n1', '--mode', 'PR'], ['check']]) {
+    for (const args of [['status'], ['lock', 'request', 'fs1', 'r/1', '--node', 'n1', '--mode', 'PR']]) {
       const r = await dlmctl(s, ...args)
       expect(r.exitCode, args.join(' ')).toBe(9)
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
@@ -21,6 +21,10 @@ describe('environment errors: exit 9 (STORE_IO), one line naming the file', () =
       expect(stackLines(r.stderr)).toEqual([])
       expect(r.stdout).toBe('')
     }
+    // check lists it with the rest of its findings, and exits 9: the directory could not be read.
+    const c = await dlmctl(s, 'check', '--json')
+    expect(c.exitCode).toBe(9)
+    expect(c.json.problems).toContainEqual(expect.objectContaining({file: 'membership.json', errno: 'EISDIR'}))
     const j = await dlmctl(s, 'status', '--json')
     expect(j.exitCode).toBe(9)
     expect(j.json.error).toMatchObject({code: 'STORE_IO', errno: 'EISDIR', file: join(s, 'membership.json')})

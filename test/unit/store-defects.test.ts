@@ -277,11 +277,12 @@ describe('defect 6: environment errors name the file and exit 9; a change past i
       rmSync(file)
       mkdirSync(file)
     } else patchIo({readFile: (real, path) => (path === file ? Promise.reject(errno(code, file)) : real(path))})
-    for (const run of [
-      () => requestLockOp(ctx, {fs: 'fs1', resource: 'r/1', node: 'n1', mode: 'PR'}),
-      () => exportState(ctx),
-      () => checkState(ctx),
-    ]) {
+    // check lists it as a problem (exit 9 for the CLI) and goes on with the other files.
+    const c = await checkState(ctx)
+    expect(c).toMatchObject({ok: false, unreadable: true})
+    expect(c.problems).toEqual([expect.objectContaining({file: 'domains/fs1/domain.json', errno: code})])
+    expect(c.problems[0].message).toContain(code)
+    for (const run of [() => requestLockOp(ctx, {fs: 'fs1', resource: 'r/1', node: 'n1', mode: 'PR'}), () => exportState(ctx)]) {
       const e = await run().catch((x: unknown) => x)
       expect(e).toBeInstanceOf(DlmError)
       expect(e).toMatchObject({code: 'STORE_IO', exitCode: 9})
