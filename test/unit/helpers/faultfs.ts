@@ -24,7 +24,10 @@ export class Crash extends Error {
   }
 }
 
-export type Plan = {kind: 'none'} | {kind: 'crash' | 'power'; at: number} | {kind: 'errno'; at: number; errno: string}
+export type Plan =
+  | {kind: 'none'; /** Awaited before each mutating op, outside the command's context (to look at the state). */ before?: (n: number) => Promise<void>}
+  | {kind: 'crash' | 'power'; at: number}
+  | {kind: 'errno'; at: number; errno: string}
 
 export interface RunReport {
   /** Mutating ops the command issued (before it died). */
@@ -193,6 +196,10 @@ function install(): void {
       if (run.dead) throw new Crash()
       const kind = opKindOf(op, args)
       if (kind) {
+        if (run.plan.kind === 'none' && run.plan.before) {
+          const before = run.plan.before
+          await als.exit(() => before(run.ops))
+        }
         const n = run.ops++
         run.kinds.push(kind)
         const {plan} = run
