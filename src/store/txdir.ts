@@ -493,8 +493,12 @@ async function transactRaw<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Prom
   let held = new Set(scopes)
   let locks: HeldLocks = await acquireScopes(root, scopes, {shared: false, waitMs})
   try {
+    // Records of scopes we do not hold (their writer may be alive): left alone, but
+    // read through like a view does, for the files read without their lock.
+    let others: CommitRecord[] = []
     for (;;) {
       const mine: CommitRecord[] = []
+      others = []
       const need = new Set(held)
       for (const p of await pendingRecords(root)) {
         if (!p.ok) {
@@ -503,7 +507,7 @@ async function transactRaw<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Prom
         } else if (p.record.scopes.some((s) => held.has(s))) {
           mine.push(p.record)
           p.record.scopes.forEach((s) => need.add(s))
-        }
+        } else others.push(p.record)
       }
       if (need.size === held.size) {
         for (const r of mine) await applyRecord(root, r)
@@ -525,18 +529,19 @@ async function transactRaw<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Prom
       if (opts.guardOf) requireGuarded(n, scopeSet, opts.guardOf)
       staged.set(n, op(staged.get(n)))
     }
+    const ahead = overlayReader(root, pendingOverlay(others))
     const tx: Tx = {
       async read(rel) {
         const n = normRel(rel)
         const op = staged.get(n)
         if (op?.kind === 'write') return Buffer.from(op.data)
         if (op?.kind === 'remove') return null
-        const disk = await readAbs(join(root, n))
-        return op ? Buffer.concat([disk ?? Buffer.alloc(0), op.data]) : disk
+        const cur = await ahead.read(n)
+        return op ? Buffer.concat([cur ?? Buffer.alloc(0), op.data]) : cur
       },
       async list(relDir) {
         const dir = normDir(relDir)
-        const names = await listDisk(root, dir)
+        const names = new Set(await ahead.list(dir))
         for (const [rel, op] of staged) {
           const c = childOf(dir, rel)
           if (!c) continue
@@ -545,10 +550,10 @@ async function transactRaw<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Prom
         }
         return [...names].sort()
       },
-      // Pending records were rolled forward above: the disk is current but for what this tx staged.
+      // Our scopes' pending records were rolled forward above: the disk is current for them.
       async source(rel) {
         const n = normRel(rel)
-        return staged.has(n) ? ((await tx.read(n)) ?? Buffer.alloc(0)) : join(root, n)
+        return staged.has(n) ? ((await tx.read(n)) ?? Buffer.alloc(0)) : ahead.source(n)
       },
       write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),
       remove: (rel) => stage(rel, () => ({kind: 'remove'})),

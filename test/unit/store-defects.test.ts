@@ -11,7 +11,7 @@ import {fsRead, fsWrite} from '../../src/core/fs.js'
 import {initCluster, type InitSpec} from '../../src/core/init.js'
 import {canonicalJson, checkState, exportState} from '../../src/core/inspect.js'
 import {requestLockOp} from '../../src/core/locks.js'
-import {joinNode, markDead} from '../../src/core/nodes.js'
+import {addNode, joinNode, markDead} from '../../src/core/nodes.js'
 import {recover} from '../../src/core/recover.js'
 import {replayOp} from '../../src/core/replay.js'
 import {DlmError} from '../../src/errors.js'
@@ -74,6 +74,27 @@ describe('defect 1: journals are read through the pending-commit overlay', () =>
     expect(readdirSync(join(ctx.root, 'commit'))).toHaveLength(1) // pending: nobody rolled it forward
     expect(await exported(ctx)).toBe(await exported(clean))
     expect((await fsRead(ctx, 'fs1', 'a', {node: 'n2'})).value).toBe('42')
+  })
+})
+
+describe('defect 1 (writers): a file read without its lock is read through the pending records too', () => {
+  it('node add stopped after its commit point: a lock request on fs1 (which reads membership without its lock) sees the new node', async () => {
+    const ctx = await cluster()
+    let committed = false
+    patchIo({
+      rename: async (real, from, to) => {
+        await real(from, to)
+        if (String(to).includes('/commit/')) committed = true
+      },
+      open: (real, path, flags, mode) => (committed && typeof flags === 'number' ? Promise.reject(new Error('killed')) : real(path, flags, mode)),
+    })
+    await expect(addNode(ctx, 'n4')).rejects.toThrow('killed')
+    Object.assign(io, realIo)
+    expect(readdirSync(join(ctx.root, 'commit')).filter((f) => f.endsWith('.json'))).toHaveLength(1)
+    // n4 exists (it just does not mount fs1): NOT_MEMBER, not UNKNOWN_NODE.
+    expect(await codeOf(requestLockOp(ctx, {fs: 'fs1', resource: 'r/1', node: 'n4', mode: 'PR'}))).toBe('NOT_MEMBER')
+    // The domain's writer left the membership record alone (not its scope).
+    expect(readdirSync(join(ctx.root, 'commit')).filter((f) => f.endsWith('.json'))).toHaveLength(1)
   })
 })
 
