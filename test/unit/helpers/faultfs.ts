@@ -208,8 +208,10 @@ function install(): void {
           if (plan.kind === 'errno') throw errnoError(plan.errno, pathArg(op, args))
           run.dead = true
           // The kernel closes a killed process's files (and drops its OFD locks).
-          await Promise.all([...run.handles].map((fh) => real.close(fh).catch(() => {})))
+          // (Take them out first: opens in flight may add more meanwhile, closed at the end.)
+          const open = [...run.handles]
           run.handles.clear()
+          await Promise.all(open.map((fh) => real.close(fh).catch(() => {})))
           throw new Crash()
         }
       }
@@ -256,8 +258,9 @@ export async function runWithFaults(plan: Plan, cmd: () => Promise<unknown>): Pr
   if (run.inflight > 0) throw new Error('faultfs: operations of the stopped command still in flight after 10 s')
   await settle()
   if (run.dead) {
-    await Promise.all([...run.handles].map((fh) => real.close(fh).catch(() => {})))
+    const open = [...run.handles]
     run.handles.clear()
+    await Promise.all(open.map((fh) => real.close(fh).catch(() => {})))
   }
   if (plan.kind === 'power' && run.hit) powerCut()
   tracking = false
