@@ -201,5 +201,6 @@ export async function checkState(ctx: Ctx) {
     if (r.ok) warnings.push({file: r.file, message: 'pending commit record of an interrupted command: the next command that changes these scopes rolls it forward'})
     else warnings.push({file: r.file, message: `torn commit record (${r.why}): it will be discarded`})
   }
-  return {ok: problems.length === 0, problems, warnings, unreadable: problems.some((p) => p.errno !== undefined)}
+  const unreadable = problems.some((p) => p.errno !== undefined)
+  return {ok: problems.length === 0, problems, warnings, ...(unreadable ? {unreadable: true as const} : {})}
 }
