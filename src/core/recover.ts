@@ -90,9 +90,13 @@ async function takeRecoveryLock(ctx: Ctx, fs: string, runner: string): Promise<v
   await withTx(ctx, [scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)
     const up = upNodes(await s.membership())
-    const res = await clearRecoveryResource(d, fs)
     const waiters = d.meta.members.filter((n) => n !== runner && up.has(n))
     const wanted: [string, Mode][] = [[runner, 'EX'], ...waiters.map((n): [string, Mode] => [n, 'PR'])]
+    // A killed run of ours (we hold the claim) took exactly this lock: carry on with it,
+    // so that the rerun converges to what one uninterrupted run leaves (ids included).
+    const left = await d.resource(recoveryResource(fs))
+    if (left && heldAsWanted(left, wanted)) return
+    const res = await clearRecoveryResource(d, fs)
     for (const [node, mode] of wanted) {
       const lock = requestLock(res, {id: d.meta.nextLockId++, node, mode, persistent: false})
       await d.indexSet(lock.id, res.name)
@@ -100,6 +104,35 @@ async function takeRecoveryLock(ctx: Ctx, fs: string, runner: string): Promise<v
     d.changed()
     s.event('recover.start', {runner, waiting: waiters}, fs)
   })
+}
+
+/** The recovery lock as takeRecoveryLock leaves it for these locks: runner's EX granted, the others' PR waiting. */
+function heldAsWanted(res: Resource, wanted: [string, Mode][]): boolean {
+  const [[runner], ...waiters] = wanted
+  const g = res.grantQueue
+  return (
+    res.lvbValid &&
+    /^0*$/.test(res.lvb) &&
+    res.convertQueue.length === 0 &&
+    g.length === 1 &&
+    g[0].node === runner &&
+    g[0].mode === 'EX' &&
+    !g[0].persistent &&
+    res.waitQueue.length === waiters.length &&
+    res.waitQueue.every((l, i) => l.node === waiters[i][0] && l.mode === 'PR' && !l.persistent)
+  )
+}
+
+/**
+ * The runner's recovery id: one a killed run of ours attached at the current
+ * epoch (we hold the claim) is carried on with, else a new attach.
+ */
+async function attachOrResume(ctx: Ctx, fs: string, runner: string): Promise<{id: number; epoch: number}> {
+  const left = await withView(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    return d.meta.attachments.find((a) => a.node === runner && a.epoch === d.meta.epoch)
+  })
+  return left ?? attachOp(ctx, fs, runner)
 }
 
 /** Release the recovery lock (the waiters are granted, then let go) and forget our recovery ids. */
@@ -115,14 +148,17 @@ async function finishRecovery(ctx: Ctx, fs: string, ids: number[], result: Domai
 
 /**
  * Locks on recovery/<fs> while we hold the recover claim belong to a recover
- * that was killed (its claim went with it): drop them, so that nothing of its
- * attempt stays behind. Its attachments were retired by a validate, or are by
- * the next one. Changes nothing when there is nothing left.
+ * that was killed (its claim went with it). In a domain left normal they are
+ * dropped, so that nothing of its attempt stays behind; in one still
+ * recovering, this run carries on with them (takeRecoveryLock). Its
+ * attachments were retired by a validate, or are by the next one. Changes
+ * nothing when there is nothing left.
  */
 async function clearAbandonedRun(ctx: Ctx, fs: string): Promise<void> {
   const left = await withView(ctx, [scopes.domain(fs)], async (s) => {
-    const res = await (await s.domain(fs)).resource(recoveryResource(fs))
-    return res ? allLocks(res).length > 0 || !res.lvbValid : false
+    const d = await s.domain(fs)
+    const res = await d.resource(recoveryResource(fs))
+    return d.meta.state === 'normal' && res ? allLocks(res).length > 0 || !res.lvbValid : false
   })
   if (!left) return
   await withTx(ctx, [scopes.domain(fs)], async (s) => {
@@ -179,7 +215,7 @@ async function recoverClaimed(ctx: Ctx, fs: string, opts: RecoverOptions, out: D
         locked = true
         out.runner = runner
       }
-      const a = await attachOp(ctx, fs, runner)
+      const a = await attachOrResume(ctx, fs, runner)
       ids.push(a.id)
       step(`attempt ${out.attempts}: ${runner} attached (recovery id ${a.id}, epoch ${a.epoch})`)
       if (opts.killAfterAttach && out.attempts === 1) {
