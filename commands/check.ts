@@ -6,7 +6,7 @@ import {progress} from '../src/render/progress.js'
 
 export default class Check extends DlmCommand {
   static override summary = 'Check the state directory (fsck): every file valid, invariants across files hold'
-  static override description = 'Read-only. Exit 0 when consistent, 4 listing every problem otherwise. Pending commit records of interrupted commands are warnings: the next command that changes their scopes rolls them forward.'
+  static override description = 'Read-only. Exit 0 when consistent, 4 listing every problem otherwise (9 when a file could not be read at all: permissions, I/O error). Pending commit records of interrupted commands are warnings: the next command that changes their scopes rolls them forward.'
   static override examples = ['<%= config.bin %> check', '<%= config.bin %> check --json | jq .problems']
 
   async run(): Promise<void> {
@@ -15,6 +15,6 @@ export default class Check extends DlmCommand {
     bar.update('checking every file of the state directory…')
     const r = await checkState(this.ctx(flags)).finally(() => bar.done())
     await this.emit(r, () => renderProblems(r))
-    if (!r.ok) this.setExit(EXIT.CORRUPT)
+    if (!r.ok) this.setExit(r.unreadable ? EXIT.STORE_IO : EXIT.CORRUPT)
   }
 }

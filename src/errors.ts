@@ -11,7 +11,7 @@ export const EXIT = {
   BUSY: 6,
   FENCE: 7,
   DRILL: 8,
-  STORE: 9,
+  STORE_IO: 9,
   /** Cancelled at a prompt (Ctrl-C, Escape): nothing changed. 128 + SIGINT, as shells report an interrupt. */
   CANCELLED: 130,
 } as const
@@ -33,6 +33,7 @@ export const REFUSAL_CODES = [
   'QUECVT_NOT_UP',
   'ALREADY_EXISTS',
   'STATE_CHANGED',
+  'RECOVERY_ID_RETIRED',
 ] as const
 
 /** Codes of usage errors (exit 2). */
@@ -65,6 +66,7 @@ export type ErrorCode =
   | 'STORE_UNREACHABLE'
   | 'STORE_TIMEOUT'
   | 'CANCELLED'
+  | 'STORE_IO'
 
 export function exitCodeOf(code: ErrorCode): number {
   if ((REFUSAL_CODES as readonly string[]).includes(code)) return EXIT.REFUSED
@@ -82,8 +84,9 @@ export function exitCodeOf(code: ErrorCode): number {
       return EXIT.FENCE
     case 'DRILL_FAILED':
       return EXIT.DRILL
+    case 'STORE_IO':
     case 'STORE_UNREACHABLE':
-      return EXIT.STORE
+      return EXIT.STORE_IO
     case 'CANCELLED':
       return EXIT.CANCELLED
     default:
@@ -130,5 +133,12 @@ export class StoreBusy extends DlmError {
         : `state directory busy: ${what} still locked by another dlmctl after ${waitMs / 1000}s (try --wait)`,
       holder?.detail,
     )
+  }
+}
+
+/** The environment refused a state file (EACCES, ENOSPC, EIO, …): names the file and what to do (exit 9). */
+export class StoreIoError extends DlmError {
+  constructor(message: string, detail: {file: string; errno: string}) {
+    super('STORE_IO', message, detail)
   }
 }

@@ -17,6 +17,7 @@ import {escapeControl} from '../render/escape.js'
 import {busyWatch} from '../store/locks.js'
 import {switchWithValue, usageMessage, type CommandShape} from './usage.js'
 import {writeHuman} from '../render/pager.js'
+import {storeIoError, takeNotices} from '../store/envfail.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
 
@@ -73,6 +74,7 @@ export abstract class DlmCommand extends Command {
 
   /** Print the result: JSON on --json, else the human rendering. */
   protected async emit(result: unknown, human: () => string | undefined): Promise<void> {
+    for (const n of takeNotices()) process.stderr.write(`dlmctl: ${n}\n`)
     if (this.jsonMode) {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n')
       return
@@ -116,6 +118,8 @@ export abstract class DlmCommand extends Command {
     let exit: number
     let message: string
     let detail: Record<string, unknown> | undefined
+    for (const n of takeNotices()) process.stderr.write(`dlmctl: ${n}\n`)
+    err = storeIoError(err) ?? err // an environment error that escaped the store's own naming
     if (err instanceof DlmError) {
       ;({code, exitCode: exit, message, detail} = err)
       // A refusal, a busy directory, fencing: say which, in words a script can grep.

@@ -1,5 +1,6 @@
 // Time: DLMCTL_CLOCK (an ISO time) fixes "now" so output is byte-identical from
-// run to run. `order()` is real time, used only to merge event logs in order.
+// run to run. `order()` is real time, the floor of an event's logical order
+// (eventorder.ts); 0 under a fixed clock, so the order never depends on real time.
 import {DlmError} from '../errors.js'
 
 export interface Clock {
@@ -20,5 +21,6 @@ export function systemClock(env: NodeJS.ProcessEnv = process.env): Clock {
     now = () => iso
     isFixed = true
   }
-  return {now, fixed: isFixed, order: () => Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000}
+  const order = isFixed ? () => 0 : () => Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000
+  return {now, fixed: isFixed, order}
 }

@@ -3,7 +3,9 @@ import {ClusterState} from './state.js'
 import type {Clock} from './clock.js'
 import {transact, view} from '../store/txdir.js'
 import {CLUSTER, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
-import {readdir, stat} from 'node:fs/promises'
+import {guardOf} from '../store/contract.js'
+import {errnoOf, io} from '../store/io.js'
+import {storeIoError} from '../store/envfail.js'
 import {join} from 'node:path'
 import {DlmError} from '../errors.js'
 import type {CommitGuard} from './guard.js'
@@ -27,7 +29,14 @@ export const scopes = {
  * must leave nothing behind.
  */
 async function requireScopesExist(root: string, scopeList: string[]): Promise<void> {
-  const exists = (rel: string) => stat(join(root, rel)).then(() => true, () => false)
+  const exists = (rel: string) =>
+    io.stat(join(root, rel)).then(
+      () => true,
+      (e: unknown) => {
+        if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return false
+        throw storeIoError(e, root) ?? e
+      },
+    )
   if (!(await exists(CLUSTER))) {
     if (!(await exists('.'))) throw new DlmError('NO_STATE', `no state directory at ${root} (create one with: dlmctl init, or give --state)`)
     throw new DlmError('NO_STATE', `not a dlmctl state directory: no ${CLUSTER} in ${root} (create one with: dlmctl init)`)
@@ -36,7 +45,7 @@ async function requireScopesExist(root: string, scopeList: string[]): Promise<vo
     if (!sc.startsWith('domain.')) continue
     const fs = sc.slice('domain.'.length)
     if (!(await exists(domainFile(fs)))) {
-      const known = (await readdir(join(root, 'domains')).catch(() => [] as string[])).sort().join(', ') || 'none'
+      const known = (await io.readdir(join(root, 'domains')).catch(() => [] as string[])).sort().join(', ') || 'none'
       throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}' (file systems: ${known})`)
     }
   }
@@ -45,11 +54,12 @@ async function requireScopesExist(root: string, scopeList: string[]): Promise<vo
 /** Run `fn` on the state under exclusive scope locks; what it changed is committed atomically. */
 export async function withTx<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterState) => Promise<T>): Promise<T> {
   await requireScopesExist(ctx.root, scopeList)
-  return transact({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs}, async (tx) => {
+  return transact({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs, guardOf}, async (tx) => {
     const s = new ClusterState(tx, ctx.clock, ctx.root)
     await ctx.guard?.before?.(s, scopeList)
     const result = await fn(s)
     await ctx.guard?.after?.(s, result)
+    await s.stampEvents(scopeList)
     s.flush()
     return result
   })

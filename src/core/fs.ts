@@ -1,6 +1,5 @@
 // File-system operations: journaled writes under persistent locks, reads under
 // valid locks, checkpoints, and the operator's views of metadata and journals.
-import {join} from 'node:path'
 import {DlmError, StateCorrupt, usage} from '../errors.js'
 import {encodeRecord, type DataRecord, type JournalRecord} from '../journal/format.js'
 import {scanJournal, type Damage, type LineInfo} from '../journal/scan.js'
@@ -45,7 +44,7 @@ export async function fsWrite(ctx: Ctx, fs: string, node: string, sets: [string,
     for (const k of keys) checkWrite(await d.resource(metaResource(k)), d.meta, node, n.state, k)
     // Records appended after damage would never be applied (replay and checkpoint stop there).
     const p = await s.journalPoint(fs, node)
-    const tail = await scanJournal(join(ctx.root, journalFile(fs, node)), p.offset)
+    const tail = await scanJournal(await s.journalSource(fs, node), p.offset)
     if (tail.stoppedAt) {
       throw new StateCorrupt(
         journalFile(fs, node),
@@ -81,7 +80,7 @@ async function pendingTail(ctx: Ctx, s: ClusterState, d: DomainSession): Promise
     // A recovered node's journal was replayed, or abandoned by a forced validate: nothing pending.
     if (findNode(m, node).state === 'recovered') continue
     const p = await s.journalPoint(d.name, node)
-    await scanJournal(join(ctx.root, journalFile(d.name, node)), p.offset, {
+    await scanJournal(await s.journalSource(d.name, node), p.offset, {
       onCommit: (recs) => recs.forEach((r) => applyRecord(keys, r)),
     })
   }
@@ -119,7 +118,7 @@ export async function fsCheckpoint(ctx: Ctx, fs: string, node: string) {
     const meta = await s.fsMeta(fs)
     const p = await s.journalPoint(fs, node)
     let applied = 0
-    const r = await scanJournal(join(ctx.root, journalFile(fs, node)), p.offset, {
+    const r = await scanJournal(await s.journalSource(fs, node), p.offset, {
       onCommit: (recs) => recs.forEach((x) => (applied += applyRecord(meta.keys, x) ? 1 : 0)),
     })
     const from = p.offset
@@ -140,7 +139,7 @@ export async function fsShow(ctx: Ctx, fs: string) {
     const journals = []
     for (const node of d.meta.members) {
       const p = await s.journalPoint(fs, node)
-      const r = await scanJournal(join(ctx.root, journalFile(fs, node)), p.offset)
+      const r = await scanJournal(await s.journalSource(fs, node), p.offset)
       journals.push({node, state: findNode(m, node).state, point: p.offset, size: r.size, pendingTransactions: r.transactions, pendingRecords: r.committed, damaged: r.stoppedAt})
     }
     return {
@@ -181,7 +180,7 @@ export async function journalShow(ctx: Ctx, fs: string, node: string) {
     findNode(await s.membership(), node)
     if (!d.meta.members.includes(node)) throw new DlmError('NOT_MEMBER', `node ${node} does not mount ${fs}`)
     const p = await s.journalPoint(fs, node)
-    const path = join(ctx.root, journalFile(fs, node))
+    const path = await s.journalSource(fs, node)
     const lines: JournalLine[] = []
     // Exactly the records the scanner commits (a commit with the wrong count commits nothing).
     const committed = new Set<number>()

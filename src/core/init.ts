@@ -1,13 +1,14 @@
 // dlmctl init: create a state directory. Files are written one by one and
 // cluster.json last: until it exists the directory is not a cluster, and a
 // crashed init (marked by .dlmctl-init) is cleared and redone by the next init.
-import {mkdir, readdir, rm, stat, chmod} from 'node:fs/promises'
 import {join} from 'node:path'
 import {DlmError, usage} from '../errors.js'
 import {joinDomain, joinNeeds, newDomain} from '../model/domain.js'
 import {checkName, newMembership} from '../model/membership.js'
 import type {ClusterConfig} from '../model/types.js'
-import {writeFileDurable, fsyncDir} from '../store/durable.js'
+import {writeFileDurable, fsyncDir, mkdirDurable, writeNewFileSynced} from '../store/durable.js'
+import {errnoOf, io} from '../store/io.js'
+import {afterCommitPoint, withEnvErrors} from '../store/envfail.js'
 import {initLockFiles} from '../store/locks.js'
 import {CLUSTER, INIT_MARKER, MEMBERSHIP, SCOPE_MEMBERSHIP, domainScope} from '../store/layout.js'
 import type {Tx} from '../store/txdir.js'
@@ -56,6 +57,9 @@ class CollectingTx implements Tx {
   async list() {
     return []
   }
+  async source(rel: string) {
+    return Buffer.from(this.files.get(rel) ?? '')
+  }
   write(rel: string, data: string | Buffer) {
     this.files.set(rel, data.toString())
   }
@@ -67,27 +71,38 @@ class CollectingTx implements Tx {
   }
 }
 
+/** What a killed init leaves before its commit point: the marker, or a temp of an older version's marker. */
+const INIT_LEFTOVER = /^\.dlmctl-init(\..*\.tmp)?$/
+
 async function prepareDirectory(root: string): Promise<void> {
   let entries: string[]
   try {
-    const st = await stat(root)
+    const st = await io.stat(root)
     if (!st.isDirectory()) throw new DlmError('NOT_EMPTY', `${root} exists and is not a directory`)
-    entries = await readdir(root)
+    entries = await io.readdir(root)
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
-    await mkdir(root, {recursive: true, mode: 0o700})
+    if (errnoOf(e) !== 'ENOENT') throw e
+    // A new directory is durable only once its parent is fsynced (mkdirDurable does).
+    await mkdirDurable(root)
     return
   }
   if (entries.includes(CLUSTER)) throw new DlmError('NOT_EMPTY', `${root} already holds a cluster (${CLUSTER}); init refuses to overwrite it`)
-  if (entries.length > 0 && !entries.includes(INIT_MARKER)) {
+  if (entries.length > 0 && !entries.some((e) => INIT_LEFTOVER.test(e))) {
     throw new DlmError('NOT_EMPTY', `${root} is not empty; init needs a new or empty directory`)
   }
   // An earlier init died before its commit point (cluster.json): start again.
-  for (const e of entries) await rm(join(root, e), {recursive: true, force: true})
-  await chmod(root, 0o700)
+  // The marker goes last, so a kill while clearing still leaves it to be found.
+  const order = entries.filter((e) => e !== INIT_MARKER).concat(entries.includes(INIT_MARKER) ? [INIT_MARKER] : [])
+  for (const e of order) await io.rmTree(join(root, e))
+  if (entries.length > 0) await fsyncDir(root)
+  await io.chmod(root, 0o700)
 }
 
-export async function initCluster(root: string, spec: InitSpec, clock: Clock) {
+export function initCluster(root: string, spec: InitSpec, clock: Clock) {
+  return withEnvErrors(root, () => initClusterRaw(root, spec, clock))
+}
+
+async function initClusterRaw(root: string, spec: InitSpec, clock: Clock) {
   const nodes = [...new Set(spec.nodes)]
   if (nodes.length === 0) throw usage('--nodes: at least one node')
   nodes.forEach((n) => checkName('node', n))
@@ -97,7 +112,9 @@ export async function initCluster(root: string, spec: InitSpec, clock: Clock) {
   }
 
   await prepareDirectory(root)
-  await writeFileDurable(root, INIT_MARKER, '')
+  // Created in place (no temp): whatever a kill leaves from here on is named by the marker.
+  await writeNewFileSynced(join(root, INIT_MARKER), '')
+  await fsyncDir(root)
 
   const now = clock.now()
   const config: ClusterConfig = {format: 1, name: spec.name, lvbSize: spec.lvbSize, fenceCmd: spec.fenceCmd, fenceTimeoutMs: spec.fenceTimeoutMs}
@@ -121,14 +138,20 @@ export async function initCluster(root: string, spec: InitSpec, clock: Clock) {
     d.changed()
   }
   state.event('init', {cluster: spec.name, nodes, fs: spec.fs, generation: membership.generation})
+  await state.stampEvents([])
   state.flush()
 
   await initLockFiles(root, [SCOPE_MEMBERSHIP, ...spec.fs.map((f) => domainScope(f.name))])
-  await mkdir(join(root, 'commit'), {mode: 0o700}).catch(() => {})
+  await mkdirDurable(join(root, 'commit'))
   const files = [...tx.files.entries()].filter(([rel]) => rel !== CLUSTER).sort()
   for (const [rel, content] of files) await writeFileDurable(root, rel, content)
-  await writeFileDurable(root, CLUSTER, tx.files.get(CLUSTER)!) // the commit point
-  await rm(join(root, INIT_MARKER), {force: true})
-  await fsyncDir(root)
+  const done = `init's marker ${INIT_MARKER} may be left in ${root}: harmless, remove it by hand`
+  await writeFileDurable(root, CLUSTER, tx.files.get(CLUSTER)!, (fsync) =>
+    afterCommitPoint(root, [], fsync, 'making cluster.json durable (the directory fsync) failed: if the power fails before the system writes it back, run init again'),
+  ) // the commit point
+  await afterCommitPoint(root, [], async () => {
+    await io.rmTree(join(root, INIT_MARKER))
+    await fsyncDir(root)
+  }, done)
   return {cluster: spec.name, generation: membership.generation, nodes, fs: spec.fs, lvbSize: spec.lvbSize, state: root}
 }

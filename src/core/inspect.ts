@@ -10,10 +10,9 @@ import {domainCounts, unreplayedRecords} from './overview.js'
 import {eventMatches} from './eventfilter.js'
 import type {ClusterState} from './state.js'
 import {pendingRecords} from '../store/txdir.js'
+import {storeIoError} from '../store/envfail.js'
 import {bucketFile, indexChunkOf, indexFile, BUCKETS} from '../store/layout.js'
 import {IndexSchema} from '../store/schema.js'
-import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
 import {scanJournal} from '../journal/scan.js'
 import {journalFile} from '../store/layout.js'
 import {crc32cBuf} from '../util/crc32c.js'
@@ -69,8 +68,7 @@ export function canonicalJson(v: unknown): string {
 async function fsDump(s: ClusterState, d: DomainSession) {
   const journals: Record<string, {point: number; size: number; crc32c: number}> = {}
   for (const node of d.meta.members) {
-    const path = join(s.root, journalFile(d.name, node))
-    const data = await readFile(path).catch(() => Buffer.alloc(0))
+    const data = (await s.io.read(journalFile(d.name, node))) ?? Buffer.alloc(0)
     journals[node] = {point: (await s.journalPoint(d.name, node)).offset, size: data.length, crc32c: crc32cBuf(data)}
   }
   return {metadata: (await s.fsMeta(d.name)).keys, journals}
@@ -94,6 +92,8 @@ export async function exportState(ctx: Ctx) {
 export interface Problem {
   file: string
   message: string
+  /** Set when the environment refused the file (EACCES, EIO, …): check then exits 9, not 4. */
+  errno?: string
 }
 
 /** fsck: every file readable and of its shape, and the invariants that tie files together. */
@@ -106,7 +106,10 @@ export async function checkState(ctx: Ctx) {
       try {
         return await f()
       } catch (e) {
-        if (e instanceof StateCorrupt) problems.push({file: e.file, message: e.message})
+        // An unreadable file is listed like a damaged one, and check goes on with the others.
+        const env = storeIoError(e, ctx.root)
+        if (env) problems.push({file, message: env.message, errno: String(env.detail?.errno)})
+        else if (e instanceof StateCorrupt) problems.push({file: e.file, message: e.message})
         else if (e instanceof DlmError) problems.push({file, message: e.message})
         else throw e
         return undefined
@@ -168,7 +171,7 @@ export async function checkState(ctx: Ctx) {
         const pf = `fs/${fs}/journal/${node}.point.json`
         const p = await guard(pf, () => s.journalPoint(fs, node))
         if (!p) continue
-        const r = await scanJournal(join(s.root, journalFile(fs, node)), p.offset)
+        const r = await scanJournal(await s.journalSource(fs, node), p.offset)
         if (p.offset > r.size) problems.push({file: pf, message: `point ${p.offset} is past the end of the journal (${r.size} bytes)`})
         else if (r.stoppedAt) {
           const msg = `${r.stoppedAt.reason} record at offset ${r.stoppedAt.offset}: replay and checkpoint stop there`
@@ -199,5 +202,6 @@ export async function checkState(ctx: Ctx) {
     if (r.ok) warnings.push({file: r.file, message: 'pending commit record of an interrupted command: the next command that changes these scopes rolls it forward'})
     else warnings.push({file: r.file, message: `torn commit record (${r.why}): it will be discarded`})
   }
-  return {ok: problems.length === 0, problems, warnings}
+  const unreadable = problems.some((p) => p.errno !== undefined)
+  return {ok: problems.length === 0, problems, warnings, ...(unreadable ? {unreadable: true as const} : {})}
 }

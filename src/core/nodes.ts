@@ -6,9 +6,7 @@ import type {NodeInfo} from '../model/types.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import {fenceArgv, runFence, type FenceResult} from './fence.js'
 import type {ClusterState, DomainSession} from './state.js'
-import {join} from 'node:path'
 import {journalTail} from '../journal/tail.js'
-import {journalFile} from '../store/layout.js'
 
 export interface NodeView {
   name: string
@@ -84,7 +82,7 @@ async function joinInto(s: ClusterState, d: DomainSession, node: string, up: Set
  * is completed so that new records begin on a line of their own.
  */
 async function startNewJournal(s: ClusterState, fs: string, node: string) {
-  const {size, torn} = await journalTail(join(s.root, journalFile(fs, node)))
+  const {size, torn} = await journalTail(await s.journalSource(fs, node))
   await s.journalPoint(fs, node)
   if (torn) s.appendJournal(fs, node, '\n')
   s.setJournalPoint(fs, node, size + (torn ? 1 : 0))

@@ -4,7 +4,8 @@
 // on MORE_RECOVERY (another member died) start again, a bounded number of times.
 // Domains recover in parallel: each step takes only its own domain's lock. Every
 // step is its own transaction and safe to rerun, so a recover killed at any point
-// is finished by running it again.
+// is finished by running it again; a second recover of a domain waits for the
+// running one (its claim, recover.<fs>) and finds nothing left to do.
 import {DlmError} from '../errors.js'
 import {findNode, upNodes} from '../model/membership.js'
 import {allLocks, removeLock, requestLock} from '../model/resource.js'
@@ -15,9 +16,10 @@ import type {Resource} from '../model/types.js'
 import {attachOp, validateOp} from './domains.js'
 import {markDead} from './nodes.js'
 import {replayOp} from './replay.js'
-import {join} from 'node:path'
 import {scanJournal} from '../journal/scan.js'
-import {journalFile} from '../store/layout.js'
+import {claim} from '../store/claim.js'
+import {recoverScope} from '../store/contract.js'
+import type {HeldLocks} from '../store/locks.js'
 
 export const recoveryResource = (fs: string) => `recovery/${fs}`
 
@@ -90,9 +92,13 @@ async function takeRecoveryLock(ctx: Ctx, fs: string, runner: string): Promise<v
   await withTx(ctx, [scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)
     const up = upNodes(await s.membership())
-    const res = await clearRecoveryResource(d, fs)
     const waiters = d.meta.members.filter((n) => n !== runner && up.has(n))
     const wanted: [string, Mode][] = [[runner, 'EX'], ...waiters.map((n): [string, Mode] => [n, 'PR'])]
+    // A killed run of ours (we hold the claim) took exactly this lock: carry on with it,
+    // so that the rerun converges to what one uninterrupted run leaves (ids included).
+    const left = await d.resource(recoveryResource(fs))
+    if (left && heldAsWanted(left, wanted)) return
+    const res = await clearRecoveryResource(d, fs)
     for (const [node, mode] of wanted) {
       const lock = requestLock(res, {id: d.meta.nextLockId++, node, mode, persistent: false})
       await d.indexSet(lock.id, res.name)
@@ -100,6 +106,35 @@ async function takeRecoveryLock(ctx: Ctx, fs: string, runner: string): Promise<v
     d.changed()
     s.event('recover.start', {runner, waiting: waiters}, fs)
   })
+}
+
+/** The recovery lock as takeRecoveryLock leaves it for these locks: runner's EX granted, the others' PR waiting. */
+function heldAsWanted(res: Resource, wanted: [string, Mode][]): boolean {
+  const [[runner], ...waiters] = wanted
+  const g = res.grantQueue
+  return (
+    res.lvbValid &&
+    /^0*$/.test(res.lvb) &&
+    res.convertQueue.length === 0 &&
+    g.length === 1 &&
+    g[0].node === runner &&
+    g[0].mode === 'EX' &&
+    !g[0].persistent &&
+    res.waitQueue.length === waiters.length &&
+    res.waitQueue.every((l, i) => l.node === waiters[i][0] && l.mode === 'PR' && !l.persistent)
+  )
+}
+
+/**
+ * The runner's recovery id: one a killed run of ours attached at the current
+ * epoch (we hold the claim) is carried on with, else a new attach.
+ */
+async function attachOrResume(ctx: Ctx, fs: string, runner: string): Promise<{id: number; epoch: number}> {
+  const left = await withView(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    return d.meta.attachments.find((a) => a.node === runner && a.epoch === d.meta.epoch)
+  })
+  return left ?? attachOp(ctx, fs, runner)
 }
 
 /** Release the recovery lock (the waiters are granted, then let go) and forget our recovery ids. */
@@ -113,12 +148,57 @@ async function finishRecovery(ctx: Ctx, fs: string, ids: number[], result: Domai
   })
 }
 
+/**
+ * Locks on recovery/<fs> while we hold the recover claim belong to a recover
+ * that was killed (its claim went with it). In a domain left normal they are
+ * dropped, so that nothing of its attempt stays behind; in one still
+ * recovering, this run carries on with them (takeRecoveryLock). Its
+ * attachments were retired by a validate, or are by the next one. Changes
+ * nothing when there is nothing left.
+ */
+async function clearAbandonedRun(ctx: Ctx, fs: string): Promise<void> {
+  const left = await withView(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    const res = await d.resource(recoveryResource(fs))
+    return d.meta.state === 'normal' && res ? allLocks(res).length > 0 || !res.lvbValid : false
+  })
+  if (!left) return
+  await withTx(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    await clearRecoveryResource(d, fs)
+    d.changed()
+  })
+}
+
+/**
+ * One domain's recovery, start to end, under the domain's recover claim (a
+ * kernel lock held for the whole procedure): a second recover of the same
+ * domain waits for this one (up to --wait, then BUSY naming it) and then finds
+ * nothing left to do; the procedure never runs twice at once.
+ */
 async function recoverOne(ctx: Ctx, fs: string, opts: RecoverOptions): Promise<DomainRecovery> {
   const out: DomainRecovery = {name: fs, result: 'FAILED', attempts: 0, replayedNodes: [], runner: null}
+  let held: HeldLocks | undefined
+  try {
+    await pickRunner(ctx, fs, opts.as) // the domain exists, --as is usable: before creating any lock file
+    held = await claim(ctx.root, recoverScope(fs), ctx.waitMs, {what: `dlmctl recover ${fs}`, since: ctx.clock.now()})
+  } catch (e) {
+    if (!(e instanceof DlmError)) throw e
+    return {...out, message: e.message, error: {code: e.code, message: e.message, exitCode: e.exitCode}}
+  }
+  try {
+    return await recoverClaimed(ctx, fs, opts, out)
+  } finally {
+    await held.release()
+  }
+}
+
+async function recoverClaimed(ctx: Ctx, fs: string, opts: RecoverOptions, out: DomainRecovery): Promise<DomainRecovery> {
   const step = (m: string) => opts.onStep?.(fs, m)
   const ids: number[] = []
   let locked = false
   try {
+    await clearAbandonedRun(ctx, fs)
     const first = await pickRunner(ctx, fs, opts.as)
     if (!first.recovering) {
       return {...out, result: 'RECOVERED', message: 'nothing to recover'}
@@ -137,7 +217,7 @@ async function recoverOne(ctx: Ctx, fs: string, opts: RecoverOptions): Promise<D
         locked = true
         out.runner = runner
       }
-      const a = await attachOp(ctx, fs, runner)
+      const a = await attachOrResume(ctx, fs, runner)
       ids.push(a.id)
       step(`attempt ${out.attempts}: ${runner} attached (recovery id ${a.id}, epoch ${a.epoch})`)
       if (opts.killAfterAttach && out.attempts === 1) {
@@ -189,7 +269,7 @@ export async function planRecovery(ctx: Ctx, domains: string[], as?: string) {
       const journals = []
       for (const node of dead) {
         const p = await s.journalPoint(fs, node)
-        const r = await scanJournal(join(ctx.root, journalFile(fs, node)), p.offset)
+        const r = await scanJournal(await s.journalSource(fs, node), p.offset)
         journals.push({node, pendingTransactions: r.transactions, pendingRecords: r.committed, discarded: r.discarded, stoppedAt: r.stoppedAt})
       }
       const orphans = (await d.allResources()).flatMap((res) => res.grantQueue.filter((l) => dead.includes(l.node)).map((l) => l.id))

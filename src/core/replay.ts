@@ -8,12 +8,12 @@
 // are committed together, so a replay killed at any instant leaves the old state
 // and a rerun converges; records apply only when newer than the key (seq), so
 // replaying twice is replaying once.
-import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {scanJournal, type ScanResult} from '../journal/scan.js'
 import {applyRecord, mergeEntry, type MetaKeys} from '../model/metadata.js'
 import {epochMoved, findAttachment} from '../model/domain.js'
-import {domainFile, journalFile} from '../store/layout.js'
+import {domainFile} from '../store/layout.js'
+import {io} from '../store/io.js'
 import {DomainSchema, parseJson} from '../store/schema.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import type {DomainMeta} from '../model/types.js'
@@ -49,8 +49,12 @@ export async function replayOp(ctx: Ctx, fs: string, id: number, opts: {dryRun?:
     const d = await s.domain(fs)
     findAttachment(d.meta, id)
     const points: Record<string, number> = {}
-    for (const node of d.meta.deadNodes) points[node] = (await s.journalPoint(fs, node)).offset
-    return {epoch: d.meta.epoch, moved: epochMoved(d.meta, id), dead: [...d.meta.deadNodes], points}
+    const sources: Record<string, string | Buffer> = {}
+    for (const node of d.meta.deadNodes) {
+      points[node] = (await s.journalPoint(fs, node)).offset
+      sources[node] = await s.journalSource(fs, node)
+    }
+    return {epoch: d.meta.epoch, moved: epochMoved(d.meta, id), dead: [...d.meta.deadNodes], points, sources}
   })
   const more = (): ReplayResult => ({domain: fs, id, result: 'MORE_RECOVERY', journals: [], changedKeys: 0})
   if (start.moved) return more()
@@ -61,13 +65,13 @@ export async function replayOp(ctx: Ctx, fs: string, id: number, opts: {dryRun?:
   const domainPath = join(ctx.root, domainFile(fs))
   let seen = 0
   const check = async () => {
-    const meta = parseJson<DomainMeta>(DomainSchema, await readFile(domainPath, 'utf8'), domainFile(fs))
+    const meta = parseJson<DomainMeta>(DomainSchema, (await io.readFile(domainPath)).toString('utf8'), domainFile(fs))
     if (meta.epoch !== start.epoch) throw new EpochMoved()
     opts.onProgress?.(seen)
   }
   try {
     for (const node of start.dead) {
-      const r = await scanJournal(join(ctx.root, journalFile(fs, node)), start.points[node], {
+      const r = await scanJournal(start.sources[node], start.points[node], {
         onCommit: (recs) => {
           for (const rec of recs) applyRecord(changes, rec)
           seen += recs.length
@@ -84,7 +88,10 @@ export async function replayOp(ctx: Ctx, fs: string, id: number, opts: {dryRun?:
   // 3. Commit metadata and replay points together, if nobody died meanwhile.
   const commit = async (s: ClusterState): Promise<ReplayResult> => {
     const d = await s.domain(fs)
-    if (d.meta.epoch !== start.epoch || epochMoved(d.meta, id)) return more()
+    // Commit only what still holds: the id live (a validate meanwhile retired it:
+    // refused), the same epoch and so the same dead nodes (else MORE_RECOVERY).
+    findAttachment(d.meta, id)
+    if (d.meta.epoch !== start.epoch || epochMoved(d.meta, id) || d.meta.deadNodes.join() !== start.dead.join()) return more()
     const meta = await s.fsMeta(fs)
     let changedKeys = 0
     for (const key of Object.keys(changes).sort()) {
@@ -108,7 +115,7 @@ export async function unreplayedNodes(s: ClusterState, d: DomainSession): Promis
   const out: string[] = []
   for (const node of d.meta.deadNodes) {
     const p = await s.journalPoint(d.name, node)
-    const r = await scanJournal(join(s.root, journalFile(d.name, node)), p.offset)
+    const r = await scanJournal(await s.journalSource(d.name, node), p.offset)
     if (r.transactions > 0) out.push(node)
   }
   return out

@@ -20,6 +20,7 @@ import {
   journalFile,
   metaFile,
   pointFile,
+  SCOPE_MEMBERSHIP,
 } from '../store/layout.js'
 import {
   BucketSchema,
@@ -38,6 +39,7 @@ import {
 } from '../store/schema.js'
 import type {Reader, Tx} from '../store/txdir.js'
 import type {Clock} from './clock.js'
+import {stampEvents} from './eventorder.js'
 
 export const EVENT_LIST_MAX = 100
 
@@ -187,8 +189,26 @@ export class ClusterState {
     p.dirty = true
   }
 
+  /** A node's journal as this transaction or view sees it (pending appends included), for scanJournal. */
+  journalSource(fs: string, node: string): Promise<string | Buffer> {
+    return this.io.source(journalFile(fs, node))
+  }
+
   appendJournal(fs: string, node: string, text: string): void {
     this.journalAppends.push({rel: journalFile(fs, node), text})
+  }
+
+  /**
+   * Order this transaction's events after every event of the logs it holds
+   * (eventorder.ts): `scopes` are the transaction's; call before flush().
+   */
+  async stampEvents(scopes: string[]): Promise<void> {
+    const logs = new Set(this.events.map((e) => e.file))
+    for (const sc of scopes) {
+      if (sc === SCOPE_MEMBERSHIP) logs.add(EVENTS)
+      else if (sc.startsWith('domain.')) logs.add(domainEvents(sc.slice('domain.'.length)))
+    }
+    await stampEvents(this.events, await Promise.all([...logs].map((f) => this.io.source(f))))
   }
 
   /** Stage every change made through this object into the transaction. */

@@ -2,7 +2,7 @@
 // one string), checks each line's CRC-32C on the bytes already in hand, groups
 // records into transactions and hands over the committed ones. Stops at the
 // first torn or damaged line: nothing after it is trusted.
-import {open} from 'node:fs/promises'
+import {errnoOf, io} from '../store/io.js'
 import {checkLine, type DataRecord, type JournalRecord} from './format.js'
 
 export type Damage = 'torn' | 'bad-checksum' | 'bad-record'
@@ -54,17 +54,44 @@ export interface ScanOptions {
 
 const CHUNK = 1 << 20
 
-export async function scanJournal(path: string, from: number, opts: ScanOptions = {}): Promise<ScanResult> {
-  const r: ScanResult = {from, size: from, point: from, committed: 0, transactions: 0, discarded: 0, stoppedAt: null, lastSeq: 0}
+/**
+ * A journal to scan: its path on disk, or its content as a reader sees it when a
+ * pending commit record appends to it (ClusterState.journalSource).
+ */
+export type JournalSource = string | Buffer
+
+interface Src {
+  size: number
+  read(buf: Buffer, pos: number): Promise<number>
+  close(): Promise<void>
+}
+
+async function openSource(src: JournalSource): Promise<Src | null> {
+  if (Buffer.isBuffer(src)) {
+    return {size: src.length, read: async (buf, pos) => src.copy(buf, 0, pos), close: async () => {}}
+  }
   let fh
   try {
-    fh = await open(path, 'r')
+    fh = await io.open(src, 'r')
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {...r, size: 0}
+    if (errnoOf(e) === 'ENOENT') return null
     throw e
   }
   try {
-    r.size = (await fh.stat()).size
+    const size = (await io.fstat(fh)).size
+    return {size, read: (buf, pos) => io.read(fh, buf, pos), close: () => io.close(fh)}
+  } catch (e) {
+    await io.close(fh).catch(() => {})
+    throw e
+  }
+}
+
+export async function scanJournal(path: JournalSource, from: number, opts: ScanOptions = {}): Promise<ScanResult> {
+  const r: ScanResult = {from, size: from, point: from, committed: 0, transactions: 0, discarded: 0, stoppedAt: null, lastSeq: 0}
+  const fh = await openSource(path)
+  if (!fh) return {...r, size: 0}
+  try {
+    r.size = fh.size
     const pending = new Map<number, DataRecord[]>()
     const checkEvery = opts.checkEvery ?? 65536
     let buf = Buffer.allocUnsafe(CHUNK)
@@ -82,7 +109,7 @@ export async function scanJournal(path: string, from: number, opts: ScanOptions 
         buf.copy(bigger, 0, 0, have)
         buf = bigger
       }
-      const {bytesRead} = await fh.read(buf, have, buf.length - have, pos)
+      const bytesRead = pos >= r.size ? 0 : await fh.read(buf.subarray(have, have + Math.min(buf.length - have, r.size - pos)), pos)
       pos += bytesRead
       have += bytesRead
       const eof = bytesRead === 0

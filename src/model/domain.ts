@@ -180,9 +180,28 @@ export function findAttachment(domain: DomainMeta, id: number): Attachment {
   const a = domain.attachments.find((x) => x.id === id)
   if (!a) {
     const known = domain.attachments.map((x) => x.id).join(', ') || 'none'
+    // Ids are handed out in order and never reused: one below the counter was served and retired.
+    if (id < domain.nextAttachId) {
+      throw refused(
+        'RECOVERY_ID_RETIRED',
+        `recovery id ${id} of ${domain.name} is retired (a validate finished the recovery it served, or it was detached); attach again for a new one (attached: ${known})`,
+        {id},
+      )
+    }
     throw new DlmError('UNKNOWN_RECOVERY_ID', `no recovery id ${id} in domain ${domain.name} (attached: ${known})`)
   }
   return a
+}
+
+/**
+ * A validate ends the recovery every attachment of the domain served: their ids
+ * are retired, so a replay or validate started under one of them cannot commit
+ * into the normal domain afterwards.
+ */
+export function retireRecoveryIds(domain: DomainMeta): number[] {
+  const ids = domain.attachments.map((a) => a.id)
+  domain.attachments = []
+  return ids
 }
 
 export function detach(domain: DomainMeta, id: number): Attachment {
@@ -208,6 +227,8 @@ export interface ValidateSummary {
   forced: boolean
   /** Names of the resources validate changed. */
   touched: string[]
+  /** Recovery ids this validate retired (every attachment of the domain). */
+  retiredIds: number[]
 }
 
 /** What a VALID validate did to one resource. */
@@ -285,6 +306,7 @@ export function validate(
     granted: [],
     forced: false,
     touched: [],
+    retiredIds: [],
   }
   if (epochMoved(domain, id)) {
     s.result = 'MORE_RECOVERY'
@@ -314,6 +336,7 @@ export function validate(
   s.replayedNodes = [...domain.deadNodes]
   domain.deadNodes = []
   domain.state = 'normal'
+  s.retiredIds = retireRecoveryIds(domain)
   s.releasedOrphans.sort((a, b) => a - b)
   s.cleanedDeadman.sort((a, b) => a - b)
   s.revalidatedResources.sort()

@@ -50,8 +50,17 @@ export async function writeNewFileSynced(abs: string, data: string | Buffer): Pr
   await io.close(fh)
 }
 
-/** Atomically and durably replace root/rel with data (missing parents are created). */
-export async function writeFileDurable(root: string, rel: string, data: string | Buffer): Promise<void> {
+/**
+ * Atomically and durably replace root/rel with data (missing parents are created).
+ * The rename is the commit point: `afterRename` runs the directory's fsync when
+ * given (a caller that must report a committed change as done wraps it).
+ */
+export async function writeFileDurable(
+  root: string,
+  rel: string,
+  data: string | Buffer,
+  afterRename: (fsync: () => Promise<void>) => Promise<void> = (f) => f(),
+): Promise<void> {
   const abs = join(root, rel)
   const dir = dirname(abs)
   await mkdirDurable(dir)
@@ -63,5 +72,5 @@ export async function writeFileDurable(root: string, rel: string, data: string |
     await io.unlink(tmp).catch(() => {})
     throw e
   }
-  await fsyncDir(dir)
+  await afterRename(() => fsyncDir(dir))
 }

@@ -1,20 +1,39 @@
-// The single I/O seam of the store: every file-system call of src/store goes
-// through the mutable `io` object, so tests can replace a method to inject
-// faults (e.g. `io.rename = async () => { throw ... }`) and restore it after.
+// The single I/O seam of the store and the journals: every file-system call of
+// src/store, src/journal and the core's state-directory code goes through the
+// mutable `io` object, so tests can wrap a method to inject faults, kill the
+// "process" at an operation, or model a power cut (test/unit/helpers/faultfs.ts),
+// and restore it after. Every error leaving a method names its file (`path`),
+// so an environment error can be reported as one line naming the file.
 import * as fsp from 'node:fs/promises'
 import type {FileHandle} from 'node:fs/promises'
 import type {Stats} from 'node:fs'
 
 export type {FileHandle}
 
+/** The file each open handle refers to (for error messages and fault models). */
+const handlePaths = new WeakMap<FileHandle, string>()
+export const pathOf = (fh: FileHandle): string | undefined => handlePaths.get(fh)
+
+/** Give an error the path it concerns when the OS call did not (fd-based calls). */
+function named<T>(p: Promise<T>, path: string | undefined): Promise<T> {
+  return p.catch((e: unknown) => {
+    if (e && typeof e === 'object' && path !== undefined && !('path' in e)) Object.assign(e, {path})
+    throw e
+  })
+}
+
 export const io = {
-  open: (path: string, flags: string | number, mode?: number): Promise<FileHandle> => fsp.open(path, flags, mode),
-  readFile: (path: string): Promise<Buffer> => fsp.readFile(path),
+  async open(path: string, flags: string | number, mode?: number): Promise<FileHandle> {
+    const fh = await fsp.open(path, flags, mode)
+    handlePaths.set(fh, path)
+    return fh
+  },
+  readFile: (path: string): Promise<Buffer> => named(fsp.readFile(path), path),
   /** Reads up to buf.length bytes at `position`; returns the count read (short only at EOF). */
   async read(fh: FileHandle, buf: Buffer, position: number): Promise<number> {
     let got = 0
     while (got < buf.length) {
-      const {bytesRead} = await fh.read(buf, got, buf.length - got, position + got)
+      const {bytesRead} = await named(fh.read(buf, got, buf.length - got, position + got), pathOf(fh))
       if (bytesRead === 0) break
       got += bytesRead
     }
@@ -24,22 +43,28 @@ export const io = {
   async write(fh: FileHandle, data: Buffer, position?: number): Promise<void> {
     let done = 0
     while (done < data.length) {
-      const {bytesWritten} = await fh.write(data, done, data.length - done, position === undefined ? null : position + done)
+      const {bytesWritten} = await named(fh.write(data, done, data.length - done, position === undefined ? null : position + done), pathOf(fh))
       done += bytesWritten
     }
   },
-  fsync: (fh: FileHandle): Promise<void> => fh.sync(),
-  close: (fh: FileHandle): Promise<void> => fh.close(),
-  fstat: (fh: FileHandle): Promise<Stats> => fh.stat(),
-  ftruncate: (fh: FileHandle, len: number): Promise<void> => fh.truncate(len),
+  fsync: (fh: FileHandle): Promise<void> => named(fh.sync(), pathOf(fh)),
+  close: (fh: FileHandle): Promise<void> => named(fh.close(), pathOf(fh)),
+  fstat: (fh: FileHandle): Promise<Stats> => named(fh.stat(), pathOf(fh)),
+  ftruncate: (fh: FileHandle, len: number): Promise<void> => named(fh.truncate(len), pathOf(fh)),
   rename: (from: string, to: string): Promise<void> => fsp.rename(from, to),
   unlink: (path: string): Promise<void> => fsp.unlink(path),
-  readdir: (path: string): Promise<string[]> => fsp.readdir(path),
+  readdir: (path: string): Promise<string[]> => named(fsp.readdir(path), path),
   stat: (path: string): Promise<Stats> => fsp.stat(path),
   mkdir: async (path: string, mode: number): Promise<void> => {
     await fsp.mkdir(path, {mode})
   },
+  /** Remove a file or a whole directory tree (init clearing its own half-made directory). */
+  rmTree: (path: string): Promise<void> => fsp.rm(path, {recursive: true, force: true}),
+  chmod: (path: string, mode: number): Promise<void> => fsp.chmod(path, mode),
 }
+
+/** The names of io's methods, for wrappers. */
+export type IoOp = keyof typeof io
 
 /** errno code of a Node error, or undefined. */
 export const errnoOf = (e: unknown): string | undefined =>
@@ -62,4 +87,3 @@ export function crashPoint(name: string): void {
   crashHits.set(name, n)
   if (n === crashSpec.nth) process.kill(process.pid, 'SIGKILL')
 }
-

@@ -10,6 +10,7 @@ import {constants} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join, posix} from 'node:path'
 import {DlmError, StateCorrupt} from '../errors.js'
+import {afterCommitPoint, withEnvErrors} from './envfail.js'
 import {ensureDir, fsyncDir, writeFileDurable, writeNewFileSynced} from './durable.js'
 import {crashPoint, errnoOf, io} from './io.js'
 import {acquireScopes, orderScopes, type HeldLocks} from './locks.js'
@@ -20,12 +21,34 @@ export interface TxOptions {
   root: string
   scopes: string[]
   waitMs: number
+  /**
+   * The contract (contract.ts guardOf): the scope that guards a path. When given,
+   * staging a change to a path outside opts.scopes throws at once (a bug).
+   */
+  guardOf?: (rel: string) => string | null
+}
+
+/** Throws (INTERNAL: a bug, never the operator's doing) unless one of `held` guards `rel`. */
+function requireGuarded(rel: string, held: ReadonlySet<string>, guardOf: (rel: string) => string | null): void {
+  const g = guardOf(rel)
+  if (g === null || !held.has(g)) {
+    throw new DlmError(
+      'INTERNAL',
+      `programming error: a change to ${rel} was staged ${g === null ? 'but no scope guards that path' : `without holding its scope ${g}`} (held: ${[...held].join(', ') || 'none'})`,
+    )
+  }
 }
 
 export interface Reader {
   read(rel: string): Promise<Buffer | null>
   /** Sorted entry names; [] if the directory is missing; never *.tmp (nor commit/, lock/ at top level). */
   list(relDir: string): Promise<string[]>
+  /**
+   * Where to stream a (possibly big) file from: its absolute path when the disk
+   * holds what this reader must see, else its content with the pending records
+   * applied. Journals are scanned through this, never by path directly.
+   */
+  source(rel: string): Promise<string | Buffer>
 }
 
 export interface Tx extends Reader {
@@ -210,27 +233,42 @@ async function discardTorn(root: string, p: Extract<PendingRecord, {ok: false}>)
   await fsyncDir(join(root, 'commit'))
 }
 
-/** New content of a file after pwrite(data, offset) on `cur` — the same bytes applyAppend produces. */
+/**
+ * An append of a commit record meets the file as it is: `size` bytes, of which
+ * `have` (at the record's offset, at most the data's length) are already there.
+ * Fewer bytes than the offset, or bytes that differ from the record's, are damage:
+ * never overwritten, whoever finds them (a roll-forward or a reader).
+ */
+function checkAppendTarget(a: AppendEntry, txid: string, size: number, have: Buffer): void {
+  if (size < a.offset) throw new StateCorrupt(a.path, `${size} bytes, shorter than commit record ${txid} says (${a.offset})`)
+  const data = Buffer.from(a.data, 'utf8')
+  if (!have.equals(data.subarray(0, have.length)))
+    throw new StateCorrupt(a.path, `bytes at offset ${a.offset} differ from what commit record ${txid} appends there (damaged, or changed by something else than dlmctl)`)
+}
+
+/** New content of a file after the append of record `txid` — the same bytes applyAppend produces. */
 function spliceAppend(cur: Buffer | null, a: AppendEntry, txid: string): Buffer {
   const data = Buffer.from(a.data, 'utf8')
   const base = cur ?? Buffer.alloc(0)
-  if (base.length < a.offset)
-    throw new StateCorrupt(a.path, `${base.length} bytes, shorter than commit record ${txid} says (${a.offset})`)
+  checkAppendTarget(a, txid, base.length, base.subarray(a.offset, a.offset + data.length))
   return Buffer.concat([base.subarray(0, a.offset), data, base.subarray(a.offset + data.length)])
 }
 
+/**
+ * Append at the recorded offset, idempotently. Always fsyncs before returning,
+ * even when the bytes were already there: they may be the unsynced write of a
+ * writer that died, and the record is deleted once this returns.
+ */
 async function applyAppend(root: string, a: AppendEntry, txid: string): Promise<void> {
   const data = Buffer.from(a.data, 'utf8')
   await ensureDir(root, posix.dirname(a.path))
   const fh = await io.open(join(root, a.path), constants.O_RDWR | constants.O_CREAT, 0o600)
   try {
     const size = (await io.fstat(fh)).size
-    if (size < a.offset) throw new StateCorrupt(a.path, `${size} bytes, shorter than commit record ${txid} says (${a.offset})`)
-    if (size >= a.offset + data.length) {
-      const cur = Buffer.alloc(data.length)
-      if ((await io.read(fh, cur, a.offset)) === data.length && cur.equals(data)) return // already applied
-    }
-    await io.write(fh, data, a.offset)
+    const have = Buffer.alloc(Math.max(0, Math.min(size - a.offset, data.length)))
+    if (have.length > 0) await io.read(fh, have, a.offset)
+    checkAppendTarget(a, txid, size, have)
+    if (have.length < data.length) await io.write(fh, data.subarray(have.length), a.offset + have.length)
     await io.fsync(fh)
   } finally {
     await io.close(fh)
@@ -319,13 +357,16 @@ async function commit(root: string, scopes: string[], staged: Map<string, Staged
   await sweepTemps(root, new Set([...staged.keys()].map((rel) => posix.dirname(rel))))
   if (staged.size === 1) {
     // A single replace or unlink is atomic by itself: no record needed.
+    // The rename or unlink is the commit point: a failing fsync after it is reported, not failed.
     const [[rel, op]] = staged
-    if (op.kind === 'write') return writeFileDurable(root, rel, op.data)
+    const durable = 'making it durable (the directory fsync) failed: if the power fails before the system writes it back, the change may be lost; run: dlmctl check'
+    if (op.kind === 'write') return writeFileDurable(root, rel, op.data, (fsync) => afterCommitPoint(root, scopes, fsync, durable))
     if (op.kind === 'remove') {
       await unlinkIfPresent(join(root, rel))
-      return fsyncDir(dirname(join(root, rel))).catch((e) => {
-        if (errnoOf(e) !== 'ENOENT') throw e
-      })
+      return afterCommitPoint(root, scopes, () =>
+        fsyncDir(dirname(join(root, rel))).catch((e) => {
+          if (errnoOf(e) !== 'ENOENT') throw e
+        }), durable)
     }
   }
   const txid = newTxid()
@@ -357,7 +398,10 @@ async function commit(root: string, scopes: string[], staged: Map<string, Staged
   const record: CommitRecord = {...body, crc: CRC32C.str(JSON.stringify(body)) >>> 0}
   const recordRel = `commit/${txid}.json`
   try {
-    await writeFileDurable(root, recordRel, JSON.stringify(record))
+    // Renamed into commit/, the record is the commit point: a failing fsync of commit/ after it is reported, not failed.
+    await writeFileDurable(root, recordRel, JSON.stringify(record), (fsync) =>
+      afterCommitPoint(root, scopes, fsync, 'making its commit record durable (the fsync of commit/) failed: if the power fails before the system writes it back, the change may be lost; run: dlmctl check'),
+    )
   } catch (e) {
     // Only drop the temps if the record surely is not there; otherwise the next opener rolls forward.
     if ((await readAbs(join(root, recordRel)).catch(() => Buffer.alloc(0))) === null)
@@ -365,8 +409,69 @@ async function commit(root: string, scopes: string[], staged: Map<string, Staged
     throw e
   }
   crashPoint('commit.after-record')
-  // c–d. A failure from here on leaves the record for the next opener.
-  await applyRecord(root, record)
+  // c–d. The change is committed: an environment error from here on leaves the
+  // record for the next opener to finish, and the command reports success.
+  await afterCommitPoint(root, scopes, () => applyRecord(root, record))
+}
+
+// ---------------------------------------------------------------- overlay
+//
+// A reader sees exactly the old or the new state: the disk plus every pending
+// record of its scopes, applied virtually in commit order. The entry points are
+// pendingOverlay (records → per-path operations) and readThrough (one path's
+// content through its operations); a new kind of record adds its operations to
+// pendingOverlay and, if they are not whole-file images, a case to readThrough.
+
+/** One pending operation on a path. */
+export type PendingOp = {txid: string; op: 'write' | 'remove' | AppendEntry}
+
+/** path → the pending operations on it, in commit order (records are given in commit order). */
+export function pendingOverlay(records: CommitRecord[]): Map<string, PendingOp[]> {
+  const overlay = new Map<string, PendingOp[]>()
+  const add = (rel: string, v: PendingOp) => {
+    const ops = overlay.get(rel)
+    if (ops) ops.push(v)
+    else overlay.set(rel, [v])
+  }
+  for (const r of records) {
+    r.appends.forEach((a) => add(a.path, {txid: r.txid, op: a}))
+    r.writes.forEach((w) => add(w, {txid: r.txid, op: 'write'}))
+    r.removes.forEach((rm) => add(rm, {txid: r.txid, op: 'remove'}))
+  }
+  return overlay
+}
+
+/** A file's content with its pending operations applied (null: it does not exist). */
+export async function readThrough(root: string, rel: string, ops: PendingOp[] | undefined): Promise<Buffer | null> {
+  let cur = await readAbs(join(root, rel))
+  for (const {txid, op} of ops ?? []) {
+    if (op === 'remove') cur = null
+    else if (op === 'write') cur = (await readAbs(tempOf(join(root, rel), txid))) ?? cur // temp gone: already renamed
+    else cur = spliceAppend(cur, op, txid)
+  }
+  return cur
+}
+
+/** The Reader of a view: the disk through an overlay of pending records. */
+function overlayReader(root: string, overlay: Map<string, PendingOp[]>): Reader {
+  return {
+    read: (rel) => readThrough(root, normRel(rel), overlay.get(normRel(rel))),
+    async list(relDir) {
+      const dir = normDir(relDir)
+      const names = await listDisk(root, dir)
+      for (const [rel, ops] of overlay) {
+        const c = childOf(dir, rel)
+        if (!c) continue
+        if (ops[ops.length - 1].op !== 'remove') names.add(c.name)
+        else if (c.direct) names.delete(c.name)
+      }
+      return [...names].sort()
+    },
+    async source(rel) {
+      const n = normRel(rel)
+      return overlay.has(n) ? ((await readThrough(root, n, overlay.get(n))) ?? Buffer.alloc(0)) : join(root, n)
+    },
+  }
 }
 
 // ---------------------------------------------------------------- API
@@ -377,15 +482,23 @@ async function commit(root: string, scopes: string[], staged: Map<string, Staged
  * rolled forward first (widening the lock set to the records' scopes if
  * needed). If fn throws nothing is written. Locks are always released.
  */
-export async function transact<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export function transact<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return withEnvErrors(opts.root, () => transactRaw(opts, fn))
+}
+
+async function transactRaw<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const {root, waitMs} = opts
   await requireRoot(root)
   const scopes = orderScopes(opts.scopes)
   let held = new Set(scopes)
   let locks: HeldLocks = await acquireScopes(root, scopes, {shared: false, waitMs})
   try {
+    // Records of scopes we do not hold (their writer may be alive): left alone, but
+    // read through like a view does, for the files read without their lock.
+    let others: CommitRecord[] = []
     for (;;) {
       const mine: CommitRecord[] = []
+      others = []
       const need = new Set(held)
       for (const p of await pendingRecords(root)) {
         if (!p.ok) {
@@ -394,7 +507,7 @@ export async function transact<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): 
         } else if (p.record.scopes.some((s) => held.has(s))) {
           mine.push(p.record)
           p.record.scopes.forEach((s) => need.add(s))
-        }
+        } else others.push(p.record)
       }
       if (need.size === held.size) {
         for (const r of mine) await applyRecord(root, r)
@@ -407,24 +520,28 @@ export async function transact<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): 
     }
 
     const staged = new Map<string, Staged>()
+    // The scopes asked for, not those widened to for a roll-forward: the contract is the caller's.
+    const scopeSet = new Set(scopes)
     let open = true
     const stage = (rel: string, op: (prev: Staged | undefined) => Staged) => {
       if (!open) throw new DlmError('INTERNAL', 'transaction already finished')
       const n = checkStagePath(rel)
+      if (opts.guardOf) requireGuarded(n, scopeSet, opts.guardOf)
       staged.set(n, op(staged.get(n)))
     }
+    const ahead = overlayReader(root, pendingOverlay(others))
     const tx: Tx = {
       async read(rel) {
         const n = normRel(rel)
         const op = staged.get(n)
         if (op?.kind === 'write') return Buffer.from(op.data)
         if (op?.kind === 'remove') return null
-        const disk = await readAbs(join(root, n))
-        return op ? Buffer.concat([disk ?? Buffer.alloc(0), op.data]) : disk
+        const cur = await ahead.read(n)
+        return op ? Buffer.concat([cur ?? Buffer.alloc(0), op.data]) : cur
       },
       async list(relDir) {
         const dir = normDir(relDir)
-        const names = await listDisk(root, dir)
+        const names = new Set(await ahead.list(dir))
         for (const [rel, op] of staged) {
           const c = childOf(dir, rel)
           if (!c) continue
@@ -432,6 +549,11 @@ export async function transact<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): 
           else if (c.direct) names.delete(c.name)
         }
         return [...names].sort()
+      },
+      // Our scopes' pending records were rolled forward above: the disk is current for them.
+      async source(rel) {
+        const n = normRel(rel)
+        return staged.has(n) ? ((await tx.read(n)) ?? Buffer.alloc(0)) : ahead.source(n)
       },
       write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),
       remove: (rel) => stage(rel, () => ({kind: 'remove'})),
@@ -461,50 +583,25 @@ export async function transact<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): 
  * nothing was ever written under it). Never modifies the directory. Records
  * of dead writers intersecting the scopes are applied virtually.
  */
-export async function view<T>(opts: TxOptions, fn: (r: Reader) => Promise<T>): Promise<T> {
+export function view<T>(opts: TxOptions, fn: (r: Reader) => Promise<T>): Promise<T> {
+  return withEnvErrors(opts.root, () => viewRaw(opts, fn))
+}
+
+async function viewRaw<T>(opts: TxOptions, fn: (r: Reader) => Promise<T>): Promise<T> {
   const {root} = opts
   await requireRoot(root)
   const scopes = new Set(orderScopes(opts.scopes))
   const locks = await acquireScopes(root, [...scopes], {shared: true, waitMs: opts.waitMs})
   try {
-    // path -> the pending operations on it, in commit order
-    type VOp = {txid: string; op: 'write' | 'remove' | AppendEntry}
-    const overlay = new Map<string, VOp[]>()
-    const add = (rel: string, v: VOp) => overlay.set(rel, [...(overlay.get(rel) ?? []), v])
+    const records: CommitRecord[] = []
     for (const p of await pendingRecords(root)) {
       if (!p.ok) {
         if (!p.torn) throw new StateCorrupt(p.file, p.why)
         continue // torn: never applied
       }
-      const r = p.record
-      if (!r.scopes.some((s) => scopes.has(s))) continue // someone else's, maybe alive
-      r.appends.forEach((a) => add(a.path, {txid: r.txid, op: a}))
-      r.writes.forEach((w) => add(w, {txid: r.txid, op: 'write'}))
-      r.removes.forEach((rm) => add(rm, {txid: r.txid, op: 'remove'}))
+      if (p.record.scopes.some((s) => scopes.has(s))) records.push(p.record) // else someone else's, maybe alive
     }
-    const reader: Reader = {
-      async read(rel) {
-        const n = normRel(rel)
-        let cur = await readAbs(join(root, n))
-        for (const {txid, op} of overlay.get(n) ?? []) {
-          if (op === 'remove') cur = null
-          else if (op === 'write') cur = (await readAbs(tempOf(join(root, n), txid))) ?? cur // temp gone: already renamed
-          else cur = spliceAppend(cur, op, txid)
-        }
-        return cur
-      },
-      async list(relDir) {
-        const dir = normDir(relDir)
-        const names = await listDisk(root, dir)
-        for (const [rel, ops] of overlay) {
-          const c = childOf(dir, rel)
-          if (!c) continue
-          if (ops[ops.length - 1].op !== 'remove') names.add(c.name)
-          else if (c.direct) names.delete(c.name)
-        }
-        return [...names].sort()
-      },
-    }
+    const reader = overlayReader(root, pendingOverlay(records))
     return await fn(reader)
   } finally {
     await locks.release()

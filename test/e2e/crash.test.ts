@@ -16,12 +16,15 @@ interface Cmd {
   name: string
   fixture: string
   args: string[]
+  /** What a run after the change was done answers (default: exit 0). */
+  rerunDone?: {exit: number; code: string}
 }
 
 const MARK_DEAD: Cmd = {name: 'node mark-dead n2', fixture: 'basic', args: ['node', 'mark-dead', 'n2', '--yes']}
 const REQUEST: Cmd = {name: 'lock request', fixture: 'basic', args: ['lock', 'request', 'fs1', 'r/1', '--node', 'n1', '--mode', 'PR', '--persistent']}
 // seed-mid-recovery: n1 attached to fs1's recovery as id 1 at the current epoch.
-const VALIDATE: Cmd = {name: 'validate fs1', fixture: 'seed-mid-recovery', args: ['validate', 'fs1', '--id', '1']}
+// Validate retires the id it served: run again after it committed, it is refused (exit 5) and changes nothing.
+const VALIDATE: Cmd = {name: 'validate fs1', fixture: 'seed-mid-recovery', args: ['validate', 'fs1', '--id', '1'], rerunDone: {exit: 5, code: 'RECOVERY_ID_RETIRED'}}
 const COMMANDS = [MARK_DEAD, REQUEST, VALIDATE]
 
 interface Baseline {
@@ -48,7 +51,9 @@ function baseline(cmd: Cmd): Promise<Baseline> {
       const ms = performance.now() - t0
       expect(r1.exitCode).toBe(0)
       const neu = (await dlmctl(s, 'export')).stdout
-      expect((await dlmctl(s, ...cmd.args)).exitCode).toBe(0)
+      const r2 = await dlmctl(s, ...cmd.args)
+      expect(r2.exitCode).toBe(cmd.rerunDone?.exit ?? 0)
+      if (cmd.rerunDone) expect(r2.stderr).toContain(cmd.rerunDone.code)
       const new2 = (await dlmctl(s, 'export')).stdout
       expect(neu).not.toBe(old)
       return {old, new: neu, new2, ms}
@@ -85,7 +90,8 @@ describe.each(COMMANDS)('kill -9 inside the commit of $name', (cmd) => {
 
     // Rerun: converges to the state one more run gives.
     const again = await dlmctl(s, ...cmd.args)
-    expect({exit: again.exitCode, stderr: again.stderr}).toEqual({exit: 0, stderr: ''})
+    if (sawOld || !cmd.rerunDone) expect({exit: again.exitCode, stderr: again.stderr}).toEqual({exit: 0, stderr: ''})
+    else expect({exit: again.exitCode, code: again.stderr.includes(cmd.rerunDone.code)}).toEqual({exit: cmd.rerunDone.exit, code: true})
     const after = await dlmctl(s, 'export')
     expect(after.stdout).toBe(sawOld ? base.new : base.new2)
     // The rerun rolled the interrupted commit forward: no commit record is left.
@@ -137,7 +143,8 @@ describe('kill -9 at random instants', () => {
       seen.push(exp.stdout === base.old ? 'old' : 'new')
       // Some iterations also rerun the command: it converges.
       if (i % 3 === 2) {
-        expect((await dlmctl(s, ...cmd.args)).exitCode, where).toBe(0)
+        const wasOld = exp.stdout === base.old
+        expect((await dlmctl(s, ...cmd.args)).exitCode, where).toBe(wasOld ? 0 : (cmd.rerunDone?.exit ?? 0))
         expect((await dlmctl(s, 'export')).stdout, where).toBe(exp.stdout === base.old ? base.new : base.new2)
       }
     }

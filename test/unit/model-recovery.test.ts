@@ -469,7 +469,10 @@ describe('attach and validate', () => {
     expect(epochMoved(d.meta, 1)).toBe(false)
     expect(detach(d.meta, 1)).toEqual(a1)
     expect(d.meta.attachments).toEqual([a2])
-    expect(codeOf(() => detach(d.meta, 1)).code).toBe('UNKNOWN_RECOVERY_ID')
+    // A detached id is retired, never reused: refused by the lock rules (exit 5), not unknown.
+    expect(codeOf(() => detach(d.meta, 1)).code).toBe('RECOVERY_ID_RETIRED')
+    expect(codeOf(() => detach(d.meta, 1)).exitCode).toBe(5)
+    expect(codeOf(() => detach(d.meta, 3)).code).toBe('UNKNOWN_RECOVERY_ID')
   })
 
   it('unknown recovery id → UNKNOWN_RECOVERY_ID (usage, exit 2), nothing changed', () => {
@@ -580,16 +583,19 @@ describe('attach and validate', () => {
     expect(v.revalidatedResources).toEqual(['meta/lonely'])
   })
 
-  it('rerunning validate with the same id after VALID changes nothing', () => {
+  it('validate retires every recovery id it served: rerunning it with the same id is refused, nothing changed', () => {
     const {d} = deathScene()
     d.die('n2')
     const a = attach(d.meta, 'n1')
-    d.validate(a.id)
+    const b = attach(d.meta, 'n3')
+    expect(d.validate(a.id).retiredIds).toEqual([a.id, b.id])
+    expect(d.meta.attachments).toEqual([])
     const before = d.snapshot()
-    const v = d.validate(a.id)
-    expect(v.result).toBe('VALID')
-    expect(v.releasedOrphans).toEqual([])
-    expect(v.granted).toEqual([])
+    for (const id of [a.id, b.id]) {
+      const e = codeOf(() => d.validate(id))
+      expect(e.code).toBe('RECOVERY_ID_RETIRED')
+      expect(e.exitCode).toBe(5)
+    }
     expect(d.snapshot()).toEqual(before)
   })
 

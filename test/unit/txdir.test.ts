@@ -7,6 +7,7 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {DlmError, StoreBusy} from '../../src/errors.js'
 import {io} from '../../src/store/io.js'
+import {takeNotices} from '../../src/store/envfail.js'
 import {initLockFiles} from '../../src/store/locks.js'
 import {pendingRecords, transact, view, type Reader} from '../../src/store/txdir.js'
 
@@ -190,7 +191,7 @@ describe('crash safety', () => {
     expect(await view(opts(root), (r) => r.list('sub'))).toEqual(['b.json'])
   })
 
-  it('an I/O error mid-apply leaves the record for the next opener', async () => {
+  it('an I/O error mid-apply (after the commit point) succeeds with a notice and leaves the record for the next opener', async () => {
     const root = newRoot()
     await seed(root)
     const rename = io.rename
@@ -200,16 +201,21 @@ describe('crash safety', () => {
       return rename(from, to)
     }
     try {
+      // The change is committed: the caller must not be told it failed (a script would retry it).
       await expect(
         transact(opts(root), async (tx) => {
           tx.write('a.json', NEW.a)
           tx.write('sub/b.json', NEW.b)
           tx.append('log', 'new\n')
+          return 'done'
         }),
-      ).rejects.toThrow('injected EIO')
+      ).resolves.toBe('done')
     } finally {
       io.rename = rename
     }
+    const notes = takeNotices()
+    expect(notes).toHaveLength(1)
+    expect(notes[0]).toMatch(/committed.*EIO.*next dlmctl command/)
     expect(readFileSync(join(root, 'a.json'), 'utf8')).toBe(NEW.a) // half applied on disk...
     expect(readFileSync(join(root, 'sub/b.json'), 'utf8')).toBe(OLD.b)
     expect(await view(opts(root), read3)).toEqual(NEW) // ...but never seen half applied
