@@ -6,6 +6,7 @@ import {DlmError} from '../errors.js'
 import {isIdle} from '../model/resource.js'
 import type {ClusterConfig, DomainMeta, Lock, LockStatus, Membership, Resource} from '../model/types.js'
 import {findLock} from '../model/resource.js'
+import {applyChange, bucketBehind} from '../model/changes.js'
 import {
   BUCKETS,
   CLUSTER,
@@ -235,16 +236,79 @@ export class DomainSession {
   private async bucket(b: number): Promise<Map<string, Resource>> {
     let m = this.buckets.get(b)
     if (!m) {
-      const file = bucketFile(this.name, b)
-      const data = await this.state.readJson<{resources: Resource[]}>(BucketSchema, file)
-      m = new Map()
-      for (const r of data?.resources ?? []) {
-        if (bucketOf(r.name) !== b) throw new DlmError('STATE_INCONSISTENT', `${file}: resource '${r.name}' belongs in bucket ${bucketOf(r.name)}`)
-        m.set(r.name, r)
-      }
+      m = await this.loadBucket(b)
       this.buckets.set(b, m)
     }
     return m
+  }
+
+  /**
+   * Read one bucket file, validated, brought up to date with the domain's last
+   * logical change if it is behind (virtually: nothing is written unless the
+   * bucket is changed and flushed by a transaction).
+   */
+  private async loadBucket(b: number): Promise<Map<string, Resource>> {
+    const file = bucketFile(this.name, b)
+    const data = await this.state.readJson<{applied?: number; resources: Resource[]}>(BucketSchema, file)
+    const m = new Map<string, Resource>()
+    for (const r of data?.resources ?? []) {
+      if (bucketOf(r.name) !== b) throw new DlmError('STATE_INCONSISTENT', `${file}: resource '${r.name}' belongs in bucket ${bucketOf(r.name)}`)
+      m.set(r.name, r)
+    }
+    const applied = data?.applied ?? 0
+    const change = this.meta.change
+    if (change && bucketBehind(this.meta, applied)) {
+      for (const r of m.values()) {
+        applyChange(r, change)
+        if (isIdle(r, this.lvbSize)) m.delete(r.name)
+      }
+      this.behindOnDisk.add(b)
+    }
+    this.stamps.set(b, Math.max(applied, change?.seq ?? 0))
+    return m
+  }
+
+  /** Buckets read here that lacked the last change on disk (a writer persists them with it). */
+  private behindOnDisk = new Set<number>()
+  /** Per loaded bucket: the last logical change its content includes. */
+  private stamps = new Map<number, number>()
+
+  /**
+   * Every resource of the domain, bucket by bucket, up to date, without keeping
+   * what was read (bounded memory: a few buckets at a time, read ahead).
+   */
+  async *scanBuckets(): AsyncGenerator<{bucket: number; resources: Resource[]}> {
+    const AHEAD = 4
+    const pending: Promise<Map<string, Resource>>[] = []
+    const start = (b: number) => pending.push(this.buckets.get(b) ? Promise.resolve(this.buckets.get(b)!) : this.loadBucket(b))
+    for (let b = 0; b < Math.min(AHEAD, BUCKETS); b++) start(b)
+    for (let b = 0; b < BUCKETS; b++) {
+      const m = await pending.shift()!
+      if (b + AHEAD < BUCKETS) start(b + AHEAD)
+      yield {bucket: b, resources: [...m.values()]}
+    }
+  }
+
+  /** Load a bucket for update: it is rewritten (with the last change applied and stamped) on flush. */
+  async bucketForUpdate(b: number): Promise<Resource[]> {
+    const m = await this.bucket(b)
+    this.dirtyBuckets.add(b)
+    return [...m.values()]
+  }
+
+  /** Not changed after all: do not rewrite it. */
+  keepClean(b: number): void {
+    this.dirtyBuckets.delete(b)
+  }
+
+  /** Was bucket b behind the last change on disk (and brought up to date in memory)? */
+  wasBehind(b: number): boolean {
+    return this.behindOnDisk.has(b)
+  }
+
+  /** Forget loaded buckets that are not changed (a long pass keeps its memory bounded). */
+  dropClean(): void {
+    for (const b of [...this.buckets.keys()]) if (!this.dirtyBuckets.has(b)) this.buckets.delete(b)
   }
 
   /** The resources of one bucket file (check reads them one by one to name a bad file). */
@@ -315,7 +379,8 @@ export class DomainSession {
     const res = name === undefined ? undefined : opts.forUpdate ? await this.resourceForUpdate(name) : await this.resource(name)
     const found = res && findLock(res, id)
     if (!res || !found) {
-      if (name !== undefined) {
+      // A logical change still being applied may have removed it: the index catches up when it is done.
+      if (name !== undefined && !(this.meta.change && !this.meta.change.done)) {
         throw new DlmError('STATE_INCONSISTENT', `lock index of ${this.name} names lock ${id} on '${name}', which does not hold it (run: dlmctl check)`)
       }
       throw new DlmError('UNKNOWN_LOCK', `no lock ${id} in domain ${this.name}`)
@@ -330,7 +395,8 @@ export class DomainSession {
       const resources = [...m.values()]
         .filter((r) => !isIdle(r, this.lvbSize))
         .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
-      tx.write(bucketFile(this.name, b), JSON.stringify({resources}) + '\n')
+      const applied = this.stamps.get(b) ?? 0
+      tx.write(bucketFile(this.name, b), JSON.stringify(applied > 0 ? {applied, resources} : {resources}) + '\n')
     }
     for (const c of this.dirtyIndex) {
       const locks = this.index.get(c)!

@@ -86,13 +86,20 @@ export interface DeathSummary {
  * then the queues are served. `resources` must be every resource of the domain.
  */
 export function applyDeath(domain: DomainMeta, node: string, resources: Iterable<Resource>): DeathSummary {
+  const s = enterDeath(domain, node)
+  for (const res of resources) deathOfResource(res, node, s)
+  return finishDeathSummary(s)
+}
+
+/** The domain's part of a death: the epoch grows, the domain recovers, the node must be replayed. */
+export function enterDeath(domain: DomainMeta, node: string): DeathSummary {
   domain.epoch += 1
   domain.state = 'recovering'
   if (!domain.deadNodes.includes(node)) {
     domain.deadNodes.push(node)
     domain.deadNodes.sort()
   }
-  const s: DeathSummary = {
+  return {
     domain: domain.name,
     node,
     epoch: domain.epoch,
@@ -104,41 +111,52 @@ export function applyDeath(domain: DomainMeta, node: string, resources: Iterable
     granted: [],
     touched: [],
   }
+}
+
+/**
+ * What a death does to ONE resource, reported into `s`: the node's waiting
+ * requests withdrawn, pending conversions withdrawn, non-persistent locks dropped,
+ * granted persistent locks kept as orphans, a value block it held in PW/EX made
+ * invalid, then the queues served. Applying it twice changes nothing the second time.
+ */
+export function deathOfResource(res: Resource, node: string, s: DeathSummary): void {
   const holds = (q: Lock[]) => q.some((l) => l.node === node)
-  for (const res of resources) {
-    // Most resources of a big domain are not the dead node's: skip them without allocating.
-    if (!holds(res.grantQueue) && !holds(res.convertQueue) && !holds(res.waitQueue)) continue
-    let touched = false
-    for (const lock of res.waitQueue.filter((l) => l.node === node)) {
+  // Most resources of a big domain are not the dead node's: skip them without allocating.
+  if (!holds(res.grantQueue) && !holds(res.convertQueue) && !holds(res.waitQueue)) return
+  let touched = false
+  for (const lock of res.waitQueue.filter((l) => l.node === node)) {
+    removeLock(res, lock)
+    s.withdrawn.push(lock.id)
+    touched = true
+  }
+  for (const lock of res.convertQueue.filter((l) => l.node === node)) {
+    res.convertQueue.splice(res.convertQueue.indexOf(lock), 1)
+    delete lock.requestedMode
+    res.grantQueue.push(lock)
+    s.conversionsWithdrawn.push(lock.id)
+    touched = true
+  }
+  for (const lock of res.grantQueue.filter((l) => l.node === node)) {
+    touched = true
+    if (isWriteMode(lock.mode) && res.lvbValid) {
+      res.lvbValid = false
+      s.invalidatedResources.push(res.name)
+    }
+    if (lock.persistent) {
+      s.orphaned.push(lock.id)
+    } else {
       removeLock(res, lock)
-      s.withdrawn.push(lock.id)
-      touched = true
-    }
-    for (const lock of res.convertQueue.filter((l) => l.node === node)) {
-      res.convertQueue.splice(res.convertQueue.indexOf(lock), 1)
-      delete lock.requestedMode
-      res.grantQueue.push(lock)
-      s.conversionsWithdrawn.push(lock.id)
-      touched = true
-    }
-    for (const lock of res.grantQueue.filter((l) => l.node === node)) {
-      touched = true
-      if (isWriteMode(lock.mode) && res.lvbValid) {
-        res.lvbValid = false
-        s.invalidatedResources.push(res.name)
-      }
-      if (lock.persistent) {
-        s.orphaned.push(lock.id)
-      } else {
-        removeLock(res, lock)
-        s.dropped.push(lock.id)
-      }
-    }
-    if (touched) {
-      s.touched.push(res.name)
-      s.granted.push(...serve(res))
+      s.dropped.push(lock.id)
     }
   }
+  if (touched) {
+    s.touched.push(res.name)
+    s.granted.push(...serve(res))
+  }
+}
+
+/** Lists in the order a death reports them (ids ascending, names sorted). */
+export function finishDeathSummary(s: DeathSummary): DeathSummary {
   for (const list of [s.orphaned, s.dropped, s.withdrawn, s.conversionsWithdrawn]) list.sort((a, b) => a - b)
   s.invalidatedResources.sort()
   return s
@@ -197,6 +215,19 @@ export function validate(
   resources: Iterable<Resource>,
   opts: {unreplayed?: string[]; force?: boolean} = {},
 ): ValidateSummary {
+  const s = beginValidate(domain, id, opts)
+  if (s.result === 'MORE_RECOVERY') return s
+  const dead = new Set(domain.deadNodes)
+  for (const res of resources) validateResource(res, dead, s)
+  return endValidate(domain, s)
+}
+
+/**
+ * The domain's checks before a validate: MORE_RECOVERY when the epoch moved since
+ * the attach, REPLAY_INCOMPLETE (unless forced) when a dead node's journal still
+ * holds committed records. Changes nothing.
+ */
+export function beginValidate(domain: DomainMeta, id: number, opts: {unreplayed?: string[]; force?: boolean} = {}): ValidateSummary {
   const s: ValidateSummary = {
     domain: domain.name,
     id,
@@ -224,35 +255,45 @@ export function validate(
     }
     s.forced = true
   }
-  const dead = new Set(domain.deadNodes)
-  for (const res of resources) {
-    let touched = false
-    if (res.name.startsWith(DEADMAN_PREFIX) && dead.has(res.name.slice(DEADMAN_PREFIX.length))) {
-      // The survivors learned of the death through these grants; recovery is done with them.
-      for (const lock of allLocks(res)) {
-        removeLock(res, lock)
-        s.cleanedDeadman.push(lock.id)
-      }
-      // Purge, not patch: the node's next join starts from a fresh deadman resource.
-      res.lvb = '0'.repeat(res.lvb.length)
-      res.lvbValid = true
-      touched = true
-    }
-    for (const lock of res.grantQueue.filter((l) => dead.has(l.node))) {
+  return s
+}
+
+/**
+ * What a validate does to ONE resource, `dead` being the nodes it recovers:
+ * their deadman resource cleaned, their orphans released, a persistent value
+ * block valid again, queues served. Applying it twice changes nothing the second time.
+ */
+export function validateResource(res: Resource, dead: ReadonlySet<string>, s: ValidateSummary): void {
+  let touched = false
+  if (res.name.startsWith(DEADMAN_PREFIX) && dead.has(res.name.slice(DEADMAN_PREFIX.length))) {
+    // The survivors learned of the death through these grants; recovery is done with them.
+    for (const lock of allLocks(res)) {
       removeLock(res, lock)
-      s.releasedOrphans.push(lock.id)
-      touched = true
+      s.cleanedDeadman.push(lock.id)
     }
-    if (res.persistent && !res.lvbValid) {
-      res.lvbValid = true
-      s.revalidatedResources.push(res.name)
-      touched = true
-    }
-    if (touched) {
-      s.touched.push(res.name)
-      s.granted.push(...serve(res))
-    }
+    // Purge, not patch: the node's next join starts from a fresh deadman resource.
+    res.lvb = '0'.repeat(res.lvb.length)
+    res.lvbValid = true
+    touched = true
   }
+  for (const lock of res.grantQueue.filter((l) => dead.has(l.node))) {
+    removeLock(res, lock)
+    s.releasedOrphans.push(lock.id)
+    touched = true
+  }
+  if (res.persistent && !res.lvbValid) {
+    res.lvbValid = true
+    s.revalidatedResources.push(res.name)
+    touched = true
+  }
+  if (touched) {
+    s.touched.push(res.name)
+    s.granted.push(...serve(res))
+  }
+}
+
+/** The domain's part of a successful validate: back to normal, nothing left to replay. */
+export function endValidate(domain: DomainMeta, s: ValidateSummary): ValidateSummary {
   s.replayedNodes = [...domain.deadNodes]
   domain.deadNodes = []
   domain.state = 'normal'
@@ -261,4 +302,3 @@ export function validate(
   s.revalidatedResources.sort()
   return s
 }
-
