@@ -1,10 +1,11 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {listLocks} from '../../src/core/locks.js'
+import {listLocks, streamLocks} from '../../src/core/locks.js'
 import {domainsOf} from '../../src/core/nodes.js'
 import {renderLocks} from '../../src/render/views.js'
 import {progress} from '../../src/render/progress.js'
+import {writeJsonList} from '../../src/render/json-stream.js'
 
 export default class LockList extends DlmCommand {
   static override summary = 'Every lock with its status, validity and the reasons it is not valid'
@@ -25,6 +26,11 @@ export default class LockList extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(LockList)
     const ctx = this.ctx(flags)
+    if (this.jsonMode) {
+      // Streamed: a million locks are never held in memory (same bytes as one JSON.stringify).
+      await streamLocks(ctx, {fs: args.fs, ...flags}, () => domainsOf(ctx), (locks) => writeJsonList(process.stdout, 'locks', locks))
+      return
+    }
     const bar = progress(!this.jsonMode)
     bar.update(`reading the locks of ${args.fs ?? 'every domain'}…`)
     const r = await listLocks(ctx, {fs: args.fs, ...flags}, () => domainsOf(ctx)).finally(() => bar.done())

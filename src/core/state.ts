@@ -38,6 +38,9 @@ import {
   type EventRecord,
 } from '../store/schema.js'
 import type {Reader, Tx} from '../store/txdir.js'
+import {pendingRecords} from '../store/txdir.js'
+import {bucketText, mergeRuns, streamable, type Run} from './ordered.js'
+import {join} from 'node:path'
 import type {Clock} from './clock.js'
 
 export const EVENT_LIST_MAX = 100
@@ -65,6 +68,20 @@ export class ClusterState {
     /** The state directory, for streaming journals straight from disk. */
     readonly root: string,
   ) {}
+
+  /** Paths a pending commit record changes (a view applies them virtually: not streamable from disk). */
+  async pendingPaths(): Promise<Set<string>> {
+    const out = new Set<string>()
+    for (const p of await pendingRecords(this.root)) {
+      if (!p.ok) continue
+      for (const w of [...p.record.writes, ...p.record.removes, ...p.record.appends.map((a) => a.path)]) out.add(w)
+    }
+    return out
+  }
+
+  readTextOf(rel: string): Promise<string | null> {
+    return this.readText(rel)
+  }
 
   private async readText(rel: string): Promise<string | null> {
     const b = await this.io.read(rel)
@@ -248,13 +265,23 @@ export class DomainSession {
    * bucket is changed and flushed by a transaction).
    */
   private async loadBucket(b: number): Promise<Map<string, Resource>> {
+    return this.upToDate(b, (await this.readBucket(b)).data)
+  }
+
+  private async readBucket(b: number): Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null}> {
     const file = bucketFile(this.name, b)
-    const data = await this.state.readJson<{applied?: number; resources: Resource[]}>(BucketSchema, file)
-    const m = new Map<string, Resource>()
-    for (const r of data?.resources ?? []) {
+    const text = await this.state.readTextOf(file)
+    if (text === null) return {text, data: null}
+    const data = parseJson<{applied?: number; resources: Resource[]}>(BucketSchema, text, file)
+    for (const r of data.resources) {
       if (bucketOf(r.name) !== b) throw new DlmError('STATE_INCONSISTENT', `${file}: resource '${r.name}' belongs in bucket ${bucketOf(r.name)}`)
-      m.set(r.name, r)
     }
+    return {text, data}
+  }
+
+  private upToDate(b: number, data: {applied?: number; resources: Resource[]} | null): Map<string, Resource> {
+    const m = new Map<string, Resource>()
+    for (const r of data?.resources ?? []) m.set(r.name, r)
     const applied = data?.applied ?? 0
     const change = this.meta.change
     if (change && bucketBehind(this.meta, applied)) {
@@ -266,6 +293,34 @@ export class DomainSession {
     }
     this.stamps.set(b, Math.max(applied, change?.seq ?? 0))
     return m
+  }
+
+  /**
+   * Every resource of the domain in name order, up to date, streamed: the files are
+   * read once to validate them and once more a piece at a time, merged (ordered.ts),
+   * so memory stays bounded whatever the domain's size.
+   */
+  async *resourcesInOrder(): AsyncGenerator<Resource> {
+    const pending = await this.state.pendingPaths()
+    const runs: Run[] = []
+    const AHEAD = 4
+    const reads: ReturnType<DomainSession['readBucket']>[] = []
+    const start = (b: number) => reads.push(this.buckets.has(b) ? Promise.resolve({text: null, data: null}) : this.readBucket(b))
+    for (let b = 0; b < Math.min(AHEAD, BUCKETS); b++) start(b)
+    for (let b = 0; b < BUCKETS; b++) {
+      const {text, data} = await reads.shift()!
+      if (b + AHEAD < BUCKETS) start(b + AHEAD)
+      const file = bucketFile(this.name, b)
+      const cached = this.buckets.get(b)
+      if (!cached && text !== null && data && !pending.has(file) && streamable(text, data.resources)) {
+        const change = this.meta.change
+        runs.push({kind: 'file', path: join(this.state.root, file), change: change && bucketBehind(this.meta, data.applied ?? 0) ? change : undefined, lvbSize: this.lvbSize})
+        continue
+      }
+      const m = cached ?? (data ? this.upToDate(b, data) : undefined)
+      if (m) runs.push({kind: 'memory', resources: [...m.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))})
+    }
+    yield* mergeRuns(runs)
   }
 
   /** Buckets read here that lacked the last change on disk (a writer persists them with it). */
@@ -395,8 +450,7 @@ export class DomainSession {
       const resources = [...m.values()]
         .filter((r) => !isIdle(r, this.lvbSize))
         .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
-      const applied = this.stamps.get(b) ?? 0
-      tx.write(bucketFile(this.name, b), JSON.stringify(applied > 0 ? {applied, resources} : {resources}) + '\n')
+      tx.write(bucketFile(this.name, b), bucketText(this.stamps.get(b) ?? 0, resources))
     }
     for (const c of this.dirtyIndex) {
       const locks = this.index.get(c)!
