@@ -305,7 +305,11 @@ export class DomainSession {
     const runs: Run[] = []
     const AHEAD = 4
     const reads: ReturnType<DomainSession['readBucket']>[] = []
-    const start = (b: number) => reads.push(this.buckets.has(b) ? Promise.resolve({text: null, data: null}) : this.readBucket(b))
+    const start = (b: number) => {
+      const p = this.buckets.has(b) ? Promise.resolve({text: null, data: null}) : this.readBucket(b)
+      p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
+      reads.push(p)
+    }
     for (let b = 0; b < Math.min(AHEAD, BUCKETS); b++) start(b)
     for (let b = 0; b < BUCKETS; b++) {
       const {text, data} = await reads.shift()!
@@ -332,15 +336,22 @@ export class DomainSession {
    * Every resource of the domain, bucket by bucket, up to date, without keeping
    * what was read (bounded memory: a few buckets at a time, read ahead).
    */
-  async *scanBuckets(): AsyncGenerator<{bucket: number; resources: Resource[]}> {
+  async *scanBuckets(opts: {settle?: boolean} = {}): AsyncGenerator<{bucket: number; resources: Resource[]; error?: unknown}> {
     const AHEAD = 4
-    const pending: Promise<Map<string, Resource>>[] = []
-    const start = (b: number) => pending.push(this.buckets.get(b) ? Promise.resolve(this.buckets.get(b)!) : this.loadBucket(b))
+    type Got = {resources: Resource[]; error?: unknown}
+    const pending: Promise<Got>[] = []
+    const start = (b: number) => {
+      const cached = this.buckets.get(b)
+      const p: Promise<Got> = cached ? Promise.resolve({resources: [...cached.values()]}) : this.loadBucket(b).then((m) => ({resources: [...m.values()]}))
+      // settle: a bucket that cannot be read is reported in its turn, and the scan goes on.
+      pending.push(opts.settle ? p.catch((error: unknown) => ({resources: [], error})) : p)
+      if (!opts.settle) p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
+    }
     for (let b = 0; b < Math.min(AHEAD, BUCKETS); b++) start(b)
     for (let b = 0; b < BUCKETS; b++) {
-      const m = await pending.shift()!
+      const got = await pending.shift()!
       if (b + AHEAD < BUCKETS) start(b + AHEAD)
-      yield {bucket: b, resources: [...m.values()]}
+      yield {bucket: b, ...got}
     }
   }
 
