@@ -57,13 +57,22 @@ export async function events(ctx: Ctx, f: {domain?: string; node?: string; type?
 
 /** JSON with object keys sorted at every level: the same state always prints the same bytes. */
 export function canonicalJson(v: unknown): string {
-  const sort = (x: unknown): unknown =>
-    Array.isArray(x)
-      ? x.map(sort)
-      : x && typeof x === 'object'
-        ? Object.fromEntries(Object.keys(x as object).sort().map((k) => [k, sort((x as Record<string, unknown>)[k])]))
-        : x
-  return JSON.stringify(sort(v), null, 2) + '\n'
+  return JSON.stringify(sortedKeys(v), null, 2) + '\n'
+}
+
+// Key orders by shape: a million resources share a handful of shapes, each sorted once.
+const keyOrders = new Map<string, string[]>()
+
+function sortedKeys(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(sortedKeys)
+  if (x === null || typeof x !== 'object') return x
+  const keys = Object.keys(x)
+  const shape = keys.join('\u0000')
+  let order = keyOrders.get(shape)
+  if (!order) keyOrders.set(shape, (order = [...keys].sort()))
+  const out: Record<string, unknown> = {}
+  for (const k of order) out[k] = sortedKeys((x as Record<string, unknown>)[k])
+  return out
 }
 
 /** A file system's metadata and, per member, its journal's point, size and content digest. */
@@ -94,6 +103,63 @@ export async function exportState(ctx: Ctx) {
       events: (await s.readEvents()).map(({at: _at, ...rest}) => rest),
     }
   })
+}
+
+/**
+ * The bytes of canonicalJson(exportState()), written piece by piece: each domain's
+ * resources stream in name order (bounded memory at a million locks). Everything
+ * is read and validated before the first byte is written.
+ */
+export async function writeExport(ctx: Ctx, write: (text: string) => Promise<void>): Promise<void> {
+  const {list} = await allScopes(ctx)
+  await withView(ctx, list, async (s) => {
+    const streams: {it: AsyncGenerator<Resource>; first: IteratorResult<Resource>}[] = []
+    const domains = []
+    for (const d of await s.allDomains()) {
+      const {change: _c, ...meta} = d.meta
+      const it = d.resourcesInOrder()
+      streams.push({it, first: await it.next()})
+      domains.push({...meta, resources: `\u0000resources ${streams.length - 1}\u0000`, fs: await fsDump(s, d)})
+    }
+    const doc = canonicalJson({
+      format: 1,
+      cluster: await s.cluster(),
+      membership: await s.membership(),
+      domains,
+      events: (await s.readEvents()).map(({at: _at, ...rest}) => rest),
+    })
+    try {
+      // The document around the resources, then each domain's resources where its marker was.
+      const parts = doc.split(/"\\u0000resources (\d+)\\u0000"/)
+      for (let i = 0; i < parts.length; i += 2) {
+        await write(parts[i])
+        if (i + 1 < parts.length) await writeResources(streams[Number(parts[i + 1])], write)
+      }
+    } finally {
+      for (const {it} of streams) await it.return(undefined)
+    }
+  })
+}
+
+/** A domain's resources as canonicalJson prints them at their depth (an array at 6 spaces). */
+async function writeResources(src: {it: AsyncGenerator<Resource>; first: IteratorResult<Resource>}, write: (text: string) => Promise<void>) {
+  const BATCH = 2048
+  let batch: Resource[] = []
+  let first = true
+  const flush = async () => {
+    if (batch.length === 0) return
+    const text = canonicalJson(batch)
+    batch = []
+    // "[\n  {…},\n  {…}\n]\n": keep the items, 6 spaces deeper (they sit at 8).
+    await write((first ? '[\n        ' : ',\n        ') + text.slice(4, text.length - 3).replaceAll('\n', '\n      '))
+    first = false
+  }
+  for (let n = src.first; !n.done; n = await src.it.next()) {
+    batch.push(n.value)
+    if (batch.length >= BATCH) await flush()
+  }
+  await flush()
+  await write(first ? '[]' : '\n      ]')
 }
 
 export interface Problem {

@@ -7,7 +7,8 @@ import {PassThrough} from 'node:stream'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {tempClusters} from './helpers/clusters.js'
 import type {Ctx} from '../../src/core/context.js'
-import {checkState} from '../../src/core/inspect.js'
+import {canonicalJson, checkState, exportState, writeExport} from '../../src/core/inspect.js'
+import {markDead} from '../../src/core/nodes.js'
 import {listLocks, requestLockOp, streamLocks} from '../../src/core/locks.js'
 import {writeJsonList} from '../../src/render/json-stream.js'
 import type {Resource} from '../../src/model/types.js'
@@ -86,6 +87,27 @@ describe('a domain streamed in name order', () => {
       writeFileSync(f, good)
     }
   })
+})
+
+async function exported(ctx: Ctx): Promise<string> {
+  let out = ''
+  await writeExport(ctx, async (t) => {
+    out += t
+  })
+  return out
+}
+
+describe('export streamed', () => {
+  it('the same bytes as the whole document: empty domains, thousands of resources, a death', async () => {
+    const ctx = await newCluster()
+    expect(await exported(ctx)).toBe(canonicalJson(await exportState(ctx)))
+    for (let i = 0; i < 2100; i++) await requestLockOp(ctx, {fs: 'fs1', resource: `e/${i}`, node: i % 2 ? 'n1' : 'n2', mode: 'PR', persistent: i % 5 === 0})
+    expect(await exported(ctx)).toBe(canonicalJson(await exportState(ctx)))
+    await markDead(ctx, 'n2', {skipFence: true})
+    const whole = canonicalJson(await exportState(ctx))
+    expect(await exported(ctx)).toBe(whole)
+    expect(JSON.parse(whole).domains[0].resources.length).toBeGreaterThan(1000)
+  }, 120_000)
 })
 
 describe('check with bounded memory still finds', () => {
