@@ -9,7 +9,7 @@ import {withTx, scopes, type Ctx} from './context.js'
 import type {ClusterState, DomainSession} from './state.js'
 
 /** Buckets rewritten per commit, and index chunks per commit: bounded memory and record size. */
-export const BUCKET_BATCH = 16
+export const BUCKET_BATCH = 8
 export const INDEX_BATCH = 64
 
 /** Is the domain's last change still being applied (some bucket or the index may lag)? */
@@ -37,6 +37,11 @@ export async function finishChange(ctx: Ctx, fs: string, removed?: number[]): Pr
         if (!removed) live = new Uint8Array(bound)
       }
       for (let rewritten = 0; next < BUCKETS && rewritten < BUCKET_BATCH; next++) {
+        if (!live) {
+          // The committing command validated every bucket just before: touch only what the change concerns.
+          if (await d.catchUpBucket(next)) rewritten++
+          continue
+        }
         const resources = await d.bucketForUpdate(next)
         if (live) for (const r of resources) for (const q of [r.grantQueue, r.convertQueue, r.waitQueue]) for (const l of q) if (l.id < bound) live[l.id] = 1
         if (d.wasBehind(next)) rewritten++

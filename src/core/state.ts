@@ -6,7 +6,7 @@ import {DlmError} from '../errors.js'
 import {isIdle} from '../model/resource.js'
 import type {ClusterConfig, DomainMeta, Lock, LockStatus, Membership, Resource} from '../model/types.js'
 import {findLock} from '../model/resource.js'
-import {applyChange, bucketBehind} from '../model/changes.js'
+import {applyChange, bucketBehind, mayConcern} from '../model/changes.js'
 import {
   BUCKETS,
   CLUSTER,
@@ -362,6 +362,47 @@ export class DomainSession {
     return [...m.values()]
   }
 
+  /** New bucket texts made by catchUpBucket, written as they are on flush. */
+  private rawImages = new Map<number, string>()
+
+  /**
+   * Bring bucket b up to date with the last change, for a writer that knows the
+   * bucket's file was validated in this same change (the command that committed
+   * it read every bucket first): the resources the change cannot concern are kept
+   * as their text, the others parsed, changed and written again. Returns whether
+   * the bucket was behind (and is rewritten on flush).
+   */
+  async catchUpBucket(b: number): Promise<boolean> {
+    const change = this.meta.change
+    if (!change || change.done) return false
+    const file = bucketFile(this.name, b)
+    const text = this.buckets.has(b) ? null : await this.state.readTextOf(file)
+    const head = text === null ? null : /^\{(?:"applied":([0-9]+),)?"resources":\[\n/.exec(text)
+    if (text === null || !head || !text.endsWith('\n]}\n')) {
+      // Not in the one-resource-per-line layout (or already loaded): the whole way.
+      await this.bucket(b)
+      if (!this.behindOnDisk.has(b)) return false
+      this.dirtyBuckets.add(b)
+      return true
+    }
+    if (Number(head[1] ?? 0) >= change.seq) return false
+    const concerns = mayConcern(change)
+    const out: string[] = []
+    for (const line of text.slice(head[0].length, text.length - 4).split('\n')) {
+      const json = line.endsWith(',') ? line.slice(0, -1) : line
+      if (!concerns(json)) {
+        out.push(json)
+        continue
+      }
+      const res = JSON.parse(json) as Resource // validated with its file by the committing command
+      applyChange(res, change)
+      if (!isIdle(res, this.lvbSize)) out.push(JSON.stringify(res))
+    }
+    const stamp = `{"applied":${change.seq},"resources":[`
+    this.rawImages.set(b, out.length ? `${stamp}\n${out.join(',\n')}\n]}\n` : `${stamp}]}\n`)
+    return true
+  }
+
   /** Not changed after all: do not rewrite it. */
   keepClean(b: number): void {
     this.dirtyBuckets.delete(b)
@@ -463,6 +504,8 @@ export class DomainSession {
         .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
       tx.write(bucketFile(this.name, b), bucketText(this.stamps.get(b) ?? 0, resources))
     }
+    for (const [b, text] of this.rawImages) tx.write(bucketFile(this.name, b), text)
+    this.rawImages.clear()
     for (const c of this.dirtyIndex) {
       const locks = this.index.get(c)!
       if (Object.keys(locks).length === 0) tx.remove(indexFile(this.name, c))

@@ -27,6 +27,23 @@ export function applyChange(res: Resource, change: LogicalChange, into?: DeathSu
   else validateResource(res, new Set(change.dead), (into as ValidateSummary | undefined) ?? scratchValidate())
 }
 
+/**
+ * A conservative test on a resource's JSON text: false only when applyChange would
+ * leave that resource exactly as it is, so a bucket can be brought up to date
+ * without parsing the resources the change does not concern. It follows the
+ * per-resource rules (deathOfResource, validateResource): a death concerns the
+ * resources with a lock of the node; a validate those with a lock of a recovered
+ * node, their deadman resources, and value blocks not valid.
+ */
+export function mayConcern(change: LogicalChange): (json: string) => boolean {
+  if (change.kind === 'death') {
+    const holder = `"node":${JSON.stringify(change.node)}`
+    return (json) => json.includes(holder)
+  }
+  const marks = ['"lvbValid":false', ...change.dead.flatMap((n) => [`"node":${JSON.stringify(n)}`, `"deadman/${n}`])]
+  return (json) => marks.some((m) => json.includes(m))
+}
+
 /** Lock ids a change removed from resources (they leave the lock index too). */
 export function removedIds(s: DeathSummary | ValidateSummary): number[] {
   return 'dropped' in s ? [...s.dropped, ...s.withdrawn] : [...s.releasedOrphans, ...s.cleanedDeadman]
