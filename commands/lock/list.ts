@@ -1,9 +1,11 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {listLocks, streamLocks} from '../../src/core/locks.js'
+import {once} from 'node:events'
+import {streamLocks} from '../../src/core/locks.js'
 import {domainsOf} from '../../src/core/nodes.js'
-import {renderLocks} from '../../src/render/views.js'
+import {writeLocksTable} from '../../src/render/views.js'
+import {loadTables} from '../../src/render/table.js'
 import {progress} from '../../src/render/progress.js'
 import {writeJsonList} from '../../src/render/json-stream.js'
 
@@ -33,7 +35,12 @@ export default class LockList extends DlmCommand {
     }
     const bar = progress(!this.jsonMode)
     bar.update(`reading the locks of ${args.fs ?? 'every domain'}…`)
-    const r = await listLocks(ctx, {fs: args.fs, ...flags}, () => domainsOf(ctx)).finally(() => bar.done())
-    await this.emit(r, () => renderLocks(r.locks, args.fs))
+    await loadTables()
+    // Streamed too (two passes: columns, then rows), with the bar until the first line.
+    const write = async (text: string) => {
+      bar.done()
+      if (!process.stdout.write(text)) await once(process.stdout, 'drain')
+    }
+    await streamLocks(ctx, {fs: args.fs, ...flags}, () => domainsOf(ctx), (locks) => writeLocksTable(locks, write, args.fs)).finally(() => bar.done())
   }
 }

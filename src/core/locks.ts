@@ -168,14 +168,22 @@ export async function streamLocks<T>(
         f.resource && !f.resource.endsWith('*') ? listOf([await d.resource(f.resource)].filter((r) => r !== undefined)) : d.resourcesInOrder()
       sources.push({d, it, first: await it.next()})
     }
+    const fresh = (d: DomainSession): AsyncIterator<Resource> => d.resourcesInOrder()
+    let passes = 0
+    // Iterable more than once (a table measures its columns, then prints): a later
+    // pass reads the domains again under the same view.
     async function* locks(): AsyncGenerator<LockView> {
-      for (const {d, it, first} of sources) {
-        for (let n = first; !n.done; n = await it.next()) {
+      const again = passes++ > 0
+      for (const src of sources) {
+        const exact = f.resource && !f.resource.endsWith('*')
+        const it = again ? (exact ? listOf([await src.d.resource(f.resource!)].filter((r) => r !== undefined)) : fresh(src.d)) : src.it
+        if (again) src.it = it
+        for (let n = again ? await it.next() : src.first; !n.done; n = await it.next()) {
           const res = n.value
           if (!match(res.name)) continue
           for (const lock of allLocks(res)) {
             if (f.node && lock.node !== f.node) continue
-            const v = lockView(lock, res, d.meta, nodeState(m, lock.node), lockStatus(res, lock))
+            const v = lockView(lock, res, src.d.meta, nodeState(m, lock.node), lockStatus(res, lock))
             if (f.invalid && v.valid) continue
             if (f.waiting && v.status === 'granted') continue
             yield v
@@ -184,7 +192,7 @@ export async function streamLocks<T>(
       }
     }
     try {
-      return await consume(locks())
+      return await consume({[Symbol.asyncIterator]: locks})
     } finally {
       for (const {it} of sources) await it.return?.()
     }

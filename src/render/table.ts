@@ -48,19 +48,44 @@ export function table(head: string[], rows: (string | number)[][]): string {
 export const BIG_TABLE = 1000
 
 export function bigTable(head: string[], rows: (string | number)[][]): string {
-  const text = (c: string | number) => String(c).replaceAll('\n', ' ')
-  const widths = head.map((h) => visible(h) + 2)
-  for (const r of rows) for (let i = 0; i < head.length; i++) widths[i] = Math.max(widths[i], visible(text(r[i] ?? '')) + 2)
-  const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w)).join(m) + r
-  const row = (cells: (string | number)[]) =>
-    '│' + widths.map((w, i) => {
-      const c = text(cells[i] ?? '')
-      return ' ' + c + ' '.repeat(w - 1 - visible(c))
-    }).join('│') + '│'
-  const out = [line('┌', '┬', '┐'), row(head)]
-  for (const r of rows) out.push(row(r))
-  out.push(line('└', '┴', '┘'))
+  const widths = bigTableWidths(head)
+  for (const r of rows) widths.add(r)
+  const t = bigTableLines(head, widths.widths)
+  const out = [t.top, t.row(head)]
+  for (const r of rows) out.push(t.row(r))
+  out.push(t.bottom)
   return out.join('\n')
+}
+
+const cellText = (c: string | number) => String(c).replaceAll('\n', ' ')
+
+/** A big table's natural column widths, measured row by row (a table streamed in two passes). */
+export function bigTableWidths(head: string[]): {widths: number[]; add(row: (string | number)[]): void} {
+  const widths = head.map((h) => visible(h) + 2)
+  return {
+    widths,
+    add(r) {
+      for (let i = 0; i < head.length; i++) widths[i] = Math.max(widths[i], visible(cellText(r[i] ?? '')) + 2)
+    },
+  }
+}
+
+/** The lines of a big table of these widths: top border, a row, bottom border. */
+export function bigTableLines(head: string[], widths: number[]): {top: string; row(cells: (string | number)[]): string; bottom: string} {
+  const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w)).join(m) + r
+  return {
+    top: line('┌', '┬', '┐'),
+    bottom: line('└', '┴', '┘'),
+    row: (cells) =>
+      '│' +
+      widths
+        .map((w, i) => {
+          const c = cellText(cells[i] ?? '')
+          return ' ' + c + ' '.repeat(w - 1 - visible(c))
+        })
+        .join('│') +
+      '│',
+  }
 }
 
 // eslint-disable-next-line no-control-regex
