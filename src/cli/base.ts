@@ -12,6 +12,7 @@ import {systemClock} from '../core/clock.js'
 import type {Ctx} from '../core/context.js'
 import {parseDuration} from '../util/duration.js'
 import {loadTables} from '../render/table.js'
+import {writeJson} from '../render/json-stream.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
 
@@ -46,7 +47,8 @@ export abstract class DlmCommand extends Command {
   /** Print the result: JSON on --json, else the human rendering. */
   protected async emit(result: unknown, human: () => string | undefined): Promise<void> {
     if (this.jsonMode) {
-      process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+      // Piecewise for long lists (a death's orphaned ids): the same bytes, never one huge string.
+      await writeJson(process.stdout, result)
       return
     }
     await loadTables()

@@ -40,6 +40,7 @@ import {
 import type {Reader, Tx} from '../store/txdir.js'
 import {pendingRecords} from '../store/txdir.js'
 import {bucketText, mergeRuns, streamable, type Run} from './ordered.js'
+import {LazyBucket} from './lazy-bucket.js'
 import {join} from 'node:path'
 import type {Clock} from './clock.js'
 
@@ -253,10 +254,34 @@ export class DomainSession {
   private async bucket(b: number): Promise<Map<string, Resource>> {
     let m = this.buckets.get(b)
     if (!m) {
-      m = await this.loadBucket(b)
+      const lz = this.lazy.get(b)
+      if (lz) {
+        // Read a few resources at a time so far; now the whole bucket is wanted.
+        m = lz.all()
+        if (lz.stamp > lz.applied) this.behindOnDisk.add(b)
+        this.stamps.set(b, lz.stamp)
+        this.lazy.delete(b)
+      } else m = await this.loadBucket(b)
       this.buckets.set(b, m)
     }
     return m
+  }
+
+  /** Buckets read line by line for a few resources (lazy-bucket.ts). */
+  private lazy = new Map<number, LazyBucket>()
+
+  /** The bucket for reading or changing a few of its resources, or null when it must be read whole. */
+  private async lazyBucket(b: number): Promise<LazyBucket | null> {
+    if (this.buckets.has(b)) return null
+    let lz = this.lazy.get(b)
+    if (!lz) {
+      const file = bucketFile(this.name, b)
+      const text = (await this.state.readTextOf(file)) ?? '{"resources":[]}\n'
+      const made = LazyBucket.of(file, b, text, this.meta.change, this.lvbSize)
+      if (!made) return null
+      this.lazy.set(b, (lz = made))
+    }
+    return lz
   }
 
   /**
@@ -303,10 +328,10 @@ export class DomainSession {
   async *resourcesInOrder(): AsyncGenerator<Resource> {
     const pending = await this.state.pendingPaths()
     const runs: Run[] = []
-    const AHEAD = 4
+    const AHEAD = 2
     const reads: ReturnType<DomainSession['readBucket']>[] = []
     const start = (b: number) => {
-      const p = this.buckets.has(b) ? Promise.resolve({text: null, data: null}) : this.readBucket(b)
+      const p = this.buckets.has(b) || this.lazy.has(b) ? this.bucket(b).then(() => ({text: null, data: null})) : this.readBucket(b)
       p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
       reads.push(p)
     }
@@ -342,7 +367,11 @@ export class DomainSession {
     const pending: Promise<Got>[] = []
     const start = (b: number) => {
       const cached = this.buckets.get(b)
-      const p: Promise<Got> = cached ? Promise.resolve({resources: [...cached.values()]}) : this.loadBucket(b).then((m) => ({resources: [...m.values()]}))
+      const p: Promise<Got> = cached
+        ? Promise.resolve({resources: [...cached.values()]})
+        : this.lazy.has(b)
+          ? this.bucket(b).then((m) => ({resources: [...m.values()]}))
+          : this.loadBucket(b).then((m) => ({resources: [...m.values()]}))
       // settle: a bucket that cannot be read is reported in its turn, and the scan goes on.
       pending.push(opts.settle ? p.catch((error: unknown) => ({resources: [], error})) : p)
       if (!opts.settle) p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
@@ -376,7 +405,7 @@ export class DomainSession {
     const change = this.meta.change
     if (!change || change.done) return false
     const file = bucketFile(this.name, b)
-    const text = this.buckets.has(b) ? null : await this.state.readTextOf(file)
+    const text = this.buckets.has(b) || this.lazy.has(b) ? null : await this.state.readTextOf(file)
     const head = text === null ? null : /^\{(?:"applied":([0-9]+),)?"resources":\[\n/.exec(text)
     if (text === null || !head || !text.endsWith('\n]}\n')) {
       // Not in the one-resource-per-line layout (or already loaded): the whole way.
@@ -424,17 +453,21 @@ export class DomainSession {
   }
 
   async resource(name: string): Promise<Resource | undefined> {
+    const lz = await this.lazyBucket(bucketOf(name))
+    if (lz) return lz.get(name)
     return (await this.bucket(bucketOf(name))).get(name)
   }
 
   /** The resource, created (empty, valid zero value block) if it does not exist; marked changed. */
   async resourceForUpdate(name: string): Promise<Resource> {
     const b = bucketOf(name)
-    const m = await this.bucket(b)
-    let r = m.get(name)
+    const lz = await this.lazyBucket(b)
+    const m = lz ? undefined : await this.bucket(b)
+    let r = lz ? lz.get(name) : m!.get(name)
     if (!r) {
       r = {name, lvb: '0'.repeat(this.lvbSize * 2), lvbValid: true, persistent: false, grantQueue: [], convertQueue: [], waitQueue: []}
-      m.set(name, r)
+      if (lz) lz.put(r)
+      else m!.set(name, r)
     }
     this.dirtyBuckets.add(b)
     return r
@@ -498,6 +531,11 @@ export class DomainSession {
   flush(tx: Tx): void {
     if (this.metaDirty) tx.write(domainFile(this.name), stateJson(this.meta))
     for (const b of this.dirtyBuckets) {
+      const lz = this.lazy.get(b)
+      if (lz) {
+        tx.write(bucketFile(this.name, b), lz.text())
+        continue
+      }
       const m = this.buckets.get(b)!
       const resources = [...m.values()]
         .filter((r) => !isIdle(r, this.lvbSize))

@@ -10,7 +10,7 @@ import type {Ctx} from '../../src/core/context.js'
 import {canonicalJson, checkState, exportState, writeExport} from '../../src/core/inspect.js'
 import {markDead} from '../../src/core/nodes.js'
 import {listLocks, requestLockOp, streamLocks} from '../../src/core/locks.js'
-import {writeJsonList} from '../../src/render/json-stream.js'
+import {writeJson, writeJsonList} from '../../src/render/json-stream.js'
 import {loadTables} from '../../src/render/table.js'
 import {renderLocks, writeLocksTable} from '../../src/render/views.js'
 import type {LockView} from '../../src/model/validity.js'
@@ -32,6 +32,22 @@ describe('writeJsonList', () => {
   it.each([0, 1, 2, 2047, 2048, 2049, 5000])('%i items: the bytes of JSON.stringify(doc, null, 2)', async (n) => {
     const items = Array.from({length: n}, (_, i) => ({lockId: i, invalidReasons: i % 2 ? [] : ['ORPHANED'], nested: {s: 'a"\nb', e: {}}}))
     expect(await jsonOf(items)).toBe(JSON.stringify({locks: items}, null, 2) + '\n')
+  })
+})
+
+describe('writeJson', () => {
+  const big = Array.from({length: 5000}, (_, i) => i)
+  const names = Array.from({length: 4100}, (_, i) => `meta/"k${i}`)
+  it.each([
+    1, 'x', null, [], {}, {a: undefined, b: 1}, big,
+    {node: 'n2', domains: [{domain: 'fs1', orphaned: big, names, empty: [], o: {x: [1, 2]}}, {domain: 'fs2', orphaned: []}], n: [big, [1]]},
+    [[big]], {x: {y: {z: names}}},
+  ])('%#: the bytes of JSON.stringify(value, null, 2), long arrays written piecewise', async (v) => {
+    const out = new PassThrough()
+    const chunks: Buffer[] = []
+    out.on('data', (c: Buffer) => chunks.push(c))
+    await writeJson(out, v)
+    expect(Buffer.concat(chunks).toString()).toBe(JSON.stringify(v, null, 2) + '\n')
   })
 })
 
