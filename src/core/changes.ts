@@ -9,7 +9,7 @@ import {withTx, scopes, type Ctx} from './context.js'
 import type {ClusterState, DomainSession} from './state.js'
 
 /** Buckets rewritten per commit, and index chunks per commit: bounded memory and record size. */
-export const BUCKET_BATCH = 4
+export const BUCKET_BATCH = 16
 export const INDEX_BATCH = 64
 
 /** Is the domain's last change still being applied (some bucket or the index may lag)? */
