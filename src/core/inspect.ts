@@ -113,12 +113,11 @@ export async function exportState(ctx: Ctx) {
 export async function writeExport(ctx: Ctx, write: (text: string) => Promise<void>): Promise<void> {
   const {list} = await allScopes(ctx)
   await withView(ctx, list, async (s) => {
-    const streams: {it: AsyncGenerator<Resource>; first: IteratorResult<Resource>}[] = []
+    const streams: (() => AsyncGenerator<Resource>)[] = []
     const domains = []
     for (const d of await s.allDomains()) {
       const {change: _c, ...meta} = d.meta
-      const it = d.resourcesInOrder()
-      streams.push({it, first: await it.next()})
+      streams.push(await d.prepareInOrder())
       domains.push({...meta, resources: `\u0000resources ${streams.length - 1}\u0000`, fs: await fsDump(s, d)})
     }
     const doc = canonicalJson({
@@ -128,21 +127,24 @@ export async function writeExport(ctx: Ctx, write: (text: string) => Promise<voi
       domains,
       events: (await s.readEvents()).map(({at: _at, ...rest}) => rest),
     })
-    try {
-      // The document around the resources, then each domain's resources where its marker was.
-      const parts = doc.split(/"\\u0000resources (\d+)\\u0000"/)
-      for (let i = 0; i < parts.length; i += 2) {
-        await write(parts[i])
-        if (i + 1 < parts.length) await writeResources(streams[Number(parts[i + 1])], write)
+    // The document around the resources, then each domain's resources where its marker was.
+    const parts = doc.split(/"\\u0000resources (\d+)\\u0000"/)
+    for (let i = 0; i < parts.length; i += 2) {
+      await write(parts[i])
+      if (i + 1 < parts.length) {
+        const it = streams[Number(parts[i + 1])]()
+        try {
+          await writeResources(it, write)
+        } finally {
+          await it.return(undefined)
+        }
       }
-    } finally {
-      for (const {it} of streams) await it.return(undefined)
     }
   })
 }
 
 /** A domain's resources as canonicalJson prints them at their depth (an array at 6 spaces). */
-async function writeResources(src: {it: AsyncGenerator<Resource>; first: IteratorResult<Resource>}, write: (text: string) => Promise<void>) {
+async function writeResources(resources: AsyncIterable<Resource>, write: (text: string) => Promise<void>) {
   const BATCH = 2048
   let batch: Resource[] = []
   let first = true
@@ -154,8 +156,8 @@ async function writeResources(src: {it: AsyncGenerator<Resource>; first: Iterato
     await write((first ? '[\n        ' : ',\n        ') + text.slice(4, text.length - 3).replaceAll('\n', '\n      '))
     first = false
   }
-  for (let n = src.first; !n.done; n = await src.it.next()) {
-    batch.push(n.value)
+  for await (const r of resources) {
+    batch.push(r)
     if (batch.length >= BATCH) await flush()
   }
   await flush()

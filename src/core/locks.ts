@@ -160,25 +160,22 @@ export async function streamLocks<T>(
     const m = await s.membership()
     if (f.node) findNode(m, f.node)
     const match = resourceMatcher(f.resource)
-    // Open (and so validate) every domain's stream first.
-    const sources: {d: DomainSession; it: AsyncIterator<Resource>; first: IteratorResult<Resource>}[] = []
+    // Read and validate every domain first; each is merged from its files in its turn.
+    const sources: {d: DomainSession; start: () => AsyncIterator<Resource>; it?: AsyncIterator<Resource>}[] = []
     for (const fs of names) {
       const d = await s.domain(fs)
-      const it: AsyncIterator<Resource> =
-        f.resource && !f.resource.endsWith('*') ? listOf([await d.resource(f.resource)].filter((r) => r !== undefined)) : d.resourcesInOrder()
-      sources.push({d, it, first: await it.next()})
+      const exact = f.resource && !f.resource.endsWith('*') ? [await d.resource(f.resource)].filter((r) => r !== undefined) : undefined
+      sources.push({d, start: exact ? () => listOf(exact) : await d.prepareInOrder()})
     }
-    const fresh = (d: DomainSession): AsyncIterator<Resource> => d.resourcesInOrder()
     let passes = 0
     // Iterable more than once (a table measures its columns, then prints): a later
     // pass reads the domains again under the same view.
     async function* locks(): AsyncGenerator<LockView> {
       const again = passes++ > 0
       for (const src of sources) {
-        const exact = f.resource && !f.resource.endsWith('*')
-        const it = again ? (exact ? listOf([await src.d.resource(f.resource!)].filter((r) => r !== undefined)) : fresh(src.d)) : src.it
-        if (again) src.it = it
-        for (let n = again ? await it.next() : src.first; !n.done; n = await it.next()) {
+        if (again && !(f.resource && !f.resource.endsWith('*'))) src.start = await src.d.prepareInOrder()
+        const it = (src.it = src.start())
+        for (let n = await it.next(); !n.done; n = await it.next()) {
           const res = n.value
           if (!match(res.name)) continue
           for (const lock of allLocks(res)) {
@@ -194,7 +191,7 @@ export async function streamLocks<T>(
     try {
       return await consume({[Symbol.asyncIterator]: locks})
     } finally {
-      for (const {it} of sources) await it.return?.()
+      for (const {it} of sources) await it?.return?.()
     }
   })
 }

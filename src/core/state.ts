@@ -326,6 +326,16 @@ export class DomainSession {
    * so memory stays bounded whatever the domain's size.
    */
   async *resourcesInOrder(): AsyncGenerator<Resource> {
+    yield* (await this.prepareInOrder())()
+  }
+
+  /**
+   * resourcesInOrder in two steps: read and validate every bucket now; the
+   * returned function starts the merge (opening the bucket files) when called.
+   * A listing of many domains validates them all first, then streams one
+   * domain at a time (never holding every domain's files open).
+   */
+  async prepareInOrder(): Promise<() => AsyncGenerator<Resource>> {
     const pending = await this.state.pendingPaths()
     const runs: Run[] = []
     const AHEAD = 2
@@ -349,7 +359,7 @@ export class DomainSession {
       const m = cached ?? (data ? this.upToDate(b, data) : undefined)
       if (m) runs.push({kind: 'memory', resources: [...m.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))})
     }
-    yield* mergeRuns(runs)
+    return () => mergeRuns(runs)
   }
 
   /** Buckets read here that lacked the last change on disk (a writer persists them with it). */
