@@ -139,7 +139,6 @@ export function hashTree(dir: string): Record<string, string> {
   return out
 }
 
-// eslint-disable-next-line no-control-regex
 export const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g
 export const stripAnsi = (s: string) => s.replace(ANSI, '')
 /** Columns a line takes on a terminal (box drawing, ✓ ✗ … → count as one). */

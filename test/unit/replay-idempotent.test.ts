@@ -190,7 +190,10 @@ describe('property: replay = checkpointed state + every committed transaction of
       }
       const sets: [string, string][] = []
       const dels: string[] = []
-      for (const k of keys) (r.next() < 0.25 ? dels.push(k) : sets.push([k, `${node}-${step}-${r.int(1000)}`]))
+      for (const k of keys) {
+        if (r.next() < 0.25) dels.push(k)
+        else sets.push([k, `${node}-${step}-${r.int(1000)}`])
+      }
       const res = await fsWrite(ctx, 'fs1', node, sets, dels)
       let seq = res.seqs[0]
       written.push({
