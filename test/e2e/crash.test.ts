@@ -34,7 +34,6 @@ const REQUEST: Cmd = {name: 'lock request', fixture: 'basic', args: ['lock', 're
 // seed-mid-recovery: n1 attached to fs1's recovery as id 1 at the current epoch.
 // Validate retires the id it served: run again after it committed, it is refused (exit 5) and changes nothing.
 const VALIDATE: Cmd = {name: 'validate fs1', fixture: 'seed-mid-recovery', args: ['validate', 'fs1', '--id', '1'], rerunDone: {exit: 5, code: 'RECOVERY_ID_RETIRED'}}
-const COMMANDS = [MARK_DEAD, REQUEST, VALIDATE]
 
 interface Baseline {
   /** export of the fixture */

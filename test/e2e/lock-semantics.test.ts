@@ -3,13 +3,13 @@
 // validate's revalidated, lock blockers --cycles (human and JSON) and lock explain
 // of a lock in a cycle, read-only. State is set up through the CLI on one
 // temporary cluster per describe, with the clock fixed.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanupTmp, hashTree, json, run, tmpDir} from './ux-helpers.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {tempDirsPerFile, treeFiles, json, run, tempDir} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 async function init(nodes = 'n1,n2,n3'): Promise<string> {
-  const s = tmpDir('lvb')
+  const s = tempDir('lvb')
   await json(s, ['init', '--nodes', nodes, '--fs', 'fs1', '--lvb-size', '4'])
   return s
 }
@@ -109,7 +109,7 @@ describe('lock blockers --cycles and lock explain of a lock in a cycle', () => {
     L.z2 = await lock(s, 'request', 'fs1', 'z', '--node', 'n2', '--mode', 'EX')
     L.x3 = await lock(s, 'request', 'fs1', 'x', '--node', 'n3', '--mode', 'EX')
     await json(s, ['node', 'mark-dead', 'n4', '--yes'])
-    before = hashTree(s)
+    before = treeFiles(s)
   })
 
   it('--json: the cycle as a list of locks, the locks to release or cancel, the orphan', async () => {
@@ -147,7 +147,7 @@ describe('lock blockers --cycles and lock explain of a lock in a cycle', () => {
   })
 
   it('read-only: nothing in the state directory changed', () => {
-    expect(hashTree(s)).toEqual(before)
+    expect(treeFiles(s)).toEqual(before)
   })
 
   it('no cycle: says so', async () => {

@@ -1,10 +1,10 @@
 // `dlmctl recover` end to end: two domains recovered in parallel, a death during
 // recovery (the hidden --kill-after-attach testing flag), the attempt bound,
 // confirmation without a TTY, and rejoining afterwards. `check` after each.
-import {afterAll, describe, expect, it} from 'vitest'
-import {cleanup, dlm, j, newCluster, ok, refusal} from './recovery-helpers.js'
+import {describe, expect, it} from 'vitest'
+import {tempDirsPerFile, dlm, j, newCluster, ok, refusal} from './helpers.js'
 
-afterAll(cleanup)
+tempDirsPerFile()
 
 interface RecoverJson {
   domains: {name: string; result: 'RECOVERED' | 'FAILED'; attempts: number; replayedNodes: string[]; [k: string]: unknown}[]

@@ -2,6 +2,7 @@
 // SPEC §1: new requests, conversions, deadlocks, cancel, release, serving order,
 // lock value blocks, and a seeded randomized run checking the invariants.
 import {describe, expect, it} from 'vitest'
+import {prng} from '../prng.js'
 import {DlmError} from '../../src/errors.js'
 import {MODES, compatible, isWriteMode, type Mode} from '../../src/model/modes.js'
 import {
@@ -735,17 +736,7 @@ describe('lookups', () => {
 })
 
 // ---------------------------------------------------------------------------
-// Randomized sequences (seeded, no dependencies)
-
-function mulberry32(seed: number): () => number {
-  let t = seed >>> 0
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0
-    let r = Math.imul(t ^ (t >>> 15), 1 | t)
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296
-  }
-}
+// Randomized sequences (seeded: test/prng.ts)
 
 function checkInvariants(res: Resource, convertSeq: Map<number, number>, where: string) {
   const holders = [...res.grantQueue, ...res.convertQueue]
@@ -797,7 +788,7 @@ function checkInvariants(res: Resource, convertSeq: Map<number, number>, where: 
 
 describe('randomized sequences (seeded)', () => {
   it('2,000 sequences of request/convert/cancel/release keep every invariant', () => {
-    const rand = mulberry32(0xd1c0ffee)
+    const rand = prng(0xd1c0ffee)
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]
     const hex = () => Math.floor(rand() * 0x100000000).toString(16).padStart(8, '0')
     const counts: Record<string, number> = {}

@@ -9,6 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {prng} from '../prng.js'
 import {tempClusters} from './helpers/clusters.js'
 import {systemClock} from '../../src/core/clock.js'
 import type {Ctx} from '../../src/core/context.js'
@@ -140,19 +141,6 @@ describe('replay twice = replay once', () => {
 })
 
 // ------------------------------------------------------------ property test
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  return {next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]}
-}
 
 interface Written {
   node: string
