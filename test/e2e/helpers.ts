@@ -138,6 +138,13 @@ export function copyFixture(name: string): string {
   return state
 }
 
+/** A fresh copy of a state directory made by the test (a fixture built once per file), in its own temporary directory. */
+export function copyState(state: string): string {
+  const copy = join(tempDir('copy'), 'state')
+  cpSync(state, copy, {recursive: true})
+  return copy
+}
+
 const shared: string[] = []
 let perFile = false
 
