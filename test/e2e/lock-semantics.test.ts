@@ -4,14 +4,20 @@
 // of a lock in a cycle, read-only. State is set up through the CLI on one
 // temporary cluster per describe, with the clock fixed.
 import {beforeAll, describe, expect, it} from 'vitest'
-import {tempDirsPerFile, treeFiles, json, run, tempDir} from './helpers.js'
+import {copyState, tempDirsPerFile, treeFiles, json, run, tempDir} from './helpers.js'
 
 tempDirsPerFile()
 
+// One `dlmctl init` per node list; each caller gets its own copy of it.
+const inited = new Map<string, Promise<string>>()
 async function init(nodes = 'n1,n2,n3'): Promise<string> {
-  const s = tempDir('lvb')
-  await json(s, ['init', '--nodes', nodes, '--fs', 'fs1', '--lvb-size', '4'])
-  return s
+  let made = inited.get(nodes)
+  if (!made) {
+    const s = tempDir('lvb')
+    made = json(s, ['init', '--nodes', nodes, '--fs', 'fs1', '--lvb-size', '4']).then(() => s)
+    inited.set(nodes, made)
+  }
+  return copyState(await made)
 }
 const lock = async (s: string, ...args: string[]) => (await json(s, ['lock', ...args])).lockId as number
 
