@@ -15,6 +15,7 @@ import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, onTestFinished} from 'vitest'
+import {TEST_BASE} from '../tmpbase.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const BIN = join(ROOT, 'bin/run.js')
@@ -164,7 +165,7 @@ export function tempDirsPerFile(): void {
  * cleanup() after the file's tests. DLMCTL_E2E_KEEP keeps them all.
  */
 export function tempDir(tag = 'e2e'): string {
-  const dir = mkdtempSync(join(tmpdir(), `dlmctl-${tag}-`))
+  const dir = mkdtempSync(join(TEST_BASE, `dlmctl-${tag}-`))
   if (perFile) {
     shared.push(dir)
     return dir

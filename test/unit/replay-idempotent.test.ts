@@ -5,11 +5,11 @@
 // nothing written.
 import {spawnSync} from 'node:child_process'
 import {appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {prng} from '../prng.js'
+import {TEST_BASE} from '../tmpbase.js'
 import {tempClusters} from './helpers/clusters.js'
 import {systemClock} from '../../src/core/clock.js'
 import type {Ctx} from '../../src/core/context.js'
@@ -26,14 +26,13 @@ const PROJECT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = join(PROJECT, 'bin/run.js')
 const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
 // tmpfs when there is one: these tests commit hundreds of small transactions.
-const BASE = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
 const roots: string[] = []
 afterAll(() => {
   for (const r of roots) rmSync(r, {recursive: true, force: true})
 })
 
 function newRoot(): string {
-  const r = mkdtempSync(join(BASE, 'dlmctl-replay-'))
+  const r = mkdtempSync(join(TEST_BASE, 'dlmctl-replay-'))
   roots.push(r)
   return r
 }

@@ -2,10 +2,10 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {buildSync} from 'esbuild'
 import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {TEST_BASE} from '../tmpbase.js'
 import {DlmError, StoreBusy} from '../../src/errors.js'
 import {io} from '../../src/store/io.js'
 import {takeNotices} from '../../src/store/envfail.js'
@@ -21,7 +21,7 @@ const CHILD = join(OUT, 'test/unit/helpers/txchild.js')
 
 const tmps: string[] = []
 function newRoot(): string {
-  const d = mkdtempSync(join(tmpdir(), 'dlmctl-txdir-'))
+  const d = mkdtempSync(join(TEST_BASE, 'dlmctl-txdir-'))
   tmps.push(d)
   return d
 }
