@@ -164,8 +164,9 @@ export function tempDirsPerFile(): void {
  * outside a test (a beforeAll) or in a file that called tempDirsPerFile(), by
  * cleanup() after the file's tests. DLMCTL_E2E_KEEP keeps them all.
  */
-export function tempDir(tag = 'e2e'): string {
-  const dir = mkdtempSync(join(TEST_BASE, `dlmctl-${tag}-`))
+export function tempDir(tag = 'e2e', opts: {forPrograms?: boolean} = {}): string {
+  // Programs (fence scripts, shims) go under the OS temp directory: tmpfs may be mounted noexec.
+  const dir = mkdtempSync(join(opts.forPrograms ? tmpdir() : TEST_BASE, `dlmctl-${tag}-`))
   if (perFile) {
     shared.push(dir)
     return dir

@@ -38,7 +38,7 @@ async function observable(state: string) {
 
 /** An executable script in a temporary directory. */
 function script(body: string): {path: string; dir: string} {
-  const dir = tempDir('dlmctl-fence-')
+  const dir = tempDir('fence', {forPrograms: true})
   const path = join(dir, 'fence.sh')
   writeFileSync(path, `#!/bin/sh\n${body}\n`)
   chmodSync(path, 0o755)

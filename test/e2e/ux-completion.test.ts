@@ -16,7 +16,7 @@ let state: string
 let script: string
 
 beforeAll(async () => {
-  binDir = tempDir('bin')
+  binDir = tempDir('bin', {forPrograms: true})
   // `dlmctl` on PATH, as after npm install -g or npm link.
   writeFileSync(join(binDir, 'dlmctl'), `#!/bin/sh\nexec node ${JSON.stringify(BIN)} "$@"\n`)
   chmodSync(join(binDir, 'dlmctl'), 0o755)
