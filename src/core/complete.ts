@@ -39,6 +39,7 @@ const NAME = /^[a-z][a-z0-9-]{0,31}$/
 
 /** Read the state directory as plain files; anything missing or unreadable completes nothing. */
 export function stateSource(root: string): StateSource {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read loosely: a missing or odd field completes nothing
   const json = (rel: string): any => {
     try {
       return JSON.parse(readFileSync(join(root, rel), 'utf8'))

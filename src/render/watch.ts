@@ -14,6 +14,7 @@ export function fitLine(line: string, cols: number): string {
   let out = ''
   let n = 0
   for (let i = 0; i < line.length; ) {
+    // eslint-disable-next-line no-control-regex
     const m = /^\x1b\[[0-9;]*m/.exec(line.slice(i))
     if (m) {
       out += m[0]

@@ -9,6 +9,15 @@
 // dead, nothing changed") both are the new state; a lock request is not
 // idempotent (a second request is a second lock), and a second validate logs a
 // second domain.validate event.
+//
+// What this file proves is the binary-level contract: a real SIGKILL of the real
+// process (its kernel file locks dropped by the kernel, its temp files left), at
+// the named crash points (DLMCTL_CRASH_POINT) and at a few random instants, and
+// the next processes reading and rolling forward. Where inside a commit a crash
+// can land is covered op by op, in-process and for every mutating command, by
+// test/unit/store-faults.test.ts; here one case per kind of outcome is enough:
+// before the commit point (old state), just after it, in the middle of applying,
+// and after applying (new state, including a rerun that is refused).
 import {describe, expect, test} from 'vitest'
 import {HEAVY, copyFixture, dlmctl, dlmctlWith, leftovers, prng, sleep, spawnDlmctl, treeFiles} from './helpers.js'
 
@@ -25,7 +34,6 @@ const REQUEST: Cmd = {name: 'lock request', fixture: 'basic', args: ['lock', 're
 // seed-mid-recovery: n1 attached to fs1's recovery as id 1 at the current epoch.
 // Validate retires the id it served: run again after it committed, it is refused (exit 5) and changes nothing.
 const VALIDATE: Cmd = {name: 'validate fs1', fixture: 'seed-mid-recovery', args: ['validate', 'fs1', '--id', '1'], rerunDone: {exit: 5, code: 'RECOVERY_ID_RETIRED'}}
-const COMMANDS = [MARK_DEAD, REQUEST, VALIDATE]
 
 interface Baseline {
   /** export of the fixture */
@@ -63,13 +71,18 @@ function baseline(cmd: Cmd): Promise<Baseline> {
   return b
 }
 
-const POINTS = ['commit.before-record', 'commit.after-record', 'commit.apply#1', 'commit.apply#2', 'commit.after-apply']
-
 /** Which state a crash at `point` must leave: the commit record is the commit point. */
 const leavesNew = (point: string) => point !== 'commit.before-record'
 
-describe.each(COMMANDS)('kill -9 inside the commit of $name', (cmd) => {
-  test.each(POINTS)('at %s: old or new state, check clean, rerun converges', async (point) => {
+const CASES: {cmd: Cmd; point: string}[] = [
+  {cmd: REQUEST, point: 'commit.before-record'},
+  {cmd: REQUEST, point: 'commit.after-record'},
+  {cmd: MARK_DEAD, point: 'commit.apply#1'},
+  {cmd: VALIDATE, point: 'commit.after-apply'},
+]
+
+describe('kill -9 inside a commit', () => {
+  test.each(CASES.map((c) => ({...c, name: c.cmd.name})))('$name at $point: old or new state, check clean, rerun converges', async ({cmd, point}) => {
     const base = await baseline(cmd)
     const s = copyFixture(cmd.fixture)
     const crashed = await dlmctlWith({env: {DLMCTL_CRASH_POINT: point}}, s, ...cmd.args)
@@ -121,13 +134,15 @@ test('a crash before the commit point leaves no litter once the next command has
 describe('kill -9 at random instants', () => {
   // Seeded: the same delays every run. The delays span the second half of the
   // command's run and a little past it (start-up, ~100 ms, is not interesting to
-  // kill), measured on the uncrashed baseline run.
-  test.each(COMMANDS.map((c, i) => ({...c, seed: 0x5eed + i})))('$name: 7 random kills, each leaves old or new, check clean', async (cmd) => {
+  // kill), measured on the uncrashed baseline run. A few kills suffice: they prove
+  // that a kill from outside, wherever it lands, is as safe as at a crash point
+  // (the crash points and store-faults.test.ts cover where it can land).
+  test('lock request: 3 random kills, each leaves old or new, check clean, a rerun converges', async () => {
+    const cmd = REQUEST
     const base = await baseline(cmd)
-    const rand = prng(cmd.seed)
+    const rand = prng(0x5eed)
     const [from, to] = [base.ms * 0.4, Math.max(150, base.ms * 1.3)]
-    const seen: string[] = []
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 3; i++) {
       const s = copyFixture(cmd.fixture)
       const delay = Math.floor(from + rand() * (to - from))
       const p = spawnDlmctl(s, cmd.args)
@@ -140,14 +155,12 @@ describe('kill -9 at random instants', () => {
       if (r.exitCode === 0) expect(exp.stdout, where).toBe(base.new) // finished before the kill
       expect(chk.exitCode, where).toBe(0)
       expect(chk.json.ok, where).toBe(true)
-      seen.push(exp.stdout === base.old ? 'old' : 'new')
-      // Some iterations also rerun the command: it converges.
-      if (i % 3 === 2) {
+      // The last one also reruns the command: it converges.
+      if (i === 2) {
         const wasOld = exp.stdout === base.old
-        expect((await dlmctl(s, ...cmd.args)).exitCode, where).toBe(wasOld ? 0 : (cmd.rerunDone?.exit ?? 0))
-        expect((await dlmctl(s, 'export')).stdout, where).toBe(exp.stdout === base.old ? base.new : base.new2)
+        expect((await dlmctl(s, ...cmd.args)).exitCode, where).toBe(0)
+        expect((await dlmctl(s, 'export')).stdout, where).toBe(wasOld ? base.new : base.new2)
       }
     }
-    expect(seen).toHaveLength(7)
   }, HEAVY)
 })

@@ -1,5 +1,10 @@
-// Shared helpers of the end-to-end tests: run the BUILT CLI (bin/run.js → dist/)
-// on temporary copies of the fixture clusters, and fingerprint a state directory.
+// The one helper module of the end-to-end tests: run the BUILT CLI (bin/run.js →
+// dist/) on temporary copies of the fixture clusters (plain, through pipes, or on a
+// pseudo-terminal), fingerprint a state directory, read tables. Every run gets the
+// same environment (baseEnv). Three calling styles, for the tests that grew with them:
+//   dlmctl(state, ...args)            → RunResult (json getter, signal; kill tests)
+//   dlm / ok / j / refusal / newCluster → Run with json() (the recovery tests)
+//   run / json / runTty / runTtyScript → UxRun (ms, timedOut; the UX tests)
 //
 // No beforeAll: `npm test` builds dist/ before vitest runs; every helper that
 // spawns the CLI checks that the build is there and says how to make it if not.
@@ -9,7 +14,8 @@ import {cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, r
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {onTestFinished} from 'vitest'
+import {afterAll, onTestFinished} from 'vitest'
+import {TEST_BASE} from '../tmpbase.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const BIN = join(ROOT, 'bin/run.js')
@@ -43,17 +49,46 @@ export interface RunOptions {
 }
 
 /**
- * The environment every run gets: fixed clock, plain output, nothing inherited that
- * steers dlmctl. NODE_ENV is dropped too: vitest sets it to 'test', which makes
- * oclif print development warnings that an operator never sees.
+ * The environment every run gets: fixed clock, nothing inherited but PATH, HOME and
+ * TMPDIR (so a caller's FORCE_COLOR, NODE_OPTIONS, NODE_ENV — vitest sets it to
+ * 'test', which makes oclif print development warnings — or DLMCTL_* never leak in),
+ * then `extra` (a value of undefined removes a variable).
  */
-function baseEnv(state: string, extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k.startsWith('DLMCTL_') || k === 'FORCE_COLOR' || k === 'NODE_OPTIONS' || k === 'NODE_ENV') continue
-    env[k] = v
+function baseEnv(state: string | undefined, extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME ?? tmpdir(),
+    TMPDIR: process.env.TMPDIR,
+    LANG: 'C.UTF-8',
+    DLMCTL_CLOCK: CLOCK,
+    ...(state ? {DLMCTL_STATE: state} : {}),
+    ...extra,
   }
-  return {...env, DLMCTL_CLOCK: CLOCK, DLMCTL_STATE: state, NO_COLOR: '1', ...extra}
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined))
+}
+
+interface SpawnOptions {
+  env?: Record<string, string | undefined>
+  cwd?: string
+  timeout?: number
+  stripFinalNewline?: boolean
+  /** 'ignore' (default): stdin closed; 'pipe': a pipe nobody writes to. */
+  stdin?: 'ignore' | 'pipe'
+}
+
+/** The one way the tests start the CLI through pipes: node bin/run.js, NO_COLOR=1 unless env says otherwise, stdin closed. */
+function spawnCli(state: string | undefined, args: string[], opts: SpawnOptions = {}): ResultPromise {
+  requireBuilt()
+  return execa(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: baseEnv(state, {NO_COLOR: '1', ...opts.env}),
+    extendEnv: false,
+    reject: false,
+    stdin: opts.stdin ?? 'ignore',
+    stripFinalNewline: opts.stripFinalNewline ?? false,
+    timeout: opts.timeout ?? 30_000,
+    killSignal: 'SIGKILL',
+  })
 }
 
 function toResult(r: {exitCode?: number; signal?: string; stdout: unknown; stderr: unknown}): RunResult {
@@ -76,17 +111,7 @@ function toResult(r: {exitCode?: number; signal?: string; stdout: unknown; stder
 
 /** Start `node bin/run.js ...args` on state directory `state` without waiting (for kill tests). */
 export function spawnDlmctl(state: string, args: string[], opts: RunOptions = {}): ResultPromise {
-  requireBuilt()
-  return execa(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: baseEnv(state, opts.env),
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    stripFinalNewline: false,
-    timeout: opts.timeout ?? 30_000,
-    killSignal: 'SIGKILL',
-  })
+  return spawnCli(state, args, opts)
 }
 
 /** Run the CLI on `state` and wait for it. */
@@ -103,25 +128,62 @@ export function dlmctl(state: string, ...args: string[]): Promise<RunResult> {
 export const resultOf = toResult
 
 /**
- * A fresh copy of fixtures/clusters/<name> in its own temporary directory
- * (removed when the current test finishes, unless DLMCTL_E2E_KEEP is set).
- * Returns the state directory's path.
+ * A fresh copy of fixtures/clusters/<name> in its own temporary directory (see
+ * tempDir for when it is removed). Returns the state directory's path.
  */
 export function copyFixture(name: string): string {
   const src = join(FIXTURES, name)
   if (!existsSync(join(src, 'cluster.json'))) throw new Error(`no fixture cluster ${src}`)
-  const state = join(tempDir(), name)
+  const state = join(tempDir(name), name)
   cpSync(src, state, {recursive: true})
   return state
 }
 
-/** A new empty temporary directory, removed when the current test finishes. */
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dlmctl-e2e-'))
-  onTestFinished(() => {
-    if (!process.env.DLMCTL_E2E_KEEP) rmSync(dir, {recursive: true, force: true})
-  })
+/** A fresh copy of a state directory made by the test (a fixture built once per file), in its own temporary directory. */
+export function copyState(state: string): string {
+  const copy = join(tempDir('copy'), 'state')
+  cpSync(state, copy, {recursive: true})
+  return copy
+}
+
+const shared: string[] = []
+let perFile = false
+
+/**
+ * Make this file's temporary directories live until its last test has run (removed
+ * by an afterAll this registers): for files whose tests share state made in one
+ * test, or run concurrently. Call it at the top level of the test file.
+ */
+export function tempDirsPerFile(): void {
+  perFile = true
+  afterAll(cleanup)
+}
+
+/**
+ * A new empty temporary directory. Removed when the current test finishes; made
+ * outside a test (a beforeAll) or in a file that called tempDirsPerFile(), by
+ * cleanup() after the file's tests. DLMCTL_E2E_KEEP keeps them all.
+ */
+export function tempDir(tag = 'e2e', opts: {forPrograms?: boolean} = {}): string {
+  // Programs (fence scripts, shims) go under the OS temp directory: tmpfs may be mounted noexec.
+  const dir = mkdtempSync(join(opts.forPrograms ? tmpdir() : TEST_BASE, `dlmctl-${tag}-`))
+  if (perFile) {
+    shared.push(dir)
+    return dir
+  }
+  try {
+    onTestFinished(() => {
+      if (!process.env.DLMCTL_E2E_KEEP) rmSync(dir, {recursive: true, force: true})
+    })
+  } catch {
+    shared.push(dir) // not inside a test: a beforeAll, whose file calls cleanup() from afterAll
+  }
   return dir
+}
+
+/** Removes the temporary directories made outside tests (or all of a tempDirsPerFile() file's). */
+export function cleanup(): void {
+  for (const d of shared.splice(0)) if (!process.env.DLMCTL_E2E_KEEP) rmSync(d, {recursive: true, force: true})
 }
 
 /**
@@ -166,17 +228,7 @@ export function stackLines(text: string): string[] {
   return text.split('\n').filter((l) => /^\s+at\s/.test(l) || /^\s*at .*:\d+:\d+\)?$/.test(l))
 }
 
-/** A small seeded PRNG (mulberry32) so "random" tests replay the same way. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export {prng} from '../prng.js'
 
 /**
  * Time limit for the tests that spawn the CLI a hundred times or more: the suite
@@ -199,4 +251,259 @@ export async function pMap<T, R>(items: T[], n: number, fn: (x: T, i: number) =>
     }),
   )
   return out
+}
+
+// ---- the recovery tests' style: dlm(state, args) → Run with json() ----
+
+export interface Run {
+  exitCode: number
+  stdout: string
+  stderr: string
+  /** stdout parsed as JSON (throws with the output if it is not). */
+  json<T = any>(): T
+  ms: number
+}
+
+/** Run `dlmctl <args>` on the state directory `state`. Never rejects; stdin is not a TTY; the final newline is stripped. */
+export async function dlm(state: string, args: string[], opts: {env?: Record<string, string>; timeoutMs?: number} = {}): Promise<Run> {
+  const t0 = performance.now()
+  const r = await spawnCli(state, args, {env: opts.env, timeout: opts.timeoutMs, stripFinalNewline: true})
+  const ms = performance.now() - t0
+  const stdout = String(r.stdout ?? '')
+  const stderr = String(r.stderr ?? '')
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout,
+    stderr,
+    ms,
+    json<T>() {
+      try {
+        return JSON.parse(stdout) as T
+      } catch {
+        throw new Error(`dlmctl ${args.join(' ')}: stdout is not JSON (exit ${r.exitCode}):\n${stdout}\n--- stderr:\n${stderr}`)
+      }
+    },
+  }
+}
+
+/** Run and require exit `code` (default 0); returns the run. */
+export async function ok(state: string, args: string[], code = 0): Promise<Run> {
+  const r = await dlm(state, args)
+  if (r.exitCode !== code) {
+    throw new Error(`dlmctl ${args.join(' ')}: exit ${r.exitCode}, expected ${code}\n${r.stdout}\n--- stderr:\n${r.stderr}`)
+  }
+  return r
+}
+
+/** A new cluster in a new temporary directory; returns its state directory. */
+export async function newCluster(initArgs: string[]): Promise<string> {
+  const state = join(tempDir('rec'), 'cluster')
+  await ok(state, ['init', ...initArgs])
+  return state
+}
+
+/** `--json` result of a command that must succeed. */
+export async function j<T = any>(state: string, args: string[]): Promise<T> {
+  return (await ok(state, [...args, '--json'])).json<T>()
+}
+
+/** The error document of a command that must fail with `code`. */
+export async function refusal(state: string, args: string[], exit: number): Promise<{code: string; message: string; [k: string]: unknown}> {
+  const r = await ok(state, [...args, '--json'], exit)
+  return r.json<{error: {code: string; message: string}}>().error
+}
+
+// ---- the UX tests' style: run(state, args) → UxRun; terminals; tables ----
+
+export interface UxRun {
+  exitCode: number
+  stdout: string
+  stderr: string
+  ms: number
+  timedOut: boolean
+}
+
+/** The CLI with stdout/stderr as pipes (not a terminal), NO_COLOR=1 unless env says otherwise. */
+export async function run(
+  state: string | undefined,
+  args: string[],
+  opts: {env?: Record<string, string | undefined>; cwd?: string; timeout?: number} = {},
+): Promise<UxRun> {
+  const t0 = performance.now()
+  const r = await spawnCli(state, args, {env: opts.env, cwd: opts.cwd, timeout: opts.timeout ?? 20_000, stdin: 'pipe'})
+  return {exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), ms: performance.now() - t0, timedOut: !!r.timedOut}
+}
+
+/** --json result of a command that must succeed (exit 0 unless `exit` says otherwise). */
+export async function json<T = any>(state: string, args: string[], exit = 0): Promise<T> {
+  const r = await run(state, [...args, '--json'])
+  if (r.exitCode !== exit) throw new Error(`dlmctl ${args.join(' ')} --json: exit ${r.exitCode} (expected ${exit})\n${r.stdout}${r.stderr}`)
+  return JSON.parse(r.stdout) as T
+}
+
+const shq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
+
+/**
+ * The CLI on a pseudo-terminal (util-linux `script`), stdout and stderr both on it,
+ * TERM=xterm-256color, no NO_COLOR, a `cols`-wide terminal. With `answer`, types it
+ * (then Enter) once a yes/no prompt "(y/N)" has appeared. Output has "\r" removed.
+ */
+export async function runTty(
+  state: string,
+  args: string[],
+  opts: {answer?: string; cols?: number; rows?: number; env?: Record<string, string | undefined>; timeout?: number; prompt?: RegExp} = {},
+): Promise<UxRun & {prompted: boolean}> {
+  const cols = opts.cols ?? 120
+  const cmd = `stty cols ${cols} rows ${opts.rows ?? 50}; exec ${shq(process.execPath)} ${shq(BIN)} ${args.map(shq).join(' ')}`
+  const t0 = performance.now()
+  requireBuilt()
+  const child = execa('script', ['-qfec', cmd, '/dev/null'], {
+    reject: false,
+    extendEnv: false,
+    env: baseEnv(state, {TERM: 'xterm-256color', COLUMNS: String(cols), SHELL: '/bin/sh', ...opts.env}),
+    cwd: ROOT,
+    timeout: opts.timeout ?? 20_000,
+    stdin: 'pipe',
+  })
+  let seen = ''
+  let prompted = false
+  const prompt = opts.prompt ?? /\(y\/N\)/
+  child.stdout!.on('data', (d: Buffer) => {
+    seen += d.toString()
+    if (!prompted && prompt.test(seen)) {
+      prompted = true
+      if (opts.answer !== undefined) child.stdin!.write(`${opts.answer}\r`)
+    }
+  })
+  const r = await child
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout: String(r.stdout).replaceAll('\r', ''),
+    stderr: String(r.stderr).replaceAll('\r', ''),
+    ms: performance.now() - t0,
+    timedOut: !!r.timedOut,
+    prompted,
+  }
+}
+
+export const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g
+export const stripAnsi = (s: string) => s.replace(ANSI, '')
+/** Columns a line takes on a terminal (box drawing, ✓ ✗ … → count as one). */
+export const width = (line: string) => [...stripAnsi(line)].length
+
+/**
+ * The rows of every cli-table3 table in a text (colours removed). A row whose first
+ * cell is empty continues the row above (a wrapped cell): its fragments are appended
+ * to the cells above, joined by a space. The first row of a table is its header.
+ */
+export function parseTables(text: string): string[][][] {
+  const tables: string[][][] = []
+  let cur: string[][] | undefined
+  for (const raw of stripAnsi(text).split('\n')) {
+    const line = raw.trimEnd()
+    if (line.startsWith('┌')) {
+      cur = []
+      tables.push(cur)
+      continue
+    }
+    if (line.startsWith('└')) {
+      cur = undefined
+      continue
+    }
+    if (!cur || !line.startsWith('│')) continue
+    const cells = line.split('│').slice(1, -1).map((c) => c.trim())
+    if (cur.length > 0 && cells[0] === '') {
+      const prev = cur[cur.length - 1]
+      cells.forEach((c, i) => {
+        if (c) prev[i] = prev[i] ? `${prev[i]} ${c}` : c
+      })
+    } else cur.push(cells)
+  }
+  return tables
+}
+
+/** Ids of the chain fixture's locks, found by what they are (not hard-coded). */
+export interface ChainIds {
+  orphan: number // n2's persistent PR on meta/a (an orphan)
+  converting: number // n1's PR→EX on meta/a
+  waiting: number // n3's PR request on meta/a
+  longName: string // the long resource name n3 holds CR on
+}
+export async function chainIds(state: string): Promise<ChainIds> {
+  const {locks} = await json<{locks: any[]}>(state, ['lock', 'list', 'fs1'])
+  const one = (pred: (l: any) => boolean, what: string) => {
+    const m = locks.filter(pred)
+    if (m.length !== 1) throw new Error(`chain fixture: expected one ${what}, found ${m.length}`)
+    return m[0]
+  }
+  return {
+    orphan: one((l) => l.resource === 'meta/a' && l.node === 'n2', "n2's lock on meta/a").lockId,
+    converting: one((l) => l.resource === 'meta/a' && l.node === 'n1', "n1's lock on meta/a").lockId,
+    waiting: one((l) => l.resource === 'meta/a' && l.node === 'n3', "n3's lock on meta/a").lockId,
+    longName: one((l) => l.resource.startsWith('data/'), 'data/ lock').resource,
+  }
+}
+
+/** One step of a conversation on a terminal: once `when` shows (in output after the previous step), do `before`, then type `send`. */
+export interface TtyStep {
+  when?: RegExp
+  /** Wait this long after `when` before typing (ms). */
+  pause?: number
+  before?: () => Promise<void>
+  send: string
+}
+
+/**
+ * The CLI on a pseudo-terminal, talked to step by step (keys as raw bytes:
+ * "\x03" is Ctrl-C, "\x1b" Escape, "\r" Enter). A step without `when` types at
+ * once (before any prompt: type-ahead). Output has "\r" removed.
+ */
+export async function runTtyScript(state: string, args: string[], steps: TtyStep[], opts: {cols?: number; env?: Record<string, string | undefined>; timeout?: number} = {}): Promise<UxRun & {steps: number}> {
+  const cols = opts.cols ?? 120
+  const cmd = `stty cols ${cols} rows 50; exec ${shq(process.execPath)} ${shq(BIN)} ${args.map(shq).join(' ')}`
+  const t0 = performance.now()
+  requireBuilt()
+  const child = execa('script', ['-qfec', cmd, '/dev/null'], {
+    reject: false,
+    extendEnv: false,
+    env: baseEnv(state, {TERM: 'xterm-256color', COLUMNS: String(cols), SHELL: '/bin/sh', ...opts.env}),
+    cwd: ROOT,
+    timeout: opts.timeout ?? 20_000,
+    stdin: 'pipe',
+  })
+  let seen = ''
+  let from = 0
+  let next = 0
+  let busy = false
+  const advance = async () => {
+    if (busy) return
+    busy = true
+    while (next < steps.length) {
+      const st = steps[next]
+      if (st.when) {
+        const m = st.when.exec(seen.slice(from))
+        if (!m) break
+        from += m.index + m[0].length
+      }
+      if (st.pause) await new Promise((r) => setTimeout(r, st.pause))
+      await st.before?.()
+      next++
+      child.stdin!.write(st.send)
+    }
+    busy = false
+  }
+  child.stdout!.on('data', (d: Buffer) => {
+    seen += stripAnsi(d.toString())
+    void advance()
+  })
+  void advance()
+  const r = await child
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout: stripAnsi(String(r.stdout).replaceAll('\r', '')),
+    stderr: String(r.stderr).replaceAll('\r', ''),
+    ms: performance.now() - t0,
+    timedOut: !!r.timedOut,
+    steps: next,
+  }
 }

@@ -3,15 +3,21 @@
 // validate's revalidated, lock blockers --cycles (human and JSON) and lock explain
 // of a lock in a cycle, read-only. State is set up through the CLI on one
 // temporary cluster per describe, with the clock fixed.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanupTmp, hashTree, json, run, tmpDir} from './ux-helpers.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {copyState, tempDirsPerFile, treeFiles, json, run, tempDir} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
+// One `dlmctl init` per node list; each caller gets its own copy of it.
+const inited = new Map<string, Promise<string>>()
 async function init(nodes = 'n1,n2,n3'): Promise<string> {
-  const s = tmpDir('lvb')
-  await json(s, ['init', '--nodes', nodes, '--fs', 'fs1', '--lvb-size', '4'])
-  return s
+  let made = inited.get(nodes)
+  if (!made) {
+    const s = tempDir('lvb')
+    made = json(s, ['init', '--nodes', nodes, '--fs', 'fs1', '--lvb-size', '4']).then(() => s)
+    inited.set(nodes, made)
+  }
+  return copyState(await made)
 }
 const lock = async (s: string, ...args: string[]) => (await json(s, ['lock', ...args])).lockId as number
 
@@ -109,7 +115,7 @@ describe('lock blockers --cycles and lock explain of a lock in a cycle', () => {
     L.z2 = await lock(s, 'request', 'fs1', 'z', '--node', 'n2', '--mode', 'EX')
     L.x3 = await lock(s, 'request', 'fs1', 'x', '--node', 'n3', '--mode', 'EX')
     await json(s, ['node', 'mark-dead', 'n4', '--yes'])
-    before = hashTree(s)
+    before = treeFiles(s)
   })
 
   it('--json: the cycle as a list of locks, the locks to release or cancel, the orphan', async () => {
@@ -147,7 +153,7 @@ describe('lock blockers --cycles and lock explain of a lock in a cycle', () => {
   })
 
   it('read-only: nothing in the state directory changed', () => {
-    expect(hashTree(s)).toEqual(before)
+    expect(treeFiles(s)).toEqual(before)
   })
 
   it('no cycle: says so', async () => {

@@ -4,9 +4,10 @@
 import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {cleanup, dlm, j, newCluster, ok, refusal, tmpDir} from './recovery-helpers.js'
+import {cleanup, dlm, j, newCluster, ok, refusal, tempDir, tempDirsPerFile} from './helpers.js'
 
 const strays: number[] = []
+tempDirsPerFile()
 afterAll(() => {
   // Processes our fence scripts started, should the product have left any behind.
   for (const pid of strays) {
@@ -37,7 +38,7 @@ async function observable(state: string) {
 
 /** An executable script in a temporary directory. */
 function script(body: string): {path: string; dir: string} {
-  const dir = tmpDir('dlmctl-fence-')
+  const dir = tempDir('fence', {forPrograms: true})
   const path = join(dir, 'fence.sh')
   writeFileSync(path, `#!/bin/sh\n${body}\n`)
   chmodSync(path, 0o755)

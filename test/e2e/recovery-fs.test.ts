@@ -5,10 +5,10 @@
 // survivor reading the replayed value.
 import {statSync, truncateSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanup, dlm, j, newCluster, ok, refusal} from './recovery-helpers.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {tempDirsPerFile, dlm, j, newCluster, ok, refusal} from './helpers.js'
 
-afterAll(cleanup)
+tempDirsPerFile()
 
 const statuses = (show: {records: {seq?: number; op?: string; status: string}[]}) => show.records.map((r) => `${r.seq ?? '-'}:${r.op ?? '-'}:${r.status}`)
 

@@ -1,10 +1,10 @@
 // `dlmctl recover` end to end: two domains recovered in parallel, a death during
 // recovery (the hidden --kill-after-attach testing flag), the attempt bound,
 // confirmation without a TTY, and rejoining afterwards. `check` after each.
-import {afterAll, describe, expect, it} from 'vitest'
-import {cleanup, dlm, j, newCluster, ok, refusal} from './recovery-helpers.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {copyState, tempDirsPerFile, dlm, j, newCluster, ok, refusal} from './helpers.js'
 
-afterAll(cleanup)
+tempDirsPerFile()
 
 interface RecoverJson {
   domains: {name: string; result: 'RECOVERED' | 'FAILED'; attempts: number; replayedNodes: string[]; [k: string]: unknown}[]
@@ -78,12 +78,14 @@ describe('recover --all over two domains with different dead nodes', () => {
 })
 
 describe('a death during recovery', () => {
-  async function setup() {
-    const state = await newCluster(['--nodes', 'n1,n2,n3', '--fs', 'fs1'])
-    await Promise.all([write(state, 'fs1', 'n2', 'a', 'from-n2'), write(state, 'fs1', 'n3', 'c', 'from-n3')])
-    await j(state, ['node', 'mark-dead', 'n2', '--yes'])
-    return state
-  }
+  // Built once through the CLI; each test works on its own copy.
+  let built: string
+  beforeAll(async () => {
+    built = await newCluster(['--nodes', 'n1,n2,n3', '--fs', 'fs1'])
+    await Promise.all([write(built, 'fs1', 'n2', 'a', 'from-n2'), write(built, 'fs1', 'n3', 'c', 'from-n3')])
+    await j(built, ['node', 'mark-dead', 'n2', '--yes'])
+  })
+  const setup = async () => copyState(built)
 
   it('--kill-after-attach n3: MORE_RECOVERY once, then RECOVERED with attempts > 1 and both nodes replayed', async () => {
     const state = await setup()

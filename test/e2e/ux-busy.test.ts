@@ -4,10 +4,10 @@
 import {execa, type ResultPromise} from 'execa'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterAll, afterEach, describe, expect, it} from 'vitest'
-import {BIN, CLOCK, ROOT, cleanupTmp, copyFixture, run, runTty} from './ux-helpers.js'
+import {afterEach, describe, expect, it} from 'vitest'
+import {BIN, CLOCK, ROOT, tempDirsPerFile, copyFixture, run, runTty} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 let writer: ResultPromise | undefined
 afterEach(async () => {

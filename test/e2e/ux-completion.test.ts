@@ -6,17 +6,17 @@
 import {chmodSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BIN, cleanupTmp, copyFixture, hashTree, json, run, tmpDir} from './ux-helpers.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {BIN, tempDirsPerFile, copyFixture, treeFiles, json, run, tempDir} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 let binDir: string
 let state: string
 let script: string
 
 beforeAll(async () => {
-  binDir = tmpDir('bin')
+  binDir = tempDir('bin', {forPrograms: true})
   // `dlmctl` on PATH, as after npm install -g or npm link.
   writeFileSync(join(binDir, 'dlmctl'), `#!/bin/sh\nexec node ${JSON.stringify(BIN)} "$@"\n`)
   chmodSync(join(binDir, 'dlmctl'), 0o755)
@@ -97,7 +97,7 @@ describe('dlmctl completion bash', () => {
   })
 
   it('names come from --state on the line, wherever it is', async () => {
-    const other = join(tmpDir('other'), 'c')
+    const other = join(tempDir('other'), 'c')
     expect((await run(other, ['init', '--nodes', 'alpha,beta', '--fs', 'data'])).exitCode).toBe(0)
     expect(await candidates(['dlmctl', 'node', 'heartbeat', '--state', other, ''])).toEqual(['alpha', 'beta'])
     expect(await candidates(['dlmctl', 'lock', 'list', '--node', '', '--state', other], {cword: 4})).toEqual(['alpha', 'beta'])
@@ -105,22 +105,22 @@ describe('dlmctl completion bash', () => {
   })
 
   it('no state directory, or a path to complete: nothing offered and no error (bash completes file names)', async () => {
-    const empty = tmpDir('nostate')
+    const empty = tempDir('nostate')
     expect(await candidates(['dlmctl', 'lock', 'list', '--node', ''], {env: {DLMCTL_STATE: join(empty, 'none')}})).toEqual([])
     expect(await candidates(['dlmctl', 'drill', 'run', ''], {cwd: empty})).toEqual([])
   })
 
   it('completing reads without locking or changing anything', async () => {
-    const before = hashTree(state)
+    const before = treeFiles(state)
     await candidates(['dlmctl', 'lock', 'explain', 'fs1', ''])
-    expect(hashTree(state)).toEqual(before)
+    expect(treeFiles(state)).toEqual(before)
   })
 })
 
 describe('on a real terminal: bash in tmux, Tab typed', () => {
   it('dlmctl lo<Tab> becomes "dlmctl lock "; lock list --node n<Tab><Tab> lists the nodes', async () => {
-    const sock = join(tmpDir('tmux'), 'sock')
-    const tmux = (...a: string[]) => execa('tmux', ['-S', sock, ...a], {reject: false, env: {PATH: `${binDir}:${process.env.PATH}`, DLMCTL_STATE: state, HOME: tmpDir('home'), TERM: 'xterm'}, extendEnv: false})
+    const sock = join(tempDir('tmux'), 'sock')
+    const tmux = (...a: string[]) => execa('tmux', ['-S', sock, ...a], {reject: false, env: {PATH: `${binDir}:${process.env.PATH}`, DLMCTL_STATE: state, HOME: tempDir('home'), TERM: 'xterm'}, extendEnv: false})
     writeFileSync(join(binDir, 'rc'), `PS1='$ '\nsource ${join(binDir, 'completion.bash')}\n`)
     await tmux('new-session', '-d', '-x', '120', '-y', '30', `bash --noprofile --rcfile ${join(binDir, 'rc')} -i`)
     try {

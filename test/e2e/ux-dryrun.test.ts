@@ -1,22 +1,22 @@
 // --dry-run changes nothing (every file byte-identical, `export` identical) and says
 // what the real command would change: the same answer the real command then gives.
-import {afterAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {cleanupTmp, copyFixture, hashTree, json, run, tmpDir} from './ux-helpers.js'
+import {tempDirsPerFile, copyFixture, treeFiles, json, run, tempDir} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 /** Runs a dry run on `state` and checks that neither the files nor `export` moved; returns its JSON (and exit). */
 async function dryRun(state: string, args: string[], exit = 0): Promise<any> {
-  const files = hashTree(state)
+  const files = treeFiles(state)
   const exp = await run(state, ['export'])
   expect(exp.exitCode, exp.stderr).toBe(0)
   const r = await run(state, [...args, '--dry-run', '--json'])
   expect(r.exitCode, r.stdout + r.stderr).toBe(exit)
   const after = await run(state, ['export'])
   expect(after.stdout).toBe(exp.stdout)
-  expect(hashTree(state)).toEqual(files)
+  expect(treeFiles(state)).toEqual(files)
   return JSON.parse(r.stdout)
 }
 
@@ -39,7 +39,7 @@ describe.concurrent('--dry-run', () => {
   })
 
   it('node mark-dead --dry-run does not run the fence command; the real one does', async ({expect}) => {
-    const base = tmpDir('fence')
+    const base = tempDir('fence')
     const s = join(base, 'state')
     const fenced = join(base, 'fenced-n2')
     expect((await run(s, ['init', '--nodes', 'n1,n2', '--fs', 'fs1', '--fence-cmd', `touch ${join(base, 'fenced-{node}')}`])).exitCode).toBe(0)
@@ -90,10 +90,10 @@ describe.concurrent('--dry-run', () => {
 
   it('node check: lists the stale nodes, marks none dead', async ({expect}) => {
     const s = copyFixture('recovering')
-    const files = hashTree(s)
+    const files = treeFiles(s)
     const r = await run(s, ['node', 'check', '--timeout', '10s', '--dry-run', '--json'], {env: {DLMCTL_CLOCK: '2026-01-02T00:00:00Z'}})
     expect(r.exitCode).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({dryRun: true, markedDead: [], stale: [{name: 'n1'}, {name: 'n2'}]})
-    expect(hashTree(s)).toEqual(files)
+    expect(treeFiles(s)).toEqual(files)
   })
 })

@@ -5,10 +5,10 @@
 // shows heartbeat ages and the next command per node.
 import {execa} from 'execa'
 import {join} from 'node:path'
-import {afterAll, describe, expect, it} from 'vitest'
-import {BIN, CLOCK, cleanupTmp, copyFixture, hashTree, json, pMap, run, runTty, stripAnsi, tmpDir} from './ux-helpers.js'
+import {describe, expect, it} from 'vitest'
+import {BIN, CLOCK, tempDirsPerFile, copyFixture, treeFiles, json, pMap, run, runTty, stripAnsi, tempDir} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 describe('unknown commands: the closest one, exit 2, USAGE under --json', () => {
   const CASES = [
@@ -52,14 +52,14 @@ describe('flag errors name the flag and what it takes', () => {
   ]
   it('each exits 2 with its one line, nothing changed', async () => {
     const s = copyFixture('chain')
-    const before = hashTree(s)
+    const before = treeFiles(s)
     await pMap(CASES, 4, async ([argv, line]) => {
       const r = await run(s, argv)
       expect(r.exitCode, argv.join(' ')).toBe(2)
       expect(r.stderr).toBe(line + '\n')
       expect(r.stderr).not.toMatch(/following error|:mark|›/)
     })
-    expect(hashTree(s)).toEqual(before)
+    expect(treeFiles(s)).toEqual(before)
   })
 
   it('--state naming a file says it is a file', async () => {
@@ -122,7 +122,7 @@ describe('safety shown', () => {
   })
 
   it('mark-dead with a fence command: fenced {command, exit, ms}; on a terminal a line while it runs', async () => {
-    const base = tmpDir('fence')
+    const base = tempDir('fence')
     const init = async (name: string) => {
       const s = join(base, name)
       await execa('node', [BIN, 'init', '--state', s, '--nodes', 'n1,n2', '--fs', 'fs1', '--fence-cmd', '/bin/true {node}', '--json'], {env: {DLMCTL_CLOCK: CLOCK}})

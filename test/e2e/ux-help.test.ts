@@ -3,10 +3,10 @@
 // names are one-line errors that list the known ones.
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {ROOT, cleanupTmp, copyFixture, hashTree, pMap, run, tmpDir} from './ux-helpers.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {ROOT, tempDirsPerFile, copyFixture, treeFiles, pMap, run, tempDir} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {id: string; hidden?: boolean; examples?: unknown[]}>}
 const ids = Object.values(manifest.commands)
@@ -19,7 +19,7 @@ describe('--help of every command', () => {
   let cwd: string
   beforeAll(async () => {
     // An empty working directory: help must not create ./dlm-cluster (the default --state) or anything else.
-    cwd = tmpDir('help')
+    cwd = tempDir('help')
     await pMap(ids, 4, async (id) => help.set(id, await run(undefined, [...id.split(':'), '--help'], {cwd})))
   })
 
@@ -67,7 +67,7 @@ describe('unknown names', () => {
   let before: Record<string, string>
   beforeAll(() => {
     s = copyFixture('chain')
-    before = hashTree(s)
+    before = treeFiles(s)
   })
 
   const UNKNOWN_NODE = [
@@ -88,7 +88,7 @@ describe('unknown names', () => {
     expect(j.exitCode).toBe(2)
     expect(JSON.parse(j.stdout).error).toMatchObject({code: 'UNKNOWN_NODE'})
     expect(JSON.parse(j.stdout).error.message).toContain('n1, n2, n3')
-    expect(hashTree(s)).toEqual(before)
+    expect(treeFiles(s)).toEqual(before)
   })
 
   it('an unknown file system: exit 2, one line, the known ones listed', async () => {

@@ -2,10 +2,10 @@
 //   n3's PR (waiting) ← n1's PR→EX (converting: the wait queue waits for the convert queue)
 //                     ← n2's persistent PR (incompatible with EX; an orphan of dead n2 that validate releases)
 // then the same questions after `recover fs1`.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {chainIds, cleanupTmp, copyFixture, hashTree, json, run, type ChainIds} from './ux-helpers.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {chainIds, tempDirsPerFile, copyFixture, treeFiles, json, run, type ChainIds} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 /** A later "now": what explain says about the death must come from the event log, not the clock. */
 const LATER = {DLMCTL_CLOCK: '2026-03-01T12:00:00Z'}
@@ -28,7 +28,7 @@ describe('chain fixture, n2 dead, fs1 recovering', () => {
   beforeAll(async () => {
     s = copyFixture('chain')
     ids = await chainIds(s)
-    before = hashTree(s)
+    before = treeFiles(s)
   })
 
   it('lock blockers of n3’s request is the tree n3 (waiting) ← n1 (converting, convert-queue) ← n2’s orphan PR (incompatible)', async () => {
@@ -116,7 +116,7 @@ describe('chain fixture, n2 dead, fs1 recovering', () => {
   })
 
   it('blockers and explain changed nothing', () => {
-    expect(hashTree(s)).toEqual(before)
+    expect(treeFiles(s)).toEqual(before)
   })
 
   describe('after recover fs1 --yes', () => {

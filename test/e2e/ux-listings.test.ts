@@ -1,10 +1,10 @@
 // lock list's summary, sort, limit, --all, the -o formats of the listings, status
 // counts, and the pager: snapshots on fixture copies with DLMCTL_CLOCK fixed.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
-import {cleanupTmp, copyFixture, hashTree, json, pMap, parseTables, run, runTty, stripAnsi} from './ux-helpers.js'
+import {tempDirsPerFile, copyFixture, treeFiles, json, pMap, parseTables, run, runTty, stripAnsi} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 const CASES: string[][] = [
   ['lock', 'list'],
@@ -29,7 +29,7 @@ describe('listings on the chain fixture (snapshots)', () => {
   let locks: any[]
   beforeAll(async () => {
     state = copyFixture('chain')
-    before = hashTree(state)
+    before = treeFiles(state)
     await pMap(CASES, 4, async (args) => out.set(args.join(' '), await run(state, args)))
     ;({locks} = await json(state, ['lock', 'list']))
   })
@@ -121,7 +121,7 @@ describe('listings on the chain fixture (snapshots)', () => {
   })
 
   it('looking changes nothing', () => {
-    expect(hashTree(state)).toEqual(before)
+    expect(treeFiles(state)).toEqual(before)
   })
 })
 

@@ -1,9 +1,9 @@
 // dlmctl metrics: every line parsed against the Prometheus text exposition
 // format's grammar (version 0.0.4), and the numbers against the state's own answers.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {cleanupTmp, copyFixture, hashTree, json, run} from './ux-helpers.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {tempDirsPerFile, copyFixture, treeFiles, json, run} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*'
 const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*'
@@ -80,7 +80,7 @@ describe('dlmctl metrics', () => {
       let status: any
       beforeAll(async () => {
         state = copyFixture(fixture)
-        before = hashTree(state)
+        before = treeFiles(state)
         const r = await run(state, ['metrics'])
         expect(r.exitCode, r.stderr).toBe(0)
         expect(r.stderr).toBe('')
@@ -126,7 +126,7 @@ describe('dlmctl metrics', () => {
       })
 
       it('changes nothing in the state directory', () => {
-        expect(hashTree(state)).toEqual(before)
+        expect(treeFiles(state)).toEqual(before)
       })
     })
   }

@@ -1,10 +1,10 @@
 // Confirmation of destructive commands: on a terminal an inquirer yes/no that
 // defaults to no ("no" → exit 2, nothing changed; "yes" → done); without a terminal
 // and without --yes an immediate exit 2 with a one-line message naming --yes.
-import {afterAll, describe, expect, it} from 'vitest'
-import {cleanupTmp, copyFixture, hashTree, json, pMap, run, runTty, runTtyScript, stripAnsi} from './ux-helpers.js'
+import {describe, expect, it} from 'vitest'
+import {tempDirsPerFile, copyFixture, treeFiles, json, pMap, run, runTty, runTtyScript, stripAnsi} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 interface Case {
   name: string
@@ -65,7 +65,7 @@ describe.concurrent('on a terminal: the prompt', () => {
   for (const c of CASES) {
     it(`${c.name}: answered n → exit 2 "not confirmed; nothing changed", every file byte-identical`, async ({expect}) => {
       const s = copyFixture(c.fixture)
-      const before = hashTree(s)
+      const before = treeFiles(s)
       const r = await runTty(s, c.args, {answer: 'n'})
       const out = stripAnsi(r.stdout)
       expect(r.prompted, out).toBe(true)
@@ -73,7 +73,7 @@ describe.concurrent('on a terminal: the prompt', () => {
       expect(out).toMatch(/Proceed\? \(y\/N\)/)
       expect(r.exitCode, out).toBe(2)
       expect(out).toContain('dlmctl: not confirmed; nothing changed')
-      expect(hashTree(s)).toEqual(before)
+      expect(treeFiles(s)).toEqual(before)
     })
   }
 
@@ -89,12 +89,12 @@ describe.concurrent('on a terminal: the prompt', () => {
 
   it('the default is no: Enter alone declines', async ({expect}) => {
     const s = copyFixture('chain')
-    const before = hashTree(s)
+    const before = treeFiles(s)
     const r = await runTty(s, ['node', 'mark-dead', 'n1'], {answer: ''})
     expect(r.prompted).toBe(true)
     expect(r.exitCode, stripAnsi(r.stdout)).toBe(2)
     expect(stripAnsi(r.stdout)).toContain('not confirmed; nothing changed')
-    expect(hashTree(s)).toEqual(before)
+    expect(treeFiles(s)).toEqual(before)
   })
 
   it('recover with no file system asks which (all recovering ones checked), then shows the plan and asks y/N', async ({expect}) => {
@@ -131,7 +131,7 @@ describe('without a terminal and without --yes: refuse at once, change nothing',
     await pMap(REFUSE, 4, async (c) => {
       const s = copyFixture(c.fixture)
       states.set(c.name, s)
-      const before = hashTree(s)
+      const before = treeFiles(s)
       const plain = await run(s, c.args, {env: c.env, timeout: 10_000})
       const asJson = c.asJson ? await run(s, [...c.args, '--json'], {env: c.env, timeout: 10_000}) : undefined
       results.set(c.name, {plain, asJson, before})
@@ -153,7 +153,7 @@ describe('without a terminal and without --yes: refuse at once, change nothing',
         expect(asJson.exitCode).toBe(2)
         expect(JSON.parse(asJson.stdout).error.code).toBe('CONFIRMATION_REQUIRED')
       }
-      expect(hashTree(states.get(c.name)!)).toEqual(before)
+      expect(treeFiles(states.get(c.name)!)).toEqual(before)
     })
   }
 })

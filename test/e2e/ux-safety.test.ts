@@ -3,10 +3,10 @@
 // never answer it; bare `recover` asks which domains, then shows the plan and asks
 // y/N; a plan confirmed after the state moved is refused (STATE_CHANGED, exit 5),
 // and scripts get the same guard with --expect-generation.
-import {afterAll, describe, expect, it} from 'vitest'
-import {cleanupTmp, copyFixture, hashTree, json, run, runTtyScript, type TtyStep} from './ux-helpers.js'
+import {describe, expect, it} from 'vitest'
+import {tempDirsPerFile, copyFixture, treeFiles, json, run, runTtyScript, type TtyStep} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 const PROCEED = /Proceed\? \(y\/N\)/
 const CHOOSE = /Recover which file systems\?[\s\S]*fs2/
@@ -41,42 +41,42 @@ describe.concurrent('Ctrl-C and Escape at every question: exit 130, "cancelled; 
     ] as const) {
       it(`${p.name}: ${key}`, async ({expect}) => {
         const s = copyFixture(p.fixture)
-        const before = hashTree(s)
+        const before = treeFiles(s)
         const r = await runTtyScript(s, p.args, [...p.reach, {when: p.at, pause: 100, send: bytes}], {env: envOf(p)})
         expect(r.steps, r.stdout).toBe(p.reach.length + 1)
         expect(r.exitCode, r.stdout).toBe(130)
         expect(r.stdout).toContain('dlmctl: cancelled; nothing changed')
         expect(r.stdout).not.toMatch(/internal error|force closed/)
-        expect(hashTree(s)).toEqual(before)
+        expect(treeFiles(s)).toEqual(before)
       })
     }
   }
 
   it('Ctrl-C as soon as "computing the plan…" shows: exit 130, nothing changed (during the plan or at the question)', async ({expect}) => {
     const s = copyFixture('recovering')
-    const before = hashTree(s)
+    const before = treeFiles(s)
     const r = await runTtyScript(s, ['recover', 'fs1', 'fs2'], [{when: /computing the plan…/, send: '\x03'}])
     expect(r.exitCode, r.stdout).toBe(130)
     expect(r.stdout).toContain('dlmctl: cancelled; nothing changed')
-    expect(hashTree(s)).toEqual(before)
+    expect(treeFiles(s)).toEqual(before)
   })
 
   it('--json: Ctrl-C answers {error: {code: CANCELLED}} on stdout, exit 130', async ({expect}) => {
     const s = copyFixture('chain')
-    const before = hashTree(s)
+    const before = treeFiles(s)
     const r = await runTtyScript(s, ['node', 'mark-dead', 'n3', '--json'], [{when: PROCEED, pause: 100, send: '\x03'}])
     expect(r.exitCode, r.stdout).toBe(130)
     const doc = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')))
     expect(doc.error.code).toBe('CANCELLED')
     expect(doc.error.message).toBe('cancelled; nothing changed')
-    expect(hashTree(s)).toEqual(before)
+    expect(treeFiles(s)).toEqual(before)
   })
 })
 
 describe.concurrent('keys typed before a question never answer it', () => {
   it('"y" and Enter typed at once are discarded: the question still waits, and "n" then declines', async ({expect}) => {
     const s = copyFixture('chain')
-    const before = hashTree(s)
+    const before = treeFiles(s)
     let answeredEarly = false
     const r = await runTtyScript(s, ['node', 'mark-dead', 'n3'], [
       {send: 'y\r'},
@@ -93,23 +93,23 @@ describe.concurrent('keys typed before a question never answer it', () => {
     expect(answeredEarly).toBe(false)
     expect(r.exitCode, r.stdout).toBe(2)
     expect(r.stdout).toContain('not confirmed; nothing changed')
-    expect(hashTree(s)).toEqual(before)
+    expect(treeFiles(s)).toEqual(before)
   })
 
   it('bare recover: an early Enter does not pick the domains', async ({expect}) => {
     const s = copyFixture('recovering')
-    const before = hashTree(s)
+    const before = treeFiles(s)
     const r = await runTtyScript(s, ['recover'], [{send: '\r\r'}, {when: CHOOSE, pause: 400, send: '\x1b'}])
     expect(r.exitCode, r.stdout).toBe(130)
     expect(r.stdout).not.toMatch(PROCEED)
-    expect(hashTree(s)).toEqual(before)
+    expect(treeFiles(s)).toEqual(before)
   })
 })
 
 describe.concurrent('bare recover on a terminal: choose, then the plan and y/N', () => {
   it('shows the same plan as recover fs1 fs2 and asks; n changes nothing', async ({expect}) => {
     const s = copyFixture('recovering')
-    const before = hashTree(s)
+    const before = treeFiles(s)
     const r = await runTtyScript(s, ['recover'], [
       {when: CHOOSE, pause: 100, send: '\r'},
       {when: PROCEED, pause: 100, send: 'n\r'},
@@ -118,7 +118,7 @@ describe.concurrent('bare recover on a terminal: choose, then the plan and y/N',
     expect(r.stdout).toMatch(/fs1: n1 would run it; dead: n3/)
     expect(r.stdout).toMatch(/replay n3: \d+ transaction\(s\), \d+ record\(s\)/)
     expect(r.exitCode, r.stdout).toBe(2)
-    expect(hashTree(s)).toEqual(before)
+    expect(treeFiles(s)).toEqual(before)
   })
 
   it('y recovers both', async ({expect}) => {
@@ -217,13 +217,13 @@ describe('--expect-generation: the same guard for scripts', () => {
     it(`${c.name}: a stale generation → exit 5 STATE_CHANGED, nothing changed; the current one → done`, async () => {
       const s = copyFixture(c.fixture)
       const gen = (await json(s, ['status'])).generation as number
-      const before = hashTree(s)
+      const before = treeFiles(s)
       const stale = await run(s, [...c.args, '--expect-generation', String(gen - 1), '--json'])
       expect(stale.exitCode, stale.stdout).toBe(5)
       const err = JSON.parse(stale.stdout).error
       expect(err.code).toBe('STATE_CHANGED')
       expect(err.message).toBe(`the state changed since --expect-generation ${gen - 1}: membership generation is ${gen}, not ${gen - 1}; nothing changed (look again and rerun)`)
-      expect(hashTree(s)).toEqual(before)
+      expect(treeFiles(s)).toEqual(before)
       const ok = await run(s, [...c.args, '--expect-generation', String(gen)])
       expect(ok.exitCode, ok.stderr).toBe(0)
     })

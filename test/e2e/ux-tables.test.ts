@@ -1,9 +1,9 @@
 // Human output: plain tables when not on a terminal (snapshots, no escape codes),
 // coloured tables that fit the terminal's width and cut nothing when on one.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {ANSI, chainIds, cleanupTmp, copyFixture, hashTree, json, pMap, parseTables, run, runTty, stripAnsi, width, type ChainIds} from './ux-helpers.js'
+import {beforeAll, describe, expect, it} from 'vitest'
+import {ANSI, chainIds, tempDirsPerFile, copyFixture, treeFiles, json, pMap, parseTables, run, runTty, stripAnsi, width, type ChainIds} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 const PLAIN: {fixture: string; args: string[]}[] = [
   {fixture: 'chain', args: ['status']},
@@ -28,7 +28,7 @@ describe('plain human output (not a terminal)', () => {
   beforeAll(async () => {
     for (const f of ['chain', 'recovering']) {
       states[f] = copyFixture(f)
-      before[f] = hashTree(states[f])
+      before[f] = treeFiles(states[f])
     }
     await pMap(PLAIN, 4, async (c) => outputs.set(`${c.fixture}: ${c.args.join(' ')}`, await run(states[c.fixture], c.args)))
   })
@@ -57,7 +57,7 @@ describe('plain human output (not a terminal)', () => {
   })
 
   it('looking changes nothing in the state directory', () => {
-    for (const f of Object.keys(states)) expect(hashTree(states[f]), f).toEqual(before[f])
+    for (const f of Object.keys(states)) expect(treeFiles(states[f]), f).toEqual(before[f])
   })
 })
 

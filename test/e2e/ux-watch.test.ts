@@ -5,16 +5,16 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
-import {afterAll, describe, expect, it} from 'vitest'
-import {BIN, CLOCK, cleanupTmp, copyFixture, run, tmpDir} from './ux-helpers.js'
+import {describe, expect, it} from 'vitest'
+import {BIN, CLOCK, tempDirsPerFile, copyFixture, run, tempDir} from './helpers.js'
 
-afterAll(cleanupTmp)
+tempDirsPerFile()
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A bash in a detached tmux session of cols × rows; `screen` waits for the pane to match. */
 async function tmuxBash(state: string, cols = 100, rows = 30) {
-  const dir = tmpDir('tmux')
+  const dir = tempDir('tmux')
   const sock = join(dir, 'sock')
   writeFileSync(join(dir, 'rc'), `PS1='$ '\n`)
   const env = {PATH: process.env.PATH!, HOME: dir, TERM: 'xterm-256color', DLMCTL_STATE: state, LANG: 'C.UTF-8'}
@@ -115,7 +115,7 @@ describe('status --watch off a terminal', () => {
   })
 
   it('no state directory: exit 2 and one line, at once', async () => {
-    const r = await run(join(tmpDir('none'), 'x'), ['status', '--watch'])
+    const r = await run(join(tempDir('none'), 'x'), ['status', '--watch'])
     expect(r.exitCode).toBe(2)
     expect(r.stderr).toMatch(/^dlmctl: no state directory at .*\n$/)
   })

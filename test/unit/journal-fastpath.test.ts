@@ -1,12 +1,10 @@
 // The journal's fast path (records read straight from the bytes) must agree with
 // JSON.parse on every record encodeRecord can write, escapes and UTF-8 included.
 import {describe, expect, it} from 'vitest'
+import {prng} from '../prng.js'
 import {checkLine, encodeRecord, type JournalRecord} from '../../src/journal/format.js'
 import {crc32cBuf} from '../../src/util/crc32c.js'
 
-function prng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32)
-}
 
 const ALPHABET = ['a', 'Z', '0', '-', '/', ' ', '"', '\\', '\n', '\t', '\u0001', 'é', '€', '𝄞', '{', '}', ',', ':']
 

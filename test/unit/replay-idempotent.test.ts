@@ -5,10 +5,11 @@
 // nothing written.
 import {spawnSync} from 'node:child_process'
 import {appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {prng} from '../prng.js'
+import {TEST_BASE} from '../tmpbase.js'
 import {tempClusters} from './helpers/clusters.js'
 import {systemClock} from '../../src/core/clock.js'
 import type {Ctx} from '../../src/core/context.js'
@@ -25,14 +26,13 @@ const PROJECT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = join(PROJECT, 'bin/run.js')
 const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
 // tmpfs when there is one: these tests commit hundreds of small transactions.
-const BASE = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
 const roots: string[] = []
 afterAll(() => {
   for (const r of roots) rmSync(r, {recursive: true, force: true})
 })
 
 function newRoot(): string {
-  const r = mkdtempSync(join(BASE, 'dlmctl-replay-'))
+  const r = mkdtempSync(join(TEST_BASE, 'dlmctl-replay-'))
   roots.push(r)
   return r
 }
@@ -141,19 +141,6 @@ describe('replay twice = replay once', () => {
 
 // ------------------------------------------------------------ property test
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  return {next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]}
-}
-
 interface Written {
   node: string
   entries: {key: string; value: string | null; seq: number}[]
@@ -190,7 +177,10 @@ describe('property: replay = checkpointed state + every committed transaction of
       }
       const sets: [string, string][] = []
       const dels: string[] = []
-      for (const k of keys) (r.next() < 0.25 ? dels.push(k) : sets.push([k, `${node}-${step}-${r.int(1000)}`]))
+      for (const k of keys) {
+        if (r.next() < 0.25) dels.push(k)
+        else sets.push([k, `${node}-${step}-${r.int(1000)}`])
+      }
       const res = await fsWrite(ctx, 'fs1', node, sets, dels)
       let seq = res.seqs[0]
       written.push({

@@ -1,16 +1,16 @@
 // Temporary clusters for in-process tests of the core: one fs1 mounted by every
 // node, a fixed clock, removed after the test file. tmpfs when there is one:
 // these tests commit many small transactions.
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll} from 'vitest'
+import {TEST_BASE} from '../../tmpbase.js'
 import {systemClock} from '../../../src/core/clock.js'
 import type {Ctx} from '../../../src/core/context.js'
 import {initCluster} from '../../../src/core/init.js'
 
 export const testClock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
-export const TEST_BASE = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
+export {TEST_BASE}
 
 /** Call at the top level of a test file: returns a maker of fresh clusters. */
 export function tempClusters(prefix: string): (nodes?: string[]) => Promise<Ctx> {

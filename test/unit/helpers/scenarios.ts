@@ -20,7 +20,7 @@ export const SPEC: InitSpec = {name: 'c', nodes: ['n1', 'n2', 'n3'], fs: [{name:
 export interface Scenario {
   name: string
   /** Build the state the command starts from (root does not exist yet). */
-  setup(ctx: Ctx): Promise<void>
+  setup(ctx: Ctx): Promise<unknown>
   run(ctx: Ctx): Promise<unknown>
   /** recover commits step by step: a crash leaves the state after one of its steps. */
   stepwise?: boolean
