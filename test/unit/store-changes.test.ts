@@ -12,7 +12,7 @@ import {attachOp, validateOp} from '../../src/core/domains.js'
 import {checkState, exportState} from '../../src/core/inspect.js'
 import {convertLockOp, listLocks, releaseLockOp, requestLockOp} from '../../src/core/locks.js'
 import {markDead} from '../../src/core/nodes.js'
-import {applyChange} from '../../src/model/changes.js'
+import {applyChange, type LogicalChange} from '../../src/model/changes.js'
 import type {Resource} from '../../src/model/types.js'
 import {io} from '../../src/store/io.js'
 
@@ -160,7 +160,7 @@ describe('a death committed as a logical record', () => {
     const b = await requestLockOp(ref, {fs: 'fs1', resource: 'w/3', node: 'n3', mode: 'NL'})
     expect(a).toEqual(b)
     // A lock the death dropped is unknown, not an inconsistency.
-    const dropped = wholeViews.export.events.find((e) => e.type === 'domain.death') as {dropped: number[]}
+    const dropped = wholeViews.export.events.find((e) => e.type === 'domain.death') as unknown as {dropped: number[]}
     await expect(releaseLockOp(ctx, {fs: 'fs1', id: dropped.dropped[0]})).rejects.toMatchObject({code: 'UNKNOWN_LOCK'})
     expect(await views(ctx)).toEqual(await views(ref))
     // The next whole-domain command finishes it; finishing again changes nothing.
@@ -236,9 +236,9 @@ describe('applying a change to one resource', () => {
       {id: 3, node: 'n3', mode: 'PR', persistent: true, lvb: '0'.repeat(64)},
     ],
   })
-  it.each([
-    {seq: 1, kind: 'death', node: 'n2', done: false} as const,
-    {seq: 2, kind: 'validate', dead: ['n2'], done: false} as const,
+  it.each<LogicalChange>([
+    {seq: 1, kind: 'death', node: 'n2', done: false},
+    {seq: 2, kind: 'validate', dead: ['n2'], done: false},
   ])('twice is once: $kind', (change) => {
     // A validate follows the death it recovers from.
     const before = () => {
