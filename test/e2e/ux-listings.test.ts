@@ -177,3 +177,19 @@ describe('the pager', () => {
     }
   })
 })
+
+describe('fs show -o on the recovering fixture (metadata applied)', () => {
+  it('tsv: one line per metadata key, the same values as --json; yaml is the whole document; nothing changed', async () => {
+    const state = copyFixture('recovering')
+    const before = treeFiles(state)
+    const [doc, t, y] = await Promise.all([json(state, ['fs', 'show', 'fs1']), run(state, ['fs', 'show', 'fs1', '-o', 'tsv']), run(state, ['fs', 'show', 'fs1', '-o', 'yaml'])])
+    expect([t.exitCode, y.exitCode]).toEqual([0, 0])
+    const lines = t.stdout.replace(/\n$/, '').split('\n')
+    expect(lines[0]).toBe('key\tvalue\tseq\tdeleted')
+    expect(doc.keys.length).toBeGreaterThan(0)
+    expect(lines.slice(1)).toEqual(doc.keys.map((k: any) => [k.key, k.value ?? '', k.seq, k.deleted ? 'true' : ''].join('\t')))
+    expect(parseYaml(y.stdout)).toEqual(doc)
+    expect(t.stdout).toMatchSnapshot()
+    expect(treeFiles(state)).toEqual(before)
+  })
+})
