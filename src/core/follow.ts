@@ -10,6 +10,8 @@ import {EventSchema, parseJsonLines, type EventRecord} from '../store/schema.js'
 import {checkName} from '../model/membership.js'
 import type {Ctx} from './context.js'
 import {eventMatches, type EventFilter} from './eventfilter.js'
+import {isEtcdState} from '../store/etcd/url.js'
+import {DlmError} from '../errors.js'
 
 export interface Follower {
   /** Events appended since the last call (the first call: every event so far), in order, filtered. */
@@ -17,6 +19,8 @@ export interface Follower {
 }
 
 export function follower(ctx: Ctx, f: EventFilter): Follower {
+  // Polls the directory's files: on etcd it needs a watch (not built yet).
+  if (isEtcdState(ctx.root)) throw new DlmError('USAGE', `events --follow is not available on an etcd state yet (run it without the flag, repeatedly)`)
   const offsets = new Map<string, number>()
   const logs = async () => {
     const names = await readdir(join(ctx.root, 'domains')).catch(() => [] as string[])

@@ -15,6 +15,8 @@ import {withView, scopes, type Ctx} from './context.js'
 import {domainSummary} from './domains.js'
 import {domainLocks, unreplayedRecords} from './overview.js'
 import {summarize, type BlockedResource, type LockCounts} from './summary.js'
+import {isEtcdState} from '../store/etcd/url.js'
+import {DlmError} from '../errors.js'
 
 export const TOP_BLOCKED = 5
 export const LAST_EVENTS = 8
@@ -65,6 +67,8 @@ export interface Watcher {
 }
 
 export function watcher(ctx: Ctx): Watcher {
+  // Polls the directory's files: on etcd it needs a watch (not built yet).
+  if (isEtcdState(ctx.root)) throw new DlmError('USAGE', `status --watch is not available on an etcd state yet (run it without the flag, repeatedly)`)
   let nodeStates = ''
   const domainCache = new Map<string, {sig: string; data: WatchDomain}>()
   let knownDomains: string[] = []

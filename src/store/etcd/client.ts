@@ -50,7 +50,7 @@ export interface ModCompare {
 
 export type TxnOp =
   | {put: string; value: string | Buffer; lease?: string}
-  | {del: string; prefix?: boolean}
+  | {del: string; prefix?: boolean; /** exclusive end key of the range to delete */ end?: string}
   | {get: string; prefix?: boolean}
 
 export interface TxnResult {
@@ -187,7 +187,7 @@ export class EtcdClient {
     const cmp = compare.map((c) => ({key: b64(c.key), target: 'MOD', result: 'EQUAL', mod_revision: String(c.modRevision)}))
     const op = (o: TxnOp): Record<string, unknown> => {
       if ('put' in o) return {request_put: {key: b64(o.put), value: b64(o.value), ...(o.lease ? {lease: o.lease} : {})}}
-      if ('del' in o) return {request_delete_range: {key: b64(o.del), ...(o.prefix ? {range_end: b64(prefixEnd(o.del))} : {})}}
+      if ('del' in o) return {request_delete_range: {key: b64(o.del), ...(o.prefix ? {range_end: b64(prefixEnd(o.del))} : o.end !== undefined ? {range_end: b64(o.end)} : {})}}
       return {request_range: {key: b64(o.get), ...(o.prefix ? {range_end: b64(prefixEnd(o.get))} : {})}}
     }
     const r = (await this.call('/v3/kv/txn', {compare: cmp, success: success.map(op), failure: failure.map(op)}, deadline)) as {

@@ -1,0 +1,331 @@
+// The etcd backend: the same Reader/Tx contract as the state directory
+// (txdir.ts), on etcd keys. Loaded only when --state is an etcd URL.
+//
+// Layout (man/dlmctl-state.5): every state file is one key `<prefix>/<path>`;
+// an append-only file (`*.jsonl`: journals, event logs) is a sequence of keys
+// `<prefix>/<path>/<offset, 12 digits>` each holding the bytes appended at that
+// offset, so the file is the concatenation of its keys in key order (the same
+// bytes, record format and CRC-32C as on a directory). Each scope has a key
+// `<prefix>/scope/<scope>` that every transaction holding the scope rewrites.
+//
+// Optimistic concurrency instead of kernel locks: a transaction reads
+// everything at ONE revision, runs the same code as on a directory, and commits
+// in ONE etcd Txn that compares the mod revision of the key of every scope it
+// holds or read a file of; a lost race (a compare failed: someone committed in
+// between) runs again from a fresh read, with backoff, until --wait. A process
+// paused past anything and resumed cannot overwrite newer state: its compare
+// fails. No etcd lock or lease is relied on for safety.
+import {DlmError} from '../../errors.js'
+import {CLUSTER, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
+import type {Reader, Tx} from '../txdir.js'
+import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
+import {parseEtcdUrl} from './url.js'
+
+/** etcd's default limits (--max-txn-ops, --max-request-bytes), with room for the request's JSON and base64. */
+export const MAX_TXN_OPS = 128
+export const MAX_TXN_BYTES = 1_000_000
+const OFFSET_DIGITS = 12
+const PAGE = 1000
+
+export const isAppendOnly = (rel: string): boolean => rel.endsWith('.jsonl')
+const segmentName = (offset: number): string => String(offset).padStart(OFFSET_DIGITS, '0')
+
+export const INIT_MARKER_KEY = '.dlmctl-init'
+
+const stores = new Map<string, EtcdStore>()
+
+/** One store (one client, kept-alive connections) per URL per process. */
+export function etcdStore(url: string): EtcdStore {
+  let s = stores.get(url)
+  if (!s) stores.set(url, (s = new EtcdStore(url)))
+  return s
+}
+
+type Staged = {kind: 'write'; data: Buffer} | {kind: 'remove'} | {kind: 'append'; data: Buffer}
+
+let txSeq = 0
+
+export class EtcdStore {
+  readonly client: EtcdClient
+  readonly prefix: string
+  constructor(readonly url: string) {
+    const t = parseEtcdUrl(url)
+    this.client = new EtcdClient(t.endpoints)
+    this.prefix = t.prefix
+  }
+
+  key(rel: string): string {
+    return `${this.prefix}/${rel}`
+  }
+  scopeKey(scope: string): string {
+    return `${this.prefix}/scope/${scope}`
+  }
+
+  /** Every key-value in [from, end) at `revision`, page by page. */
+  async *rangeAt(from: string, end: string, revision: number, keysOnly = false): AsyncGenerator<KeyValue> {
+    let start = from
+    for (;;) {
+      const r = await this.client.range(start, {end, revision, limit: PAGE, keysOnly})
+      for (const kv of r.kvs) yield kv
+      if (!r.more || r.kvs.length === 0) return
+      start = r.kvs[r.kvs.length - 1].key + '\0'
+    }
+  }
+
+  /** The segments of an append-only file at `revision`: [offset, bytes] in order. */
+  async segments(rel: string, revision: number): Promise<{key: string; offset: number; data: Buffer}[]> {
+    const base = this.key(rel) + '/'
+    const out: {key: string; offset: number; data: Buffer}[] = []
+    for await (const kv of this.rangeAt(base, prefixEnd(base).toString('utf8'), revision)) {
+      const off = Number(kv.key.slice(base.length))
+      if (Number.isSafeInteger(off)) out.push({key: kv.key, offset: off, data: kv.value})
+    }
+    return out
+  }
+
+  /** A Reader of the state at one revision (the first request's, or `revision`). */
+  reader(revision: number): Reader & {revision: number} {
+    const r = {
+      revision,
+      read: async (rel: string): Promise<Buffer | null> => {
+        if (isAppendOnly(rel)) {
+          const segs = await this.segments(rel, r.revision)
+          return segs.length ? Buffer.concat(segs.map((s) => s.data)) : null
+        }
+        const got = await this.client.range(this.key(rel), {revision: r.revision})
+        return got.kvs[0]?.value ?? null
+      },
+      list: async (relDir: string): Promise<string[]> => {
+        const dir = relDir.replace(/^\.?\/?$/, '').replace(/\/+$/, '')
+        const base = dir ? this.key(dir) + '/' : this.prefix + '/'
+        const names = new Set<string>()
+        // Page through the keys, skipping past each page's last child (a journal's
+        // segments are not listed one by one once its name is known).
+        let from = base
+        const end = prefixEnd(base).toString('utf8')
+        for (;;) {
+          const got = await this.client.range(from, {end, revision: r.revision, limit: PAGE, keysOnly: true})
+          let last = ''
+          let lastKey = ''
+          for (const kv of got.kvs) {
+            lastKey = kv.key
+            last = kv.key.slice(base.length).split('/')[0]
+            if (!(dir === '' && (last === 'scope' || last === INIT_MARKER_KEY))) names.add(last)
+          }
+          if (!got.more || got.kvs.length === 0) break
+          from = lastKey === base + last ? lastKey + '\0' : prefixEnd(base + last + '/').toString('utf8')
+        }
+        return [...names].sort()
+      },
+      source: async (rel: string): Promise<Buffer> => (await r.read(rel)) ?? Buffer.alloc(0),
+    }
+    return r
+  }
+
+  /** The current revision and each scope key's mod revision (0: never written). */
+  private async scopeRevisions(): Promise<{revision: number; mods: Map<string, number>}> {
+    const base = `${this.prefix}/scope/`
+    const got = await this.client.range(base, {prefix: true, keysOnly: true})
+    const mods = new Map<string, number>()
+    for (const kv of got.kvs) mods.set(kv.key.slice(base.length), kv.modRevision)
+    return {revision: got.revision, mods}
+  }
+
+  /** A whole (not append-only) file's newest content, outside any transaction (replay's epoch check). */
+  async readLatest(rel: string): Promise<Buffer> {
+    const got = await this.client.range(this.key(rel))
+    if (!got.kvs[0]) throw new DlmError('NO_STATE', `${rel} is missing from ${this.url}`)
+    return got.kvs[0].value
+  }
+
+  /** NO_STATE unless a cluster exists under the prefix (read at `r`'s revision). */
+  async requireCluster(r: Reader, domains: string[] = []): Promise<void> {
+    if ((await r.read(CLUSTER)) === null) throw new DlmError('NO_STATE', `no cluster at ${this.url} (create one with: dlmctl init --state ${this.url})`)
+    for (const fs of domains) {
+      if ((await r.read(domainFile(fs))) === null) {
+        const known = (await r.list('domains')).join(', ') || 'none'
+        throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}' (file systems: ${known})`)
+      }
+    }
+  }
+
+  async view<T>(fn: (r: Reader) => Promise<T>): Promise<T> {
+    const first = await this.client.range(this.key(CLUSTER))
+    const r = this.reader(first.revision)
+    if (first.kvs.length === 0) await this.requireCluster(r)
+    return fn(r)
+  }
+
+  /**
+   * Run fn on the state at one revision and commit what it staged in one Txn,
+   * guarded by the scope keys; run again from a fresh read when another writer
+   * won the race, until waitMs has passed (then BUSY, exit 6).
+   */
+  async transact<T>(
+    scopes: string[],
+    waitMs: number,
+    guardOf: (rel: string) => string | null,
+    fn: (tx: Tx) => Promise<T>,
+  ): Promise<T> {
+    const deadline = Date.now() + waitMs
+    let delay = 5
+    let lost = 0
+    for (;;) {
+      const attempt = await this.attempt(scopes, guardOf, fn)
+      if (attempt.committed) return attempt.result
+      lost++
+      const left = deadline - Date.now()
+      if (left <= 0)
+        throw new DlmError(
+          'BUSY',
+          `${scopes.join(', ')} busy on ${this.url}: ${lost} attempt${lost === 1 ? '' : 's'} lost the race to other writers in ${waitMs} ms (try a longer --wait)`,
+        )
+      // Jittered backoff: racing writers do not retry in lockstep.
+      await new Promise((res) => setTimeout(res, Math.min(left, delay * (0.5 + Math.random()))))
+      delay = Math.min(delay * 2, 200)
+    }
+  }
+
+  private async attempt<T>(
+    scopes: string[],
+    guardOf: (rel: string) => string | null,
+    fn: (tx: Tx) => Promise<T>,
+  ): Promise<{committed: true; result: T} | {committed: false}> {
+    const {revision, mods} = await this.scopeRevisions()
+    const base = this.reader(revision)
+    await this.requireCluster(base, scopes.filter((s) => s.startsWith('domain.')).map((s) => s.slice('domain.'.length)))
+    const held = new Set(scopes)
+    // Scopes whose files this transaction read: their keys are compared too.
+    const readScopes = new Set<string>(scopes)
+    const noteRead = (rel: string) => readScopes.add(guardOf(rel) ?? SCOPE_MEMBERSHIP)
+    const staged = new Map<string, Staged>()
+    let open = true
+    const stage = (rel: string, op: (prev: Staged | undefined) => Staged) => {
+      if (!open) throw new DlmError('INTERNAL', 'transaction already finished')
+      const g = guardOf(rel)
+      if (g === null || !held.has(g))
+        throw new DlmError('INTERNAL', `programming error: a change to ${rel} was staged without holding its scope ${g ?? '(none)'} (held: ${[...held].join(', ')})`)
+      staged.set(rel, op(staged.get(rel)))
+    }
+    const toBuf = (d: string | Buffer) => (typeof d === 'string' ? Buffer.from(d, 'utf8') : Buffer.from(d))
+    const tx: Tx = {
+      async read(rel) {
+        const op = staged.get(rel)
+        if (op?.kind === 'write') return Buffer.from(op.data)
+        if (op?.kind === 'remove') return null
+        noteRead(rel)
+        const cur = await base.read(rel)
+        return op ? Buffer.concat([cur ?? Buffer.alloc(0), op.data]) : cur
+      },
+      async list(relDir) {
+        noteRead(relDir.replace(/\/+$/, '') + '/x')
+        const dir = relDir.replace(/\/+$/, '')
+        const names = new Set(await base.list(dir))
+        for (const [rel, op] of staged) {
+          if (!rel.startsWith(dir + '/')) continue
+          const rest = rel.slice(dir.length + 1)
+          const name = rest.split('/')[0]
+          if (op.kind !== 'remove') names.add(name)
+          else if (!rest.includes('/')) names.delete(name)
+        }
+        return [...names].sort()
+      },
+      async source(rel) {
+        return (await tx.read(rel)) ?? Buffer.alloc(0)
+      },
+      write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),
+      remove: (rel) => stage(rel, () => ({kind: 'remove'})),
+      append: (rel, data) =>
+        stage(rel, (prev) =>
+          prev?.kind === 'write' || prev?.kind === 'append'
+            ? {kind: prev.kind, data: Buffer.concat([prev.data, toBuf(data)])}
+            : {kind: prev ? 'write' : 'append', data: toBuf(data)},
+        ),
+    }
+    let result: T
+    try {
+      result = await fn(tx)
+    } finally {
+      open = false
+    }
+    if (staged.size === 0) return {committed: true, result}
+
+    const ops: TxnOp[] = []
+    let bytes = 0
+    for (const [rel, op] of staged) {
+      const key = this.key(rel)
+      if (!isAppendOnly(rel)) {
+        if (op.kind === 'remove') ops.push({del: key})
+        else ops.push({put: key, value: op.data})
+        bytes += key.length + (op.kind === 'remove' ? 0 : op.data.length)
+        continue
+      }
+      const segs = await this.segments(rel, revision)
+      if (op.kind === 'append') {
+        const last = segs[segs.length - 1]
+        const size = last ? last.offset + last.data.length : 0
+        ops.push({put: `${key}/${segmentName(size)}`, value: op.data})
+        bytes += key.length + op.data.length
+        continue
+      }
+      // A whole rewrite (or removal) of an append-only file: its segments go, one key each.
+      for (const s of segs) if (!(op.kind === 'write' && s.offset === 0)) ops.push({del: s.key})
+      if (op.kind === 'write') {
+        ops.push({put: `${key}/${segmentName(0)}`, value: op.data})
+        bytes += key.length + op.data.length
+      }
+    }
+    const txid = `${Date.now().toString(36)}-${process.pid.toString(36)}-${(txSeq++).toString(36)}`
+    for (const sc of held) ops.push({put: this.scopeKey(sc), value: txid})
+    const compares: ModCompare[] = [...readScopes].sort().map((sc) => ({key: this.scopeKey(sc), modRevision: mods.get(sc) ?? 0}))
+    if (ops.length > MAX_TXN_OPS || bytes > MAX_TXN_BYTES)
+      throw new DlmError(
+        'STORE_IO',
+        `this change to ${[...held].join(', ')} needs ${ops.length} etcd operations and ${bytes} bytes in one transaction; etcd allows ${MAX_TXN_OPS} operations and about 1.5 MiB (--max-txn-ops, --max-request-bytes): not possible on etcd in this version (nothing was written)`,
+      )
+    let done
+    try {
+      done = await this.client.txn(compares, ops)
+    } catch (e) {
+      if (e instanceof EtcdError) throw new DlmError('STORE_IO', `etcd refused the transaction on ${this.url}: ${e.message} (nothing was written)`)
+      throw e
+    }
+    return done.succeeded ? {committed: true, result} : {committed: false}
+  }
+
+  /**
+   * init: write `files` (relative path → content) as a new cluster, cluster.json
+   * last (the commit point, compared absent). A marker key claims the prefix
+   * first; every batch compares it, so two inits racing cannot mix their files,
+   * and a killed init's leftovers are cleared by the next one.
+   */
+  async init(files: Map<string, string>): Promise<void> {
+    const clusterKey = this.key(CLUSTER)
+    const marker = this.key(INIT_MARKER_KEY)
+    const base = this.prefix + '/'
+    const refuse = () => new DlmError('NOT_EMPTY', `${this.url} already holds a cluster (${CLUSTER}); init refuses to overwrite it`)
+    const claim = await this.client.txn(
+      [{key: clusterKey, modRevision: 0}],
+      [
+        {del: base, end: marker},
+        {del: marker + '\0', end: prefixEnd(base).toString('utf8')},
+        {put: marker, value: String(process.pid)},
+      ],
+    )
+    if (!claim.succeeded) throw refuse()
+    const guard: ModCompare[] = [
+      {key: clusterKey, modRevision: 0},
+      {key: marker, modRevision: claim.revision},
+    ]
+    const lost = () => new DlmError('BUSY', `another dlmctl init took over ${this.url} while this one ran; nothing of this one is left: check with dlmctl status --state ${this.url}`)
+    const ops: TxnOp[] = []
+    for (const [rel, content] of [...files].filter(([rel]) => rel !== CLUSTER).sort(([a], [b]) => (a < b ? -1 : 1)))
+      ops.push({put: isAppendOnly(rel) ? `${this.key(rel)}/${segmentName(0)}` : this.key(rel), value: content})
+    for (let i = 0; i < ops.length; i += MAX_TXN_OPS - 8) {
+      const r = await this.client.txn(guard, ops.slice(i, i + MAX_TXN_OPS - 8), [{get: clusterKey}])
+      if (!r.succeeded) throw r.gets[0]?.length ? refuse() : lost()
+    }
+    const r = await this.client.txn(guard, [{put: clusterKey, value: files.get(CLUSTER)!}, {del: marker}], [{get: clusterKey}])
+    if (!r.succeeded) throw r.gets[0]?.length ? refuse() : lost()
+  }
+}
