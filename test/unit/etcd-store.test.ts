@@ -1,0 +1,144 @@
+// The etcd backend in-process against a real etcd (one per file): the same core
+// operations as on a directory, optimistic transactions that lose a race run
+// again from a fresh read (a stale writer never overwrites newer state), init
+// claims the prefix, and an unreachable etcd is one clear error.
+import {createServer} from 'node:net'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {DlmError, EXIT} from '../../src/errors.js'
+import {withTx, type Ctx} from '../../src/core/context.js'
+import {initCluster} from '../../src/core/init.js'
+import {checkState, exportState} from '../../src/core/inspect.js'
+import {releaseLockOp, requestLockOp} from '../../src/core/locks.js'
+import {systemClock} from '../../src/core/clock.js'
+import {etcdStore} from '../../src/store/etcd/store.js'
+import {startEtcd, type EtcdCluster} from './helpers/etcd.js'
+
+const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
+let etcd: EtcdCluster
+let n = 0
+
+beforeAll(async () => {
+  etcd = await startEtcd(1)
+}, 30_000)
+afterAll(async () => {
+  await etcd?.stop()
+})
+
+async function freshCluster(): Promise<Ctx> {
+  const ctx: Ctx = {root: etcd.url(`t${process.pid}-${n++}`), waitMs: 5000, clock}
+  await initCluster(ctx.root, {name: 'c', nodes: ['n1', 'n2', 'n3'], fs: [{name: 'fs1', members: ['n1', 'n2', 'n3']}], lvbSize: 32, fenceCmd: null, fenceTimeoutMs: 1000}, clock)
+  return ctx
+}
+
+async function rejection(p: Promise<unknown>): Promise<DlmError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  )
+  expect(e).toBeInstanceOf(DlmError)
+  return e as DlmError
+}
+
+describe('etcd backend', () => {
+  it('a stale writer: its commit compares fail, it runs again from a fresh read, nothing is lost', async () => {
+    const ctx = await freshCluster()
+    let attempts = 0
+    const seen: number[] = []
+    // A's first attempt reads, then (as if paused) lets B commit on the same domain before it commits.
+    const a = await withTx(ctx, ['domain.fs1'], async (s) => {
+      attempts++
+      const d = await s.domain('fs1')
+      const before = d.meta.nextLockId
+      seen.push(before)
+      if (attempts === 1) await requestLockOp(ctx, {fs: 'fs1', resource: 'meta/b', node: 'n2', mode: 'EX'})
+      s.event('stale-writer-test', {sawNextLockId: before}, 'fs1')
+      return before
+    })
+    expect(attempts).toBe(2)
+    // The retry read the state after B's commit (B's lock took an id).
+    expect(seen).toEqual([seen[0], seen[0] + 1])
+    const b = await requestLockOp(ctx, {fs: 'fs1', resource: 'meta/c', node: 'n3', mode: 'EX'})
+    expect(b.lockId).toBe(a)
+    const evs = (await withTx(ctx, ['domain.fs1'], async (s) => s.readEvents())) as {type: string}[]
+    expect(evs.filter((e) => e.type === 'stale-writer-test')).toHaveLength(1)
+    const ex = (await exportState(ctx)) as {domains: {resources: {name: string}[]}[]}
+    expect(ex.domains[0].resources.map((r) => r.name)).toEqual(expect.arrayContaining(['meta/b', 'meta/c']))
+    expect((await checkState(ctx)).ok).toBe(true)
+  })
+
+  it('writers racing on one domain: no lost or duplicated lock, check clean', async () => {
+    const ctx = await freshCluster()
+    const ids: number[] = []
+    await Promise.all(
+      [1, 2, 3, 4].map(async (w) => {
+        for (let i = 0; i < 5; i++) {
+          const l = await requestLockOp(ctx, {fs: 'fs1', resource: `r/${w}`, node: 'n1', mode: 'NL'})
+          ids.push(l.lockId)
+          if (i < 4) await releaseLockOp(ctx, {fs: 'fs1', id: l.lockId})
+        }
+      }),
+    )
+    expect(new Set(ids).size).toBe(20)
+    const ex = (await exportState(ctx)) as {domains: {nextLockId: number; resources: {name: string; granted?: unknown[]}[]}[]}
+    const left = ex.domains[0].resources.filter((r) => r.name.startsWith('r/')).map((r) => r.name).sort()
+    expect(left).toEqual(['r/1', 'r/2', 'r/3', 'r/4'])
+    expect(ex.domains[0].nextLockId).toBe(Math.max(...ids) + 1)
+    expect((await checkState(ctx)).ok).toBe(true)
+  })
+
+  it('gives up with BUSY (exit 6) when it keeps losing past --wait', async () => {
+    const ctx = {...(await freshCluster()), waitMs: 200}
+    const e = await rejection(
+      withTx(ctx, ['domain.fs1'], async (s) => {
+        await s.domain('fs1')
+        // Every attempt is overtaken by another writer before it commits.
+        await requestLockOp({...ctx, waitMs: 5000}, {fs: 'fs1', resource: 'x', node: 'n1', mode: 'NL'})
+        s.event('test', {}, 'fs1')
+      }),
+    )
+    expect(e.exitCode).toBe(EXIT.BUSY)
+    expect(e.message).toMatch(/domain\.fs1 busy on etcd:\/\/.*lost the race/)
+  })
+
+  it('init refuses a prefix that holds a cluster; a killed init is redone', async () => {
+    const ctx = await freshCluster()
+    const spec = {name: 'c', nodes: ['n1'], fs: [{name: 'fs1', members: ['n1']}], lvbSize: 32, fenceCmd: null, fenceTimeoutMs: 1000}
+    const e = await rejection(initCluster(ctx.root, spec, clock))
+    expect(e.code).toBe('NOT_EMPTY')
+    expect(e.message).toBe(`${ctx.root} already holds a cluster (cluster.json); init refuses to overwrite it`)
+
+    // Leftovers of an init killed before its commit point: the marker and some files.
+    const url = etcd.url(`killed${process.pid}`)
+    const st = etcdStore(url)
+    await st.client.txn([], [{put: st.key('.dlmctl-init'), value: '1'}, {put: st.key('membership.json'), value: 'junk'}])
+    await initCluster(url, spec, clock)
+    const r = await withTx({root: url, waitMs: 1000, clock}, ['membership'], async (s) => (await s.membership()).nodes.map((x) => x.name))
+    expect(r).toEqual(['n1'])
+  })
+
+  it('a command on a prefix with no cluster: NO_STATE naming it', async () => {
+    const url = etcd.url(`empty${process.pid}`)
+    const e = await rejection(exportState({root: url, waitMs: 1000, clock}))
+    expect(e.code).toBe('NO_STATE')
+    expect(e.message).toBe(`no cluster at ${url} (create one with: dlmctl init --state ${url})`)
+  })
+
+  it('unreachable etcd: STORE_UNREACHABLE (exit 9) naming every endpoint tried', async () => {
+    const ports = await Promise.all([freePort(), freePort()])
+    const url = `etcd://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}/c1`
+    const e = await rejection(exportState({root: url, waitMs: 1000, clock}))
+    expect(e.exitCode).toBe(EXIT.STORE_IO)
+    expect(e.message).toBe(`etcd unreachable: tried 127.0.0.1:${ports[0]} (connection refused), 127.0.0.1:${ports[1]} (connection refused)`)
+  })
+})
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0))
+    })
+  })
+}
