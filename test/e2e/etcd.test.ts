@@ -109,6 +109,16 @@ describe('dlmctl on etcd', () => {
     expect(j.json.error.code).toBe('STORE_UNREACHABLE')
   })
 
+  test('every bundled drill passes on etcd (drill run --state etcd://…)', async () => {
+    const list = ok(await dlmctl(tempDir(), 'drill', 'list', '--json')).json
+    const names: string[] = (list.drills ?? list).map((d: {name: string}) => d.name)
+    expect(names).toContain('seed-story')
+    for (const name of names) {
+      const r = await dlmctl(tempDir(), 'drill', 'run', name, '--state', etcd.url(prefix()), '--json')
+      expect({name, exit: r.exitCode, failed: r.json.steps?.filter((s: {ok: boolean}) => !s.ok)}).toEqual({name, exit: 0, failed: []})
+    }
+  }, 120_000)
+
   test('a bad etcd URL is a usage error (exit 2) naming the form expected', async () => {
     const r = await dlmctl('etcd://127.0.0.1/c1', 'status')
     expect(r.exitCode).toBe(2)

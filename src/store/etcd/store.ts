@@ -17,6 +17,7 @@
 // fails. No etcd lock or lease is relied on for safety.
 import {DlmError} from '../../errors.js'
 import {CLUSTER, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
+import {crashPoint} from '../io.js'
 import type {Reader, Tx} from '../txdir.js'
 import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
 import {parseEtcdUrl} from './url.js'
@@ -284,13 +285,17 @@ export class EtcdStore {
         `this change to ${[...held].join(', ')} needs ${ops.length} etcd operations and ${bytes} bytes in one transaction; etcd allows ${MAX_TXN_OPS} operations and about 1.5 MiB (--max-txn-ops, --max-request-bytes): not possible on etcd in this version (nothing was written)`,
       )
     let done
+    // The same crash points as the directory's commit: just before and just after the commit point.
+    crashPoint('commit.before-record')
     try {
       done = await this.client.txn(compares, ops)
     } catch (e) {
       if (e instanceof EtcdError) throw new DlmError('STORE_IO', `etcd refused the transaction on ${this.url}: ${e.message} (nothing was written)`)
       throw e
     }
-    return done.succeeded ? {committed: true, result} : {committed: false}
+    if (!done.succeeded) return {committed: false}
+    crashPoint('commit.after-record')
+    return {committed: true, result}
   }
 
   /**
