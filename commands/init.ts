@@ -35,6 +35,7 @@ export default class Init extends DlmCommand {
         fenceTimeoutMs: parseDuration(flags['fence-timeout'], '--fence-timeout'),
       },
       this.ctx(flags).clock,
+      this.ctx(flags).waitMs,
     )
     await this.emit(r, () => `created cluster ${r.cluster} in ${flags.state}: nodes ${r.nodes.join(', ')}; file systems ${r.fs.map((f) => `${f.name} (${f.members.join(' ')})`).join(', ')}`)
   }

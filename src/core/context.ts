@@ -80,6 +80,6 @@ export async function withTx<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterSt
 /** Run `fn` on a consistent read-only view (shared locks; nothing on disk changes). */
 export async function withView<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterState) => Promise<T>): Promise<T> {
   const etcd = await onEtcd(ctx)
-  if (etcd) return etcd.view((r: Reader) => fn(new ClusterState(r, ctx.clock, ctx.root)))
+  if (etcd) return etcd.view(ctx.waitMs, (r: Reader) => fn(new ClusterState(r, ctx.clock, ctx.root)))
   return view({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs}, (r) => fn(new ClusterState(r, ctx.clock, ctx.root)))
 }

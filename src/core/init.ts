@@ -99,10 +99,10 @@ async function prepareDirectory(root: string): Promise<void> {
   await io.chmod(root, 0o700)
 }
 
-export async function initCluster(root: string, spec: InitSpec, clock: Clock) {
+export async function initCluster(root: string, spec: InitSpec, clock: Clock, waitMs = 10_000) {
   if (isEtcdState(root)) {
     const made = await initFiles(root, spec, clock)
-    await (await import('../store/etcd/store.js')).etcdStore(root).init(made.files)
+    await (await import('../store/etcd/store.js')).etcdStore(root).init(made.files, waitMs)
     return made.result
   }
   return withEnvErrors(root, () => initClusterRaw(root, spec, clock))

@@ -263,7 +263,10 @@ export class EtcdClient {
         const left = deadline - Date.now()
         if (left <= 0) break
         try {
-          const out = await this.post(this.endpoints[i], path, payload, Math.min(left, this.requestTimeoutMs))
+          // The time left is shared by the members not yet tried in this round: one that
+          // hangs must not use all of it (the others may answer at once).
+          const share = Math.max(Math.floor(left / (this.endpoints.length - k)), Math.min(left, 250))
+          const out = await this.post(this.endpoints[i], path, payload, Math.min(share, this.requestTimeoutMs))
           this.current = i
           return out
         } catch (e) {

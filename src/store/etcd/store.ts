@@ -15,6 +15,7 @@
 // between) runs again from a fresh read, with backoff, until --wait. A process
 // paused past anything and resumed cannot overwrite newer state: its compare
 // fails. No etcd lock or lease is relied on for safety.
+import {AsyncLocalStorage} from 'node:async_hooks'
 import {DlmError} from '../../errors.js'
 import {CLUSTER, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
 import {crashPoint} from '../io.js'
@@ -46,6 +47,17 @@ type Staged = {kind: 'write'; data: Buffer} | {kind: 'remove'} | {kind: 'append'
 
 let txSeq = 0
 
+/**
+ * The operation's --wait: each request it makes must be answered within it (any
+ * member), so an etcd that does not answer never holds a command past --wait
+ * (STORE_TIMEOUT, exit 6). A long operation that keeps getting answers is not cut.
+ */
+const waitOf = new AsyncLocalStorage<number>()
+const requestDeadline = (): number | undefined => {
+  const w = waitOf.getStore()
+  return w === undefined ? undefined : Date.now() + w
+}
+
 export class EtcdStore {
   readonly client: EtcdClient
   readonly prefix: string
@@ -53,6 +65,18 @@ export class EtcdStore {
     const t = parseEtcdUrl(url)
     this.client = new EtcdClient(t.endpoints)
     this.prefix = t.prefix
+  }
+
+  private range(key: string, opts: Parameters<EtcdClient['range']>[1] = {}) {
+    return this.client.range(key, opts, requestDeadline())
+  }
+  private txn(compare: ModCompare[], success: TxnOp[], failure: TxnOp[] = []) {
+    return this.client.txn(compare, success, failure, requestDeadline())
+  }
+
+  /** Run fn with each of its etcd requests bounded by waitMs. */
+  within<T>(waitMs: number, fn: () => Promise<T>): Promise<T> {
+    return waitOf.run(waitMs, fn)
   }
 
   key(rel: string): string {
@@ -66,7 +90,7 @@ export class EtcdStore {
   async *rangeAt(from: string, end: string, revision: number, keysOnly = false): AsyncGenerator<KeyValue> {
     let start = from
     for (;;) {
-      const r = await this.client.range(start, {end, revision, limit: PAGE, keysOnly})
+      const r = await this.range(start, {end, revision, limit: PAGE, keysOnly})
       for (const kv of r.kvs) yield kv
       if (!r.more || r.kvs.length === 0) return
       start = r.kvs[r.kvs.length - 1].key + '\0'
@@ -93,7 +117,7 @@ export class EtcdStore {
           const segs = await this.segments(rel, r.revision)
           return segs.length ? Buffer.concat(segs.map((s) => s.data)) : null
         }
-        const got = await this.client.range(this.key(rel), {revision: r.revision})
+        const got = await this.range(this.key(rel), {revision: r.revision})
         return got.kvs[0]?.value ?? null
       },
       list: async (relDir: string): Promise<string[]> => {
@@ -105,7 +129,7 @@ export class EtcdStore {
         let from = base
         const end = prefixEnd(base).toString('utf8')
         for (;;) {
-          const got = await this.client.range(from, {end, revision: r.revision, limit: PAGE, keysOnly: true})
+          const got = await this.range(from, {end, revision: r.revision, limit: PAGE, keysOnly: true})
           let last = ''
           let lastKey = ''
           for (const kv of got.kvs) {
@@ -126,7 +150,7 @@ export class EtcdStore {
   /** The current revision and each scope key's mod revision (0: never written). */
   private async scopeRevisions(): Promise<{revision: number; mods: Map<string, number>}> {
     const base = `${this.prefix}/scope/`
-    const got = await this.client.range(base, {prefix: true, keysOnly: true})
+    const got = await this.range(base, {prefix: true, keysOnly: true})
     const mods = new Map<string, number>()
     for (const kv of got.kvs) mods.set(kv.key.slice(base.length), kv.modRevision)
     return {revision: got.revision, mods}
@@ -134,7 +158,7 @@ export class EtcdStore {
 
   /** A whole (not append-only) file's newest content, outside any transaction (replay's epoch check). */
   async readLatest(rel: string): Promise<Buffer> {
-    const got = await this.client.range(this.key(rel))
+    const got = await this.range(this.key(rel))
     if (!got.kvs[0]) throw new DlmError('NO_STATE', `${rel} is missing from ${this.url}`)
     return got.kvs[0].value
   }
@@ -150,8 +174,12 @@ export class EtcdStore {
     }
   }
 
-  async view<T>(fn: (r: Reader) => Promise<T>): Promise<T> {
-    const first = await this.client.range(this.key(CLUSTER))
+  view<T>(waitMs: number, fn: (r: Reader) => Promise<T>): Promise<T> {
+    return this.within(waitMs, () => this.viewRaw(fn))
+  }
+
+  private async viewRaw<T>(fn: (r: Reader) => Promise<T>): Promise<T> {
+    const first = await this.range(this.key(CLUSTER))
     const r = this.reader(first.revision)
     if (first.kvs.length === 0) await this.requireCluster(r)
     return fn(r)
@@ -163,6 +191,15 @@ export class EtcdStore {
    * won the race, until waitMs has passed (then BUSY, exit 6).
    */
   async transact<T>(
+    scopes: string[],
+    waitMs: number,
+    guardOf: (rel: string) => string | null,
+    fn: (tx: Tx) => Promise<T>,
+  ): Promise<T> {
+    return this.within(waitMs, () => this.transactRaw(scopes, waitMs, guardOf, fn))
+  }
+
+  private async transactRaw<T>(
     scopes: string[],
     waitMs: number,
     guardOf: (rel: string) => string | null,
@@ -288,7 +325,7 @@ export class EtcdStore {
     // The same crash points as the directory's commit: just before and just after the commit point.
     crashPoint('commit.before-record')
     try {
-      done = await this.client.txn(compares, ops)
+      done = await this.txn(compares, ops)
     } catch (e) {
       if (e instanceof EtcdError) throw new DlmError('STORE_IO', `etcd refused the transaction on ${this.url}: ${e.message} (nothing was written)`)
       throw e
@@ -304,12 +341,16 @@ export class EtcdStore {
    * first; every batch compares it, so two inits racing cannot mix their files,
    * and a killed init's leftovers are cleared by the next one.
    */
-  async init(files: Map<string, string>): Promise<void> {
+  init(files: Map<string, string>, waitMs: number): Promise<void> {
+    return this.within(waitMs, () => this.initRaw(files))
+  }
+
+  private async initRaw(files: Map<string, string>): Promise<void> {
     const clusterKey = this.key(CLUSTER)
     const marker = this.key(INIT_MARKER_KEY)
     const base = this.prefix + '/'
     const refuse = () => new DlmError('NOT_EMPTY', `${this.url} already holds a cluster (${CLUSTER}); init refuses to overwrite it`)
-    const claim = await this.client.txn(
+    const claim = await this.txn(
       [{key: clusterKey, modRevision: 0}],
       [
         {del: base, end: marker},
@@ -327,10 +368,10 @@ export class EtcdStore {
     for (const [rel, content] of [...files].filter(([rel]) => rel !== CLUSTER).sort(([a], [b]) => (a < b ? -1 : 1)))
       ops.push({put: isAppendOnly(rel) ? `${this.key(rel)}/${segmentName(0)}` : this.key(rel), value: content})
     for (let i = 0; i < ops.length; i += MAX_TXN_OPS - 8) {
-      const r = await this.client.txn(guard, ops.slice(i, i + MAX_TXN_OPS - 8), [{get: clusterKey}])
+      const r = await this.txn(guard, ops.slice(i, i + MAX_TXN_OPS - 8), [{get: clusterKey}])
       if (!r.succeeded) throw r.gets[0]?.length ? refuse() : lost()
     }
-    const r = await this.client.txn(guard, [{put: clusterKey, value: files.get(CLUSTER)!}, {del: marker}], [{get: clusterKey}])
+    const r = await this.txn(guard, [{put: clusterKey, value: files.get(CLUSTER)!}, {del: marker}], [{get: clusterKey}])
     if (!r.succeeded) throw r.gets[0]?.length ? refuse() : lost()
   }
 }
