@@ -11,6 +11,7 @@ import {checkState, exportState} from '../../src/core/inspect.js'
 import {releaseLockOp, requestLockOp} from '../../src/core/locks.js'
 import {systemClock} from '../../src/core/clock.js'
 import {etcdStore} from '../../src/store/etcd/store.js'
+import type {Tx} from '../../src/store/txdir.js'
 import {startEtcd, type EtcdCluster} from './helpers/etcd.js'
 
 const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
@@ -98,6 +99,21 @@ describe('etcd backend', () => {
     )
     expect(e.exitCode).toBe(EXIT.BUSY)
     expect(e.message).toMatch(/domain\.fs1 busy on etcd:\/\/.*lost the race/)
+  })
+
+  it('a change bigger than one etcd request is refused whole (exit 9, naming the counts and the etcd limit); nothing written', async () => {
+    const ctx = await freshCluster()
+    const before = JSON.stringify(await exportState(ctx))
+    const e = await rejection(
+      withTx(ctx, ['domain.fs1'], async (s) => {
+        const tx = s.io as Tx
+        for (let i = 0; i < 200; i++) tx.write(`fs/fs1/spill/${i}.json`, '{}')
+        s.event('too-big', {}, 'fs1')
+      }),
+    )
+    expect(e.exitCode).toBe(EXIT.STORE_IO)
+    expect(e.message).toMatch(/^this change to domain\.fs1 needs 202 etcd operations and \d+ bytes in one transaction, more than etcd:\/\/.* accepts \(etcdserver: too many operations in txn request\); nothing was written: start etcd with a larger --max-txn-ops \(default 128\) or --max-request-bytes$/)
+    expect(JSON.stringify(await exportState(ctx))).toBe(before)
   })
 
   it('init refuses a prefix that holds a cluster; a killed init is redone', async () => {

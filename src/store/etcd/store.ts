@@ -23,9 +23,8 @@ import type {Reader, Tx} from '../txdir.js'
 import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
 import {parseEtcdUrl} from './url.js'
 
-/** etcd's default limits (--max-txn-ops, --max-request-bytes), with room for the request's JSON and base64. */
+/** etcd's default --max-txn-ops: init's batches stay within it (a change is sent whole: etcd itself says when it is too big). */
 export const MAX_TXN_OPS = 128
-export const MAX_TXN_BYTES = 1_000_000
 const OFFSET_DIGITS = 12
 const PAGE = 1000
 
@@ -316,17 +315,17 @@ export class EtcdStore {
     const txid = `${Date.now().toString(36)}-${process.pid.toString(36)}-${(txSeq++).toString(36)}`
     for (const sc of held) ops.push({put: this.scopeKey(sc), value: txid})
     const compares: ModCompare[] = [...readScopes].sort().map((sc) => ({key: this.scopeKey(sc), modRevision: mods.get(sc) ?? 0}))
-    if (ops.length > MAX_TXN_OPS || bytes > MAX_TXN_BYTES)
-      throw new DlmError(
-        'STORE_IO',
-        `this change to ${[...held].join(', ')} needs ${ops.length} etcd operations and ${bytes} bytes in one transaction; etcd allows ${MAX_TXN_OPS} operations and about 1.5 MiB (--max-txn-ops, --max-request-bytes): not possible on etcd in this version (nothing was written)`,
-      )
     let done
     // The same crash points as the directory's commit: just before and just after the commit point.
     crashPoint('commit.before-record')
     try {
       done = await this.txn(compares, ops)
     } catch (e) {
+      if (e instanceof EtcdError && /too many operations|request is too large/.test(e.message))
+        throw new DlmError(
+          'STORE_IO',
+          `this change to ${[...held].join(', ')} needs ${ops.length} etcd operations and ${bytes} bytes in one transaction, more than ${this.url} accepts (${e.message}); nothing was written: start etcd with a larger --max-txn-ops (default ${MAX_TXN_OPS}) or --max-request-bytes`,
+        )
       if (e instanceof EtcdError) throw new DlmError('STORE_IO', `etcd refused the transaction on ${this.url}: ${e.message} (nothing was written)`)
       throw e
     }
