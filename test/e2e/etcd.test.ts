@@ -3,6 +3,7 @@
 // is byte-identical after the same history, several processes on one domain
 // lose and duplicate nothing, init refuses an existing cluster, and an
 // unreachable etcd is one line with exit 9.
+import {readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
@@ -85,6 +86,30 @@ describe('dlmctl on etcd', () => {
     const locks = ok(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {lockId: number; resource: string}[]
     const kept = locks.filter((l) => l.resource.startsWith('w/')).map((l) => l.resource).sort()
     expect(kept).toEqual(['w/1/1', 'w/2/1', 'w/3/1', 'w/4/1'])
+    expect(ok(await dlmctl(url, 'check', '--json')).json.ok).toBe(true)
+  }, 60_000)
+
+  test('a writer paused (SIGSTOP) just before its commit while another changes the domain: resumed, its stale write is refused and retried, nothing lost', async () => {
+    const url = etcd.url(prefix())
+    ok(await dlmctl(url, ...INIT))
+    const paused = spawnDlmctl(url, ['lock', 'request', 'fs1', 'meta/p', '--node', 'n1', '--mode', 'EX', '--persistent', '--json', '--wait', '30s'], {
+      env: {DLMCTL_CRASH_POINT: 'commit.before-record', DLMCTL_CRASH_SIGNAL: 'SIGSTOP'},
+    })
+    const pid = paused.pid!
+    // Wait until it has stopped itself at its commit point (state T in /proc).
+    for (let i = 0; i < 200 && !/^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 25))
+    expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toMatch(/^\d+ \(.*\) T /)
+    // Meanwhile another operator takes the next lock id and changes the same domain.
+    const other = ok(await dlmctl(url, 'lock', 'request', 'fs1', 'meta/q', '--node', 'n2', '--mode', 'EX', '--persistent', '--json'))
+    process.kill(pid, 'SIGCONT')
+    const p = resultOf(await paused)
+    ok(p)
+    expect(p.json.lockId).not.toBe(other.json.lockId)
+    const locks = ok(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {lockId: number; resource: string}[]
+    expect(locks.filter((l) => l.resource === 'meta/p' || l.resource === 'meta/q').map((l) => [l.resource, l.lockId]).sort()).toEqual([
+      ['meta/p', p.json.lockId],
+      ['meta/q', other.json.lockId],
+    ])
     expect(ok(await dlmctl(url, 'check', '--json')).json.ok).toBe(true)
   }, 60_000)
 
