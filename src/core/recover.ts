@@ -181,10 +181,10 @@ async function recoverOne(ctx: Ctx, fs: string, opts: RecoverOptions): Promise<D
   let held: HeldLocks | undefined
   try {
     await pickRunner(ctx, fs, opts.as) // the domain exists, --as is usable: before creating any lock file
-    // On etcd there is no claim yet (a lease-held key is the plan): each step is its own
-    // optimistic transaction, so two recovers at once stay correct but both run.
-    held = (await onEtcd(ctx))
-      ? {scopes: [], release: async () => {}}
+    // On etcd: a key held by a lease (store/etcd/claim.ts), loaded only there.
+    const etcd = await onEtcd(ctx)
+    held = etcd
+      ? await (await import('../store/etcd/claim.js')).claimOnEtcd(etcd, recoverScope(fs), ctx.waitMs, {what: `dlmctl recover ${fs}`, since: ctx.clock.now()})
       : await claim(ctx.root, recoverScope(fs), ctx.waitMs, {what: `dlmctl recover ${fs}`, since: ctx.clock.now()})
   } catch (e) {
     if (!(e instanceof DlmError)) throw e

@@ -11,6 +11,7 @@ import {checkState, exportState} from '../../src/core/inspect.js'
 import {releaseLockOp, requestLockOp} from '../../src/core/locks.js'
 import {systemClock} from '../../src/core/clock.js'
 import {etcdStore} from '../../src/store/etcd/store.js'
+import {claimOnEtcd} from '../../src/store/etcd/claim.js'
 import type {Tx} from '../../src/store/txdir.js'
 import {startEtcd, type EtcdCluster} from './helpers/etcd.js'
 
@@ -114,6 +115,30 @@ describe('etcd backend', () => {
     expect(e.exitCode).toBe(EXIT.STORE_IO)
     expect(e.message).toMatch(/^this change to domain\.fs1 needs 202 etcd operations and \d+ bytes in one transaction, more than etcd:\/\/.* accepts \(etcdserver: too many operations in txn request\); nothing was written: start etcd with a larger --max-txn-ops \(default 128\) or --max-request-bytes$/)
     expect(JSON.stringify(await exportState(ctx))).toBe(before)
+  })
+
+  it("recover's claim: a second claimant waits, then BUSY naming the holder; free again once released", async () => {
+    const ctx = await freshCluster()
+    const st = etcdStore(ctx.root)
+    const first = await claimOnEtcd(st, 'recover.fs1', 1000, {what: 'dlmctl recover fs1', since: '2026-01-01T00:00:00.000Z'})
+    const t0 = Date.now()
+    const e = await rejection(claimOnEtcd(st, 'recover.fs1', 300, {what: 'dlmctl recover fs1', since: 'later'}))
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250)
+    expect(e.exitCode).toBe(EXIT.BUSY)
+    expect(e.message).toBe(`recover.fs1 is held by dlmctl recover fs1 (pid ${process.pid}, since 2026-01-01T00:00:00.000Z), still running after 0.3s (wait for it, or give a longer --wait)`)
+    // Another domain's claim is independent.
+    const other = await claimOnEtcd(st, 'recover.fs2', 300, {what: 'dlmctl recover fs2', since: 'now'})
+    await other.release()
+    // Released while a second one waits: the waiter gets it.
+    const waiting = claimOnEtcd(st, 'recover.fs1', 5000, {what: 'dlmctl recover fs1', since: 'now'})
+    await new Promise((r) => setTimeout(r, 100))
+    await first.release()
+    const second = await waiting
+    expect(second.scopes).toEqual(['recover.fs1'])
+    await second.release()
+    // The claim keys are not state: a listing of the cluster's root does not show them.
+    const names = await st.view(1000, (r) => r.list(''))
+    expect(names).toEqual(['cluster.json', 'domains', 'events.jsonl', 'membership.json'])
   })
 
   it('init refuses a prefix that holds a cluster; a killed init is redone', async () => {

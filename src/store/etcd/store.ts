@@ -134,7 +134,7 @@ export class EtcdStore {
           for (const kv of got.kvs) {
             lastKey = kv.key
             last = kv.key.slice(base.length).split('/')[0]
-            if (!(dir === '' && (last === 'scope' || last === INIT_MARKER_KEY))) names.add(last)
+            if (!(dir === '' && (last === 'scope' || last === 'claim' || last === INIT_MARKER_KEY))) names.add(last)
           }
           if (!got.more || got.kvs.length === 0) break
           from = lastKey === base + last ? lastKey + '\0' : prefixEnd(base + last + '/').toString('utf8')
