@@ -113,6 +113,37 @@ describe('dlmctl on etcd', () => {
     expect(ok(await dlmctl(url, 'check', '--json')).json.ok).toBe(true)
   }, 60_000)
 
+  test('status --watch and events --follow on etcd: a line per change, only what changed is read; SIGTERM ends them', async () => {
+    const url = etcd.url(prefix())
+    ok(await dlmctl(url, ...INIT))
+    const start = (args: string[]) => {
+      const c = spawnDlmctl(url, args, {timeout: 50_000})
+      const o = {text: '', c}
+      c.stdout!.on('data', (d: Buffer) => (o.text += d.toString()))
+      return o
+    }
+    const until = async (o: {text: string}, test: (t: string) => boolean) => {
+      for (let i = 0; i < 150 && !test(o.text); i++) await new Promise((r) => setTimeout(r, 100))
+      expect(test(o.text), o.text).toBe(true)
+    }
+    const lines = (t: string) => t.split('\n').filter(Boolean)
+    const watch = start(['status', '--watch', '--interval', '100ms'])
+    const follow = start(['events', '--follow', '--json'])
+    await until(watch, (t) => lines(t).length >= 1)
+    await until(follow, (t) => /"type":"init"/.test(t))
+    await new Promise((r) => setTimeout(r, 400)) // idle: nothing more while nothing changes
+    expect(lines(watch.text)).toHaveLength(1)
+    expect(JSON.parse(lines(watch.text)[0]).domains[0]).toMatchObject({name: 'fs1', state: 'normal', deadNodes: []})
+    ok(await dlmctl(url, 'lock', 'request', 'fs1', 'r/new', '--node', 'n3', '--mode', 'PR'))
+    ok(await dlmctl(url, 'node', 'mark-dead', 'n2', '--yes'))
+    await until(watch, (t) => lines(t).length >= 2 && JSON.parse(lines(t).at(-1)!).generation === 2)
+    await until(follow, (t) => /"type":"node\.dead"/.test(t))
+    const evs = lines(follow.text).map((l) => JSON.parse(l))
+    expect(evs.map((e) => e.type)).toEqual(ok(await dlmctl(url, 'events', '--json')).json.events.map((e: {type: string}) => e.type))
+    for (const o of [watch, follow]) o.c.kill('SIGTERM')
+    for (const o of [watch, follow]) expect((await o.c).exitCode).toBe(0)
+  }, 60_000)
+
   test('init twice on one prefix: the second is refused and changes nothing', async () => {
     const url = etcd.url(prefix())
     ok(await dlmctl(url, ...INIT))

@@ -162,6 +162,36 @@ export class EtcdStore {
     return got.kvs[0].value
   }
 
+  /**
+   * For followers (events --follow): the bytes appended to an append-only file
+   * at or after offset `from`, newest revision; `from` is 0 again when the file
+   * is now shorter (rewritten). Reads only the new segments.
+   */
+  async appendedSince(rel: string, from: number): Promise<{from: number; data: Buffer}> {
+    const base = this.key(rel) + '/'
+    const end = prefixEnd(base).toString('utf8')
+    const got = await this.range(base + segmentName(from), {end, limit: PAGE})
+    const segs = got.kvs.filter((kv) => Number.isSafeInteger(Number(kv.key.slice(base.length))))
+    if (from > 0 && (segs.length === 0 || Number(segs[0].key.slice(base.length)) !== from)) {
+      // Nothing new, or the file was rewritten: is it still as long as we read?
+      const last = await this.range(base, {end: base + segmentName(from), revision: got.revision, keysOnly: true, countOnly: true})
+      if (last.count === 0) return this.appendedSince(rel, 0)
+      if (segs.length === 0) return {from, data: Buffer.alloc(0)}
+    }
+    return {from, data: Buffer.concat(segs.map((kv) => kv.value))}
+  }
+
+  /** Mod revision of each scope key (newest): a scope's key moves with every change under it (status --watch). */
+  async scopeMods(): Promise<Map<string, number>> {
+    return (await this.scopeRevisions()).mods
+  }
+
+  /** Names under a directory at the newest revision. */
+  async listLatest(relDir: string): Promise<string[]> {
+    const head = await this.range(this.key(CLUSTER), {countOnly: true})
+    return this.reader(head.revision).list(relDir)
+  }
+
   /** NO_STATE unless a cluster exists under the prefix (read at `r`'s revision). */
   async requireCluster(r: Reader, domains: string[] = []): Promise<void> {
     if ((await r.read(CLUSTER)) === null) throw new DlmError('NO_STATE', `no cluster at ${this.url} (create one with: dlmctl init --state ${this.url})`)
