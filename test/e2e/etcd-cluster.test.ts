@@ -4,7 +4,7 @@
 // naming the endpoints tried, never a hang.
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {dlmctl, stackLines, type RunResult} from './helpers.js'
-import {startEtcd, type EtcdCluster} from '../unit/helpers/etcd.js'
+import {startEtcd, stopped, type EtcdCluster} from '../unit/helpers/etcd.js'
 
 let etcd: EtcdCluster
 
@@ -27,10 +27,13 @@ describe('dlmctl on a three-member etcd', () => {
     const [m0, m1, m2] = etcd.members
     m0.proc.kill('SIGSTOP')
     try {
+      await stopped(m0.proc.pid!)
       // The first endpoint hangs: the next one answers within the same --wait.
       ok(await dlmctl(url, 'lock', 'request', 'fs1', 'a', '--node', 'n1', '--mode', 'PR', '--wait', '8s'))
       m1.proc.kill('SIGSTOP')
       m2.proc.kill('SIGSTOP')
+      await stopped(m1.proc.pid!)
+      await stopped(m2.proc.pid!)
       const t0 = Date.now()
       const r = await dlmctl(url, 'status', '--wait', '1s')
       const took = Date.now() - t0

@@ -3,12 +3,11 @@
 // is byte-identical after the same history, several processes on one domain
 // lose and duplicate nothing, init refuses an existing cluster, and an
 // unreachable etcd is one line with exit 9.
-import {readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {dlmctl, spawnDlmctl, resultOf, stackLines, tempDir, type RunResult} from './helpers.js'
-import {startEtcd, type EtcdCluster} from '../unit/helpers/etcd.js'
+import {startEtcd, stopped, type EtcdCluster} from '../unit/helpers/etcd.js'
 
 let etcd: EtcdCluster
 let n = 0
@@ -96,9 +95,8 @@ describe('dlmctl on etcd', () => {
       env: {DLMCTL_CRASH_POINT: 'commit.before-record', DLMCTL_CRASH_SIGNAL: 'SIGSTOP'},
     })
     const pid = paused.pid!
-    // Wait until it has stopped itself at its commit point (state T in /proc).
-    for (let i = 0; i < 200 && !/^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 25))
-    expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toMatch(/^\d+ \(.*\) T /)
+    // Wait until it has stopped itself at its commit point.
+    await stopped(pid)
     // Meanwhile another operator takes the next lock id and changes the same domain.
     const other = ok(await dlmctl(url, 'lock', 'request', 'fs1', 'meta/q', '--node', 'n2', '--mode', 'EX', '--persistent', '--json'))
     process.kill(pid, 'SIGCONT')

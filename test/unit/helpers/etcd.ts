@@ -3,7 +3,7 @@
 // is not what these tests check). A test that needs etcd FAILS when it cannot
 // start one: never a skip.
 import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -109,4 +109,13 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
     }
   }
   return cluster
+}
+
+/** Resolves once `pid` is stopped (state T in /proc): a signal is delivered asynchronously. */
+export async function stopped(pid: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (/^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error(`process ${pid} did not stop`)
 }
