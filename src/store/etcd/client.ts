@@ -40,6 +40,8 @@ export interface RangeOptions {
   revision?: number
   keysOnly?: boolean
   countOnly?: boolean
+  /** Newest key first (with limit 1: the last key of the range). */
+  descending?: boolean
 }
 
 /** A compare on a key's mod revision: 0 means "the key does not exist". */
@@ -157,6 +159,10 @@ export class EtcdClient {
     if (opts.revision) body.revision = String(opts.revision)
     if (opts.keysOnly) body.keys_only = true
     if (opts.countOnly) body.count_only = true
+    if (opts.descending) {
+      body.sort_order = 'DESCEND'
+      body.sort_target = 'KEY'
+    }
     const r = (await this.call('/v3/kv/range', body, deadline)) as {header?: {revision?: string}; kvs?: RawKv[]; more?: boolean; count?: string}
     return {kvs: (r.kvs ?? []).map(toKv), more: Boolean(r.more), count: num(r.count), revision: num(r.header?.revision)}
   }

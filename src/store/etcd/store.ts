@@ -327,15 +327,16 @@ export class EtcdStore {
         bytes += key.length + (op.kind === 'remove' ? 0 : op.data.length)
         continue
       }
-      const segs = await this.segments(rel, revision)
       if (op.kind === 'append') {
-        const last = segs[segs.length - 1]
-        const size = last ? last.offset + last.data.length : 0
+        // Only the last segment is needed: where the file ends.
+        const seg = (await this.range(key + '/', {end: prefixEnd(key + '/').toString('utf8'), revision, limit: 1, descending: true})).kvs[0]
+        const size = seg ? Number(seg.key.slice(key.length + 1)) + seg.value.length : 0
         ops.push({put: `${key}/${segmentName(size)}`, value: op.data})
         bytes += key.length + op.data.length
         continue
       }
       // A whole rewrite (or removal) of an append-only file: its segments go, one key each.
+      const segs = await this.segments(rel, revision)
       for (const s of segs) if (!(op.kind === 'write' && s.offset === 0)) ops.push({del: s.key})
       if (op.kind === 'write') {
         ops.push({put: `${key}/${segmentName(0)}`, value: op.data})
