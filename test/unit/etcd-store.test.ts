@@ -2,13 +2,17 @@
 // operations as on a directory, optimistic transactions that lose a race run
 // again from a fresh read (a stale writer never overwrites newer state), init
 // claims the prefix, and an unreachable etcd is one clear error.
+import {mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
 import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {DlmError, EXIT} from '../../src/errors.js'
 import {withTx, type Ctx} from '../../src/core/context.js'
 import {initCluster} from '../../src/core/init.js'
 import {checkState, exportState} from '../../src/core/inspect.js'
 import {releaseLockOp, requestLockOp} from '../../src/core/locks.js'
+import {fsWrite} from '../../src/core/fs.js'
 import {systemClock} from '../../src/core/clock.js'
 import {etcdStore} from '../../src/store/etcd/store.js'
 import {claimOnEtcd} from '../../src/store/etcd/claim.js'
@@ -42,6 +46,37 @@ async function rejection(p: Promise<unknown>): Promise<DlmError> {
 }
 
 describe('etcd backend', () => {
+  it('layout: each state file is one key with the same bytes as on a directory; an append-only file is its segments in order', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'dlmctl-etcd-layout-')), 'c')
+    try {
+      const url = etcd.url(`layout${process.pid}`)
+      for (const root of [dir, url]) {
+        const ctx: Ctx = {root, waitMs: 5000, clock}
+        await initCluster(root, {name: 'c', nodes: ['n1', 'n2'], fs: [{name: 'fs1', members: ['n1', 'n2']}], lvbSize: 32, fenceCmd: null, fenceTimeoutMs: 1000}, clock)
+        await requestLockOp(ctx, {fs: 'fs1', resource: 'meta/a', node: 'n2', mode: 'EX', persistent: true})
+        await fsWrite(ctx, 'fs1', 'n2', [['a', '1']], [])
+        await fsWrite(ctx, 'fs1', 'n2', [['a', '2']], [])
+      }
+      const st = etcdStore(url)
+      const kvs = (await st.client.range(`${st.prefix}/`, {prefix: true})).kvs
+      const keys = kvs.map((kv) => kv.key.slice(st.prefix.length + 1))
+      // The directory's files (lock/ and commit/ are the directory's own machinery), each as etcd holds it.
+      const files = treeFiles(dir).filter((f) => !/^(lock|commit)\//.test(f))
+      expect(files.length).toBeGreaterThan(5)
+      for (const f of files) {
+        const segs = kvs.filter((kv) => kv.key.startsWith(`${st.prefix}/${f}/`))
+        const onEtcd = f.endsWith('.jsonl') ? Buffer.concat(segs.map((kv) => kv.value)) : kvs.find((kv) => kv.key === `${st.prefix}/${f}`)?.value
+        expect({f, bytes: onEtcd?.toString('utf8')}).toEqual({f, bytes: readFileSync(join(dir, f), 'utf8')})
+      }
+      // Two transactions appended to n2's journal: two segments, at offsets 0 and the first one's length.
+      const journal = kvs.filter((kv) => kv.key.startsWith(`${st.prefix}/fs/fs1/journal/n2.jsonl/`))
+      expect(journal.map((kv) => kv.key.slice(-12))).toEqual(['000000000000', String(journal[0].value.length).padStart(12, '0')])
+      expect(keys).toEqual(expect.arrayContaining(['cluster.json', 'membership.json', 'domains/fs1/domain.json', 'scope/domain.fs1']))
+    } finally {
+      rmSync(dirname(dir), {recursive: true, force: true})
+    }
+  })
+
   it('a stale writer: its commit compares fail, it runs again from a fresh read, nothing is lost', async () => {
     const ctx = await freshCluster()
     let attempts = 0
@@ -182,4 +217,11 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0))
     })
   })
+}
+
+/** Every file under `root`, relative, sorted. */
+function treeFiles(root: string, rel = ''): string[] {
+  return readdirSync(join(root, rel))
+    .flatMap((n) => (statSync(join(root, rel, n)).isDirectory() ? treeFiles(root, rel ? `${rel}/${n}` : n) : [rel ? `${rel}/${n}` : n]))
+    .sort()
 }
