@@ -69,24 +69,31 @@ describe('dlmctl on etcd', () => {
   test('several processes × request/release pairs on one domain: no lost or duplicated lock, check clean', async () => {
     const url = etcd.url(prefix())
     ok(await dlmctl(url, ...INIT))
+    const next0: number = JSON.parse(ok(await dlmctl(url, 'export')).stdout).domains.find((d: {name: string}) => d.name === 'fs1').nextLockId
+    const N = 6
+    const K = 4
     const worker = async (w: number) => {
       const ids: number[] = []
-      // One process per request/release: the processes race on the same domain keys.
-      for (let i = 0; i < 3; i++) {
-        const r = resultOf(await spawnDlmctl(url, ['lock', 'request', 'fs1', `w/${w}/${i}`, '--node', 'n1', '--mode', 'EX', '--persistent', '--json', '--wait', '30s']))
+      // One process per request and per release: the processes race on the same domain keys.
+      for (let i = 0; i < K; i++) {
+        const r = resultOf(await spawnDlmctl(url, ['lock', 'request', 'fs1', `w/${w}/${i}`, '--node', 'n1', '--mode', 'EX', '--persistent', '--json', '--wait', '60s']))
         ok(r)
         ids.push(r.json.lockId)
-        if (i % 2 === 0) ok(resultOf(await spawnDlmctl(url, ['lock', 'release', 'fs1', String(r.json.lockId), '--wait', '30s'])))
+        if (i % 2 === 0) ok(resultOf(await spawnDlmctl(url, ['lock', 'release', 'fs1', String(r.json.lockId), '--wait', '60s'])))
       }
       return ids
     }
-    const all = (await Promise.all([1, 2, 3, 4].map(worker))).flat()
-    expect(new Set(all).size).toBe(all.length)
+    const all = (await Promise.all(Array.from({length: N}, (_, w) => worker(w)))).flat()
+    // Every request got its own id, and the counter moved by exactly the number of requests.
+    expect([...all].sort((a, b) => a - b)).toEqual(Array.from({length: N * K}, (_, i) => next0 + i))
+    const ex = JSON.parse(ok(await dlmctl(url, 'export')).stdout)
+    expect(ex.domains.find((d: {name: string}) => d.name === 'fs1').nextLockId).toBe(next0 + N * K)
+    // Every release happened, every kept lock is there.
     const locks = ok(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {lockId: number; resource: string}[]
     const kept = locks.filter((l) => l.resource.startsWith('w/')).map((l) => l.resource).sort()
-    expect(kept).toEqual(['w/1/1', 'w/2/1', 'w/3/1', 'w/4/1'])
-    expect(ok(await dlmctl(url, 'check', '--json')).json.ok).toBe(true)
-  }, 60_000)
+    expect(kept).toEqual(Array.from({length: N}, (_, w) => [`w/${w}/1`, `w/${w}/3`]).flat().sort())
+    expect(ok(await dlmctl(url, 'check', '--json')).json).toMatchObject({ok: true, problems: []})
+  }, 120_000)
 
   test('a writer paused (SIGSTOP) just before its commit while another changes the domain: resumed, its stale write is refused and retried, nothing lost', async () => {
     const url = etcd.url(prefix())
