@@ -109,6 +109,7 @@ export class EtcdStore {
 
   /** A Reader of the state at one revision (the first request's, or `revision`). */
   reader(revision: number): Reader & {revision: number} {
+    const cache = new Map<string, Promise<Buffer | null>>()
     const r = {
       revision,
       read: async (rel: string): Promise<Buffer | null> => {
@@ -116,8 +117,11 @@ export class EtcdStore {
           const segs = await this.segments(rel, r.revision)
           return segs.length ? Buffer.concat(segs.map((s) => s.data)) : null
         }
-        const got = await this.range(this.key(rel), {revision: r.revision})
-        return got.kvs[0]?.value ?? null
+        // At one revision a key never changes: read each once.
+        let got = cache.get(rel)
+        if (!got) cache.set(rel, (got = this.range(this.key(rel), {revision: r.revision}).then((x) => x.kvs[0]?.value ?? null)))
+        const v = await got
+        return v && Buffer.from(v)
       },
       list: async (relDir: string): Promise<string[]> => {
         const dir = relDir.replace(/^\.?\/?$/, '').replace(/\/+$/, '')
