@@ -39,7 +39,7 @@ import {
 } from '../store/schema.js'
 import type {Reader, Tx} from '../store/txdir.js'
 import type {Clock} from './clock.js'
-import {stampEvents} from './eventorder.js'
+import {EVENT_TAIL, stampEvents} from './eventorder.js'
 
 export const EVENT_LIST_MAX = 100
 
@@ -208,7 +208,7 @@ export class ClusterState {
       if (sc === SCOPE_MEMBERSHIP) logs.add(EVENTS)
       else if (sc.startsWith('domain.')) logs.add(domainEvents(sc.slice('domain.'.length)))
     }
-    await stampEvents(this.events, await Promise.all([...logs].map((f) => this.io.source(f))))
+    await stampEvents(this.events, await Promise.all([...logs].map((f) => (this.io.tail ? this.io.tail(f, EVENT_TAIL) : this.io.source(f)))))
   }
 
   /** Stage every change made through this object into the transaction. */

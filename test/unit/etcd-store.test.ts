@@ -16,7 +16,8 @@ import {fsWrite} from '../../src/core/fs.js'
 import {systemClock} from '../../src/core/clock.js'
 import {etcdStore} from '../../src/store/etcd/store.js'
 import {claimOnEtcd} from '../../src/store/etcd/claim.js'
-import type {Tx} from '../../src/store/txdir.js'
+import type {Reader, Tx} from '../../src/store/txdir.js'
+import {guardOf} from '../../src/store/contract.js'
 import {startEtcd, type EtcdCluster} from './helpers/etcd.js'
 
 const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
@@ -75,6 +76,23 @@ describe('etcd backend', () => {
     } finally {
       rmSync(dirname(dir), {recursive: true, force: true})
     }
+  })
+
+  it("an append-only file's tail: only its last segments, starting on a line, ending as the whole file does", async () => {
+    const ctx = await freshCluster()
+    const st = etcdStore(ctx.root)
+    const rel = 'domains/fs1/events.jsonl'
+    for (let i = 0; i < 40; i++) {
+      await st.transact(['domain.fs1'], 5000, guardOf, async (tx) => {
+        tx.append(rel, Array.from({length: 20}, (_, j) => JSON.stringify({type: 'filler', i, j, pad: 'x'.repeat(80)}) + '\n').join(''))
+      })
+    }
+    const [whole, tail] = await st.view(5000, async (r) => [(await r.read(rel))!, await (r as Reader & {tail(rel: string, n: number): Promise<Buffer>}).tail(rel, 10_000)])
+    expect(whole.length).toBeGreaterThan(60_000)
+    expect(tail.length).toBeGreaterThanOrEqual(10_000)
+    expect(tail.length).toBeLessThan(whole.length / 2)
+    expect(whole.subarray(whole.length - tail.length).equals(tail)).toBe(true)
+    expect(whole[whole.length - tail.length - 1]).toBe(0x0a) // it starts on a line
   })
 
   it('a stale writer: its commit compares fail, it runs again from a fresh read, nothing is lost', async () => {

@@ -108,7 +108,7 @@ export class EtcdStore {
   }
 
   /** A Reader of the state at one revision (the first request's, or `revision`). */
-  reader(revision: number): Reader & {revision: number} {
+  reader(revision: number): Reader & {revision: number; tail(rel: string, bytes: number): Promise<Buffer>} {
     const cache = new Map<string, Promise<Buffer | null>>()
     const r = {
       revision,
@@ -146,6 +146,24 @@ export class EtcdStore {
         return [...names].sort()
       },
       source: async (rel: string): Promise<Buffer> => (await r.read(rel)) ?? Buffer.alloc(0),
+      tail: async (rel: string, bytes: number): Promise<Buffer> => {
+        if (!isAppendOnly(rel)) return (await r.read(rel)) ?? Buffer.alloc(0)
+        // The last segments, newest first, until they hold `bytes` (each starts on a line).
+        const base = this.key(rel) + '/'
+        let end = prefixEnd(base).toString('utf8')
+        const out: Buffer[] = []
+        let have = 0
+        while (have < bytes) {
+          const got = await this.range(base, {end, revision: r.revision, limit: 16, descending: true})
+          for (const kv of got.kvs) {
+            out.unshift(kv.value)
+            have += kv.value.length
+          }
+          if (!got.more || got.kvs.length === 0) break
+          end = got.kvs[got.kvs.length - 1].key
+        }
+        return Buffer.concat(out)
+      },
     }
     return r
   }
@@ -303,6 +321,11 @@ export class EtcdStore {
       },
       async source(rel) {
         return (await tx.read(rel)) ?? Buffer.alloc(0)
+      },
+      async tail(rel, bytes) {
+        if (staged.has(rel)) return (await tx.read(rel)) ?? Buffer.alloc(0)
+        noteRead(rel)
+        return base.tail!(rel, bytes)
       },
       write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),
       remove: (rel) => stage(rel, () => ({kind: 'remove'})),
