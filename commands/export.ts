@@ -1,5 +1,6 @@
 import {DlmCommand} from '../src/cli/base.js'
-import {canonicalJson, exportState} from '../src/core/inspect.js'
+import {once} from 'node:events'
+import {writeExport} from '../src/core/inspect.js'
 
 export default class Export extends DlmCommand {
   static override summary = 'A canonical JSON dump of the whole state (byte-identical for the same state)'
@@ -8,6 +9,9 @@ export default class Export extends DlmCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Export)
-    process.stdout.write(canonicalJson(await exportState(this.ctx(flags))))
+    // Streamed (bounded memory at any size), the same bytes as the whole document.
+    await writeExport(this.ctx(flags), async (text) => {
+      if (!process.stdout.write(text)) await once(process.stdout, 'drain')
+    })
   }
 }

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../src/cli/base.js'
-import {initCluster, parseFsSpec} from '../src/core/init.js'
+import {initCluster, parseFsSpec, parseNodeList} from '../src/core/init.js'
 import {splitArgs} from '../src/util/argv.js'
 import {parseDuration} from '../src/util/duration.js'
 
@@ -24,7 +24,7 @@ export default class Init extends DlmCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Init)
-    const nodes = flags.nodes.split(',').map((s) => s.trim()).filter(Boolean)
+    const nodes = parseNodeList(flags.nodes)
     const r = await initCluster(
       this.ctx(flags).root,
       {

@@ -6,7 +6,9 @@ import {lockListing} from '../../src/core/listing.js'
 import {domainsOf} from '../../src/core/nodes.js'
 import {parseLimit, parseSortKey, SORT_KEYS} from '../../src/core/summary.js'
 import {LOCK_COLUMNS, renderLockListing, renderSummary, summaryTsv, tsv, yaml} from '../../src/render/listing.js'
+import {streamLocks} from '../../src/core/locks.js'
 import {progress} from '../../src/render/progress.js'
+import {writeJsonList} from '../../src/render/json-stream.js'
 
 export default class LockList extends DlmCommand {
   static override summary = 'Every lock with its status, validity and the reasons it is not valid'
@@ -40,9 +42,15 @@ export default class LockList extends DlmCommand {
     const ctx = this.ctx(flags)
     const sort = flags.sort === undefined ? undefined : parseSortKey(flags.sort)
     const limit = flags.limit === undefined ? undefined : parseLimit(flags.limit)
+    const filter = {fs: args.fs, node: flags.node, resource: flags.resource, invalid: flags.invalid, waiting: flags.waiting}
+    if (format === 'json' && !flags.summary && sort === undefined && limit === undefined) {
+      // Streamed: a million locks are never held in memory (same bytes as one JSON.stringify).
+      await streamLocks(ctx, filter, () => domainsOf(ctx), (locks) => writeJsonList(process.stdout, 'locks', locks))
+      return
+    }
     const bar = progress(format === 'table')
     bar.update(`reading the locks of ${args.fs ?? 'every domain'}…`)
-    const r = await lockListing(ctx, {fs: args.fs, node: flags.node, resource: flags.resource, invalid: flags.invalid, waiting: flags.waiting}, {summary: flags.summary, sort, limit, all: flags.all, format}, () => domainsOf(ctx)).finally(() => bar.done())
+    const r = await lockListing(ctx, filter, {summary: flags.summary, sort, limit, all: flags.all, format}, () => domainsOf(ctx)).finally(() => bar.done())
     const doc = r.kind === 'summary' ? r.summary : {locks: r.locks}
     if (format === 'yaml') return writeMachine(await yaml(doc))
     if (format === 'tsv') return writeMachine(r.kind === 'summary' ? summaryTsv(r.summary) : tsv(LOCK_COLUMNS, r.locks as unknown as Record<string, unknown>[]))

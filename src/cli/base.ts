@@ -19,6 +19,7 @@ import {switchWithValue, usageMessage, type CommandShape} from './usage.js'
 import {writeHuman} from '../render/pager.js'
 import {storeIoError, takeNotices} from '../store/envfail.js'
 import {isEtcdState, parseEtcdUrl} from '../store/etcd/url.js'
+import {writeJson} from '../render/json-stream.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
 
@@ -80,7 +81,8 @@ export abstract class DlmCommand extends Command {
   protected async emit(result: unknown, human: () => string | undefined): Promise<void> {
     for (const n of takeNotices()) process.stderr.write(`dlmctl: ${n}\n`)
     if (this.jsonMode) {
-      process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+      // Piecewise for long lists (a death's orphaned ids): the same bytes, never one huge string.
+      await writeJson(process.stdout, result)
       return
     }
     await loadTables()

@@ -5,6 +5,8 @@ import {DlmError, refused} from '../errors.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import {unreplayedNodes} from './replay.js'
 import type {ClusterState, DomainSession} from './state.js'
+import {nextChange, removedIds} from '../model/changes.js'
+import {changePending, finishChange, requireIndexReadable} from './changes.js'
 
 export function domainSummary(d: DomainSession['meta']) {
   return {name: d.name, state: d.state, epoch: d.epoch, members: d.members, deadNodes: d.deadNodes}
@@ -49,16 +51,25 @@ export async function detachOp(ctx: Ctx, fs: string, id: number) {
 }
 
 export async function validateOp(ctx: Ctx, fs: string, id: number, opts: {force?: boolean; dryRun?: boolean} = {}) {
+  let removed: number[] | undefined
   const run = async (s: ClusterState) => {
     const d = await s.domain(fs)
+    if (!opts.dryRun && changePending(d)) return null // finish the last change first (only the last is kept)
     const unreplayed = D.epochMoved(d.meta, id) ? [] : await unreplayedNodes(s, d)
-    const v = D.validate(d.meta, id, await d.allResources({sorted: false}), {unreplayed, force: opts.force})
-    const granted = v.granted.map((l) => l.id)
+    const v = D.beginValidate(d.meta, id, {unreplayed, force: opts.force})
     if (v.result === 'MORE_RECOVERY') {
       return {domain: fs, id, result: v.result, epoch: d.meta.epoch, attachedEpoch: d.meta.attachments.find((a) => a.id === id)!.epoch}
     }
-    d.touch(v.touched)
-    for (const lockId of [...v.releasedOrphans, ...v.cleanedDeadman]) await d.indexDelete(lockId)
+    // The validate's effect on every resource, for the report and the event; the commit
+    // itself is the logical record, the buckets follow (finishChange).
+    const dead = new Set(d.meta.deadNodes)
+    for await (const {resources} of d.scanBuckets()) for (const res of resources) D.validateIntoSummary(res, dead, v)
+    const change = nextChange(d.meta, {kind: 'validate', dead: [...d.meta.deadNodes]})
+    D.endValidate(d.meta, v)
+    d.meta.change = change
+    removed = removedIds(v)
+    await requireIndexReadable(s, fs, removed)
+    const granted = v.granted.map((l) => l.id)
     d.changed()
     const m = await s.membership()
     const others = (await s.allDomains()).map((x) => x.meta)
@@ -83,7 +94,15 @@ export async function validateOp(ctx: Ctx, fs: string, id: number, opts: {force?
   // Validate reads every domain's dead nodes to settle node states: those only
   // change under the membership lock, which it holds.
   const scopeList = [scopes.membership, scopes.domain(fs)]
-  return opts.dryRun ? withView(ctx, scopeList, run) : withTx(ctx, scopeList, run)
+  if (opts.dryRun) return (await withView(ctx, scopeList, run))!
+  for (;;) {
+    await finishChange(ctx, fs)
+    const r = await withTx(ctx, scopeList, run)
+    if (!r) continue
+    // Eagerly, in small commits; a crash here leaves a state every reader already sees whole.
+    if (removed) await finishChange(ctx, fs, removed)
+    return r
+  }
 }
 
 export function parseRecoveryId(s: string): number {

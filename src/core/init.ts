@@ -27,6 +27,20 @@ export interface InitSpec {
 }
 
 /**
+ * Parse `--nodes n1,n2,n3`. Empty entries (a trailing comma) are ignored; a
+ * list with no name, or a name given twice, is a usage error (a cluster with
+ * one node fewer than the operator typed must not be created silently).
+ */
+export function parseNodeList(spec: string): string[] {
+  const nodes = spec.split(',').map((s) => s.trim()).filter(Boolean)
+  if (nodes.length === 0) throw usage('--nodes: the node list is empty (give at least one node name, e.g. --nodes n1,n2,n3)')
+  for (const n of nodes) checkName('node', n)
+  const twice = nodes.find((n, i) => nodes.indexOf(n) !== i)
+  if (twice !== undefined) throw usage(`--nodes: node '${twice}' given twice`)
+  return nodes
+}
+
+/**
  * Parse `--fs fs1,fs2` (all nodes) or `--fs fs1:n1+n2,fs2` into file systems.
  */
 export function parseFsSpec(spec: string, nodes: string[]): InitSpec['fs'] {
@@ -41,8 +55,10 @@ export function parseFsSpec(spec: string, nodes: string[]): InitSpec['fs'] {
       if (!nodes.includes(m)) throw new DlmError('UNKNOWN_NODE', `--fs ${name}: unknown node '${m}' (nodes: ${nodes.join(', ')})`)
     }
     if (list.length === 0) throw usage(`--fs ${name}: no nodes`)
+    const twice = list.find((n, i) => list.indexOf(n) !== i)
+    if (twice !== undefined) throw usage(`--fs ${name}: node '${twice}' given twice`)
     if (out.some((f) => f.name === name)) throw usage(`--fs: file system '${name}' given twice`)
-    out.push({name, members: [...new Set(list)].sort()})
+    out.push({name, members: [...list].sort()})
   }
   if (out.length === 0) throw usage('--fs: at least one file system')
   return out

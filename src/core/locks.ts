@@ -4,7 +4,7 @@ import {DlmError, refused, usage} from '../errors.js'
 import {findNode, requireUp, checkName} from '../model/membership.js'
 import {isMode, type Mode} from '../model/modes.js'
 import {cancelLock, convertLock, lockStatus, releaseLock, requestLock, allLocks} from '../model/resource.js'
-import type {Membership} from '../model/types.js'
+import type {Membership, Resource} from '../model/types.js'
 import {lockView, type LockView} from '../model/validity.js'
 import {RESOURCE_NAME} from '../store/layout.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
@@ -146,27 +146,67 @@ function resourceMatcher(pattern?: string): (name: string) => boolean {
 
 /** Every lock with its validity, grouped by domain and resource, in queue order. */
 export async function listLocks(ctx: Ctx, f: ListFilter, allDomainNames: () => Promise<string[]>): Promise<{locks: LockView[]}> {
+  return streamLocks(ctx, f, allDomainNames, async (it) => {
+    const locks: LockView[] = []
+    for await (const l of it) locks.push(l)
+    return {locks}
+  })
+}
+
+/**
+ * The same locks as listLocks, in the same order, handed to `consume` as a stream
+ * (bounded memory at any domain size) while the view holds its locks. Every bucket
+ * is read and validated before the first lock is produced: a damaged file fails
+ * the listing before anything is printed.
+ */
+export async function streamLocks<T>(
+  ctx: Ctx,
+  f: ListFilter,
+  allDomainNames: () => Promise<string[]>,
+  consume: (locks: AsyncIterable<LockView>) => Promise<T>,
+): Promise<T> {
   if (f.node) checkName('node', f.node)
   const names = f.fs ? [f.fs] : await allDomainNames()
   return withView(ctx, [scopes.membership, ...names.map(scopes.domain)], async (s) => {
     const m = await s.membership()
     if (f.node) findNode(m, f.node)
     const match = resourceMatcher(f.resource)
-    const locks: LockView[] = []
+    // Read and validate every domain first; each is merged from its files in its turn.
+    const sources: {d: DomainSession; start: () => AsyncIterator<Resource>; it?: AsyncIterator<Resource>}[] = []
     for (const fs of names) {
       const d = await s.domain(fs)
-      const resources = f.resource && !f.resource.endsWith('*') ? [await d.resource(f.resource)].filter((r) => r !== undefined) : await d.allResources()
-      for (const res of resources) {
-        if (!match(res.name)) continue
-        for (const lock of allLocks(res)) {
-          if (f.node && lock.node !== f.node) continue
-          const v = lockView(lock, res, d.meta, nodeState(m, lock.node), lockStatus(res, lock))
-          if (f.invalid && v.valid) continue
-          if (f.waiting && v.status === 'granted') continue
-          locks.push(v)
+      const exact = f.resource && !f.resource.endsWith('*') ? [await d.resource(f.resource)].filter((r) => r !== undefined) : undefined
+      sources.push({d, start: exact ? () => listOf(exact) : await d.prepareInOrder()})
+    }
+    let passes = 0
+    // Iterable more than once (a table measures its columns, then prints): a later
+    // pass reads the domains again under the same view.
+    async function* locks(): AsyncGenerator<LockView> {
+      const again = passes++ > 0
+      for (const src of sources) {
+        if (again && !(f.resource && !f.resource.endsWith('*'))) src.start = await src.d.prepareInOrder()
+        const it = (src.it = src.start())
+        for (let n = await it.next(); !n.done; n = await it.next()) {
+          const res = n.value
+          if (!match(res.name)) continue
+          for (const lock of allLocks(res)) {
+            if (f.node && lock.node !== f.node) continue
+            const v = lockView(lock, res, src.d.meta, nodeState(m, lock.node), lockStatus(res, lock))
+            if (f.invalid && v.valid) continue
+            if (f.waiting && v.status === 'granted') continue
+            yield v
+          }
         }
       }
     }
-    return {locks}
+    try {
+      return await consume({[Symbol.asyncIterator]: locks})
+    } finally {
+      for (const {it} of sources) await it?.return?.()
+    }
   })
+}
+
+async function* listOf<T>(xs: T[]): AsyncGenerator<T> {
+  yield* xs
 }

@@ -1,6 +1,8 @@
 // Membership operations: list, add, join, mark-dead (with fencing), heartbeat, check.
 import {DlmError} from '../errors.js'
-import {applyDeath, joinDomain, joinNeeds, type DeathSummary} from '../model/domain.js'
+import {deathOfResource, enterDeath, finishDeathSummary, joinDomain, joinNeeds, type DeathSummary} from '../model/domain.js'
+import {nextChange, removedIds} from '../model/changes.js'
+import {changePending, finishChange, finishPending, requireIndexReadable} from './changes.js'
 import * as M from '../model/membership.js'
 import type {NodeInfo} from '../model/types.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
@@ -175,6 +177,9 @@ export async function markDead(
   }
   for (let attempt = 0; ; attempt++) {
     const domains = await memberDomains(ctx, name)
+    // Only the last whole-domain change is kept: one a crash left half applied is finished first.
+    if (!opts.dryRun) await finishPending(ctx, domains)
+    const removed = new Map<string, number[]>()
     const run = async (s: ClusterState) => {
       const m = await s.membership()
       const node = M.findNode(m, name)
@@ -183,15 +188,21 @@ export async function markDead(
       }
       const now = (await s.allDomains()).filter((d) => d.meta.members.includes(name)).map((d) => d.name)
       if (now.join() !== domains.join()) return null // a join raced us: take the right locks and retry
+      if (!opts.dryRun && (await s.allDomains()).some((d) => now.includes(d.name) && changePending(d))) return null // a change landed meanwhile
       M.markDead(m, name)
       s.membershipChanged()
       const summaries: DomainDeath[] = []
       for (const fs of domains) {
         const d = await s.domain(fs)
-        const sum = applyDeath(d.meta, name, await d.allResources({sorted: false}))
-        d.touch(sum.touched)
+        // The death's effect on every resource, for the report and the event; the
+        // commit itself is the logical record, the buckets follow (finishChange).
+        const sum = enterDeath(d.meta, name)
+        for await (const {resources} of d.scanBuckets()) for (const res of resources) deathOfResource(res, name, sum)
+        finishDeathSummary(sum)
+        d.meta.change = nextChange(d.meta, {kind: 'death', node: name})
         d.changed()
-        for (const id of [...sum.dropped, ...sum.withdrawn]) await d.indexDelete(id)
+        removed.set(fs, removedIds(sum))
+        await requireIndexReadable(s, fs, removed.get(fs)!)
         const {granted, node: _n, touched: _t, ...rest} = sum
         const out = {...rest, granted: granted.map((l) => l.id)}
         s.event('domain.death', {node: name, ...out}, fs)
@@ -212,7 +223,11 @@ export async function markDead(
     }
     const scopeList = [scopes.membership, ...domains.map(scopes.domain)]
     const r = opts.dryRun ? await withView(ctx, scopeList, run) : await withTx(ctx, scopeList, run)
-    if (r) return r
+    if (r) {
+      // Eagerly, in small commits; a crash here leaves a state every reader already sees whole.
+      if (!opts.dryRun) for (const [fs, ids] of removed) await finishChange(ctx, fs, ids)
+      return r
+    }
     if (attempt > 5) throw new DlmError('BUSY', `membership of ${name} kept changing; try again`)
   }
 }

@@ -6,6 +6,7 @@ import {DlmError} from '../errors.js'
 import {isIdle} from '../model/resource.js'
 import type {ClusterConfig, DomainMeta, Lock, LockStatus, Membership, Resource} from '../model/types.js'
 import {findLock} from '../model/resource.js'
+import {applyChange, bucketBehind, mayConcern} from '../model/changes.js'
 import {
   BUCKETS,
   CLUSTER,
@@ -38,6 +39,11 @@ import {
   type EventRecord,
 } from '../store/schema.js'
 import type {Reader, Tx} from '../store/txdir.js'
+import {pendingRecords} from '../store/txdir.js'
+import {bucketText, mergeRuns, streamable, type Run} from './ordered.js'
+import {LazyBucket} from './lazy-bucket.js'
+import {join} from 'node:path'
+import {isEtcdState} from '../store/etcd/url.js'
 import type {Clock} from './clock.js'
 import {EVENT_TAIL, stampEvents} from './eventorder.js'
 
@@ -66,6 +72,26 @@ export class ClusterState {
     /** The state directory, for streaming journals straight from disk. */
     readonly root: string,
   ) {}
+
+  /** False on etcd: no file to stream from, no pending records (every change is one Txn). */
+  get onDisk(): boolean {
+    return !isEtcdState(this.root)
+  }
+
+  /** Paths a pending commit record changes (a view applies them virtually: not streamable from disk). */
+  async pendingPaths(): Promise<Set<string>> {
+    const out = new Set<string>()
+    if (!this.onDisk) return out
+    for (const p of await pendingRecords(this.root)) {
+      if (!p.ok) continue
+      for (const w of [...p.record.writes, ...p.record.removes, ...p.record.appends.map((a) => a.path)]) out.add(w)
+    }
+    return out
+  }
+
+  readTextOf(rel: string): Promise<string | null> {
+    return this.readText(rel)
+  }
 
   private async readText(rel: string): Promise<string | null> {
     const b = await this.io.read(rel)
@@ -255,16 +281,207 @@ export class DomainSession {
   private async bucket(b: number): Promise<Map<string, Resource>> {
     let m = this.buckets.get(b)
     if (!m) {
-      const file = bucketFile(this.name, b)
-      const data = await this.state.readJson<{resources: Resource[]}>(BucketSchema, file)
-      m = new Map()
-      for (const r of data?.resources ?? []) {
-        if (bucketOf(r.name) !== b) throw new DlmError('STATE_INCONSISTENT', `${file}: resource '${r.name}' belongs in bucket ${bucketOf(r.name)}`)
-        m.set(r.name, r)
-      }
+      const lz = this.lazy.get(b)
+      if (lz) {
+        // Read a few resources at a time so far; now the whole bucket is wanted.
+        m = lz.all()
+        if (lz.stamp > lz.applied) this.behindOnDisk.add(b)
+        this.stamps.set(b, lz.stamp)
+        this.lazy.delete(b)
+      } else m = await this.loadBucket(b)
       this.buckets.set(b, m)
     }
     return m
+  }
+
+  /** Buckets read line by line for a few resources (lazy-bucket.ts). */
+  private lazy = new Map<number, LazyBucket>()
+
+  /** The bucket for reading or changing a few of its resources, or null when it must be read whole. */
+  private async lazyBucket(b: number): Promise<LazyBucket | null> {
+    if (this.buckets.has(b)) return null
+    let lz = this.lazy.get(b)
+    if (!lz) {
+      const file = bucketFile(this.name, b)
+      const text = (await this.state.readTextOf(file)) ?? '{"resources":[]}\n'
+      const made = LazyBucket.of(file, b, text, this.meta.change, this.lvbSize)
+      if (!made) return null
+      this.lazy.set(b, (lz = made))
+    }
+    return lz
+  }
+
+  /**
+   * Read one bucket file, validated, brought up to date with the domain's last
+   * logical change if it is behind (virtually: nothing is written unless the
+   * bucket is changed and flushed by a transaction).
+   */
+  private async loadBucket(b: number): Promise<Map<string, Resource>> {
+    return this.upToDate(b, (await this.readBucket(b)).data)
+  }
+
+  private async readBucket(b: number): Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null}> {
+    const file = bucketFile(this.name, b)
+    const text = await this.state.readTextOf(file)
+    if (text === null) return {text, data: null}
+    const data = parseJson<{applied?: number; resources: Resource[]}>(BucketSchema, text, file)
+    for (const r of data.resources) {
+      if (bucketOf(r.name) !== b) throw new DlmError('STATE_INCONSISTENT', `${file}: resource '${r.name}' belongs in bucket ${bucketOf(r.name)}`)
+    }
+    return {text, data}
+  }
+
+  private upToDate(b: number, data: {applied?: number; resources: Resource[]} | null): Map<string, Resource> {
+    const m = new Map<string, Resource>()
+    for (const r of data?.resources ?? []) m.set(r.name, r)
+    const applied = data?.applied ?? 0
+    const change = this.meta.change
+    if (change && bucketBehind(this.meta, applied)) {
+      for (const r of m.values()) {
+        applyChange(r, change)
+        if (isIdle(r, this.lvbSize)) m.delete(r.name)
+      }
+      this.behindOnDisk.add(b)
+    }
+    this.stamps.set(b, Math.max(applied, change?.seq ?? 0))
+    return m
+  }
+
+  /**
+   * Every resource of the domain in name order, up to date, streamed: the files are
+   * read once to validate them and once more a piece at a time, merged (ordered.ts),
+   * so memory stays bounded whatever the domain's size.
+   */
+  async *resourcesInOrder(): AsyncGenerator<Resource> {
+    yield* (await this.prepareInOrder())()
+  }
+
+  /**
+   * resourcesInOrder in two steps: read and validate every bucket now; the
+   * returned function starts the merge (opening the bucket files) when called.
+   * A listing of many domains validates them all first, then streams one
+   * domain at a time (never holding every domain's files open).
+   */
+  async prepareInOrder(): Promise<() => AsyncGenerator<Resource>> {
+    const pending = await this.state.pendingPaths()
+    const runs: Run[] = []
+    const AHEAD = 2
+    const reads: ReturnType<DomainSession['readBucket']>[] = []
+    const start = (b: number) => {
+      const p = this.buckets.has(b) || this.lazy.has(b) ? this.bucket(b).then(() => ({text: null, data: null})) : this.readBucket(b)
+      p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
+      reads.push(p)
+    }
+    for (let b = 0; b < Math.min(AHEAD, BUCKETS); b++) start(b)
+    for (let b = 0; b < BUCKETS; b++) {
+      const {text, data} = await reads.shift()!
+      if (b + AHEAD < BUCKETS) start(b + AHEAD)
+      const file = bucketFile(this.name, b)
+      const cached = this.buckets.get(b)
+      if (this.state.onDisk && !cached && text !== null && data && !pending.has(file) && streamable(text, data.resources)) {
+        const change = this.meta.change
+        runs.push({kind: 'file', path: join(this.state.root, file), change: change && bucketBehind(this.meta, data.applied ?? 0) ? change : undefined, lvbSize: this.lvbSize})
+        continue
+      }
+      const m = cached ?? (data ? this.upToDate(b, data) : undefined)
+      if (m) runs.push({kind: 'memory', resources: [...m.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))})
+    }
+    return () => mergeRuns(runs)
+  }
+
+  /** Buckets read here that lacked the last change on disk (a writer persists them with it). */
+  private behindOnDisk = new Set<number>()
+  /** Per loaded bucket: the last logical change its content includes. */
+  private stamps = new Map<number, number>()
+
+  /**
+   * Every resource of the domain, bucket by bucket, up to date, without keeping
+   * what was read (bounded memory: a few buckets at a time, read ahead).
+   */
+  async *scanBuckets(opts: {settle?: boolean} = {}): AsyncGenerator<{bucket: number; resources: Resource[]; error?: unknown}> {
+    const AHEAD = 4
+    type Got = {resources: Resource[]; error?: unknown}
+    const pending: Promise<Got>[] = []
+    const start = (b: number) => {
+      const cached = this.buckets.get(b)
+      const p: Promise<Got> = cached
+        ? Promise.resolve({resources: [...cached.values()]})
+        : this.lazy.has(b)
+          ? this.bucket(b).then((m) => ({resources: [...m.values()]}))
+          : this.loadBucket(b).then((m) => ({resources: [...m.values()]}))
+      // settle: a bucket that cannot be read is reported in its turn, and the scan goes on.
+      pending.push(opts.settle ? p.catch((error: unknown) => ({resources: [], error})) : p)
+      if (!opts.settle) p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
+    }
+    for (let b = 0; b < Math.min(AHEAD, BUCKETS); b++) start(b)
+    for (let b = 0; b < BUCKETS; b++) {
+      const got = await pending.shift()!
+      if (b + AHEAD < BUCKETS) start(b + AHEAD)
+      yield {bucket: b, ...got}
+    }
+  }
+
+  /** Load a bucket for update: it is rewritten (with the last change applied and stamped) on flush. */
+  async bucketForUpdate(b: number): Promise<Resource[]> {
+    const m = await this.bucket(b)
+    this.dirtyBuckets.add(b)
+    return [...m.values()]
+  }
+
+  /** New bucket texts made by catchUpBucket, written as they are on flush. */
+  private rawImages = new Map<number, string>()
+
+  /**
+   * Bring bucket b up to date with the last change, for a writer that knows the
+   * bucket's file was validated in this same change (the command that committed
+   * it read every bucket first): the resources the change cannot concern are kept
+   * as their text, the others parsed, changed and written again. Returns whether
+   * the bucket was behind (and is rewritten on flush).
+   */
+  async catchUpBucket(b: number): Promise<boolean> {
+    const change = this.meta.change
+    if (!change || change.done) return false
+    const file = bucketFile(this.name, b)
+    const text = this.buckets.has(b) || this.lazy.has(b) ? null : await this.state.readTextOf(file)
+    const head = text === null ? null : /^\{(?:"applied":([0-9]+),)?"resources":\[\n/.exec(text)
+    if (text === null || !head || !text.endsWith('\n]}\n')) {
+      // Not in the one-resource-per-line layout (or already loaded): the whole way.
+      await this.bucket(b)
+      if (!this.behindOnDisk.has(b)) return false
+      this.dirtyBuckets.add(b)
+      return true
+    }
+    if (Number(head[1] ?? 0) >= change.seq) return false
+    const concerns = mayConcern(change)
+    const out: string[] = []
+    for (const line of text.slice(head[0].length, text.length - 4).split('\n')) {
+      const json = line.endsWith(',') ? line.slice(0, -1) : line
+      if (!concerns(json)) {
+        out.push(json)
+        continue
+      }
+      const res = JSON.parse(json) as Resource // validated with its file by the committing command
+      applyChange(res, change)
+      if (!isIdle(res, this.lvbSize)) out.push(JSON.stringify(res))
+    }
+    const stamp = `{"applied":${change.seq},"resources":[`
+    this.rawImages.set(b, out.length ? `${stamp}\n${out.join(',\n')}\n]}\n` : `${stamp}]}\n`)
+    return true
+  }
+
+  /** Not changed after all: do not rewrite it. */
+  keepClean(b: number): void {
+    this.dirtyBuckets.delete(b)
+  }
+
+  /** Was bucket b behind the last change on disk (and brought up to date in memory)? */
+  wasBehind(b: number): boolean {
+    return this.behindOnDisk.has(b)
+  }
+
+  /** Forget loaded buckets that are not changed (a long pass keeps its memory bounded). */
+  dropClean(): void {
+    for (const b of [...this.buckets.keys()]) if (!this.dirtyBuckets.has(b)) this.buckets.delete(b)
   }
 
   /** The resources of one bucket file (check reads them one by one to name a bad file). */
@@ -273,17 +490,21 @@ export class DomainSession {
   }
 
   async resource(name: string): Promise<Resource | undefined> {
+    const lz = await this.lazyBucket(bucketOf(name))
+    if (lz) return lz.get(name)
     return (await this.bucket(bucketOf(name))).get(name)
   }
 
   /** The resource, created (empty, valid zero value block) if it does not exist; marked changed. */
   async resourceForUpdate(name: string): Promise<Resource> {
     const b = bucketOf(name)
-    const m = await this.bucket(b)
-    let r = m.get(name)
+    const lz = await this.lazyBucket(b)
+    const m = lz ? undefined : await this.bucket(b)
+    let r = lz ? lz.get(name) : m!.get(name)
     if (!r) {
       r = {name, lvb: '0'.repeat(this.lvbSize * 2), lvbValid: true, persistent: false, grantQueue: [], convertQueue: [], waitQueue: []}
-      m.set(name, r)
+      if (lz) lz.put(r)
+      else m!.set(name, r)
     }
     this.dirtyBuckets.add(b)
     return r
@@ -335,7 +556,8 @@ export class DomainSession {
     const res = name === undefined ? undefined : opts.forUpdate ? await this.resourceForUpdate(name) : await this.resource(name)
     const found = res && findLock(res, id)
     if (!res || !found) {
-      if (name !== undefined) {
+      // A logical change still being applied may have removed it: the index catches up when it is done.
+      if (name !== undefined && !(this.meta.change && !this.meta.change.done)) {
         throw new DlmError('STATE_INCONSISTENT', `lock index of ${this.name} names lock ${id} on '${name}', which does not hold it (run: dlmctl check)`)
       }
       throw new DlmError('UNKNOWN_LOCK', `no lock ${id} in domain ${this.name}`)
@@ -346,12 +568,19 @@ export class DomainSession {
   flush(tx: Tx): void {
     if (this.metaDirty) tx.write(domainFile(this.name), stateJson(this.meta))
     for (const b of this.dirtyBuckets) {
+      const lz = this.lazy.get(b)
+      if (lz) {
+        tx.write(bucketFile(this.name, b), lz.text())
+        continue
+      }
       const m = this.buckets.get(b)!
       const resources = [...m.values()]
         .filter((r) => !isIdle(r, this.lvbSize))
         .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
-      tx.write(bucketFile(this.name, b), JSON.stringify({resources}) + '\n')
+      tx.write(bucketFile(this.name, b), bucketText(this.stamps.get(b) ?? 0, resources))
     }
+    for (const [b, text] of this.rawImages) tx.write(bucketFile(this.name, b), text)
+    this.rawImages.clear()
     for (const c of this.dirtyIndex) {
       const locks = this.index.get(c)!
       if (Object.keys(locks).length === 0) tx.remove(indexFile(this.name, c))

@@ -136,13 +136,20 @@ export function deathOnResource(res: Resource, node: string): ResourceDeath | un
  * then the queues are served. `resources` must be every resource of the domain.
  */
 export function applyDeath(domain: DomainMeta, node: string, resources: Iterable<Resource>): DeathSummary {
+  const s = enterDeath(domain, node)
+  for (const res of resources) deathOfResource(res, node, s)
+  return finishDeathSummary(s)
+}
+
+/** The domain's part of a death: the epoch grows, the domain recovers, the node must be replayed. */
+export function enterDeath(domain: DomainMeta, node: string): DeathSummary {
   domain.epoch += 1
   domain.state = 'recovering'
   if (!domain.deadNodes.includes(node)) {
     domain.deadNodes.push(node)
     domain.deadNodes.sort()
   }
-  const s: DeathSummary = {
+  return {
     domain: domain.name,
     node,
     epoch: domain.epoch,
@@ -154,17 +161,26 @@ export function applyDeath(domain: DomainMeta, node: string, resources: Iterable
     granted: [],
     touched: [],
   }
-  for (const res of resources) {
-    const r = deathOnResource(res, node)
-    if (!r) continue
-    s.orphaned.push(...r.orphaned)
-    s.dropped.push(...r.dropped)
-    s.withdrawn.push(...r.withdrawn)
-    s.conversionsWithdrawn.push(...r.conversionsWithdrawn)
-    if (r.invalidated) s.invalidatedResources.push(res.name)
-    s.granted.push(...r.granted)
-    s.touched.push(res.name)
-  }
+}
+
+/**
+ * The death of `node` applied to ONE resource (deathOnResource), reported into
+ * the domain's summary `s`. Applying it twice changes nothing the second time.
+ */
+export function deathOfResource(res: Resource, node: string, s: DeathSummary): void {
+  const r = deathOnResource(res, node)
+  if (!r) return
+  s.orphaned.push(...r.orphaned)
+  s.dropped.push(...r.dropped)
+  s.withdrawn.push(...r.withdrawn)
+  s.conversionsWithdrawn.push(...r.conversionsWithdrawn)
+  if (r.invalidated) s.invalidatedResources.push(res.name)
+  s.granted.push(...r.granted)
+  s.touched.push(res.name)
+}
+
+/** Lists in the order a death reports them (ids ascending, names sorted). */
+export function finishDeathSummary(s: DeathSummary): DeathSummary {
   for (const list of [s.orphaned, s.dropped, s.withdrawn, s.conversionsWithdrawn]) list.sort((a, b) => a - b)
   s.invalidatedResources.sort()
   return s
@@ -295,6 +311,19 @@ export function validate(
   resources: Iterable<Resource>,
   opts: {unreplayed?: string[]; force?: boolean} = {},
 ): ValidateSummary {
+  const s = beginValidate(domain, id, opts)
+  if (s.result === 'MORE_RECOVERY') return s
+  const dead = new Set(domain.deadNodes)
+  for (const res of resources) validateIntoSummary(res, dead, s)
+  return endValidate(domain, s)
+}
+
+/**
+ * The domain's checks before a validate: MORE_RECOVERY when the epoch moved since
+ * the attach, REPLAY_INCOMPLETE (unless forced) when a dead node's journal still
+ * holds committed records. Changes nothing.
+ */
+export function beginValidate(domain: DomainMeta, id: number, opts: {unreplayed?: string[]; force?: boolean} = {}): ValidateSummary {
   const s: ValidateSummary = {
     domain: domain.name,
     id,
@@ -323,16 +352,25 @@ export function validate(
     }
     s.forced = true
   }
-  const dead = new Set(domain.deadNodes)
-  for (const res of resources) {
-    const r = validateResource(res, dead)
-    if (!r) continue
-    s.cleanedDeadman.push(...r.cleanedDeadman)
-    s.releasedOrphans.push(...r.releasedOrphans)
-    if (r.revalidated) s.revalidatedResources.push(res.name)
-    s.touched.push(res.name)
-    s.granted.push(...r.granted)
-  }
+  return s
+}
+
+/**
+ * A VALID validate applied to ONE resource (validateResource), `dead` being the
+ * nodes it recovers, reported into the domain's summary `s`. Idempotent.
+ */
+export function validateIntoSummary(res: Resource, dead: ReadonlySet<string>, s: ValidateSummary): void {
+  const r = validateResource(res, dead)
+  if (!r) return
+  s.cleanedDeadman.push(...r.cleanedDeadman)
+  s.releasedOrphans.push(...r.releasedOrphans)
+  if (r.revalidated) s.revalidatedResources.push(res.name)
+  s.touched.push(res.name)
+  s.granted.push(...r.granted)
+}
+
+/** The domain's part of a successful validate: back to normal, nothing left to replay. */
+export function endValidate(domain: DomainMeta, s: ValidateSummary): ValidateSummary {
   s.replayedNodes = [...domain.deadNodes]
   domain.deadNodes = []
   domain.state = 'normal'
@@ -342,4 +380,3 @@ export function validate(
   s.revalidatedResources.sort()
   return s
 }
-

@@ -50,7 +50,17 @@ export interface DomainMeta {
   nextAttachId: number
   /** File-system-wide sequence number of the next journal record (absent: 1). */
   nextSeq?: number
+  /** The last whole-domain change (death, validate) as a logical record (changes.ts); absent: none yet. */
+  change?: LogicalChange
 }
+
+/**
+ * A whole-domain change: what happened, enough to apply it to any one resource.
+ * `done` once every bucket it concerns has been rewritten with it.
+ */
+export type LogicalChange =
+  | {seq: number; kind: 'death'; node: string; done: boolean}
+  | {seq: number; kind: 'validate'; dead: string[]; done: boolean}
 
 export interface Lock {
   id: number

@@ -1,6 +1,6 @@
 // Human renderings of the core's results. JSON output is the result itself.
 import type {LockView} from '../model/validity.js'
-import {table, red, yellow, green, dim, bold} from './table.js'
+import {table, red, yellow, green, dim, bold, bigTableLines, bigTableWidths, BIG_TABLE} from './table.js'
 import {renderExplainCycles} from './lockops.js'
 import {escapeControl as esc} from './escape.js'
 import {renderFenced} from './safety.js'
@@ -59,7 +59,17 @@ export function ageWords(s: number): string {
 export function renderLocks(locks: LockView[], domain?: string): string {
   if (locks.length === 0) return domain ? `no locks in ${domain}` : 'no locks'
   const one = domain !== undefined
-  const rows = locks.map((l) => [
+  const rows = locks.map((l) => lockRow(l, one))
+  const invalid = locks.filter((l) => !l.valid).length
+  const waiting = locks.filter((l) => l.status !== 'granted').length
+  return `${table(lockHead(one), rows)}\n${lockTotals(locks.length, invalid, waiting, domain)}`
+}
+
+const lockHead = (one: boolean) => ['ID', ...(one ? [] : ['DOMAIN']), 'RESOURCE', 'NODE', 'MODE', 'STATUS', 'PERSISTENT', 'VALID', 'LVB']
+const lockTotals = (n: number, invalid: number, waiting: number, domain?: string) => `${domain !== undefined ? `${domain}: ` : ''}${n} lock(s), ${invalid} invalid, ${waiting} waiting`
+
+function lockRow(l: LockView, one: boolean): (string | number)[] {
+  return [
     l.lockId,
     ...(one ? [] : [l.domain]),
     l.resource,
@@ -69,11 +79,44 @@ export function renderLocks(locks: LockView[], domain?: string): string {
     l.persistent ? 'yes' : 'no',
     validMark(l),
     lvbShort(l.lvb),
-  ])
-  const invalid = locks.filter((l) => !l.valid).length
-  const waiting = locks.filter((l) => l.status !== 'granted').length
-  const head = ['ID', ...(one ? [] : ['DOMAIN']), 'RESOURCE', 'NODE', 'MODE', 'STATUS', 'PERSISTENT', 'VALID', 'LVB']
-  return `${table(head, rows)}\n${one ? `${domain}: ` : ''}${locks.length} lock(s), ${invalid} invalid, ${waiting} waiting`
+  ]
+}
+
+/**
+ * renderLocks for a stream of any size, written as it goes in two passes (one
+ * measures the columns and counts, one prints): the same text as renderLocks,
+ * without holding the locks. Up to BIG_TABLE locks they are gathered and drawn by
+ * renderLocks itself.
+ */
+export async function writeLocksTable(locks: AsyncIterable<LockView>, write: (text: string) => Promise<void>, domain?: string): Promise<void> {
+  const one = domain !== undefined
+  const head = lockHead(one).map((h) => bold(h))
+  const widths = bigTableWidths(head)
+  let n = 0
+  let invalid = 0
+  let waiting = 0
+  for await (const l of locks) {
+    n++
+    if (!l.valid) invalid++
+    if (l.status !== 'granted') waiting++
+    widths.add(lockRow(l, one))
+  }
+  if (n <= BIG_TABLE) {
+    const all: LockView[] = []
+    for await (const l of locks) all.push(l)
+    await write(renderLocks(all, domain) + '\n')
+    return
+  }
+  const t = bigTableLines(head, widths.widths)
+  let buf = `${t.top}\n${t.row(head)}\n`
+  for await (const l of locks) {
+    buf += t.row(lockRow(l, one)) + '\n'
+    if (buf.length > 1 << 20) {
+      await write(buf)
+      buf = ''
+    }
+  }
+  await write(`${buf}${t.bottom}\n${lockTotals(n, invalid, waiting, domain)}\n`)
 }
 
 export function renderLock(l: LockView): string {

@@ -46,7 +46,11 @@ export const DomainSchema = schema<DomainMeta>(
     nextLockId: int(1),
     nextAttachId: int(1),
     nextSeq: int(1),
-  }, {optional: ['nextSeq']}),
+    change: either(
+      obj({seq: int(1), kind: oneOf('death'), node: Name, done: bool}),
+      obj({seq: int(1), kind: oneOf('validate'), dead: arr(Name), done: bool}),
+    ),
+  }, {optional: ['nextSeq', 'change']}),
 )
 
 const LockShape = obj(
@@ -54,8 +58,10 @@ const LockShape = obj(
   {optional: ['requestedMode', 'writeLvb']},
 )
 
-export const BucketSchema = schema<{resources: Resource[]}>(
+export const BucketSchema = schema<{applied?: number; resources: Resource[]}>(
   obj({
+    /** The last logical change of the domain applied to this bucket (absent: none). */
+    applied: int(1),
     resources: arr(
       obj({
         name: str({min: 1}),
@@ -67,7 +73,7 @@ export const BucketSchema = schema<{resources: Resource[]}>(
         waitQueue: arr(LockShape),
       }),
     ),
-  }),
+  }, {optional: ['applied']}),
 )
 
 export const IndexSchema = schema<{locks: Record<string, string>}>(obj({locks: record(/^[0-9]+$/, str({min: 1}))}))

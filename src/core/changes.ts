@@ -1,0 +1,94 @@
+// Bringing a domain up to date with its last logical change (model/changes.ts):
+// the command that committed a death or a validate calls finishChange at once,
+// and so does the next one that needs the domain whole (a new death or validate)
+// when a crash left the work half done. Every step is its own small commit and is
+// idempotent; readers meanwhile apply the change virtually to any bucket behind.
+import {BUCKETS, INDEX_CHUNK, indexChunkOf, indexFile} from '../store/layout.js'
+import {IndexSchema} from '../store/schema.js'
+import {withTx, scopes, type Ctx} from './context.js'
+import type {ClusterState, DomainSession} from './state.js'
+
+/** Buckets rewritten per commit, and index chunks per commit: bounded memory and record size. */
+export const BUCKET_BATCH = 16
+export const INDEX_BATCH = 64
+
+/** Is the domain's last change still being applied (some bucket or the index may lag)? */
+export const changePending = (d: DomainSession): boolean => d.meta.change !== undefined && !d.meta.change.done
+
+/**
+ * Rewrite every bucket behind the last change, fix the lock index, then mark the
+ * change done. `removed`: the lock ids the change removed, when the caller knows
+ * them (it computed them before committing); otherwise the index is checked against
+ * every lock that exists.
+ */
+export async function finishChange(ctx: Ctx, fs: string, removed?: number[]): Promise<void> {
+  let seq = 0
+  let bound = 0
+  // Lock ids that exist (only when `removed` is unknown), below `bound` = nextLockId at the start.
+  let live: Uint8Array | undefined
+  let next = 0
+  while (next < BUCKETS) {
+    const stop = await withTx(ctx, [scopes.domain(fs)], async (s) => {
+      const d = await s.domain(fs)
+      if (!changePending(d) || (seq && d.meta.change!.seq !== seq)) return true
+      if (!seq) {
+        seq = d.meta.change!.seq
+        bound = d.meta.nextLockId
+        if (!removed) live = new Uint8Array(bound)
+      }
+      for (let rewritten = 0; next < BUCKETS && rewritten < BUCKET_BATCH; next++) {
+        if (!live) {
+          // The committing command validated every bucket just before: touch only what the change concerns.
+          if (await d.catchUpBucket(next)) rewritten++
+          continue
+        }
+        const resources = await d.bucketForUpdate(next)
+        if (live) for (const r of resources) for (const q of [r.grantQueue, r.convertQueue, r.waitQueue]) for (const l of q) if (l.id < bound) live[l.id] = 1
+        if (d.wasBehind(next)) rewritten++
+        else {
+          d.keepClean(next)
+          d.dropClean()
+        }
+      }
+      return false
+    })
+    if (stop) return
+  }
+  // The lock index: chunks that may name a removed lock.
+  const chunks = removed ? [...new Set(removed.map(indexChunkOf))].sort((a, b) => a - b) : Array.from({length: Math.ceil(bound / INDEX_CHUNK)}, (_, c) => c)
+  const gone = removed ? new Set(removed) : undefined
+  for (let i = 0; i < chunks.length; i += INDEX_BATCH) {
+    const stop = await withTx(ctx, [scopes.domain(fs)], async (s) => {
+      const d = await s.domain(fs)
+      if (!changePending(d) || d.meta.change!.seq !== seq) return true
+      for (const c of chunks.slice(i, i + INDEX_BATCH)) {
+        const idx = await s.readJson<{locks: Record<string, string>}>(IndexSchema, indexFile(fs, c))
+        for (const id of Object.keys(idx?.locks ?? {}).map(Number)) {
+          // Ids from `bound` on were handed out after the change: they are not its.
+          if (id < bound && (gone ? gone.has(id) : !live![id])) await d.indexDelete(id)
+        }
+      }
+      return false
+    })
+    if (stop) return
+  }
+  await withTx(ctx, [scopes.domain(fs)], async (s) => {
+    const d = await s.domain(fs)
+    if (!changePending(d) || d.meta.change!.seq !== seq) return
+    d.meta.change!.done = true
+    d.changed()
+  })
+}
+
+/** Finish whatever change a crash left half applied in these domains (before committing a new one). */
+export async function finishPending(ctx: Ctx, domains: string[]): Promise<void> {
+  for (const fs of domains) await finishChange(ctx, fs)
+}
+
+/**
+ * Before committing a change: the index chunks finishChange will rewrite must be
+ * readable, so that damage there refuses the command (exit 4) with nothing written.
+ */
+export async function requireIndexReadable(s: ClusterState, fs: string, removed: number[]): Promise<void> {
+  for (const c of new Set(removed.map(indexChunkOf))) await s.readJson(IndexSchema, indexFile(fs, c))
+}

@@ -1,0 +1,121 @@
+// A domain's resources in name order with bounded memory. Buckets are hashed, so
+// the order is a merge of 256 runs: each bucket file holds its resources sorted,
+// one per line, and is read a piece at a time. A bucket that cannot be streamed
+// from its file (an older one-line file, one not sorted, one a pending commit
+// record or this transaction changes) is a run held in memory instead.
+import {open} from 'node:fs/promises'
+import {applyChange} from '../model/changes.js'
+import {isIdle} from '../model/resource.js'
+import type {LogicalChange, Resource} from '../model/types.js'
+
+/** Where a run comes from: resources in memory, or a bucket file read line by line. */
+export type Run = {kind: 'memory'; resources: Resource[]} | {kind: 'file'; path: string; change?: LogicalChange; lvbSize: number}
+
+/** The head of a bucket file in the streaming layout: one resource per line after it. */
+export const LINE_HEAD = /^\{(?:"applied":[0-9]+,)?"resources":\[\n/
+
+/** Bucket file text: the stamp, then one resource per line (streamable), still one JSON document. */
+export function bucketText(applied: number, resources: Resource[]): string {
+  const head = applied > 0 ? `{"applied":${applied},"resources":[` : '{"resources":['
+  if (resources.length === 0) return `${head}]}\n`
+  let out = head + '\n'
+  for (let i = 0; i < resources.length; i++) out += JSON.stringify(resources[i]) + (i + 1 < resources.length ? ',\n' : '\n')
+  return out + ']}\n'
+}
+
+/** Can this bucket's file be streamed as it is (validated text, its resources as parsed)? */
+export function streamable(text: string, resources: Resource[]): boolean {
+  if (!LINE_HEAD.test(text)) return false
+  for (let i = 1; i < resources.length; i++) if (!(resources[i - 1].name < resources[i].name)) return false
+  // One line per resource: head, resources, tail.
+  let lines = 0
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++
+  return lines === resources.length + 2
+}
+
+async function* fileRun(run: Extract<Run, {kind: 'file'}>): AsyncGenerator<Resource> {
+  const fh = await open(run.path, 'r')
+  try {
+    // Bytes, not strings: a line decoded on its own is a fresh string (a slice of a
+    // big chunk string would keep the whole chunk alive). UTF-8 never has 0x0a inside
+    // a character, so splitting at newlines is safe.
+    const buf = Buffer.alloc(1 << 16)
+    let rest: Buffer = Buffer.alloc(0)
+    let first = true
+    for (;;) {
+      const {bytesRead} = await fh.read(buf, 0, buf.length, null)
+      if (bytesRead === 0) break
+      const bytes = rest.length ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead)
+      let start = 0
+      for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, start)) {
+        const line = bytes.toString('utf8', start, bytes[nl - 1] === 0x2c ? nl - 1 : nl) // without a trailing ','
+        start = nl + 1
+        if (first) {
+          first = false // the head
+          continue
+        }
+        if (line === ']}') return
+        const res = JSON.parse(line) as Resource
+        if (run.change) {
+          applyChange(res, run.change)
+          if (isIdle(res, run.lvbSize)) continue
+        }
+        yield res
+      }
+      rest = Buffer.from(bytes.subarray(start))
+    }
+  } finally {
+    await fh.close()
+  }
+}
+
+async function* memoryRun(resources: Resource[]): AsyncGenerator<Resource> {
+  yield* resources
+}
+
+/** Merge the runs by resource name (each run sorted). */
+export async function* mergeRuns(runs: Run[]): AsyncGenerator<Resource> {
+  const its = runs.map((r) => (r.kind === 'memory' ? memoryRun(r.resources) : fileRun(r)))
+  // A binary heap of the runs' current heads, least name on top.
+  const heap: {res: Resource; it: AsyncGenerator<Resource>}[] = []
+  const less = (a: number, b: number) => heap[a].res.name < heap[b].res.name
+  const swap = (a: number, b: number) => ([heap[a], heap[b]] = [heap[b], heap[a]])
+  const up = (i: number) => {
+    while (i > 0 && less(i, (i - 1) >> 1)) swap(i, (i = (i - 1) >> 1))
+  }
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1
+      const m = l + 1 < heap.length && less(l + 1, l) ? l + 1 : l
+      if (l >= heap.length || !less(m, i)) return
+      swap(i, m)
+      i = m
+    }
+  }
+  try {
+    for (const it of its) {
+      const n = await it.next()
+      if (!n.done) {
+        heap.push({res: n.value, it})
+        up(heap.length - 1)
+      }
+    }
+    while (heap.length) {
+      const top = heap[0]
+      yield top.res
+      const n = await top.it.next()
+      if (n.done) {
+        const last = heap.pop()!
+        if (heap.length) {
+          heap[0] = last
+          down(0)
+        }
+      } else {
+        top.res = n.value
+        down(0)
+      }
+    }
+  } finally {
+    await Promise.all(its.map((it) => it.return(undefined)))
+  }
+}
