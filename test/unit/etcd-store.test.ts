@@ -13,6 +13,7 @@ import {initCluster} from '../../src/core/init.js'
 import {checkState, exportState} from '../../src/core/inspect.js'
 import {releaseLockOp, requestLockOp} from '../../src/core/locks.js'
 import {fsWrite} from '../../src/core/fs.js'
+import {markDead} from '../../src/core/nodes.js'
 import {systemClock} from '../../src/core/clock.js'
 import {etcdStore} from '../../src/store/etcd/store.js'
 import {claimOnEtcd} from '../../src/store/etcd/claim.js'
@@ -154,6 +155,20 @@ describe('etcd backend', () => {
     expect(e.exitCode).toBe(EXIT.BUSY)
     expect(e.message).toMatch(/domain\.fs1 busy on etcd:\/\/.*lost the race/)
   })
+
+  it("a death touching more bucket files than one etcd request may hold commits as the store's logical change, then in batches", async () => {
+    const ctx = await freshCluster()
+    // 200 persistent locks of n2 on resources spread over more than 128 of the 256 bucket files.
+    for (let i = 0; i < 200; i++) await requestLockOp(ctx, {fs: 'fs1', resource: `meta/k${i}`, node: 'n2', mode: 'EX', persistent: true})
+    const dead = await markDead(ctx, 'n2', {reason: 'test'})
+    expect(dead.fence).toBe('none')
+    const c = await checkState(ctx)
+    expect({ok: c.ok, problems: c.problems}).toEqual({ok: true, problems: []})
+    const ex = (await exportState(ctx)) as {domains: {resources: {name: string; grantQueue: {node: string}[]; lvbValid: boolean}[]}[]}
+    const orphans = ex.domains[0].resources.filter((r) => r.name.startsWith('meta/k'))
+    expect(orphans).toHaveLength(200)
+    expect(orphans.every((r) => r.grantQueue.length === 1 && r.grantQueue[0].node === 'n2' && !r.lvbValid)).toBe(true)
+  }, 60_000)
 
   it('a change bigger than one etcd request is refused whole (exit 9, naming the counts and the etcd limit); nothing written', async () => {
     const ctx = await freshCluster()
