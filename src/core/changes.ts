@@ -7,6 +7,8 @@ import {BUCKETS, INDEX_CHUNK, indexChunkOf, indexFile} from '../store/layout.js'
 import {IndexSchema} from '../store/schema.js'
 import {withTx, scopes, type Ctx} from './context.js'
 import {isEtcdState} from '../store/etcd/url.js'
+import {DlmError} from '../errors.js'
+import {pushNotice, storeIoError} from '../store/envfail.js'
 import type {ClusterState, DomainSession} from './state.js'
 
 /** Buckets rewritten per commit, and index chunks per commit: bounded memory and record size. */
@@ -27,7 +29,9 @@ export const changePending = (d: DomainSession): boolean => d.meta.change !== un
  * them (it computed them before committing); otherwise the index is checked against
  * every lock that exists.
  */
-export async function finishChange(ctx: Ctx, fs: string, removed?: number[]): Promise<void> {
+export async function finishChange(outer: Ctx, fs: string, removed?: number[]): Promise<void> {
+  // Bookkeeping commits of their own: a confirmed command's guard checks its own commit, not these.
+  const ctx: Ctx = {...outer, guard: undefined}
   let seq = 0
   let bound = 0
   // Lock ids that exist (only when `removed` is unknown), below `bound` = nextLockId at the start.
@@ -85,6 +89,23 @@ export async function finishChange(ctx: Ctx, fs: string, removed?: number[]): Pr
     d.meta.change!.done = true
     d.changed()
   })
+}
+
+/**
+ * finishChange right after the command's own commit: the change is in (every
+ * reader already sees it whole), so a store error or a busy domain while bringing
+ * the buckets up to date must not report the command as failed — a script would
+ * retry a death or a validate that happened. It becomes a warning; the next
+ * command that needs the domain whole finishes the work.
+ */
+export async function finishAfterCommit(ctx: Ctx, fs: string, removed?: number[]): Promise<void> {
+  try {
+    await finishChange(ctx, fs, removed)
+  } catch (e) {
+    const err = storeIoError(e, ctx.root) ?? e
+    if (!(err instanceof DlmError) || !(err.code === 'STORE_IO' || err.code === 'BUSY')) throw e
+    pushNotice(`warning: the change to ${fs} is committed, but bringing its buckets up to date failed (${err.message}); readers already see the new state, and the next dlmctl command that changes ${fs} as a whole finishes the work`)
+  }
 }
 
 /** Finish whatever change a crash left half applied in these domains (before committing a new one). */

@@ -6,7 +6,7 @@ import {withTx, withView, scopes, type Ctx} from './context.js'
 import {unreplayedNodes} from './replay.js'
 import type {ClusterState, DomainSession} from './state.js'
 import {nextChange, removedIds} from '../model/changes.js'
-import {changePending, finishChange, requireIndexReadable} from './changes.js'
+import {changePending, finishAfterCommit, finishChange, requireIndexReadable} from './changes.js'
 
 export function domainSummary(d: DomainSession['meta']) {
   return {name: d.name, state: d.state, epoch: d.epoch, members: d.members, deadNodes: d.deadNodes}
@@ -100,7 +100,7 @@ export async function validateOp(ctx: Ctx, fs: string, id: number, opts: {force?
     const r = await withTx(ctx, scopeList, run)
     if (!r) continue
     // Eagerly, in small commits; a crash here leaves a state every reader already sees whole.
-    if (removed) await finishChange(ctx, fs, removed)
+    if (removed) await finishAfterCommit(ctx, fs, removed)
     return r
   }
 }

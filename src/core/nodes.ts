@@ -2,7 +2,7 @@
 import {DlmError} from '../errors.js'
 import {deathOfResource, enterDeath, finishDeathSummary, joinDomain, joinNeeds, type DeathSummary} from '../model/domain.js'
 import {nextChange, removedIds} from '../model/changes.js'
-import {changePending, finishChange, finishPending, requireIndexReadable} from './changes.js'
+import {changePending, finishAfterCommit, finishPending, requireIndexReadable} from './changes.js'
 import * as M from '../model/membership.js'
 import type {NodeInfo} from '../model/types.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
@@ -225,7 +225,7 @@ export async function markDead(
     const r = opts.dryRun ? await withView(ctx, scopeList, run) : await withTx(ctx, scopeList, run)
     if (r) {
       // Eagerly, in small commits; a crash here leaves a state every reader already sees whole.
-      if (!opts.dryRun) for (const [fs, ids] of removed) await finishChange(ctx, fs, ids)
+      if (!opts.dryRun) for (const [fs, ids] of removed) await finishAfterCommit(ctx, fs, ids)
       return r
     }
     if (attempt > 5) throw new DlmError('BUSY', `membership of ${name} kept changing; try again`)

@@ -73,5 +73,10 @@ export async function afterCommitPoint(root: string, scopes: string[], step: () 
   }
 }
 
+/** A warning to print once the command reports its result. */
+export const pushNotice = (text: string): void => {
+  notices.push(text)
+}
+
 /** The notices gathered so far (for stderr), emptied. */
 export const takeNotices = (): string[] => notices.splice(0)

@@ -10,7 +10,7 @@ import type {Ctx} from '../../src/core/context.js'
 import {finishChange} from '../../src/core/changes.js'
 import {attachOp, validateOp} from '../../src/core/domains.js'
 import {checkState, exportState} from '../../src/core/inspect.js'
-import {listLocks, releaseLockOp, requestLockOp} from '../../src/core/locks.js'
+import {convertLockOp, listLocks, releaseLockOp, requestLockOp} from '../../src/core/locks.js'
 import {markDead} from '../../src/core/nodes.js'
 import {applyChange} from '../../src/model/changes.js'
 import type {Resource} from '../../src/model/types.js'
@@ -21,8 +21,12 @@ const N = 40 // resources of each kind: spread over most of the 256 buckets
 
 /** n2 holds every kind of lock a death and a validate treat differently. */
 async function populate(ctx: Ctx): Promise<void> {
-  const req = (resource: string, node: string, mode: 'NL' | 'PR' | 'EX', persistent = false) =>
-    requestLockOp(ctx, {fs: 'fs1', resource, node, mode, persistent, lvb: mode === 'EX' ? 'ab' : undefined})
+  const req = async (resource: string, node: string, mode: 'NL' | 'PR' | 'EX', persistent = false) => {
+    const l = await requestLockOp(ctx, {fs: 'fs1', resource, node, mode, persistent})
+    // A request only reads the value block: a granted EX holder writes it by converting to its own mode.
+    if (mode === 'EX' && l.status === 'granted') await convertLockOp(ctx, {fs: 'fs1', id: l.lockId, mode: 'EX', lvb: 'ab'})
+    return l
+  }
   for (let i = 0; i < N; i++) {
     await req(`meta/p${i}`, 'n2', 'EX', true) // orphaned, value block invalid
     await req(`d/${i}`, 'n2', 'NL') // dropped
@@ -45,7 +49,8 @@ async function failingAtRename<T>(n: number, f: () => Promise<T>): Promise<{thre
   const rename = io.rename
   let count = 0
   io.rename = async (a, b) => {
-    if (++count === n) throw Object.assign(new Error('injected: process stopped here'), {code: 'EIO'})
+    // Not an errno error: a stop, which nothing may turn into success with a warning.
+    if (++count === n) throw new Error('injected: process stopped here')
     return rename(a, b)
   }
   try {
