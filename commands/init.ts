@@ -5,10 +5,11 @@ import {splitArgs} from '../src/util/argv.js'
 import {parseDuration} from '../src/util/duration.js'
 
 export default class Init extends DlmCommand {
-  static override summary = 'Create a state directory for a new cluster'
+  static override summary = 'Create a state directory (or etcd prefix) for a new cluster'
   static override description = 'Creates the cluster in --state (a new or empty directory): nodes, one lock domain per file system with its members joined (deadman locks taken), and the fencing command. Refuses a directory that is not empty.'
   static override examples = [
     '<%= config.bin %> init --state ./c1 --nodes n1,n2,n3 --fs fs1,fs2',
+    '<%= config.bin %> init --state etcd://10.0.0.1:2379,10.0.0.2:2379,10.0.0.3:2379/c1 --nodes n1,n2,n3 --fs fs1',
     '<%= config.bin %> init --nodes n1,n2,n3 --fs fs1:n1+n2+n3,fs2:n1+n2 --lvb-size 16',
     `<%= config.bin %> init --nodes n1,n2 --fs fs1 --fence-cmd '/usr/sbin/fence_node {node}' --fence-timeout 20s`,
   ]
@@ -35,6 +36,7 @@ export default class Init extends DlmCommand {
         fenceTimeoutMs: parseDuration(flags['fence-timeout'], '--fence-timeout'),
       },
       this.ctx(flags).clock,
+      this.ctx(flags).waitMs,
     )
     await this.emit(r, () => `created cluster ${r.cluster} in ${flags.state}: nodes ${r.nodes.join(', ')}; file systems ${r.fs.map((f) => `${f.name} (${f.members.join(' ')})`).join(', ')}`)
   }

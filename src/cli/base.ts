@@ -18,6 +18,7 @@ import {busyWatch} from '../store/locks.js'
 import {switchWithValue, usageMessage, type CommandShape} from './usage.js'
 import {writeHuman} from '../render/pager.js'
 import {storeIoError, takeNotices} from '../store/envfail.js'
+import {isEtcdState, parseEtcdUrl} from '../store/etcd/url.js'
 import {writeJson} from '../render/json-stream.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DlmCommand)['baseFlags'] & T['flags']>
@@ -25,7 +26,7 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(type
 export abstract class DlmCommand extends Command {
   static override baseFlags = {
     state: Flags.string({
-      description: 'state directory of the cluster',
+      description: 'state directory of the cluster, or etcd://HOST:PORT[,HOST:PORT…]/PREFIX',
       env: 'DLMCTL_STATE',
       default: './dlm-cluster',
       helpGroup: 'GLOBAL',
@@ -64,6 +65,9 @@ export abstract class DlmCommand extends Command {
   }
 
   protected ctx(flags: {state: string; wait: string}): Ctx {
+    // An etcd URL is checked here (a bad one is a usage error before anything runs) and kept as given.
+    if (isEtcdState(flags.state)) parseEtcdUrl(flags.state)
+    if (isEtcdState(flags.state)) return {root: flags.state, waitMs: parseDuration(flags.wait, '--wait'), clock: systemClock()}
     const root = resolve(flags.state)
     // A file given as the state directory: say so (not "no state directory").
     const st = statSync(root, {throwIfNoEntry: false})

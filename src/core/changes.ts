@@ -6,6 +6,7 @@
 import {BUCKETS, INDEX_CHUNK, indexChunkOf, indexFile} from '../store/layout.js'
 import {IndexSchema} from '../store/schema.js'
 import {withTx, scopes, type Ctx} from './context.js'
+import {isEtcdState} from '../store/etcd/url.js'
 import {DlmError} from '../errors.js'
 import {pushNotice, storeIoError} from '../store/envfail.js'
 import type {ClusterState, DomainSession} from './state.js'
@@ -13,6 +14,11 @@ import type {ClusterState, DomainSession} from './state.js'
 /** Buckets rewritten per commit, and index chunks per commit: bounded memory and record size. */
 export const BUCKET_BATCH = 16
 export const INDEX_BATCH = 64
+/**
+ * On etcd one commit is one request of at most 1.5 MiB (etcd's default): a bucket
+ * file of a 100,000-lock domain is ~120 KB, an index chunk ~25 KB.
+ */
+const batchesOf = (ctx: Ctx) => (isEtcdState(ctx.root) ? {buckets: 4, index: 16} : {buckets: BUCKET_BATCH, index: INDEX_BATCH})
 
 /** Is the domain's last change still being applied (some bucket or the index may lag)? */
 export const changePending = (d: DomainSession): boolean => d.meta.change !== undefined && !d.meta.change.done
@@ -31,6 +37,7 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[]): 
   // Lock ids that exist (only when `removed` is unknown), below `bound` = nextLockId at the start.
   let live: Uint8Array | undefined
   let next = 0
+  const batch = batchesOf(ctx)
   while (next < BUCKETS) {
     const stop = await withTx(ctx, [scopes.domain(fs)], async (s) => {
       const d = await s.domain(fs)
@@ -40,7 +47,7 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[]): 
         bound = d.meta.nextLockId
         if (!removed) live = new Uint8Array(bound)
       }
-      for (let rewritten = 0; next < BUCKETS && rewritten < BUCKET_BATCH; next++) {
+      for (let rewritten = 0; next < BUCKETS && rewritten < batch.buckets; next++) {
         if (!live) {
           // The committing command validated every bucket just before: touch only what the change concerns.
           if (await d.catchUpBucket(next)) rewritten++
@@ -61,11 +68,11 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[]): 
   // The lock index: chunks that may name a removed lock.
   const chunks = removed ? [...new Set(removed.map(indexChunkOf))].sort((a, b) => a - b) : Array.from({length: Math.ceil(bound / INDEX_CHUNK)}, (_, c) => c)
   const gone = removed ? new Set(removed) : undefined
-  for (let i = 0; i < chunks.length; i += INDEX_BATCH) {
+  for (let i = 0; i < chunks.length; i += batch.index) {
     const stop = await withTx(ctx, [scopes.domain(fs)], async (s) => {
       const d = await s.domain(fs)
       if (!changePending(d) || d.meta.change!.seq !== seq) return true
-      for (const c of chunks.slice(i, i + INDEX_BATCH)) {
+      for (const c of chunks.slice(i, i + batch.index)) {
         const idx = await s.readJson<{locks: Record<string, string>}>(IndexSchema, indexFile(fs, c))
         for (const id of Object.keys(idx?.locks ?? {}).map(Number)) {
           // Ids from `bound` on were handed out after the change: they are not its.

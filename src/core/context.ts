@@ -9,8 +9,11 @@ import {storeIoError} from '../store/envfail.js'
 import {join} from 'node:path'
 import {DlmError} from '../errors.js'
 import type {CommitGuard} from './guard.js'
+import {isEtcdState} from '../store/etcd/url.js'
+import type {Reader, Tx} from '../store/txdir.js'
 
 export interface Ctx {
+  /** The state directory (absolute), or an etcd URL (etcd://HOST:PORT[,…]/PREFIX): see onEtcd. */
   root: string
   waitMs: number
   clock: Clock
@@ -51,10 +54,17 @@ async function requireScopesExist(root: string, scopeList: string[]): Promise<vo
   }
 }
 
+/** The etcd backend when the state is an etcd URL (loaded only then: directory start-up is unchanged), else null. */
+export async function onEtcd(ctx: Pick<Ctx, 'root'>) {
+  if (!isEtcdState(ctx.root)) return null
+  return (await import('../store/etcd/store.js')).etcdStore(ctx.root)
+}
+
 /** Run `fn` on the state under exclusive scope locks; what it changed is committed atomically. */
 export async function withTx<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterState) => Promise<T>): Promise<T> {
-  await requireScopesExist(ctx.root, scopeList)
-  return transact({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs, guardOf}, async (tx) => {
+  const etcd = await onEtcd(ctx)
+  if (!etcd) await requireScopesExist(ctx.root, scopeList)
+  const run = async (tx: Tx) => {
     const s = new ClusterState(tx, ctx.clock, ctx.root)
     await ctx.guard?.before?.(s, scopeList)
     const result = await fn(s)
@@ -62,10 +72,14 @@ export async function withTx<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterSt
     await s.stampEvents(scopeList)
     s.flush()
     return result
-  })
+  }
+  if (etcd) return etcd.transact(scopeList, ctx.waitMs, guardOf, run)
+  return transact({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs, guardOf}, run)
 }
 
 /** Run `fn` on a consistent read-only view (shared locks; nothing on disk changes). */
 export async function withView<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterState) => Promise<T>): Promise<T> {
+  const etcd = await onEtcd(ctx)
+  if (etcd) return etcd.view(ctx.waitMs, (r: Reader) => fn(new ClusterState(r, ctx.clock, ctx.root)))
   return view({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs}, (r) => fn(new ClusterState(r, ctx.clock, ctx.root)))
 }

@@ -8,6 +8,8 @@
 import {errnoOf, io} from '../store/io.js'
 
 const TAIL = 64 * 1024
+/** How much of an event log's end is enough to find its last event (Reader.tail). */
+export const EVENT_TAIL = TAIL
 
 /** `at` of the last complete line of an event log (0 when empty or missing). */
 export async function lastEventAt(src: string | Buffer): Promise<number> {

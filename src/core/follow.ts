@@ -10,6 +10,7 @@ import {EventSchema, parseJsonLines, type EventRecord} from '../store/schema.js'
 import {checkName} from '../model/membership.js'
 import type {Ctx} from './context.js'
 import {eventMatches, type EventFilter} from './eventfilter.js'
+import {isEtcdState} from '../store/etcd/url.js'
 
 export interface Follower {
   /** Events appended since the last call (the first call: every event so far), in order, filtered. */
@@ -17,9 +18,11 @@ export interface Follower {
 }
 
 export function follower(ctx: Ctx, f: EventFilter): Follower {
+  // On etcd the same polling, through the store: only the segments appended since are read.
+  const etcd = isEtcdState(ctx.root) ? import('../store/etcd/store.js').then((m) => m.etcdStore(ctx.root)) : null
   const offsets = new Map<string, number>()
   const logs = async () => {
-    const names = await readdir(join(ctx.root, 'domains')).catch(() => [] as string[])
+    const names = etcd ? await (await etcd).listLatest('domains') : await readdir(join(ctx.root, 'domains')).catch(() => [] as string[])
     const domains = names.filter((n) => {
       try {
         checkName('file system', n)
@@ -31,6 +34,14 @@ export function follower(ctx: Ctx, f: EventFilter): Follower {
     return [EVENTS, ...domains.sort().map(domainEvents)]
   }
   const readNew = async (rel: string): Promise<EventRecord[]> => {
+    if (etcd) {
+      const {from, data} = await (await etcd).appendedSince(rel, offsets.get(rel) ?? 0)
+      const text = data.toString('utf8')
+      const end = text.lastIndexOf('\n') + 1
+      if (end === 0) return []
+      offsets.set(rel, from + Buffer.byteLength(text.slice(0, end)))
+      return parseJsonLines(EventSchema, text.slice(0, end), rel) as EventRecord[]
+    }
     const abs = join(ctx.root, rel)
     const size = await stat(abs).then((s) => s.size, () => 0)
     let from = offsets.get(rel) ?? 0

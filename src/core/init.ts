@@ -14,6 +14,7 @@ import {CLUSTER, INIT_MARKER, MEMBERSHIP, SCOPE_MEMBERSHIP, domainScope} from '.
 import type {Tx} from '../store/txdir.js'
 import type {Clock} from './clock.js'
 import {ClusterState, stateJson} from './state.js'
+import {isEtcdState} from '../store/etcd/url.js'
 
 export interface InitSpec {
   name: string
@@ -114,11 +115,17 @@ async function prepareDirectory(root: string): Promise<void> {
   await io.chmod(root, 0o700)
 }
 
-export function initCluster(root: string, spec: InitSpec, clock: Clock) {
+export async function initCluster(root: string, spec: InitSpec, clock: Clock, waitMs = 10_000) {
+  if (isEtcdState(root)) {
+    const made = await initFiles(root, spec, clock)
+    await (await import('../store/etcd/store.js')).etcdStore(root).init(made.files, waitMs)
+    return made.result
+  }
   return withEnvErrors(root, () => initClusterRaw(root, spec, clock))
 }
 
-async function initClusterRaw(root: string, spec: InitSpec, clock: Clock) {
+/** The new cluster's files (relative path → content) and init's result: the same on every backend. */
+async function initFiles(root: string, spec: InitSpec, clock: Clock) {
   const nodes = [...new Set(spec.nodes)]
   if (nodes.length === 0) throw usage('--nodes: at least one node')
   nodes.forEach((n) => checkName('node', n))
@@ -126,12 +133,6 @@ async function initClusterRaw(root: string, spec: InitSpec, clock: Clock) {
   if (spec.fenceCmd && !spec.fenceCmd.some((a) => a.includes('{node}'))) {
     throw usage(`--fence-cmd must contain {node} where the node's name goes`)
   }
-
-  await prepareDirectory(root)
-  // Created in place (no temp): whatever a kill leaves from here on is named by the marker.
-  await writeNewFileSynced(join(root, INIT_MARKER), '')
-  await fsyncDir(root)
-
   const now = clock.now()
   const config: ClusterConfig = {format: 1, name: spec.name, lvbSize: spec.lvbSize, fenceCmd: spec.fenceCmd, fenceTimeoutMs: spec.fenceTimeoutMs}
   const tx = new CollectingTx()
@@ -156,7 +157,17 @@ async function initClusterRaw(root: string, spec: InitSpec, clock: Clock) {
   state.event('init', {cluster: spec.name, nodes, fs: spec.fs, generation: membership.generation})
   await state.stampEvents([])
   state.flush()
+  return {files: tx.files, result: {cluster: spec.name, generation: membership.generation, nodes, fs: spec.fs, lvbSize: spec.lvbSize, state: root}}
+}
 
+async function initClusterRaw(root: string, spec: InitSpec, clock: Clock) {
+  // Built (and checked) before the directory is touched: a bad spec leaves nothing behind.
+  const {files: collected, result} = await initFiles(root, spec, clock)
+  const tx = {files: collected}
+  await prepareDirectory(root)
+  // Created in place (no temp): whatever a kill leaves from here on is named by the marker.
+  await writeNewFileSynced(join(root, INIT_MARKER), '')
+  await fsyncDir(root)
   await initLockFiles(root, [SCOPE_MEMBERSHIP, ...spec.fs.map((f) => domainScope(f.name))])
   await mkdirDurable(join(root, 'commit'))
   const files = [...tx.files.entries()].filter(([rel]) => rel !== CLUSTER).sort()
@@ -169,5 +180,5 @@ async function initClusterRaw(root: string, spec: InitSpec, clock: Clock) {
     await io.rmTree(join(root, INIT_MARKER))
     await fsyncDir(root)
   }, done)
-  return {cluster: spec.name, generation: membership.generation, nodes, fs: spec.fs, lvbSize: spec.lvbSize, state: root}
+  return result
 }

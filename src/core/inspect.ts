@@ -16,6 +16,7 @@ import {IndexSchema} from '../store/schema.js'
 import {scanJournal} from '../journal/scan.js'
 import {journalFile} from '../store/layout.js'
 import {crc32cBuf, crc32cStr} from '../util/crc32c.js'
+import {isEtcdState} from '../store/etcd/url.js'
 import type {DomainSession} from './state.js'
 import type {Resource} from '../model/types.js'
 import {changePending} from './changes.js'
@@ -309,7 +310,8 @@ export async function checkState(ctx: Ctx) {
       for (const [id, f] of missing) problems.push({file: f, message: `lock ${id} on ${missingNames.get(id)?.[0]} is missing from the index`})
     }
   })
-  for (const r of await pendingRecords(ctx.root)) {
+  // etcd commits in one Txn: it never has pending records.
+  for (const r of isEtcdState(ctx.root) ? [] : await pendingRecords(ctx.root)) {
     if (r.ok) warnings.push({file: r.file, message: 'pending commit record of an interrupted command: the next command that changes these scopes rolls it forward'})
     else warnings.push({file: r.file, message: `torn commit record (${r.why}): it will be discarded`})
   }

@@ -1,12 +1,12 @@
 // The cluster's shape in numbers, read inside a view: lock counts of a domain,
 // the committed records each dead node's journal still holds past its replay
 // point, the most blocked resources. status, metrics and the live view share it.
-import {basename, join} from 'node:path'
+import {basename} from 'node:path'
 import {lockStatus, allLocks} from '../model/resource.js'
 import type {Membership} from '../model/types.js'
 import {lockView, type LockView} from '../model/validity.js'
 import {scanJournal} from '../journal/scan.js'
-import {BUCKETS, bucketFile, domainDir, journalFile} from '../store/layout.js'
+import {BUCKETS, bucketFile, domainDir} from '../store/layout.js'
 import type {ClusterState, DomainSession} from './state.js'
 import {countLocks, type LockCounts} from './summary.js'
 
@@ -52,7 +52,7 @@ export async function unreplayedRecords(s: ClusterState, d: DomainSession): Prom
   const out: Record<string, number> = {}
   for (const node of d.meta.deadNodes) {
     const p = await s.journalPoint(d.name, node)
-    const r = await scanJournal(join(s.root, journalFile(d.name, node)), p.offset)
+    const r = await scanJournal(await s.journalSource(d.name, node), p.offset)
     out[node] = r.committed
   }
   return out

@@ -10,7 +10,7 @@ import {DlmError} from '../errors.js'
 import {findNode, upNodes} from '../model/membership.js'
 import {allLocks, removeLock, requestLock} from '../model/resource.js'
 import type {Mode} from '../model/modes.js'
-import {withTx, withView, scopes, type Ctx} from './context.js'
+import {onEtcd, withTx, withView, scopes, type Ctx} from './context.js'
 import type {DomainSession} from './state.js'
 import type {Resource} from '../model/types.js'
 import {attachOp, validateOp} from './domains.js'
@@ -181,7 +181,11 @@ async function recoverOne(ctx: Ctx, fs: string, opts: RecoverOptions): Promise<D
   let held: HeldLocks | undefined
   try {
     await pickRunner(ctx, fs, opts.as) // the domain exists, --as is usable: before creating any lock file
-    held = await claim(ctx.root, recoverScope(fs), ctx.waitMs, {what: `dlmctl recover ${fs}`, since: ctx.clock.now()})
+    // On etcd: a key held by a lease (store/etcd/claim.ts), loaded only there.
+    const etcd = await onEtcd(ctx)
+    held = etcd
+      ? await (await import('../store/etcd/claim.js')).claimOnEtcd(etcd, recoverScope(fs), ctx.waitMs, {what: `dlmctl recover ${fs}`, since: ctx.clock.now()})
+      : await claim(ctx.root, recoverScope(fs), ctx.waitMs, {what: `dlmctl recover ${fs}`, since: ctx.clock.now()})
   } catch (e) {
     if (!(e instanceof DlmError)) throw e
     return {...out, message: e.message, error: {code: e.code, message: e.message, exitCode: e.exitCode}}

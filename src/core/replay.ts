@@ -15,7 +15,7 @@ import {epochMoved, findAttachment} from '../model/domain.js'
 import {domainFile} from '../store/layout.js'
 import {io} from '../store/io.js'
 import {DomainSchema, parseJson} from '../store/schema.js'
-import {withTx, withView, scopes, type Ctx} from './context.js'
+import {onEtcd, withTx, withView, scopes, type Ctx} from './context.js'
 import type {DomainMeta} from '../model/types.js'
 import type {ClusterState, DomainSession} from './state.js'
 
@@ -62,10 +62,11 @@ export async function replayOp(ctx: Ctx, fs: string, id: number, opts: {dryRun?:
   // 2. Scan the journals without the lock; check the epoch as we go.
   const changes: MetaKeys = {}
   const journals: JournalReplay[] = []
-  const domainPath = join(ctx.root, domainFile(fs))
+  const etcd = await onEtcd(ctx)
+  const domainPath = etcd ? '' : join(ctx.root, domainFile(fs))
   let seen = 0
   const check = async () => {
-    const meta = parseJson<DomainMeta>(DomainSchema, (await io.readFile(domainPath)).toString('utf8'), domainFile(fs))
+    const meta = parseJson<DomainMeta>(DomainSchema, (etcd ? await etcd.readLatest(domainFile(fs)) : await io.readFile(domainPath)).toString('utf8'), domainFile(fs))
     if (meta.epoch !== start.epoch) throw new EpochMoved()
     opts.onProgress?.(seen)
   }

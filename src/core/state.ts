@@ -43,8 +43,9 @@ import {pendingRecords} from '../store/txdir.js'
 import {bucketText, mergeRuns, streamable, type Run} from './ordered.js'
 import {LazyBucket} from './lazy-bucket.js'
 import {join} from 'node:path'
+import {isEtcdState} from '../store/etcd/url.js'
 import type {Clock} from './clock.js'
-import {stampEvents} from './eventorder.js'
+import {EVENT_TAIL, stampEvents} from './eventorder.js'
 
 export const EVENT_LIST_MAX = 100
 
@@ -72,9 +73,15 @@ export class ClusterState {
     readonly root: string,
   ) {}
 
+  /** False on etcd: no file to stream from, no pending records (every change is one Txn). */
+  get onDisk(): boolean {
+    return !isEtcdState(this.root)
+  }
+
   /** Paths a pending commit record changes (a view applies them virtually: not streamable from disk). */
   async pendingPaths(): Promise<Set<string>> {
     const out = new Set<string>()
+    if (!this.onDisk) return out
     for (const p of await pendingRecords(this.root)) {
       if (!p.ok) continue
       for (const w of [...p.record.writes, ...p.record.removes, ...p.record.appends.map((a) => a.path)]) out.add(w)
@@ -227,7 +234,7 @@ export class ClusterState {
       if (sc === SCOPE_MEMBERSHIP) logs.add(EVENTS)
       else if (sc.startsWith('domain.')) logs.add(domainEvents(sc.slice('domain.'.length)))
     }
-    await stampEvents(this.events, await Promise.all([...logs].map((f) => this.io.source(f))))
+    await stampEvents(this.events, await Promise.all([...logs].map((f) => (this.io.tail ? this.io.tail(f, EVENT_TAIL) : this.io.source(f)))))
   }
 
   /** Stage every change made through this object into the transaction. */
@@ -371,7 +378,7 @@ export class DomainSession {
       if (b + AHEAD < BUCKETS) start(b + AHEAD)
       const file = bucketFile(this.name, b)
       const cached = this.buckets.get(b)
-      if (!cached && text !== null && data && !pending.has(file) && streamable(text, data.resources)) {
+      if (this.state.onDisk && !cached && text !== null && data && !pending.has(file) && streamable(text, data.resources)) {
         const change = this.meta.change
         runs.push({kind: 'file', path: join(this.state.root, file), change: change && bucketBehind(this.meta, data.applied ?? 0) ? change : undefined, lvbSize: this.lvbSize})
         continue

@@ -15,6 +15,7 @@ import {withView, scopes, type Ctx} from './context.js'
 import {domainSummary} from './domains.js'
 import {domainLocks, unreplayedRecords} from './overview.js'
 import {summarize, type BlockedResource, type LockCounts} from './summary.js'
+import {isEtcdState} from '../store/etcd/url.js'
 
 export const TOP_BLOCKED = 5
 export const LAST_EVENTS = 8
@@ -65,12 +66,16 @@ export interface Watcher {
 }
 
 export function watcher(ctx: Ctx): Watcher {
+  // On etcd a scope's key moves with every change under it: its mod revision is the signature.
+  const etcd = isEtcdState(ctx.root) ? import('../store/etcd/store.js').then((m) => m.etcdStore(ctx.root)) : null
+  const sigOf = async (scope: string, paths: string[]) =>
+    etcd ? String((await (await etcd).scopeMods()).get(scope) ?? 0) : signature(ctx.root, paths)
   let nodeStates = ''
   const domainCache = new Map<string, {sig: string; data: WatchDomain}>()
   let knownDomains: string[] = []
   const fullSignature = async () => {
-    const parts = [await signature(ctx.root, clusterPaths)]
-    for (const fs of knownDomains) parts.push(await signature(ctx.root, domainPaths(fs)))
+    const parts = [await sigOf(scopes.membership, clusterPaths)]
+    for (const fs of knownDomains) parts.push(await sigOf(scopes.domain(fs), domainPaths(fs)))
     return parts.join('#')
   }
   return {
@@ -80,7 +85,7 @@ export function watcher(ctx: Ctx): Watcher {
         await s.cluster()
         return s.domainNames()
       })
-      const dSigs = new Map(await Promise.all(names.map(async (fs) => [fs, await signature(ctx.root, domainPaths(fs))] as const)))
+      const dSigs = new Map(await Promise.all(names.map(async (fs) => [fs, await sigOf(scopes.domain(fs), domainPaths(fs))] as const)))
       const snap = await withView(ctx, [scopes.membership, ...names.map(scopes.domain)], async (s) => {
         const c = await s.cluster()
         const m = await s.membership()

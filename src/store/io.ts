@@ -85,5 +85,6 @@ export function crashPoint(name: string): void {
   if (crashSpec === null || crashSpec.name !== name) return
   const n = (crashHits.get(name) ?? 0) + 1
   crashHits.set(name, n)
-  if (n === crashSpec.nth) process.kill(process.pid, 'SIGKILL')
+  // DLMCTL_CRASH_SIGNAL=SIGSTOP pauses instead (a writer paused at its commit, resumed by SIGCONT).
+  if (n === crashSpec.nth) process.kill(process.pid, process.env.DLMCTL_CRASH_SIGNAL === 'SIGSTOP' ? 'SIGSTOP' : 'SIGKILL')
 }

@@ -49,6 +49,12 @@ export interface Reader {
    * applied. Journals are scanned through this, never by path directly.
    */
   source(rel: string): Promise<string | Buffer>
+  /**
+   * Optional (the etcd backend): at least the last `bytes` of an append-only
+   * file, starting on a line, without reading the whole of it. Without it,
+   * callers read the tail through source().
+   */
+  tail?(rel: string, bytes: number): Promise<Buffer>
 }
 
 export interface Tx extends Reader {

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {DlmError, EXIT} from '../../src/errors.js'
 import {EtcdClient, prefixEnd, type WatchEvent} from '../../src/store/etcd/client.js'
 import {parseEtcdUrl} from '../../src/store/etcd/url.js'
-import {startEtcd, type EtcdCluster} from './helpers/etcd.js'
+import {startEtcd, stopped, type EtcdCluster} from './helpers/etcd.js'
 
 describe('etcd URL', () => {
   it('takes one or several endpoints and a prefix', () => {
@@ -193,12 +193,16 @@ describe('etcd client on a three-member cluster', () => {
     try {
       await c.txn([], [{put: 'm/a', value: '1'}])
       // Kill the member the client talks to first.
+      // Gone for sure before going on (under load a killed process takes a moment to exit).
+      const gone = new Promise((r) => etcd.members[0].proc.once('exit', r))
       etcd.members[0].proc.kill('SIGKILL')
+      await gone
       const r1 = await c.txn([], [{put: 'm/b', value: '2'}], [], Date.now() + 15_000)
       expect(r1.succeeded).toBe(true)
       // Pause another one: requests go to the last member, which still has a quorum? No:
       // 1 of 3 is no quorum, so writes must time out — clearly, within the deadline.
       etcd.members[1].proc.kill('SIGSTOP')
+      await stopped(etcd.members[1].proc.pid!)
       const err = await c.txn([], [{put: 'm/c', value: '3'}], [], Date.now() + 3000).catch((e: unknown) => e)
       expect((err as DlmError).exitCode).toBe(6)
       etcd.members[1].proc.kill('SIGCONT')

@@ -40,6 +40,8 @@ export interface RangeOptions {
   revision?: number
   keysOnly?: boolean
   countOnly?: boolean
+  /** Newest key first (with limit 1: the last key of the range). */
+  descending?: boolean
 }
 
 /** A compare on a key's mod revision: 0 means "the key does not exist". */
@@ -50,7 +52,7 @@ export interface ModCompare {
 
 export type TxnOp =
   | {put: string; value: string | Buffer; lease?: string}
-  | {del: string; prefix?: boolean}
+  | {del: string; prefix?: boolean; /** exclusive end key of the range to delete */ end?: string}
   | {get: string; prefix?: boolean}
 
 export interface TxnResult {
@@ -157,6 +159,10 @@ export class EtcdClient {
     if (opts.revision) body.revision = String(opts.revision)
     if (opts.keysOnly) body.keys_only = true
     if (opts.countOnly) body.count_only = true
+    if (opts.descending) {
+      body.sort_order = 'DESCEND'
+      body.sort_target = 'KEY'
+    }
     const r = (await this.call('/v3/kv/range', body, deadline)) as {header?: {revision?: string}; kvs?: RawKv[]; more?: boolean; count?: string}
     return {kvs: (r.kvs ?? []).map(toKv), more: Boolean(r.more), count: num(r.count), revision: num(r.header?.revision)}
   }
@@ -187,7 +193,7 @@ export class EtcdClient {
     const cmp = compare.map((c) => ({key: b64(c.key), target: 'MOD', result: 'EQUAL', mod_revision: String(c.modRevision)}))
     const op = (o: TxnOp): Record<string, unknown> => {
       if ('put' in o) return {request_put: {key: b64(o.put), value: b64(o.value), ...(o.lease ? {lease: o.lease} : {})}}
-      if ('del' in o) return {request_delete_range: {key: b64(o.del), ...(o.prefix ? {range_end: b64(prefixEnd(o.del))} : {})}}
+      if ('del' in o) return {request_delete_range: {key: b64(o.del), ...(o.prefix ? {range_end: b64(prefixEnd(o.del))} : o.end !== undefined ? {range_end: b64(o.end)} : {})}}
       return {request_range: {key: b64(o.get), ...(o.prefix ? {range_end: b64(prefixEnd(o.get))} : {})}}
     }
     const r = (await this.call('/v3/kv/txn', {compare: cmp, success: success.map(op), failure: failure.map(op)}, deadline)) as {
@@ -263,7 +269,10 @@ export class EtcdClient {
         const left = deadline - Date.now()
         if (left <= 0) break
         try {
-          const out = await this.post(this.endpoints[i], path, payload, Math.min(left, this.requestTimeoutMs))
+          // The time left is shared by the members not yet tried in this round: one that
+          // hangs must not use all of it (the others may answer at once).
+          const share = Math.max(Math.floor(left / (this.endpoints.length - k)), Math.min(left, 250))
+          const out = await this.post(this.endpoints[i], path, payload, Math.min(share, this.requestTimeoutMs))
           this.current = i
           return out
         } catch (e) {

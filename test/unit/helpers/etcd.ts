@@ -3,7 +3,7 @@
 // is not what these tests check). A test that needs etcd FAILS when it cannot
 // start one: never a skip.
 import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -48,7 +48,7 @@ async function healthy(port: number): Promise<boolean> {
 }
 
 /** Start `size` members (1 or 3) and wait until every one answers. */
-export async function startEtcd(size = 1): Promise<EtcdCluster> {
+export async function startEtcd(size = 1, opts: {fsync?: boolean} = {}): Promise<EtcdCluster> {
   const bin = process.env.DLMCTL_TEST_ETCD ?? 'etcd'
   const specs: Array<{name: string; clientPort: number; peerPort: number}> = []
   for (let i = 0; i < size; i++) specs.push({name: `m${i}`, clientPort: await freePort(), peerPort: await freePort()})
@@ -66,7 +66,7 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
       '--initial-cluster', initialCluster,
       '--initial-cluster-token', token,
       '--initial-cluster-state', 'new',
-      '--unsafe-no-fsync',
+      ...(opts.fsync ? [] : ['--unsafe-no-fsync']),
       '--log-level', 'error',
     ]
     const proc = spawn(bin, args, {stdio: ['ignore', 'ignore', 'pipe']})
@@ -109,4 +109,13 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
     }
   }
   return cluster
+}
+
+/** Resolves once `pid` is stopped (state T in /proc): a signal is delivered asynchronously. */
+export async function stopped(pid: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (/^\d+ \(.*\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error(`process ${pid} did not stop`)
 }
