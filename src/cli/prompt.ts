@@ -81,6 +81,7 @@ export async function askYesNo(message: string): Promise<boolean> {
       }
     }
     process.on('SIGINT', onSigint)
+    disarmEarlyCancel()
     input.on('data', onData)
     input.resume()
   })
@@ -129,5 +130,31 @@ export async function computing<T>(show: boolean, fn: () => Promise<T>, what = '
   } finally {
     process.off('SIGINT', onSigint)
     if (on) process.stderr.write('\r\x1b[2K')
+    // Until the question that follows takes over Ctrl-C, it still means "cancelled".
+    armEarlyCancel(!show)
   }
+}
+
+let earlyCancel: (() => void) | null = null
+
+/**
+ * Between a plan and its question (rendering, discarding type-ahead) a Ctrl-C
+ * arrives as SIGINT with no handler of the question's yet: nothing has changed,
+ * so end as a cancel at the question would (exit 130, the same words), never
+ * killed silently by the signal.
+ */
+function armEarlyCancel(json: boolean): void {
+  disarmEarlyCancel()
+  earlyCancel = () => {
+    if (json) process.stdout.write(JSON.stringify({error: {code: 'CANCELLED', message: 'cancelled; nothing changed'}}, null, 2) + '\n')
+    else process.stderr.write('\ndlmctl: cancelled; nothing changed\n')
+    process.exit(130)
+  }
+  process.on('SIGINT', earlyCancel)
+}
+
+/** The question has its own Ctrl-C handling now (or none follows): back to the default. */
+export function disarmEarlyCancel(): void {
+  if (earlyCancel) process.off('SIGINT', earlyCancel)
+  earlyCancel = null
 }
