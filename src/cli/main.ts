@@ -18,13 +18,21 @@ export function matchCommand(argv: string[], ids: string[]): {id: string; rest: 
   return undefined
 }
 
-export async function main(binUrl: string): Promise<void> {
-  const argv = process.argv.slice(2)
+/** The command the fast path runs for `argv`, or undefined (help, version, topics, unknown: oclif's execute). */
+export function fastPath(argv: string[]): {id: string; rest: string[]; module: string} | undefined {
   const table = __DLMCTL_COMMANDS__
   const wantsHelp = argv[0] === 'help' || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-v')
   const hit = wantsHelp ? undefined : matchCommand(argv, Object.keys(table))
+  return hit && {...hit, module: table[hit.id]}
+}
+
+export const dlmctlVersion = (): string => __DLMCTL_VERSION__
+
+export async function main(binUrl: string): Promise<void> {
+  const argv = process.argv.slice(2)
+  const hit = fastPath(argv)
   if (hit) {
-    const mod = (await import(new URL(table[hit.id], binUrl).href)) as {default: {new (argv: string[], config: unknown): {_run(): Promise<unknown>}; id?: string}}
+    const mod = (await import(new URL(hit.module, binUrl).href)) as {default: {new (argv: string[], config: unknown): {_run(): Promise<unknown>}; id?: string}}
     const Cmd = mod.default
     Cmd.id = hit.id.replaceAll(' ', ':')
     await new Cmd(hit.rest, fastConfig(__DLMCTL_VERSION__))._run()
@@ -36,7 +44,7 @@ export async function main(binUrl: string): Promise<void> {
 }
 
 /** What oclif's Command reads from its config while running (not while showing help). */
-function fastConfig(version: string) {
+export function fastConfig(version: string) {
   return {
     bin: 'dlmctl',
     name: 'dlmctl',
