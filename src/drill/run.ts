@@ -9,7 +9,7 @@ import {mkdtemp, readdir, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {splitArgs} from '../util/argv.js'
-import {absentHolds, contains, RefError, substituteText, substituteValue, type Mismatch} from './match.js'
+import {absentAll, mismatches, RefError, substituteText, substituteValue, type Mismatch} from './match.js'
 import type {CrashStep, Drill, RunStep, Step} from './parse.js'
 import {inProcessAllowed, runInProcess, type CliResult, type Resolver} from './inproc.js'
 
@@ -201,13 +201,11 @@ async function runOne(step: RunStep, index: string, root: string, exec: (args: s
   if (expectJson !== undefined) {
     if (json === undefined) failures.push({path: 'json', message: `no JSON on stdout${p.stdout.trim() ? `: ${p.stdout.trim().slice(0, 120)}` : ''}`})
     else {
-      const m = contains(expectJson, json)
-      if (m) failures.push({path: `json${m.path}`, message: m.message})
+      for (const m of mismatches(expectJson, json)) failures.push({path: `json${m.path}`, message: m.message})
     }
   }
   if (expectAbsent !== undefined && json !== undefined) {
-    const m = absentHolds(expectAbsent, json)
-    if (m) failures.push({path: `absent${m.path}`, message: m.message})
+    for (const m of absentAll(expectAbsent, json)) failures.push({path: `absent${m.path}`, message: m.message})
   }
   return {
     ...base,
