@@ -26,7 +26,7 @@ export function fastPath(argv: string[]): {id: string; rest: string[]; module: s
   return hit && {...hit, module: table[hit.id]}
 }
 
-export const dlmctlVersion = (): string => __DLMCTL_VERSION__
+export const dlmctlVersion = (): string => (typeof __DLMCTL_VERSION__ === 'undefined' ? 'dev' : __DLMCTL_VERSION__)
 
 export async function main(binUrl: string): Promise<void> {
   const argv = process.argv.slice(2)
