@@ -33,8 +33,12 @@ export interface DrillResult {
   drill: string
   file: string
   state: string
+  /** Timeline entries that held / failed (step 0, the cluster, and each step of a parallel block count). */
   passed: number
   failed: number
+  /** Steps as the file has them (what drill list shows), and how many of them failed (a parallel block once). */
+  stepCount: number
+  failedSteps: number
   ok: boolean
   durationMs: number
   steps: StepOutcome[]
@@ -138,12 +142,15 @@ export async function runDrill(drill: Drill, opts: RunOptions): Promise<DrillRes
     if (temp) await rm(join(root, '..'), {recursive: true, force: true})
   }
   const failed = outcomes.filter((o) => !o.ok).length
+  const failedSteps = new Set(outcomes.filter((o) => !o.ok).map((o) => o.index.split('.')[0])).size
   return {
     drill: drill.name,
     file: drill.file,
     state: temp ? '(temporary, removed)' : root,
     passed: outcomes.length - failed,
     failed,
+    stepCount: drill.steps.length,
+    failedSteps,
     ok: failed === 0,
     durationMs: Math.round(performance.now() - t0),
     steps: outcomes,
