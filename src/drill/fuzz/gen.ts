@@ -44,12 +44,12 @@ const WEIGHTS: [IntentKind, number][] = [
   ['recover', 20],
   ['join', 20],
   // These two start real processes (as in drill run): rarer, so that a run stays fast.
-  ['parallel', 3],
-  ['crash', 3],
+  ['parallel', 4],
+  ['crash', 8],
 ]
 
 export const RESOURCES = ['meta/a', 'meta/b', 'r/1']
-export const CRASH_POINTS = ['commit.before-record', 'commit.after-record', 'commit.apply', 'commit.after-apply']
+export const CRASH_POINTS = ['commit.before-record', 'commit.after-record', 'commit.apply', 'commit.apply#2', 'commit.after-apply']
 
 export function fuzzCaseArb(fc: typeof FC, maxSteps: number): FC.Arbitrary<FuzzCase> {
   // Modes in order of simplicity: shrinking goes towards EX (the mode everything conflicts with) last.
@@ -163,8 +163,13 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       return {kind: 'release', fs: f.name, id: l.lock.id, ...(lvb ? {lvb} : {})}
     }
     case 'write': {
-      const node = pick(f.members, it.b)!
-      return {kind: 'write', fs: f.name, node, key: ['a', 'b'][it.c % 2], value: `v${index + 1}`, torn: it.flags === 7}
+      // Mostly as an operator would: the holder of a persistent PW/EX lock on meta/<key> writes that key.
+      const held = locks().filter((x) => x.lock.persistent && isWriteMode(x.lock.mode) && x.res.name.startsWith('meta/') && !x.res.waitQueue.includes(x.lock))
+      const h = (it.flags & 1) === 0 ? pick(held, it.b) : undefined
+      const node = h ? h.lock.node : pick(f.members, it.b)!
+      const key = h ? h.res.name.slice('meta/'.length) : ['a', 'b'][it.c % 2]
+      // Now and then the node dies mid-write: the commit record is torn.
+      return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn: it.flags === 6}
     }
     case 'checkpoint':
       return {kind: 'checkpoint', fs: f.name, node: pick(f.members, it.b)!}

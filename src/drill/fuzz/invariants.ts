@@ -113,6 +113,19 @@ export function checkInvariants(locks: SeenLock[], status: SeenStatus, previous?
   // FIFO grants: no request is granted while an earlier request on the same resource still waits.
   if (previous) {
     const now = new Map(locks.map((l) => [`${l.domain}\u0000${l.lockId}`, l]))
+    // The convert queue is served first: while a conversion that was already pending still waits,
+    // no request (queued or new) is granted on that resource.
+    const before = new Map(previous.map((l) => [`${l.domain}\u0000${l.lockId}`, l]))
+    for (const list of byResource.values()) {
+      const stillConverting = list.find((l) => l.status === 'converting' && before.get(`${l.domain}\u0000${l.lockId}`)?.status === 'converting' && before.get(`${l.domain}\u0000${l.lockId}`)?.requestedMode === l.requestedMode)
+      if (!stillConverting) continue
+      for (const l of list) {
+        const was = before.get(`${l.domain}\u0000${l.lockId}`)
+        if (l.status === 'granted' && (!was || was.status === 'waiting')) {
+          out.push({rule: 'convert-queue-first', message: `${l.domain} ${l.resource}: request ${l.lockId} (${l.mode}) was granted while the conversion of lock ${stillConverting.lockId} to ${stillConverting.requestedMode} still waits`, domain: l.domain, lockId: l.lockId, absent: {lockId: l.lockId, status: 'granted'}})
+        }
+      }
+    }
     const waitingBefore = new Map<string, SeenLock[]>()
     for (const l of previous) if (l.status === 'waiting') waitingBefore.set(key(l), [...(waitingBefore.get(key(l)) ?? []), l])
     for (const list of waitingBefore.values()) {
