@@ -139,7 +139,8 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
           if (exported === exportAfter) Object.assign(ref, {membership: after.membership, domains: after.domains})
         }
       }
-      const snap = await snapshot(cli, ref, previous)
+      const quiet = step.kind === 'op' && ['request', 'convert', 'cancel', 'release', 'write', 'checkpoint'].includes(step.op.kind) && i + 1 < drill.steps.length
+      const snap = await snapshot(cli, ref, previous, !quiet)
       for (const [k, m] of snap.messages.entries()) add(snap.rules[k], m)
       problems.witnesses.push(...snap.witnesses)
       for (const fs of touched) {
@@ -184,7 +185,7 @@ interface Snap {
 }
 
 /** `lock list --json` and `status --json` against the reference, and the invariants. */
-async function snapshot(cli: (w: string[]) => Promise<CliResult>, ref: Reference, previous: SeenLock[] | undefined): Promise<Snap> {
+async function snapshot(cli: (w: string[]) => Promise<CliResult>, ref: Reference, previous: SeenLock[] | undefined, withStatus = true): Promise<Snap> {
   const rules: string[] = []
   const messages: string[] = []
   const witnesses: Witness[] = []
@@ -193,7 +194,8 @@ async function snapshot(cli: (w: string[]) => Promise<CliResult>, ref: Reference
     messages.push(m)
   }
   const ll = await cli(['lock', 'list'])
-  const st = await cli(['status'])
+  // Lock and metadata operations change no node or domain state: status is read after the others (and after a bug in one of them shows in the lock table).
+  const st = withStatus ? await cli(['status']) : {exit: 0, signal: null, stdout: JSON.stringify(ref.status()), stderr: '', ms: 0}
   const listed = parse(ll.stdout)?.locks as SeenLock[] | undefined
   const status = parse(st.stdout) as (SeenStatus & {generation: number; domains: {epoch: number}[]}) | undefined
   if (ll.exit !== 0 || !listed) add('state', `lock list exits ${ll.exit}: ${(ll.stdout || ll.stderr).trim().slice(0, 300)}`)

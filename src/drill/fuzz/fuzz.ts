@@ -12,6 +12,12 @@ import {commandOf, kindOf, type FuzzDrill} from './ops.js'
 import {FUZZ_CLOCK, fuzzDrillYaml} from './yaml.js'
 
 export const FUZZ_DEFAULTS = {runs: 200, steps: 20}
+/**
+ * Shrinking runs a drill per candidate: after this many candidates it keeps the
+ * smallest failing drill found so far (a count, not a time, so that the same
+ * seed always gives the same file).
+ */
+export const SHRINK_BUDGET = 150
 /** Every step kind the generator draws (for the coverage line). */
 export const STEP_KINDS = ['request', 'convert', 'cancel', 'release', 'write', 'checkpoint', 'kill', 'join', 'attach', 'replay', 'validate', 'recover', 'parallel', 'crash']
 
@@ -81,7 +87,10 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   let steps = 0
   let shrinking = false
   let shrinks = 0
+  let tried = 0
   const property = fc.asyncProperty(fuzzCaseArb(fc, o.steps), async (c: FuzzCase) => {
+    // Out of shrink budget: every further candidate counts as passing, which ends shrinking.
+    if (shrinking && ++tried > SHRINK_BUDGET) return true
     const drill = materialize(c)
     if (!shrinking) {
       generated.push(listed(generated.length + 1, drill))
