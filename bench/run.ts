@@ -11,6 +11,7 @@ import {cpSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {cpuProbe, log, median, mustRun, packageRoot, round, runNode, startNode, type Ran} from './lib/stats.js'
+import {drills} from './lib/drills.js'
 
 const ROOT = packageRoot()
 const RUN = join(ROOT, 'bin', 'run.js')
@@ -332,6 +333,7 @@ try {
   out.markDead = await phase('markDead', () => markDead(pristine))
   out.concurrency = await phase('concurrency', concurrency)
   out.replay = await phase('replay', replay)
+  out.drills = await phase('drills', () => drills(ROOT, RUN, tmp))
 
   const phases = ['startup', 'lockRequest', 'lockList', 'markDead', 'concurrency', 'replay'] as const
   out.met = Object.fromEntries(phases.map((p) => [p, (out[p] as {met?: boolean}).met === true]))

@@ -32,7 +32,7 @@ export interface FuzzCase {
 /** How often each kind is drawn (per mille, roughly: the common operations of an operator's day more than crashes). */
 const WEIGHTS: [IntentKind, number][] = [
   ['request', 100],
-  ['convert', 50],
+  ['convert', 70],
   ['release', 50],
   ['cancel', 10],
   ['write', 40],
@@ -121,14 +121,14 @@ function stepFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number
 function requestOp(ref: Reference, fs: string, members: string[], it: Pick<Intent, 'a' | 'b' | 'c' | 'mode' | 'flags'>): Op | undefined {
   const node = pick(members, it.b)
   if (!node) return undefined
-  return {kind: 'request', fs, resource: RESOURCES[it.c < 5 ? 0 : it.c % RESOURCES.length], node, mode: it.mode, persistent: (it.flags & 1) === 1, noqueue: (it.flags & 6) === 6}
+  return {kind: 'request', fs, resource: RESOURCES[it.c < 6 ? 0 : it.c % RESOURCES.length], node, mode: it.mode, persistent: (it.flags & 1) === 1, noqueue: (it.flags & 6) === 6}
 }
 
 const hexOf = (n: number) => (n + 1).toString(16).padStart(2, '0')
 
 function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number): Op | undefined {
   // The first file system and resource more often than the others, so that locks meet.
-  const f = cluster.fs[it.a < 5 ? 0 : it.a % cluster.fs.length]
+  const f = cluster.fs[it.a < 6 ? 0 : it.a % cluster.fs.length]
   const upNodes = ref.membership.nodes.filter((n) => n.state === 'up').map((n) => n.name)
   const upMembers = f.members.filter((m) => upNodes.includes(m))
   // Locks of this file system, oldest first; those of live holders (the ones an operator can act on) first.
