@@ -126,3 +126,17 @@ describe('checking a drill against the real commands (in this process)', () => {
     expect(check.expect.json.locks).toEqual(expect.arrayContaining([expect.objectContaining({mode: 'CW', status: 'waiting'})]))
   })
 })
+
+describe('what a crash witness states', () => {
+  it('only the keys and list items where export differs, items named by what identifies them', async () => {
+    const {expectedWhereDifferent} = await import('../../src/drill/fuzz/check.js')
+    const expected = {cluster: {name: 'c'}, domains: [{name: 'fs1', nextSeq: 3, fs: {journals: {n1: {size: 95, crc32c: 7}, n2: {size: 0, crc32c: 0}}}}, {name: 'fs2', nextSeq: 1}]}
+    const actual = {cluster: {name: 'c'}, domains: [{name: 'fs1', nextSeq: 3, fs: {journals: {n1: {size: 0, crc32c: 0}, n2: {size: 0, crc32c: 0}}}}, {name: 'fs2', nextSeq: 1}]}
+    const want = expectedWhereDifferent(expected, actual)
+    expect(want).toEqual({domains: [{name: 'fs1', fs: {journals: {n1: {size: 95, crc32c: 7}}}}]})
+    // As a drill expectation: fails on the actual state, holds on the expected one.
+    const {mismatches} = await import('../../src/drill/match.js')
+    expect(mismatches(want, actual).length).toBeGreaterThan(0)
+    expect(mismatches(want, expected)).toEqual([])
+  })
+})

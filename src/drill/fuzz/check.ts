@@ -131,7 +131,12 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
         } else {
           const exported = (await cli(['export'])).stdout
           if (exported !== exportBefore && exported !== exportAfter) {
-            add('crash-atomic', `after ${commandOf(op)} was killed at ${step.at}, export is neither the state before the command nor the state after it`)
+            // The drill states the closer of the two states, at the keys where export differs from it.
+            const actual = parse(exported)
+            const [b, a] = [parse(exportBefore), parse(exportAfter)]
+            const [db, da] = [expectedWhereDifferent(b, actual), expectedWhereDifferent(a, actual)]
+            const [want, which] = leaves(da) <= leaves(db) ? [da, 'after'] : [db, 'before']
+            add('crash-atomic', `after ${commandOf(op)} was killed at ${step.at}, export is neither the state before the command nor the state after it (closest: ${which}; differs at ${paths(want).slice(0, 6).join(', ')})`, {run: 'export', expect: {exit: 0, json: want}})
           }
           const chk = await cli(['check'])
           if (chk.exit !== 0) add('crash-check', `after the crash at ${step.at}, check exits ${chk.exit}: ${chk.stdout.trim().slice(0, 300)}`, {run: 'check', expect: {exit: 0}})
@@ -162,6 +167,38 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
     await rm(dir, {recursive: true, force: true})
   }
 }
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+/**
+ * The part of `expected` where `actual` differs from it, as an expectation that
+ * drill run's containment matching checks: differing keys of objects, and the
+ * items of a list that no item of the actual list equals.
+ */
+export function expectedWhereDifferent(expected: unknown, actual: unknown): unknown {
+  if (isObj(expected) && isObj(actual)) {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(expected)) {
+      if (!(k in actual)) out[k] = v
+      else if (JSON.stringify(v) !== JSON.stringify(actual[k])) out[k] = expectedWhereDifferent(v, actual[k])
+    }
+    return out
+  }
+  if (Array.isArray(expected) && Array.isArray(actual)) {
+    const seen = new Set(actual.map((x) => JSON.stringify(x)))
+    return expected
+      .filter((x) => !seen.has(JSON.stringify(x)))
+      .map((x) => {
+        // The closest actual item (same name, id or node) narrows the expectation to what differs, plus what identifies it.
+        const id = isObj(x) ? (['name', 'lockId', 'node', 'key', 'resource'].find((k) => k in x) as string | undefined) : undefined
+        const twin = id ? actual.find((y) => isObj(y) && y[id] === (x as Record<string, unknown>)[id]) : undefined
+        return twin && id ? {[id]: (x as Record<string, unknown>)[id], ...(expectedWhereDifferent(x, twin) as object)} : x
+      })
+  }
+  return expected
+}
+const leaves = (v: unknown): number => (isObj(v) ? Object.values(v).reduce<number>((n, x) => n + leaves(x), 0) : Array.isArray(v) ? v.reduce<number>((n, x) => n + leaves(x), 0) : 1)
+const paths = (v: unknown, at = ''): string[] => (isObj(v) ? Object.entries(v).flatMap(([k, x]) => paths(x, `${at}/${k}`)) : Array.isArray(v) ? v.flatMap((x, i) => paths(x, `${at}[${i}]`)) : [at || '/'])
 
 const sortObj = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)))
 

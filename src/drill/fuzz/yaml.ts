@@ -61,7 +61,7 @@ export function fuzzDrillYaml(drill: FuzzDrill, predictions: Prediction[][], fai
     lines.push(`  - run: ${plain(w.run)}`)
     lines.push(`    expect: ${flow(w.expect)}`)
   }
-  if (failure.step === 0 || (steps.length && extra.length === 0 && !failure.witnesses.length)) {
+  if (failure.step === 0 || extra.length === 0) {
     // Nothing a drill can state (e.g. a failed export comparison): at least check the directory.
     lines.push('  - run: check')
   }
