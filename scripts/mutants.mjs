@@ -15,6 +15,12 @@ import {fileURLToPath} from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SEED = Number(process.env.MUTANT_SEED ?? 1)
+// Crash steps kill requests, releases and conversions only: a crashed `fs write`
+// currently shows a mix in `export` on the real build (the pending commit's
+// journal append is not read through the overlay; see dlmctl-drill.5, TESTING
+// AIDS), which would be found before any mutant. The baseline below checks
+// that the real build passes with these very options.
+const FUZZ_ARGS = ['--seed', String(SEED), '--crash-ops', process.env.MUTANT_CRASH_OPS ?? 'request,release,convert']
 const only = process.argv.slice(2)
 
 /** Each: the file, the text it must contain, what replaces it. */
@@ -72,6 +78,16 @@ if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) {
   process.exit(2)
 }
 const results = []
+{
+  const t0 = Date.now()
+  const out = mkdtempSync(join(tmpdir(), 'dlmctl-mutant-baseline-'))
+  const f = sh(process.execPath, [join(ROOT, 'bin/run.js'), 'drill', 'fuzz', ...FUZZ_ARGS, '--out', out, '--json'], ROOT)
+  const j = JSON.parse(f.stdout)
+  rmSync(out, {recursive: true, force: true})
+  const baseline = {mutant: '(none: the real build)', passed: f.status === 0, drills: j.drills, steps: j.steps, fuzzMs: Date.now() - t0, ...(f.status === 0 ? {} : {failure: j.failure})}
+  console.error(`${baseline.passed ? 'baseline' : 'BASELINE FAILED'} real build: ${j.drills} drills, ${j.steps} steps, ${(baseline.fuzzMs / 1000).toFixed(1)}s${baseline.passed ? '' : ` — ${j.failure?.rules?.join(', ')}: ${j.failure?.messages?.[0]}`}`)
+  results.push({...baseline, ok: baseline.passed})
+}
 for (const m of MUTANTS) {
   if (only.length && !only.includes(m.name)) continue
   const dir = mkdtempSync(join(tmpdir(), `dlmctl-mutant-${m.name}-`))
@@ -88,7 +104,7 @@ for (const m of MUTANTS) {
     if (b.status !== 0) throw new Error(`mutant ${m.name} does not build: ${b.stderr}`)
     const out = join(dir, 'out')
     mkdirSync(out)
-    const f = sh(process.execPath, ['bin/run.js', 'drill', 'fuzz', '--seed', String(SEED), '--out', out, '--json'], dir)
+    const f = sh(process.execPath, ['bin/run.js', 'drill', 'fuzz', ...FUZZ_ARGS, '--out', out, '--json'], dir)
     const fuzzMs = Date.now() - t0
     const j = JSON.parse(f.stdout)
     if (f.status !== 8 || j.result !== 'FAILED') {

@@ -4,7 +4,7 @@ import {DlmCommand} from '../../src/cli/base.js'
 import {DlmError, EXIT} from '../../src/errors.js'
 import {dlmctlVersion} from '../../src/cli/main.js'
 import {bundleResolver} from '../../src/drill/inproc.js'
-import {FUZZ_DEFAULTS, fuzz} from '../../src/drill/fuzz/fuzz.js'
+import {FUZZ_DEFAULTS, fuzz, parseCrashOps} from '../../src/drill/fuzz/fuzz.js'
 import {fuzzJunit} from '../../src/drill/fuzz/junit.js'
 import {renderFuzzFailure, renderFuzzLine} from '../../src/render/fuzz.js'
 
@@ -23,6 +23,8 @@ export default class DrillFuzz extends DlmCommand {
     steps: Flags.integer({description: 'at most this many steps per drill', default: FUZZ_DEFAULTS.steps, min: 1, max: 200}),
     out: Flags.string({description: 'directory for the minimal failing drill (fuzz-<seed>.yaml)', default: '.'}),
     junit: Flags.string({description: 'write a JUnit XML report to this file'}),
+    // Testing aid (man dlmctl-drill.5, TESTING AIDS): which commands crash steps kill.
+    'crash-ops': Flags.string({description: 'commands crash steps may kill: request,release,write,convert (or none)', hidden: true}),
   }
 
   async run(): Promise<void> {
@@ -32,7 +34,8 @@ export default class DrillFuzz extends DlmCommand {
       throw new DlmError('USAGE', `cannot write --junit ${flags.junit}: ${e.code ?? e.message}`)
     })
     const seed = flags.seed ?? (Date.now() ^ (process.pid << 8)) >>> 1
-    const r = await fuzz({seed, runs: flags.runs, steps: flags.steps, out: flags.out, bin, version: dlmctlVersion(), resolver: bundleResolver(bin)})
+    const crashOps = parseCrashOps(flags['crash-ops'])
+    const r = await fuzz({seed, runs: flags.runs, steps: flags.steps, out: flags.out, bin, version: dlmctlVersion(), resolver: bundleResolver(bin), crashOps})
     if (flags.junit) await writeFile(flags.junit, fuzzJunit(r))
     await this.emit(r, () => renderFuzzLine(r))
     if (r.result === 'FAILED') {

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {DlmError} from '../../errors.js'
 import type {Resolver} from '../inproc.js'
 import {runFuzzDrill, type FuzzFailure} from './check.js'
-import {fuzzCaseArb, materialize, type FuzzCase} from './gen.js'
+import {CRASH_OPS, fuzzCaseArb, materialize, type CrashOp, type FuzzCase} from './gen.js'
 import {commandOf, kindOf, type FuzzDrill} from './ops.js'
 import {FUZZ_CLOCK, fuzzDrillYaml} from './yaml.js'
 
@@ -29,6 +29,8 @@ export interface FuzzOptions {
   bin: string
   version: string
   resolver?: Resolver
+  /** Commands crash steps may kill (default: all). */
+  crashOps?: readonly CrashOp[]
   /** Called after each generated drill (not during shrinking). */
   onDrill?: (index: number, ok: boolean) => void
   /** Called after each shrink attempt that still fails. */
@@ -65,6 +67,15 @@ export interface FuzzReport {
   }
 }
 
+/** `--crash-ops request,write` (or `none`): the commands crash steps may kill. */
+export function parseCrashOps(s: string | undefined): readonly CrashOp[] {
+  if (s === undefined) return CRASH_OPS
+  if (s === 'none') return []
+  const list = s.split(',').map((x) => x.trim()).filter(Boolean)
+  for (const x of list) if (!(CRASH_OPS as readonly string[]).includes(x)) throw new DlmError('USAGE', `--crash-ops: unknown command '${x}' (use ${CRASH_OPS.join(', ')} or none)`)
+  return list as CrashOp[]
+}
+
 function listed(index: number, d: FuzzDrill): ListedDrill {
   return {
     index,
@@ -91,7 +102,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   const property = fc.asyncProperty(fuzzCaseArb(fc, o.steps), async (c: FuzzCase) => {
     // Out of shrink budget: every further candidate counts as passing, which ends shrinking.
     if (shrinking && ++tried > SHRINK_BUDGET) return true
-    const drill = materialize(c)
+    const drill = materialize(c, o.crashOps ?? CRASH_OPS)
     if (!shrinking) {
       generated.push(listed(generated.length + 1, drill))
       steps += drill.steps.length
@@ -111,7 +122,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     throw new DlmError('INTERNAL', `drill fuzz: a drill could not be run (seed ${o.seed}): ${e?.message ?? 'unknown error'}`)
   }
   // The shrunk case, run once more for its failure and the model's predictions.
-  const drill = materialize(details.counterexample[0] as FuzzCase)
+  const drill = materialize(details.counterexample[0] as FuzzCase, o.crashOps ?? CRASH_OPS)
   const r = await runFuzzDrill(drill, exec)
   if (r.ok || !r.failure) throw new DlmError('INTERNAL', `drill fuzz: the shrunk drill of seed ${o.seed} passed when run again (a flaky failure: run it again with the same --seed)`)
   const failure: FuzzFailure = r.failure
