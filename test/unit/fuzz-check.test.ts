@@ -140,3 +140,37 @@ describe('what a crash witness states', () => {
     expect(mismatches(want, expected)).toEqual([])
   })
 })
+
+describe('a whole fuzz run (in this process) against a build with a bug', () => {
+  it('fails, shrinks, writes the minimal drill and one line; the same seed gives the same file', {timeout: 120_000}, async () => {
+    const {fuzz} = await import('../../src/drill/fuzz/fuzz.js')
+    const {renderFuzzLine} = await import('../../src/render/fuzz.js')
+    const {mkdtempSync, readFileSync, rmSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {join} = await import('node:path')
+    // The bug: CW requests are granted as NL (so CW lands beside PR and EX).
+    const liar: Resolver = (argv) => sourceResolver(argv.map((a) => (a === 'CW' ? 'NL' : a)))
+    const out = mkdtempSync(join(tmpdir(), 'fuzz-unit-'))
+    try {
+      const opts = {seed: 3, runs: 40, steps: 8, out, bin: '/nonexistent/bin/run.js', version: 't', resolver: liar, crashOps: [], shrinkBudget: 25}
+      const r = await fuzz(opts)
+      expect(r.result).toBe('FAILED')
+      const f = r.failure!
+      expect(f.file).toBe(join(out, 'fuzz-3.yaml'))
+      expect(renderFuzzLine(r)).toBe(`FAILED after ${f.drill} drills (seed 3, path ${f.path}, shrunk ${f.shrinks}×) → ${f.file} (${f.steps} steps); rerun: dlmctl drill run ${f.file}`)
+      expect(f.path).toMatch(/^\d+(:\d+)*$/)
+      expect(r.generated).toHaveLength(f.drill)
+      const text = readFileSync(f.file, 'utf8')
+      expect(text).toContain('# seed 3, path ' + f.path)
+      const parsed = await parseDrill(text, f.file)
+      expect(parsed.steps.length).toBe(f.steps)
+      expect(parsed.steps.some((s) => s.kind === 'run' && / --mode CW/.test(s.run))).toBe(true)
+      // Deterministic: the same run again writes the same file.
+      const again = await fuzz(opts)
+      expect(again.failure).toMatchObject({drill: f.drill, path: f.path, shrinks: f.shrinks})
+      expect(readFileSync(f.file, 'utf8')).toBe(text)
+    } finally {
+      rmSync(out, {recursive: true, force: true})
+    }
+  })
+})

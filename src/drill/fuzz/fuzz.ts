@@ -31,6 +31,8 @@ export interface FuzzOptions {
   resolver?: Resolver
   /** Commands crash steps may kill (default: all). */
   crashOps?: readonly CrashOp[]
+  /** Shrink candidates to try (default SHRINK_BUDGET). */
+  shrinkBudget?: number
   /** Called after each generated drill (not during shrinking). */
   onDrill?: (index: number, ok: boolean) => void
   /** Called after each shrink attempt that still fails. */
@@ -101,7 +103,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   let tried = 0
   const property = fc.asyncProperty(fuzzCaseArb(fc, o.steps), async (c: FuzzCase) => {
     // Out of shrink budget: every further candidate counts as passing, which ends shrinking.
-    if (shrinking && ++tried > SHRINK_BUDGET) return true
+    if (shrinking && ++tried > (o.shrinkBudget ?? SHRINK_BUDGET)) return true
     const drill = materialize(c, o.crashOps ?? CRASH_OPS)
     if (!shrinking) {
       generated.push(listed(generated.length + 1, drill))
