@@ -7,6 +7,7 @@ import {bundleResolver} from '../../src/drill/inproc.js'
 import {FUZZ_DEFAULTS, fuzz, parseCrashOps} from '../../src/drill/fuzz/fuzz.js'
 import {fuzzJunit} from '../../src/drill/fuzz/junit.js'
 import {renderFuzzFailure, renderFuzzLine} from '../../src/render/fuzz.js'
+import {progress} from '../../src/render/progress.js'
 
 export default class DrillFuzz extends DlmCommand {
   static override summary = 'Run random drills on small random clusters, check every step, and shrink a failure to a minimal drill file'
@@ -35,7 +36,13 @@ export default class DrillFuzz extends DlmCommand {
     })
     const seed = flags.seed ?? (Date.now() ^ (process.pid << 8)) >>> 1
     const crashOps = parseCrashOps(flags['crash-ops'])
-    const r = await fuzz({seed, runs: flags.runs, steps: flags.steps, out: flags.out, bin, version: dlmctlVersion(), resolver: bundleResolver(bin), crashOps})
+    // On a terminal, without --json: which drill runs, then how shrinking goes (stderr, rewritten in place).
+    const p = progress(!this.jsonMode)
+    const r = await fuzz({
+      seed, runs: flags.runs, steps: flags.steps, out: flags.out, bin, version: dlmctlVersion(), resolver: bundleResolver(bin), crashOps,
+      onDrill: (i) => p.update(`drill fuzz (seed ${seed}): drill ${i} of ${flags.runs}`),
+      onShrink: (n) => p.update(`drill fuzz (seed ${seed}): a drill failed; shrinking (${n} smaller failing drills so far)`),
+    }).finally(() => p.done())
     if (flags.junit) await writeFile(flags.junit, fuzzJunit(r))
     await this.emit(r, () => renderFuzzLine(r))
     if (r.result === 'FAILED') {
