@@ -4,7 +4,7 @@
 // shrinking an intent list — fewer intents, smaller numbers, simpler modes, fewer
 // nodes and file systems — always yields a drill that still makes sense.
 import type * as FC from 'fast-check'
-import {isWriteMode, MODES, type Mode} from '../../model/modes.js'
+import {compatible, isWriteMode, MODES, type Mode} from '../../model/modes.js'
 import {allLocks} from '../../model/resource.js'
 import type {FuzzCluster, FuzzDrill, FuzzStep, Op} from './ops.js'
 import {Reference} from './reference.js'
@@ -31,16 +31,16 @@ export interface FuzzCase {
 
 /** How often each kind is drawn (per mille, roughly: the common operations of an operator's day more than crashes). */
 const WEIGHTS: [IntentKind, number][] = [
-  ['request', 100],
-  ['convert', 70],
-  ['release', 50],
+  ['request', 110],
+  ['convert', 80],
+  ['release', 70],
   ['cancel', 10],
   ['write', 40],
   ['checkpoint', 20],
-  ['kill', 30],
-  ['attach', 30],
-  ['replay', 30],
-  ['validate', 30],
+  ['kill', 20],
+  ['attach', 20],
+  ['replay', 20],
+  ['validate', 20],
   ['recover', 20],
   ['join', 20],
   // These two start real processes (as in drill run): rarer, so that a run stays fast.
@@ -123,10 +123,10 @@ function stepFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number
   return op && {kind: 'op', op}
 }
 
-function requestOp(ref: Reference, fs: string, members: string[], it: Pick<Intent, 'a' | 'b' | 'c' | 'mode' | 'flags'>): Op | undefined {
+function requestOp(ref: Reference, fs: string, members: string[], it: Pick<Intent, 'a' | 'b' | 'c' | 'mode' | 'flags'>): (Op & {kind: 'request'}) | undefined {
   const node = pick(members, it.b)
   if (!node) return undefined
-  return {kind: 'request', fs, resource: RESOURCES[it.c < 6 ? 0 : it.c % RESOURCES.length], node, mode: it.mode, persistent: (it.flags & 1) === 1, noqueue: (it.flags & 6) === 6}
+  return {kind: 'request', fs, resource: RESOURCES[it.c < 6 ? 0 : it.c % RESOURCES.length], node, mode: it.mode, persistent: (it.flags & 1) === 1, noqueue: it.flags === 6} as Op & {kind: 'request'}
 }
 
 const hexOf = (n: number) => (n + 1).toString(16).padStart(2, '0')
@@ -143,12 +143,33 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
     all.sort((x, y) => x.lock.id - y.lock.id)
     return all.filter((x) => upNodes.includes(x.lock.node) && !x.res.name.startsWith('deadman/'))
   }
+  // Where queues are interesting: resources with a conversion waiting, and granted locks that share their resource.
+  const contended = () => {
+    const d = ref.domains.get(f.name)!
+    return [...d.resources.values()].filter((r) => r.convertQueue.length > 0 && !r.name.startsWith('deadman/') && !r.name.startsWith('recovery/'))
+  }
   switch (it.kind) {
-    case 'request':
-      return requestOp(ref, f.name, f.members, it)
+    case 'request': {
+      const op = requestOp(ref, f.name, f.members, it)
+      if (!op || (it.flags & 2) === 0) return op
+      // Half the time, a request arrives where a conversion waits (it must queue behind it), or
+      // else joins the holders of a resource in a mode they allow (so that holders share it).
+      const busy = pick(contended(), it.c)
+      if (busy) return {...op, resource: busy.name}
+      const held = [...ref.domains.get(f.name)!.resources.values()].filter((r) => r.grantQueue.length > 0 && r.waitQueue.length === 0 && RESOURCES.includes(r.name))
+      const r = pick(held, it.c)
+      if (!r) return op
+      const mode = r.grantQueue.every((h) => compatible(op.mode, h.mode)) ? op.mode : 'CR'
+      return {...op, resource: r.name, mode}
+    }
     case 'convert': {
-      const l = pick(locks(), it.b)
+      const all = locks()
+      const shared = all.filter((x) => !x.lock.requestedMode && !x.res.waitQueue.includes(x.lock) && x.res.grantQueue.length + x.res.convertQueue.length > 1)
+      const sharedPick = (it.flags & 1) === 0 ? pick(shared, it.b) : undefined
+      const l = sharedPick ?? pick(all, it.b)
       if (!l) return undefined
+      // A lock that shares its resource mostly converts up to EX: it must wait for the others (the convert queue).
+      if (sharedPick && it.c < 5) return {kind: 'convert', fs: f.name, id: l.lock.id, mode: 'EX', noqueue: it.flags === 6}
       const down = MODES.indexOf(it.mode) < MODES.indexOf(l.lock.mode)
       const granted = !l.lock.requestedMode && !l.res.waitQueue.includes(l.lock)
       // The value block is written only by a PW/EX holder on its way down.
@@ -161,7 +182,9 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       return l && {kind: 'cancel', fs: f.name, id: l.lock.id}
     }
     case 'release': {
-      const l = pick(locks(), it.b)
+      // Half the time, a lock where a conversion waits: its queues get served with the conversion still blocked, or not.
+      const busy = new Set(contended())
+      const l = ((it.flags & 2) === 2 ? pick(locks().filter((x) => busy.has(x.res)), it.b) : undefined) ?? pick(locks(), it.b)
       if (!l) return undefined
       const granted = !l.res.waitQueue.includes(l.lock)
       const lvb = granted && !l.lock.requestedMode && isWriteMode(l.lock.mode) && (it.flags & 4) === 4 ? hexOf(index) : undefined
@@ -170,14 +193,18 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
     case 'write': {
       // Mostly as an operator would: the holder of a persistent PW/EX lock on meta/<key> writes that key.
       const held = locks().filter((x) => x.lock.persistent && isWriteMode(x.lock.mode) && x.res.name.startsWith('meta/') && !x.res.waitQueue.includes(x.lock))
-      const h = (it.flags & 1) === 0 ? pick(held, it.b) : undefined
+      const h = it.flags !== 1 ? pick(held, it.b) : undefined
       const node = h ? h.lock.node : pick(f.members, it.b)!
       const key = h ? h.res.name.slice('meta/'.length) : ['a', 'b'][it.c % 2]
       // Now and then the node dies mid-write: the commit record is torn.
-      return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn: it.flags === 6}
+      return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn: it.flags >= 6}
     }
-    case 'checkpoint':
-      return {kind: 'checkpoint', fs: f.name, node: pick(f.members, it.b)!}
+    case 'checkpoint': {
+      // Mostly a node with something in its journal to apply (or a torn tail to stop at).
+      const journals = ref.domains.get(f.name)!.journals
+      const busy = f.members.filter((m) => journals.get(m) && (journals.get(m)!.pending.length > 0 || journals.get(m)!.torn))
+      return {kind: 'checkpoint', fs: f.name, node: ((it.flags & 1) === 0 ? pick(busy, it.b) : undefined) ?? pick(f.members, it.b)!}
+    }
     case 'kill': {
       // Someone must stay up to recover.
       if (upNodes.length < 2) return undefined

@@ -81,6 +81,12 @@ export function checkInvariants(locks: SeenLock[], status: SeenStatus, previous?
       }
     }
   }
+  const before = new Map((previous ?? []).map((l) => [`${l.domain}\u0000${l.lockId}`, l]))
+  /** Whether this step changed the lock (new, or another mode or status): the one a witness should name. */
+  const changed = (l: SeenLock) => {
+    const was = before.get(`${l.domain}\u0000${l.lockId}`)
+    return !was || was.mode !== l.mode || was.status !== l.status
+  }
   for (const list of byResource.values()) {
     const holders = list.filter((l) => l.status !== 'waiting')
     // Granted modes pairwise compatible (a converting lock holds its granted mode).
@@ -88,7 +94,8 @@ export function checkInvariants(locks: SeenLock[], status: SeenStatus, previous?
       for (let j = i + 1; j < holders.length; j++) {
         const [a, b] = [holders[i], holders[j]]
         if (!COMPATIBLE[a.mode][b.mode]) {
-          const later = a.lockId > b.lockId ? a : b
+          // The lock this step let in (granted or converted); else the later one.
+          const later = changed(a) !== changed(b) ? (changed(a) ? a : b) : a.lockId > b.lockId ? a : b
           out.push({rule: 'granted-compatible', message: `${a.domain} ${a.resource}: lock ${a.lockId} (${a.mode}) and lock ${b.lockId} (${b.mode}) are granted together`, domain: a.domain, lockId: later.lockId, absent: {lockId: later.lockId, mode: later.mode, status: later.status}})
         }
       }
@@ -115,7 +122,6 @@ export function checkInvariants(locks: SeenLock[], status: SeenStatus, previous?
     const now = new Map(locks.map((l) => [`${l.domain}\u0000${l.lockId}`, l]))
     // The convert queue is served first: while a conversion that was already pending still waits,
     // no request (queued or new) is granted on that resource.
-    const before = new Map(previous.map((l) => [`${l.domain}\u0000${l.lockId}`, l]))
     for (const list of byResource.values()) {
       const stillConverting = list.find((l) => l.status === 'converting' && before.get(`${l.domain}\u0000${l.lockId}`)?.status === 'converting' && before.get(`${l.domain}\u0000${l.lockId}`)?.requestedMode === l.requestedMode)
       if (!stillConverting) continue

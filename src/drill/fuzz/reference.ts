@@ -15,14 +15,14 @@ import type {FuzzCluster, Op} from './ops.js'
 
 const NOW = '2026-01-01T00:00:00.000Z'
 
-interface Journal {
+export interface Journal {
   /** Committed transactions past the node's replay/checkpoint point, in order. */
   pending: {seq: number; key: string; value: string}[]
   /** A transaction whose commit record is torn sits at the end: nothing after it can be appended. */
   torn: boolean
 }
 
-interface RefDomain {
+export interface RefDomain {
   meta: DomainMeta
   resources: Map<string, Resource>
   keys: MetaKeys
