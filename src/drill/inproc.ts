@@ -44,11 +44,38 @@ export function inProcessAllowed(): boolean {
 
 let queue: Promise<unknown> = Promise.resolve()
 
+/**
+ * A step that has not finished after this long is reported as such (exit null)
+ * instead of hanging the drill; what it still holds stays in this process, so
+ * every later step runs as a child process.
+ */
+export const IN_PROCESS_LIMIT_MS = 120_000
+let stuck: string | undefined
+/** Puts back stdout, stderr, the terminal flags, the environment and the exit code of the step running now. */
+let restoreProcess: (() => void) | undefined
+
 /** Run one command in this process as `node bin/run.js ...args` would, with `env` as its whole environment. */
 export function runInProcess(resolve: Resolver, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult | undefined> {
-  const next = queue.then(() => runNow(resolve, args, env))
+  if (stuck) return Promise.resolve(undefined)
+  const next = queue.then(() => withLimit(runNow(resolve, args, env), args))
   queue = next.catch(() => undefined)
   return next
+}
+
+async function withLimit(run: Promise<CliResult | undefined>, args: string[]): Promise<CliResult | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const limit = new Promise<CliResult>((res) => {
+    timer = setTimeout(() => {
+      restoreProcess?.()
+      stuck = args.slice(0, 3).join(' ')
+      res({exit: null, signal: null, stdout: '', stderr: `dlmctl ${stuck}: did not finish within ${IN_PROCESS_LIMIT_MS / 1000}s in the drill's process (later steps run as processes)`, ms: IN_PROCESS_LIMIT_MS})
+    }, IN_PROCESS_LIMIT_MS)
+  })
+  try {
+    return await Promise.race([run, limit])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 async function runNow(resolve: Resolver, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult | undefined> {
@@ -70,6 +97,22 @@ async function runNow(resolve: Resolver, args: string[], env: NodeJS.ProcessEnv)
       return true
     }) as typeof process.stdout.write
   let exit: number
+  let restored = false
+  const restore = () => {
+    if (restored) return
+    restored = true
+    restoreProcess = undefined
+    process.stdout.write = out
+    process.stderr.write = err
+    for (const [i, s] of [process.stdin, process.stdout, process.stderr].entries()) {
+      if (tty[i]) Object.defineProperty(s, 'isTTY', tty[i]!)
+      else delete (s as {isTTY?: boolean}).isTTY
+    }
+    for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k]
+    Object.assign(process.env, savedEnv)
+    process.exitCode = savedExit
+  }
+  restoreProcess = restore
   try {
     for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k]
     for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v
@@ -88,15 +131,7 @@ async function runNow(resolve: Resolver, args: string[], env: NodeJS.ProcessEnv)
       if (exit !== 0) stderr += `${x.message ?? String(e)}\n`
     }
   } finally {
-    process.stdout.write = out
-    process.stderr.write = err
-    for (const [i, s] of [process.stdin, process.stdout, process.stderr].entries()) {
-      if (tty[i]) Object.defineProperty(s, 'isTTY', tty[i]!)
-      else delete (s as {isTTY?: boolean}).isTTY
-    }
-    for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k]
-    Object.assign(process.env, savedEnv)
-    process.exitCode = savedExit
+    restore()
   }
   return {exit, signal: null, stdout, stderr, ms: Math.round(performance.now() - t0)}
 }
