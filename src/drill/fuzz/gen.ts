@@ -196,6 +196,8 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       const h = it.flags !== 1 ? pick(held, it.b) : undefined
       const node = h ? h.lock.node : pick(f.members, it.b)!
       const key = h ? h.res.name.slice('meta/'.length) : ['a', 'b'][it.c % 2]
+      // No such lock: mostly, the node first takes one (as a file system does before it writes).
+      if (!h && it.flags !== 1 && it.flags !== 3) return {kind: 'request', fs: f.name, resource: `meta/${key}`, node, mode: 'EX', persistent: true, noqueue: false}
       // Now and then the node dies mid-write: the commit record is torn.
       return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn: it.flags >= 6}
     }
