@@ -38,6 +38,8 @@ export interface ParallelStep {
   steps: RunStep[]
   pos: Pos
   label: string
+  /** A check's read-only commands: they may run one after the other in the runner's process (same answers). */
+  readOnly?: boolean
 }
 
 export type Step = RunStep | CrashStep | ParallelStep
@@ -443,5 +445,5 @@ function compileCheck(
   }
   if (runs.length === 0) bad(v, 'check names nothing to check')
   if (runs.length === 1) return runs[0]
-  return {kind: 'parallel', steps: runs, pos, label: 'check cluster state'}
+  return {kind: 'parallel', steps: runs, pos, label: 'check cluster state', readOnly: true}
 }

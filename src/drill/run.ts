@@ -134,7 +134,7 @@ export async function runDrill(drill: Drill, opts: RunOptions): Promise<DrillRes
     })
     if (initOk) {
       for (const [i, step] of drill.steps.entries()) {
-        const failed = await runStep(step, String(i + 1), root, exec, opts.bin, env, results, report)
+        const failed = await runStep(step, String(i + 1), root, exec, !!inProcess, opts.bin, env, results, report)
         if (failed && opts.bail) break
       }
     }
@@ -167,13 +167,17 @@ async function runStep(
   index: string,
   root: string,
   exec: Exec,
+  inProc: boolean,
   bin: string,
   env: NodeJS.ProcessEnv,
   results: Map<string, unknown>,
   report: (o: StepOutcome) => void,
 ): Promise<boolean> {
   if (step.kind === 'parallel') {
-    const outs = await Promise.all(step.steps.map((s, j) => runOne(s, `${index}.${j + 1}`, root, (a) => exec(a, false), results)))
+    // A check only looks (status, lock list, fs show, check): in-process, its parts run one after the other.
+    const outs: StepOutcome[] = []
+    if (step.readOnly && inProc) for (const [j, s] of step.steps.entries()) outs.push(await runOne(s, `${index}.${j + 1}`, root, (a) => exec(a, true), results))
+    else outs.push(...(await Promise.all(step.steps.map((s, j) => runOne(s, `${index}.${j + 1}`, root, (a) => exec(a, false), results)))))
     // Remember results only after all ran: siblings never see each other's.
     for (const [j, s] of step.steps.entries()) if (s.as && outs[j].json !== undefined && outs[j].ok) results.set(s.as, outs[j].json)
     outs.forEach(report)
