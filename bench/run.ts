@@ -12,6 +12,7 @@ import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {cpuProbe, log, median, mustRun, packageRoot, round, runNode, startNode, type Ran} from './lib/stats.js'
 import {completion100k, metrics100k, statusAndSummary100k, watch100k} from './lib/views.js'
+import {drills} from './lib/drills.js'
 
 const ROOT = packageRoot()
 const RUN = join(ROOT, 'bin', 'run.js')
@@ -409,6 +410,7 @@ try {
   out.concurrency = await phase('concurrency', concurrency)
   out.replay = await phase('replay', replay)
   out.million = await phase('million', () => million(small))
+  out.drills = await phase('drills', () => drills(ROOT, RUN, tmp))
 
   const phases = ['startup', 'lockRequest', 'lockList', 'metrics100k', 'completion100k', 'watch100k', 'markDead', 'concurrency', 'replay', 'million'] as const
   const ran = phases.filter((p) => !(out[p] as {skipped?: boolean}).skipped)

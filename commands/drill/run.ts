@@ -6,6 +6,7 @@ import {DlmError, EXIT} from '../../src/errors.js'
 import {loadDrill} from '../../src/drill/bundled.js'
 import {junitXml} from '../../src/drill/junit.js'
 import {runDrill} from '../../src/drill/run.js'
+import {bundleResolver} from '../../src/drill/inproc.js'
 import {loadTables} from '../../src/render/table.js'
 import {renderDrillStep, renderDrillSummary} from '../../src/render/views.js'
 
@@ -16,11 +17,13 @@ export default class DrillRun extends DlmCommand {
     '<%= config.bin %> drill run fixtures/drills/seed-story.yaml',
     '<%= config.bin %> drill run seed-second-death --junit report.xml',
     '<%= config.bin %> drill run my-drill.yaml --state ./drill-cluster --bail',
+    '<%= config.bin %> drill run seed-story --processes --json',
   ]
   static override args = {file: Args.string({description: 'drill file, or the name of a bundled drill', required: true})}
   static override flags = {
     junit: Flags.string({description: 'write a JUnit XML report to this file'}),
     bail: Flags.boolean({description: 'stop at the first failed step'}),
+    processes: Flags.boolean({description: 'run every step as its own dlmctl process (default: only parallel and crash steps; the others run in this process through the same command code)'}),
   }
 
   async run(): Promise<void> {
@@ -42,7 +45,8 @@ export default class DrillRun extends DlmCommand {
       started = true
       process.stdout.write(renderDrillStep(s) + '\n')
     }
-    const r = await runDrill(drill, {bin, state, bail: flags.bail, onStep: live ? onStep : undefined})
+    const inProcess = flags.processes ? undefined : bundleResolver(bin)
+    const r = await runDrill(drill, {bin, state, bail: flags.bail, inProcess, onStep: live ? onStep : undefined})
     if (flags.junit) await writeFile(flags.junit, junitXml([r]))
     if (this.jsonMode) await this.emit(r, () => '')
     else process.stdout.write(renderDrillSummary(r) + '\n')

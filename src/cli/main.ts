@@ -40,6 +40,19 @@ export function hoistGlobalFlags(argv: string[]): {argv: string[]; hoisted: stri
   return {argv: argv.slice(i), hoisted}
 }
 
+/**
+ * The command the fast path runs for `argv` (global flags already after the
+ * command's words), or undefined (help, version, topics, unknown: oclif's execute).
+ */
+export function fastPath(argv: string[]): {id: string; rest: string[]; module: string} | undefined {
+  const table = __DLMCTL_COMMANDS__
+  const wantsHelp = argv[0] === 'help' || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-v')
+  const hit = wantsHelp ? undefined : matchCommand(argv, Object.keys(table))
+  return hit && {...hit, module: table[hit.id]}
+}
+
+export const dlmctlVersion = (): string => (typeof __DLMCTL_VERSION__ === 'undefined' ? 'dev' : __DLMCTL_VERSION__)
+
 export async function main(binUrl: string): Promise<void> {
   const lifted = hoistGlobalFlags(process.argv.slice(2))
   let argv = lifted.argv
@@ -47,7 +60,6 @@ export async function main(binUrl: string): Promise<void> {
   if (argv[0] === 'completion' && argv.includes('--complete') && (await import('./complete.js')).runComplete(process.argv.slice(2), process.argv[1])) return
   const table = __DLMCTL_COMMANDS__
   const ids = Object.keys(table)
-  const wantsHelp = argv[0] === 'help' || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-v')
   const unknown = unknownCommand(argv[0] === 'help' ? argv.slice(1) : argv, ids)
   if (unknown) {
     // The same on both paths, help or not: a usage error (exit 2), JSON under --json.
@@ -62,9 +74,9 @@ export async function main(binUrl: string): Promise<void> {
   if (found && lifted.hoisted.length) argv = [...found.id.split(' '), ...lifted.hoisted, ...found.rest]
   else if (lifted.hoisted.length) argv = [...argv, ...lifted.hoisted]
   process.argv = [...process.argv.slice(0, 2), ...argv]
-  const hit = wantsHelp ? undefined : matchCommand(argv, ids)
+  const hit = fastPath(argv)
   if (hit) {
-    const mod = (await import(new URL(table[hit.id], binUrl).href)) as {default: {new (argv: string[], config: unknown): {_run(): Promise<unknown>}; id?: string}}
+    const mod = (await import(new URL(hit.module, binUrl).href)) as {default: {new (argv: string[], config: unknown): {_run(): Promise<unknown>}; id?: string}}
     const Cmd = mod.default
     Cmd.id = hit.id.replaceAll(' ', ':')
     await new Cmd(hit.rest, fastConfig(__DLMCTL_VERSION__))._run()
@@ -76,7 +88,7 @@ export async function main(binUrl: string): Promise<void> {
 }
 
 /** What oclif's Command reads from its config while running (not while showing help). */
-function fastConfig(version: string) {
+export function fastConfig(version: string) {
   return {
     bin: 'dlmctl',
     name: 'dlmctl',

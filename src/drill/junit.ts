@@ -4,8 +4,9 @@ import type {DrillResult} from './run.js'
 // XML 1.0 forbids most control characters even when escaped.
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g
-const esc = (s: string) =>
+export const xmlEscape = (s: string) =>
   s.replace(FORBIDDEN, '').replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
+const esc = xmlEscape
 
 export function junitXml(results: DrillResult[]): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>']

@@ -58,6 +58,34 @@ export function contains(expected: unknown, actual: unknown, path = ''): Mismatc
   return scalarEq(expected, actual) ? undefined : {path: path || '/', message: `expected ${short(expected)}, got ${short(actual)}`}
 }
 
+/** Every reason `actual` does not contain `expected`: each mismatching key, each unmatched list item. */
+export function mismatches(expected: unknown, actual: unknown, path = ''): Mismatch[] {
+  if (isObj(expected) && isObj(actual)) {
+    return Object.entries(expected).flatMap(([k, v]) => (k in actual ? mismatches(v, actual[k], `${path}/${k}`) : [{path: `${path}/${k}`, message: 'missing'}]))
+  }
+  if (Array.isArray(expected) && Array.isArray(actual)) {
+    return expected.flatMap((item, i) => {
+      const m = contains([item], actual, path)
+      return m ? [{...m, path: `${path}[${i}]`}] : []
+    })
+  }
+  const m = contains(expected, actual, path)
+  return m ? [m] : []
+}
+
+/** Everything present that `absent` says must not be. */
+export function absentAll(absent: unknown, actual: unknown, path = ''): Mismatch[] {
+  if (Array.isArray(absent)) {
+    return absent.flatMap((item, i) => {
+      const m = absentHolds([item], actual, path)
+      return m ? [{...m, path: `${path}[${i}]`}] : []
+    })
+  }
+  if (isObj(absent) && isObj(actual)) return Object.entries(absent).flatMap(([k, v]) => (k in actual ? absentAll(v, actual[k], `${path}/${k}`) : []))
+  const m = absentHolds(absent, actual, path)
+  return m ? [m] : []
+}
+
 /** The first thing present that `absent` says must not be, or undefined if it holds. */
 export function absentHolds(absent: unknown, actual: unknown, path = ''): Mismatch | undefined {
   if (Array.isArray(absent)) {

@@ -38,6 +38,8 @@ export interface ParallelStep {
   steps: RunStep[]
   pos: Pos
   label: string
+  /** A check's read-only commands: they may run one after the other in the runner's process (same answers). */
+  readOnly?: boolean
 }
 
 export type Step = RunStep | CrashStep | ParallelStep
@@ -77,6 +79,18 @@ export class DrillInvalid extends DlmError {
   }
 }
 
+/** Several mistakes of one drill file, all reported at once: one line each, in file order. */
+export class DrillMistakes extends DlmError {
+  constructor(file: string, mistakes: DrillInvalid[]) {
+    const sorted = [...mistakes].sort((a, b) => Number(a.detail?.line ?? 0) - Number(b.detail?.line ?? 0) || Number(a.detail?.col ?? 0) - Number(b.detail?.col ?? 0))
+    super('DRILL_INVALID', `${sorted.length} mistakes in ${file}:\n${sorted.map((m) => m.message).join('\n')}`, {
+      file,
+      ...(sorted[0].detail ?? {}),
+      mistakes: sorted.map((m) => ({...m.detail, message: m.message})),
+    })
+  }
+}
+
 /** Names remembered with `as`, used as ${name.path}. */
 const REF = /\$\{([^}]*)\}/g
 
@@ -94,36 +108,63 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
   const bad = (n: YNode | null | undefined, msg: string): never => {
     throw new DrillInvalid(file, at(n), msg)
   }
+  // Every mistake is collected and reported together (a drill author fixes them in one go).
+  const mistakes: DrillInvalid[] = []
+  const attempt = <T>(fn: () => T, fallback: T): T => {
+    try {
+      return fn()
+    } catch (e) {
+      if (!(e instanceof DrillInvalid)) throw e
+      mistakes.push(e)
+      return fallback
+    }
+  }
+  const report = () => {
+    if (mistakes.length === 1) throw mistakes[0]
+    if (mistakes.length > 1) throw new DrillMistakes(file, mistakes)
+  }
   if (doc.errors.length) {
-    const e = doc.errors[0]
-    const p = e.linePos?.[0] ?? lc.linePos(e.pos[0])
-    throw new DrillInvalid(file, {line: p.line, col: p.col}, `not valid YAML: ${e.message.split('\n')[0]}`)
+    for (const e of doc.errors) {
+      const p = e.linePos?.[0] ?? lc.linePos(e.pos[0])
+      mistakes.push(new DrillInvalid(file, {line: p.line, col: p.col}, `not valid YAML: ${e.message.split('\n')[0]}`))
+    }
+    report()
   }
   const root = doc.contents
   if (!Y.isMap(root)) bad(root, 'a drill is a mapping with name, cluster and steps')
   const map = root as import('yaml').YAMLMap
   const get = (m: import('yaml').YAMLMap, key: string) => m.items.find((p) => Y.isScalar(p.key) && p.key.value === key)
   const keysOf = (m: import('yaml').YAMLMap, allowed: string[], what: string) => {
+    const before = mistakes.length
     for (const p of m.items) {
       const k = Y.isScalar(p.key) ? String(p.key.value) : undefined
-      if (k === undefined || !allowed.includes(k)) bad(p.key as YNode, `unknown key '${k}' in ${what} (allowed: ${allowed.join(', ')})`)
+      if (k === undefined || !allowed.includes(k)) attempt(() => bad(p.key as YNode, `unknown key '${k}' in ${what} (allowed: ${allowed.join(', ')})`), undefined)
     }
+    // Unknown keys are all reported; the part they are in is not read further.
+    if (mistakes.length > before) throw mistakes.pop()
   }
   const str = (n: YNode | null | undefined, what: string): string => {
     if (!Y.isScalar(n) || typeof n.value !== 'string' || n.value === '') bad(n, `${what} must be a non-empty string`)
     return (n as import('yaml').Scalar).value as string
   }
-  keysOf(map, ['name', 'description', 'clock', 'cluster', 'steps'], 'the drill')
+  // A misspelt top-level key (setps:) is that one mistake, not also a missing key.
+  const topMistake = attempt((): boolean => (keysOf(map, ['name', 'description', 'clock', 'cluster', 'steps'], 'the drill'), false), true)
 
-  const nameNode = get(map, 'name')
-  if (!nameNode) bad(map, 'missing required key: name')
-  const name = str(nameNode!.value as YNode, 'name')
-  const description = get(map, 'description') ? str(get(map, 'description')!.value as YNode, 'description') : ''
-  const clockPair = get(map, 'clock')
-  const clock = clockPair ? str(clockPair.value as YNode, 'clock') : undefined
-  if (clock && Number.isNaN(Date.parse(clock))) bad(clockPair!.value as YNode, `clock '${clock}' is not an ISO time`)
+  const name = attempt(() => {
+    const nameNode = get(map, 'name')
+    if (!nameNode) bad(map, 'missing required key: name')
+    return str(nameNode!.value as YNode, 'name')
+  }, '')
+  const description = attempt(() => (get(map, 'description') ? str(get(map, 'description')!.value as YNode, 'description') : ''), '')
+  const clock = attempt(() => {
+    const clockPair = get(map, 'clock')
+    const c = clockPair ? str(clockPair.value as YNode, 'clock') : undefined
+    if (c && Number.isNaN(Date.parse(c))) bad(clockPair!.value as YNode, `clock '${c}' is not an ISO time`)
+    return c
+  }, undefined)
 
   // cluster
+  const cluster = attempt((): ClusterSpec => {
   const cp = get(map, 'cluster')
   if (!cp || !Y.isMap(cp.value)) bad((cp?.value as YNode) ?? map, 'missing cluster: {nodes: [...], fs: ...}')
   const cm = cp!.value as import('yaml').YAMLMap
@@ -173,10 +214,13 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
       bad(ft, (e as Error).message)
     }
   }
+  return cluster
+  }, {nodes: [], fs: []})
+  const nodes = cluster.nodes
 
   // steps
   const sp = get(map, 'steps')
-  if (!sp || !Y.isSeq(sp.value) || sp.value.items.length === 0) bad((sp?.value as YNode) ?? map, 'steps must be a non-empty list')
+  if (!(topMistake && !sp) && (!sp || !Y.isSeq(sp.value) || sp.value.items.length === 0)) attempt(() => bad((sp?.value as YNode) ?? map, 'steps must be a non-empty list'), undefined)
   const defined = new Set<string>()
   const checkRefs = (text: string, n: YNode) => {
     for (const m of text.matchAll(REF)) {
@@ -255,7 +299,7 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
       }
       case 'kill': {
         const node = str(v, 'kill')
-        if (!nodes.includes(node) && !/\$\{/.test(node)) bad(v, `unknown node '${node}' (cluster.nodes: ${nodes.join(', ')})`)
+        if (nodes.length && !nodes.includes(node) && !/\$\{/.test(node)) bad(v, `unknown node '${node}' (cluster.nodes: ${nodes.join(', ')})`)
         checkRefs(node, v)
         step = {kind: 'run', run: `node mark-dead ${node} --yes`, as, expect: parseExpect(expectNode, 'kill'), pos, label: label(v)}
         break
@@ -325,7 +369,21 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
     return step
   }
   // In a parallel block, names remembered by one step are not visible to its siblings.
-  const steps = (sp!.value as import('yaml').YAMLSeq).items.map((n) => parseStep(n as YNode, false))
+  const stepNodes = sp && Y.isSeq(sp.value) ? (sp.value as import('yaml').YAMLSeq).items : []
+  const steps: Step[] = []
+  for (const n of stepNodes) {
+    try {
+      steps.push(parseStep(n as YNode, false))
+    } catch (e) {
+      if (!(e instanceof DrillInvalid)) throw e
+      mistakes.push(e)
+      // A broken step's name still counts, so later references to it are not reported as mistakes too.
+      const asNode = Y.isMap(n) ? get(n as import('yaml').YAMLMap, 'as')?.value : undefined
+      if (Y.isScalar(asNode) && typeof asNode.value === 'string') defined.add(asNode.value)
+      deferred = undefined
+    }
+  }
+  report()
   return {name, description, file, clock, cluster, steps}
 }
 
@@ -387,5 +445,5 @@ function compileCheck(
   }
   if (runs.length === 0) bad(v, 'check names nothing to check')
   if (runs.length === 1) return runs[0]
-  return {kind: 'parallel', steps: runs, pos, label: 'check cluster state'}
+  return {kind: 'parallel', steps: runs, pos, label: 'check cluster state', readOnly: true}
 }

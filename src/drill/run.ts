@@ -2,13 +2,16 @@
 // (a separate process, with --json and the drill's state directory), check the
 // expectations, and report a timeline. Parallel steps are processes at once, so
 // drills exercise the store's concurrency for real; crash steps SIGKILL one.
+// Other steps may run in this process instead (inproc.ts: the same command code,
+// parsing, JSON and exit codes, without a process start each).
 import {spawn} from 'node:child_process'
 import {mkdtemp, readdir, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {splitArgs} from '../util/argv.js'
-import {absentHolds, contains, RefError, substituteText, substituteValue, type Mismatch} from './match.js'
+import {absentAll, mismatches, RefError, substituteText, substituteValue, type Mismatch} from './match.js'
 import type {CrashStep, Drill, RunStep, Step} from './parse.js'
+import {inProcessAllowed, runInProcess, type CliResult, type Resolver} from './inproc.js'
 
 export interface StepOutcome {
   index: string
@@ -30,8 +33,12 @@ export interface DrillResult {
   drill: string
   file: string
   state: string
+  /** Timeline entries that held / failed (step 0, the cluster, and each step of a parallel block count). */
   passed: number
   failed: number
+  /** Steps as the file has them (what drill list shows), and how many of them failed (a parallel block once). */
+  stepCount: number
+  failedSteps: number
   ok: boolean
   durationMs: number
   steps: StepOutcome[]
@@ -46,17 +53,16 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv
   /** Called as each step finishes (the timeline on a terminal). */
   onStep?: (s: StepOutcome) => void
+  /** Run steps that are not parallel or crash in this process through this resolver (see inproc.ts). */
+  inProcess?: Resolver
 }
 
-interface Proc {
-  exit: number | null
-  signal: string | null
-  stdout: string
-  stderr: string
-  ms: number
-}
+type Proc = CliResult
 
-function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, kill?: {afterMs: number}): Promise<Proc> {
+/** How a step's command is run: `alone` when nothing else runs at the same time (not in a parallel block). */
+type Exec = (args: string[], alone: boolean) => Promise<Proc>
+
+export function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, kill?: {afterMs: number}): Promise<Proc> {
   const t0 = performance.now()
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
@@ -111,7 +117,9 @@ export async function runDrill(drill: Drill, opts: RunOptions): Promise<DrillRes
     if (c.lvbSize !== undefined) initArgs.push('--lvb-size', String(c.lvbSize))
     if (c.fenceCmd) initArgs.push('--fence-cmd', c.fenceCmd.map(shellQuote).join(' '))
     if (c.fenceTimeout) initArgs.push('--fence-timeout', c.fenceTimeout)
-    const init = await runCli(opts.bin, initArgs, env)
+    const inProcess = opts.inProcess && inProcessAllowed() ? opts.inProcess : undefined
+    const exec: Exec = async (args, alone) => (alone && inProcess ? await runInProcess(inProcess, args, env) : undefined) ?? runCli(opts.bin, args, env)
+    const init = await exec(initArgs, true)
     const initOk = init.exit === 0
     report({
       index: '0',
@@ -126,7 +134,7 @@ export async function runDrill(drill: Drill, opts: RunOptions): Promise<DrillRes
     })
     if (initOk) {
       for (const [i, step] of drill.steps.entries()) {
-        const failed = await runStep(step, String(i + 1), root, opts.bin, env, results, report)
+        const failed = await runStep(step, String(i + 1), root, exec, !!inProcess, opts.bin, env, results, report)
         if (failed && opts.bail) break
       }
     }
@@ -134,12 +142,15 @@ export async function runDrill(drill: Drill, opts: RunOptions): Promise<DrillRes
     if (temp) await rm(join(root, '..'), {recursive: true, force: true})
   }
   const failed = outcomes.filter((o) => !o.ok).length
+  const failedSteps = new Set(outcomes.filter((o) => !o.ok).map((o) => o.index.split('.')[0])).size
   return {
     drill: drill.name,
     file: drill.file,
     state: temp ? '(temporary, removed)' : root,
     passed: outcomes.length - failed,
     failed,
+    stepCount: drill.steps.length,
+    failedSteps,
     ok: failed === 0,
     durationMs: Math.round(performance.now() - t0),
     steps: outcomes,
@@ -147,7 +158,7 @@ export async function runDrill(drill: Drill, opts: RunOptions): Promise<DrillRes
 }
 
 function shellQuote(a: string): string {
-  return /^[A-Za-z0-9_\/.{}:=@%+,-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`
+  return /^[A-Za-z0-9_/.{}:=@%+,-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`
 }
 
 /** Runs one step (a parallel block runs its steps at once); returns whether anything failed. */
@@ -155,25 +166,30 @@ async function runStep(
   step: Step,
   index: string,
   root: string,
+  exec: Exec,
+  inProc: boolean,
   bin: string,
   env: NodeJS.ProcessEnv,
   results: Map<string, unknown>,
   report: (o: StepOutcome) => void,
 ): Promise<boolean> {
   if (step.kind === 'parallel') {
-    const outs = await Promise.all(step.steps.map((s, j) => runOne(s, `${index}.${j + 1}`, root, bin, env, results)))
+    // A check only looks (status, lock list, fs show, check): in-process, its parts run one after the other.
+    const outs: StepOutcome[] = []
+    if (step.readOnly && inProc) for (const [j, s] of step.steps.entries()) outs.push(await runOne(s, `${index}.${j + 1}`, root, (a) => exec(a, true), results))
+    else outs.push(...(await Promise.all(step.steps.map((s, j) => runOne(s, `${index}.${j + 1}`, root, (a) => exec(a, false), results)))))
     // Remember results only after all ran: siblings never see each other's.
     for (const [j, s] of step.steps.entries()) if (s.as && outs[j].json !== undefined && outs[j].ok) results.set(s.as, outs[j].json)
     outs.forEach(report)
     return outs.some((o) => !o.ok)
   }
-  const o = step.kind === 'crash' ? await runCrash(step, index, root, bin, env, results) : await runOne(step, index, root, bin, env, results)
+  const o = step.kind === 'crash' ? await runCrash(step, index, root, bin, env, results) : await runOne(step, index, root, (a) => exec(a, true), results)
   if (step.kind === 'run' && step.as && o.ok && o.json !== undefined) results.set(step.as, o.json)
   report(o)
   return !o.ok
 }
 
-async function runOne(step: RunStep, index: string, root: string, bin: string, env: NodeJS.ProcessEnv, results: Map<string, unknown>): Promise<StepOutcome> {
+async function runOne(step: RunStep, index: string, root: string, exec: (args: string[]) => Promise<Proc>, results: Map<string, unknown>): Promise<StepOutcome> {
   const base = {index, label: step.label, line: step.pos.line}
   let words: string[]
   let expectJson: unknown
@@ -186,7 +202,7 @@ async function runOne(step: RunStep, index: string, root: string, bin: string, e
     if (!(e instanceof RefError)) throw e
     return {...base, command: step.run, exit: null, signal: null, ok: false, durationMs: 0, failures: [{path: '/', message: e.message}]}
   }
-  const p = await runCli(bin, [...words, '--json', '--state', root], env)
+  const p = await exec([...words, '--json', '--state', root])
   const json = parseJsonOut(p.stdout)
   const failures: Mismatch[] = []
   if (p.exit !== step.expect.exit) {
@@ -196,13 +212,11 @@ async function runOne(step: RunStep, index: string, root: string, bin: string, e
   if (expectJson !== undefined) {
     if (json === undefined) failures.push({path: 'json', message: `no JSON on stdout${p.stdout.trim() ? `: ${p.stdout.trim().slice(0, 120)}` : ''}`})
     else {
-      const m = contains(expectJson, json)
-      if (m) failures.push({path: `json${m.path}`, message: m.message})
+      for (const m of mismatches(expectJson, json)) failures.push({path: `json${m.path}`, message: m.message})
     }
   }
   if (expectAbsent !== undefined && json !== undefined) {
-    const m = absentHolds(expectAbsent, json)
-    if (m) failures.push({path: `absent${m.path}`, message: m.message})
+    for (const m of absentAll(expectAbsent, json)) failures.push({path: `absent${m.path}`, message: m.message})
   }
   return {
     ...base,

@@ -272,8 +272,9 @@ export function renderDrillStep(s: Outcome): string {
   return lines.join('\n')
 }
 
-export function renderDrillSummary(r: {drill: string; passed: number; failed: number; durationMs: number; state: string}): string {
-  return `${r.failed ? red(`FAILED: ${r.failed} of ${r.passed + r.failed} steps`) : green(`passed: ${r.passed} steps`)}  drill ${r.drill} (${(r.durationMs / 1000).toFixed(1)}s; state: ${r.state})`
+export function renderDrillSummary(r: {drill: string; stepCount: number; failedSteps: number; durationMs: number; state: string}): string {
+  // Steps counted as the file (and drill list) counts them: a parallel block or a check is one step.
+  return `${r.failedSteps ? red(`FAILED: ${r.failedSteps} of ${r.stepCount} steps`) : green(`passed: ${r.stepCount} steps`)}  drill ${r.drill} (${(r.durationMs / 1000).toFixed(1)}s; state: ${r.state})`
 }
 
 type TreeNode = {lock: LockView; reason?: string; orphan: boolean; goesAwayOnValidate: boolean; blockedBy: TreeNode[]; repeated?: boolean}

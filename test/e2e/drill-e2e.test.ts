@@ -364,7 +364,7 @@ describe('a drill whose expectations fail', () => {
     expect(lines[2]).toMatch(/^✓ +1 +lock request fs1 r\/1 --node n1 --mode EX +exit 0, \d+ms$/)
     expect(lines[3]).toMatch(/^✗ +2 +lock request fs1 r\/1 --node n2 --mode PR +exit 0, \d+ms$/)
     expect(lines[4].trim()).toBe('json/status: expected "granted", got "waiting"')
-    expect(lines[5]).toMatch(/^FAILED: 1 of 3 steps +drill wrong-expectation \(\d+\.\ds; state: \(temporary, removed\)\)$/)
+    expect(lines[5]).toMatch(/^FAILED: 1 of 5 steps +drill wrong-expectation \(\d+\.\ds; state: \(temporary, removed\)\)$/)
     expect(lines).toHaveLength(6)
   })
 })

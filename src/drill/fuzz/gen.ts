@@ -1,0 +1,235 @@
+// Random drills. fast-check generates a small cluster and a list of intents
+// (a step kind and a few small numbers); each intent is made concrete against the
+// reference run so far (which lock, which recovery id, which node is up), so that
+// shrinking an intent list — fewer intents, smaller numbers, simpler modes, fewer
+// nodes and file systems — always yields a drill that still makes sense.
+import type * as FC from 'fast-check'
+import {compatible, isWriteMode, MODES, type Mode} from '../../model/modes.js'
+import {allLocks} from '../../model/resource.js'
+import type {FuzzCluster, FuzzDrill, FuzzStep, Op} from './ops.js'
+import {Reference} from './reference.js'
+
+export const INTENTS = ['request', 'convert', 'cancel', 'release', 'write', 'checkpoint', 'kill', 'join', 'attach', 'replay', 'validate', 'recover', 'parallel', 'crash'] as const
+export type IntentKind = (typeof INTENTS)[number]
+
+export interface Intent {
+  kind: IntentKind
+  a: number
+  b: number
+  c: number
+  mode: Mode
+  flags: number
+}
+
+export interface FuzzCase {
+  nodes: number
+  fs: number
+  /** Per file system: 0 = every node mounts it; otherwise a bit mask of the nodes that do. */
+  masks: number[]
+  intents: Intent[]
+}
+
+/** How often each kind is drawn (per mille, roughly: the common operations of an operator's day more than crashes). */
+const WEIGHTS: [IntentKind, number][] = [
+  ['request', 110],
+  ['convert', 80],
+  ['release', 70],
+  ['cancel', 10],
+  ['write', 40],
+  ['checkpoint', 20],
+  ['kill', 20],
+  ['attach', 20],
+  ['replay', 20],
+  ['validate', 20],
+  ['recover', 20],
+  ['join', 20],
+  // These two start real processes (as in drill run): rarer, so that a run stays fast.
+  ['parallel', 4],
+  ['crash', 8],
+]
+
+export const RESOURCES = ['meta/a', 'meta/b', 'r/1']
+export const CRASH_POINTS = ['commit.before-record', 'commit.after-record', 'commit.apply', 'commit.apply#2', 'commit.after-apply']
+
+export function fuzzCaseArb(fc: typeof FC, maxSteps: number): FC.Arbitrary<FuzzCase> {
+  // Modes in order of simplicity: shrinking goes towards EX (the mode everything conflicts with) last.
+  const mode = fc.constantFrom<Mode>('NL', 'CR', 'PR', 'CW', 'PW', 'EX')
+  const intent = fc.record({
+    kind: fc.oneof(...WEIGHTS.map(([k, w]) => ({arbitrary: fc.constant(k), weight: w}))),
+    a: fc.nat(7),
+    b: fc.nat(7),
+    c: fc.nat(7),
+    mode,
+    flags: fc.nat(7),
+  })
+  return fc.record({
+    nodes: fc.integer({min: 2, max: 5}),
+    fs: fc.integer({min: 1, max: 3}),
+    // Mostly file systems every node mounts: queues form where nodes share resources.
+    masks: fc.array(fc.oneof({arbitrary: fc.constant(0), weight: 3}, {arbitrary: fc.nat(31), weight: 1}), {minLength: 3, maxLength: 3}),
+    intents: fc.array(intent, {minLength: 1, maxLength: maxSteps, size: 'max'}),
+  })
+}
+
+export function clusterOf(c: FuzzCase): FuzzCluster {
+  const nodes = Array.from({length: c.nodes}, (_, i) => `n${i + 1}`)
+  const fs = Array.from({length: c.fs}, (_, i) => {
+    const mask = c.masks[i] ?? 0
+    const picked = nodes.filter((_, j) => mask & (1 << j))
+    return {name: `fs${i + 1}`, members: mask === 0 || picked.length === 0 ? [...nodes] : picked}
+  })
+  return {nodes, fs}
+}
+
+const pick = <T>(list: T[], n: number): T | undefined => (list.length ? list[n % list.length] : undefined)
+
+/** Commands a crash step may kill (all by default; the mutation test leaves out one to steer around a known bug). */
+export const CRASH_OPS = ['request', 'release', 'write', 'convert'] as const
+export type CrashOp = (typeof CRASH_OPS)[number]
+
+/** The concrete drill of a case: each intent made into an operation the reference says makes sense now, or dropped. */
+export function materialize(c: FuzzCase, crashOps: readonly CrashOp[] = CRASH_OPS): FuzzDrill {
+  const cluster = clusterOf(c)
+  const ref = new Reference(cluster)
+  const steps: FuzzStep[] = []
+  for (const [i, it] of c.intents.entries()) {
+    const step = stepFor(ref, cluster, it, i, crashOps)
+    if (!step) continue
+    steps.push(step)
+    if (step.kind === 'parallel') step.ops.forEach((o) => ref.apply(o))
+    else if (step.kind === 'crash') {
+      // A kill before the commit record leaves the old state; from the record on, the command happened.
+      if (step.at !== 'commit.before-record') ref.apply(step.op)
+    } else ref.apply(step.op)
+  }
+  return {cluster, steps}
+}
+
+function stepFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number, crashOps: readonly CrashOp[]): FuzzStep | undefined {
+  if (it.kind === 'parallel') {
+    if (cluster.fs.length < 2) return undefined
+    const fsA = cluster.fs[it.a % cluster.fs.length]
+    const fsB = cluster.fs[(it.a + 1) % cluster.fs.length]
+    const a = requestOp(ref, fsA.name, fsA.members, it)
+    const b = requestOp(ref, fsB.name, fsB.members, {...it, b: it.c, c: it.b, mode: MODES[(MODES.indexOf(it.mode) + it.flags) % MODES.length]})
+    return a && b ? {kind: 'parallel', ops: [a, b]} : undefined
+  }
+  if (it.kind === 'crash') {
+    if (crashOps.length === 0) return undefined
+    const inner = opFor(ref, cluster, {...it, kind: crashOps[it.flags % crashOps.length]}, index)
+    return inner ? {kind: 'crash', op: inner, at: CRASH_POINTS[it.c % CRASH_POINTS.length]} : undefined
+  }
+  const op = opFor(ref, cluster, it, index)
+  return op && {kind: 'op', op}
+}
+
+function requestOp(ref: Reference, fs: string, members: string[], it: Pick<Intent, 'a' | 'b' | 'c' | 'mode' | 'flags'>): (Op & {kind: 'request'}) | undefined {
+  const node = pick(members, it.b)
+  if (!node) return undefined
+  return {kind: 'request', fs, resource: RESOURCES[it.c < 6 ? 0 : it.c % RESOURCES.length], node, mode: it.mode, persistent: (it.flags & 1) === 1, noqueue: it.flags === 6} as Op & {kind: 'request'}
+}
+
+const hexOf = (n: number) => (n + 1).toString(16).padStart(2, '0')
+
+function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number): Op | undefined {
+  // The first file system and resource more often than the others, so that locks meet.
+  const f = cluster.fs[it.a < 6 ? 0 : it.a % cluster.fs.length]
+  const upNodes = ref.membership.nodes.filter((n) => n.state === 'up').map((n) => n.name)
+  const upMembers = f.members.filter((m) => upNodes.includes(m))
+  // Locks of this file system, oldest first; those of live holders (the ones an operator can act on) first.
+  const locks = () => {
+    const d = ref.domains.get(f.name)!
+    const all = [...d.resources.values()].flatMap((r) => allLocks(r).map((l) => ({lock: l, res: r})))
+    all.sort((x, y) => x.lock.id - y.lock.id)
+    return all.filter((x) => upNodes.includes(x.lock.node) && !x.res.name.startsWith('deadman/'))
+  }
+  // Where queues are interesting: resources with a conversion waiting, and granted locks that share their resource.
+  const contended = () => {
+    const d = ref.domains.get(f.name)!
+    return [...d.resources.values()].filter((r) => r.convertQueue.length > 0 && !r.name.startsWith('deadman/') && !r.name.startsWith('recovery/'))
+  }
+  switch (it.kind) {
+    case 'request': {
+      const op = requestOp(ref, f.name, f.members, it)
+      if (!op || (it.flags & 2) === 0) return op
+      // Half the time, a request arrives where a conversion waits (it must queue behind it), or
+      // else joins the holders of a resource in a mode they allow (so that holders share it).
+      const busy = pick(contended(), it.c)
+      if (busy) return {...op, resource: busy.name}
+      const held = [...ref.domains.get(f.name)!.resources.values()].filter((r) => r.grantQueue.length > 0 && r.waitQueue.length === 0 && RESOURCES.includes(r.name))
+      const r = pick(held, it.c)
+      if (!r) return op
+      const mode = r.grantQueue.every((h) => compatible(op.mode, h.mode)) ? op.mode : 'CR'
+      return {...op, resource: r.name, mode}
+    }
+    case 'convert': {
+      const all = locks()
+      const shared = all.filter((x) => !x.lock.requestedMode && !x.res.waitQueue.includes(x.lock) && x.res.grantQueue.length + x.res.convertQueue.length > 1)
+      const sharedPick = (it.flags & 1) === 0 ? pick(shared, it.b) : undefined
+      const l = sharedPick ?? pick(all, it.b)
+      if (!l) return undefined
+      // A lock that shares its resource mostly converts up to EX: it must wait for the others (the convert queue).
+      if (sharedPick && it.c < 5) return {kind: 'convert', fs: f.name, id: l.lock.id, mode: 'EX', noqueue: it.flags === 6}
+      const down = MODES.indexOf(it.mode) < MODES.indexOf(l.lock.mode)
+      const granted = !l.lock.requestedMode && !l.res.waitQueue.includes(l.lock)
+      // The value block is written only by a PW/EX holder on its way down.
+      const lvb = granted && down && isWriteMode(l.lock.mode) && (it.flags & 4) === 4 ? hexOf(index) : undefined
+      return {kind: 'convert', fs: f.name, id: l.lock.id, mode: it.mode, noqueue: (it.flags & 2) === 2, ...(lvb ? {lvb} : {})}
+    }
+    case 'cancel': {
+      const all = locks()
+      const l = pick(all.filter((x) => x.lock.requestedMode && !x.res.waitQueue.includes(x.lock)), it.b) ?? pick(all, it.b)
+      return l && {kind: 'cancel', fs: f.name, id: l.lock.id}
+    }
+    case 'release': {
+      // Half the time, a lock where a conversion waits: its queues get served with the conversion still blocked, or not.
+      const busy = new Set(contended())
+      const l = ((it.flags & 2) === 2 ? pick(locks().filter((x) => busy.has(x.res)), it.b) : undefined) ?? pick(locks(), it.b)
+      if (!l) return undefined
+      const granted = !l.res.waitQueue.includes(l.lock)
+      const lvb = granted && !l.lock.requestedMode && isWriteMode(l.lock.mode) && (it.flags & 4) === 4 ? hexOf(index) : undefined
+      return {kind: 'release', fs: f.name, id: l.lock.id, ...(lvb ? {lvb} : {})}
+    }
+    case 'write': {
+      // Mostly as an operator would: the holder of a persistent PW/EX lock on meta/<key> writes that key.
+      const held = locks().filter((x) => x.lock.persistent && isWriteMode(x.lock.mode) && x.res.name.startsWith('meta/') && !x.res.waitQueue.includes(x.lock))
+      const h = it.flags !== 1 ? pick(held, it.b) : undefined
+      const node = h ? h.lock.node : pick(f.members, it.b)!
+      const key = h ? h.res.name.slice('meta/'.length) : ['a', 'b'][it.c % 2]
+      // No such lock: mostly, the node first takes one (as a file system does before it writes).
+      if (!h && it.flags !== 1 && it.flags !== 3) return {kind: 'request', fs: f.name, resource: `meta/${key}`, node, mode: 'EX', persistent: true, noqueue: false}
+      // Now and then the node dies mid-write: the commit record is torn.
+      return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn: it.flags >= 6}
+    }
+    case 'checkpoint': {
+      // Mostly a node with something in its journal to apply (or a torn tail to stop at).
+      const journals = ref.domains.get(f.name)!.journals
+      const busy = f.members.filter((m) => journals.get(m) && (journals.get(m)!.pending.length > 0 || journals.get(m)!.torn))
+      return {kind: 'checkpoint', fs: f.name, node: ((it.flags & 1) === 0 ? pick(busy, it.b) : undefined) ?? pick(f.members, it.b)!}
+    }
+    case 'kill': {
+      // Someone must stay up to recover.
+      if (upNodes.length < 2) return undefined
+      return {kind: 'kill', node: pick(upNodes, it.b)!}
+    }
+    case 'join': {
+      const recovered = ref.membership.nodes.filter((n) => n.state === 'recovered').map((n) => n.name)
+      const dead = ref.membership.nodes.filter((n) => n.state === 'dead').map((n) => n.name)
+      const node = pick(recovered, it.b) ?? (it.flags === 7 ? pick(dead, it.b) : undefined)
+      return node ? {kind: 'join', node} : undefined
+    }
+    case 'attach': {
+      const node = pick(upMembers, it.b)
+      return node ? {kind: 'attach', fs: f.name, node} : undefined
+    }
+    case 'replay':
+    case 'validate': {
+      const a = pick(ref.attachments(f.name), it.b)
+      return a && {kind: it.kind, fs: f.name, id: a.id}
+    }
+    case 'recover':
+      return {kind: 'recover', fs: f.name}
+    default:
+      return undefined
+  }
+}

@@ -1,0 +1,288 @@
+// The reference run of a fuzz drill: the same operations applied in memory to
+// the pure recovery core (src/model), with no store, no journal files and no
+// processes. What dlmctl reports after each step must equal what this predicts.
+// Every domain rule comes from the model's own functions (so the reference moves
+// with the model); what is here is only the glue the core adds around them
+// (who may act, which ids are consumed, what recover does step by step).
+import {DlmError, StateCorrupt} from '../../errors.js'
+import * as D from '../../model/domain.js'
+import * as M from '../../model/membership.js'
+import {applyRecord, checkWrite, metaResource, type MetaKeys} from '../../model/metadata.js'
+import {allLocks, cancelConversion, convertLock, findLock, newResource, releaseLock, requestLock} from '../../model/resource.js'
+import type {DomainMeta, Membership, Resource} from '../../model/types.js'
+import {lockView, type LockView} from '../../model/validity.js'
+import type {FuzzCluster, Op} from './ops.js'
+
+const NOW = '2026-01-01T00:00:00.000Z'
+
+export interface Journal {
+  /** Committed transactions past the node's replay/checkpoint point, in order. */
+  pending: {seq: number; key: string; value: string}[]
+  /** A transaction whose commit record is torn sits at the end: nothing after it can be appended. */
+  torn: boolean
+}
+
+export interface RefDomain {
+  meta: DomainMeta
+  resources: Map<string, Resource>
+  keys: MetaKeys
+  journals: Map<string, Journal>
+  nextSeq: number
+}
+
+export interface Prediction {
+  exit: number
+  /** The error code when the command must fail. */
+  code?: string
+  /** Fields the command's JSON must hold (containment). */
+  json?: Record<string, unknown>
+}
+
+export interface StatusView {
+  generation: number
+  nodes: {name: string; state: string; incarnation: number}[]
+  domains: {name: string; state: string; epoch: number; members: string[]; deadNodes: string[]}[]
+}
+
+export class Reference {
+  membership: Membership
+  domains = new Map<string, RefDomain>()
+  constructor(
+    readonly cluster: FuzzCluster,
+    readonly lvbSize = 32,
+  ) {
+    this.membership = M.newMembership(cluster.nodes, NOW)
+    for (const f of cluster.fs) {
+      const d: RefDomain = {meta: D.newDomain(f.name, f.members), resources: new Map(), keys: {}, journals: new Map(), nextSeq: 1}
+      const joined: string[] = []
+      for (const node of [...f.members].sort()) {
+        D.joinDomain(d.meta, node, joined, (n) => this.res(d, n))
+        joined.push(node)
+      }
+      this.domains.set(f.name, d)
+    }
+  }
+
+  clone(): Reference {
+    const r = Object.create(Reference.prototype) as Reference
+    Object.assign(r, {cluster: this.cluster, lvbSize: this.lvbSize, membership: structuredClone(this.membership), domains: structuredClone(this.domains)})
+    return r
+  }
+
+  private res(d: RefDomain, name: string): Resource {
+    let r = d.resources.get(name)
+    if (!r) d.resources.set(name, (r = newResource(name, this.lvbSize)))
+    return r
+  }
+
+  private journal(d: RefDomain, node: string): Journal {
+    let j = d.journals.get(node)
+    if (!j) d.journals.set(node, (j = {pending: [], torn: false}))
+    return j
+  }
+
+  private domain(fs: string): RefDomain {
+    const d = this.domains.get(fs)
+    if (!d) throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}'`)
+    return d
+  }
+
+  nodeState(name: string) {
+    return this.membership.nodes.find((n) => n.name === name)?.state
+  }
+
+  private view(d: RefDomain, res: Resource, id: number): LockView {
+    const f = findLock(res, id)!
+    return lockView(f.lock, res, d.meta, this.nodeState(f.lock.node), f.status)
+  }
+
+  /** The lock `id` of `fs`, and its resource. */
+  find(fs: string, id: number) {
+    const d = this.domain(fs)
+    for (const res of d.resources.values()) {
+      const f = findLock(res, id)
+      if (f) return {d, res, ...f}
+    }
+    return undefined
+  }
+
+  /** Every lock, sorted by domain and id, as `lock list --json` shows it. */
+  locks(): LockView[] {
+    const out: LockView[] = []
+    for (const [, d] of [...this.domains].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      for (const res of d.resources.values()) for (const l of allLocks(res)) out.push(this.view(d, res, l.id))
+    }
+    return sortLocks(out)
+  }
+
+  status(): StatusView {
+    return {
+      generation: this.membership.generation,
+      nodes: this.membership.nodes.map((n) => ({name: n.name, state: n.state, incarnation: n.incarnation})),
+      domains: [...this.domains.values()]
+        .map((d) => ({name: d.meta.name, state: d.meta.state, epoch: d.meta.epoch, members: [...d.meta.members], deadNodes: [...d.meta.deadNodes]}))
+        .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    }
+  }
+
+  /** Applied metadata of a file system: key → value (deleted keys absent). */
+  metadata(fs: string): Record<string, string> {
+    const out: Record<string, string> = {}
+    for (const [k, e] of Object.entries(this.domain(fs).keys)) if (e.value !== null) out[k] = e.value
+    return out
+  }
+
+  /** Live recovery ids of a domain (for the generator). */
+  attachments(fs: string) {
+    return this.domain(fs).meta.attachments
+  }
+
+  /** Apply one operation; the prediction of its exit code and result. Refused operations change nothing. */
+  apply(op: Op): Prediction {
+    const before = this.clone()
+    try {
+      return this.applyUnchecked(op)
+    } catch (e) {
+      if (!(e instanceof DlmError)) throw e
+      // A refusal commits nothing: go back to the state before the operation.
+      Object.assign(this, {membership: before.membership, domains: before.domains})
+      return {exit: e.exitCode, code: e.code}
+    }
+  }
+
+  private requireMember(d: RefDomain, node: string) {
+    M.requireUp(this.membership, node)
+    if (!d.meta.members.includes(node)) throw new DlmError('NOT_MEMBER', `${node} not a member of ${d.meta.name}`)
+  }
+
+  private ownLock(fs: string, id: number) {
+    const f = this.find(fs, id)
+    if (!f) throw new DlmError('UNKNOWN_LOCK', `no lock ${id} in ${fs}`)
+    if (this.nodeState(f.lock.node) !== 'up') throw new DlmError('NODE_NOT_UP', `lock ${id} is held by a node that is not up`)
+    return f
+  }
+
+  private applyUnchecked(op: Op): Prediction {
+    switch (op.kind) {
+      case 'request': {
+        const d = this.domain(op.fs)
+        this.requireMember(d, op.node)
+        const res = this.res(d, op.resource)
+        const lock = requestLock(res, {id: d.meta.nextLockId, node: op.node, mode: op.mode, persistent: op.persistent, noqueue: op.noqueue})
+        d.meta.nextLockId += 1
+        return {exit: 0, json: {...this.view(d, res, lock.id)}}
+      }
+      case 'convert':
+      case 'cancel': {
+        const f = this.ownLock(op.fs, op.id)
+        const lvb = op.kind === 'convert' && op.lvb !== undefined ? op.lvb.padEnd(this.lvbSize * 2, '0') : undefined
+        if (op.kind === 'cancel') cancelConversion(f.res, op.id)
+        else convertLock(f.res, op.id, {mode: op.mode, noqueue: op.noqueue, lvb})
+        return {exit: 0, json: {...this.view(f.d, f.res, op.id)}}
+      }
+      case 'release': {
+        const f = this.ownLock(op.fs, op.id)
+        const released = this.view(f.d, f.res, op.id)
+        const queued = new Set([...f.res.convertQueue, ...f.res.waitQueue].map((l) => l.id))
+        releaseLock(f.res, op.id, op.lvb === undefined ? undefined : op.lvb.padEnd(this.lvbSize * 2, '0'))
+        const granted = f.res.grantQueue.filter((l) => queued.has(l.id)).map((l) => l.id)
+        return {exit: 0, json: {released, granted, lvb: f.res.lvb}}
+      }
+      case 'write': {
+        const d = this.domain(op.fs)
+        this.requireMember(d, op.node)
+        const n = M.findNode(this.membership, op.node)
+        checkWrite(d.resources.get(metaResource(op.key)), d.meta, op.node, n.state, op.key)
+        const j = this.journal(d, op.node)
+        if (j.torn) throw new StateCorrupt(`journal of ${op.node}`, 'torn record')
+        const seq = d.nextSeq
+        d.nextSeq += 2 // one set record and the commit
+        if (op.torn) j.torn = true
+        else j.pending.push({seq, key: op.key, value: op.value})
+        return {exit: 0, json: {committed: !op.torn}}
+      }
+      case 'checkpoint': {
+        const d = this.domain(op.fs)
+        this.requireMember(d, op.node)
+        const j = this.journal(d, op.node)
+        const records = j.pending.length
+        this.applyJournal(d, j)
+        return {exit: 0, json: {records}}
+      }
+      case 'kill': {
+        const node = M.findNode(this.membership, op.node)
+        if (node.state !== 'up') return {exit: 0, json: {alreadyDead: true}}
+        M.markDead(this.membership, op.node)
+        const mine = [...this.domains.values()].filter((d) => d.meta.members.includes(op.node))
+        for (const d of mine) D.applyDeath(d.meta, op.node, d.resources.values())
+        if (mine.length === 0) node.state = 'recovered'
+        return {exit: 0, json: {alreadyDead: false}}
+      }
+      case 'join': {
+        const before = M.findNode(this.membership, op.node).state
+        M.rejoin(this.membership, op.node, NOW)
+        const up = M.upNodes(this.membership)
+        for (const d of [...this.domains.values()].filter((x) => x.meta.members.includes(op.node))) {
+          if (before === 'up' && d.resources.get(D.deadmanResource(op.node))?.grantQueue.some((l) => l.node === op.node)) continue
+          const others = d.meta.members.filter((m) => m !== op.node && up.has(m))
+          D.joinDomain(d.meta, op.node, others, (n) => this.res(d, n))
+          // A node that comes back starts its journal after everything in it.
+          d.journals.set(op.node, {pending: [], torn: false})
+        }
+        return {exit: 0, json: {node: {name: op.node, state: 'up'}}}
+      }
+      case 'attach': {
+        const d = this.domain(op.fs)
+        this.requireMember(d, op.node)
+        const a = D.attach(d.meta, op.node)
+        return {exit: 0, json: {id: a.id, epoch: a.epoch}}
+      }
+      case 'replay': {
+        const d = this.domain(op.fs)
+        if (D.epochMoved(d.meta, op.id)) return {exit: 3, json: {result: 'MORE_RECOVERY'}}
+        for (const node of d.meta.deadNodes) this.applyJournal(d, this.journal(d, node))
+        return {exit: 0, json: {result: 'DONE'}}
+      }
+      case 'validate': {
+        const d = this.domain(op.fs)
+        return this.validate(d, op.id)
+      }
+      case 'recover':
+        return this.recover(this.domain(op.fs))
+    }
+  }
+
+  private applyJournal(d: RefDomain, j: Journal) {
+    for (const t of j.pending) applyRecord(d.keys, {seq: t.seq, tx: t.seq, op: 'set', key: t.key, value: t.value})
+    j.pending = []
+  }
+
+  private validate(d: RefDomain, id: number): Prediction {
+    const moved = D.epochMoved(d.meta, id)
+    const unreplayed = moved ? [] : d.meta.deadNodes.filter((n) => this.journal(d, n).pending.length > 0)
+    const v = D.validate(d.meta, id, d.resources.values(), {unreplayed})
+    if (v.result === 'MORE_RECOVERY') return {exit: 3, json: {result: 'MORE_RECOVERY'}}
+    M.settleRecovered(this.membership, [...this.domains.values()].map((x) => x.meta))
+    return {exit: 0, json: {result: 'VALID'}}
+  }
+
+  /** What `recover <fs>` does: the first up member runs it under EX on recovery/<fs>, attaches, replays, validates. */
+  private recover(d: RefDomain): Prediction {
+    if (d.meta.state !== 'recovering') return {exit: 0, json: {domains: [{name: d.meta.name, result: 'RECOVERED'}]}}
+    const up = M.upNodes(this.membership)
+    const runner = d.meta.members.find((m) => up.has(m))
+    if (!runner) return {exit: 5, json: {domains: [{name: d.meta.name, result: 'FAILED'}]}}
+    // The recovery lock: EX for the runner, PR for every other up member (ids consumed, all dropped at the end).
+    const waiters = d.meta.members.filter((m) => m !== runner && up.has(m))
+    d.meta.nextLockId += 1 + waiters.length
+    const a = D.attach(d.meta, runner)
+    for (const node of d.meta.deadNodes) this.applyJournal(d, this.journal(d, node))
+    this.validate(d, a.id)
+    d.meta.attachments = d.meta.attachments.filter((x) => x.id !== a.id)
+    return {exit: 0, json: {domains: [{name: d.meta.name, result: 'RECOVERED'}]}}
+  }
+}
+
+export function sortLocks<T extends {domain: string; lockId: number}>(locks: T[]): T[] {
+  return [...locks].sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : a.lockId - b.lockId))
+}

@@ -1,0 +1,148 @@
+// `dlmctl drill fuzz`, in-process drill steps, and drill authoring errors, end to
+// end with the built CLI (man dlmctl-drill.5, FUZZING and IN-PROCESS STEPS).
+import {execa} from 'execa'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, describe, expect, test} from 'vitest'
+import {BIN, ROOT, pMap, requireBuilt} from './helpers.js'
+
+const TMP = mkdtempSync(join(tmpdir(), 'dlmctl-fuzz-e2e-'))
+afterAll(() => rmSync(TMP, {recursive: true, force: true}))
+const BUNDLED = join(ROOT, 'fixtures/drills')
+
+async function dlmctl(args: string[]) {
+  requireBuilt()
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DLMCTL_') && k !== 'NODE_ENV') env[k] = v
+  const r = await execa(process.execPath, [BIN, ...args], {cwd: TMP, env: {...env, NO_COLOR: '1'}, extendEnv: false, reject: false})
+  let json: any
+  try {
+    json = JSON.parse(r.stdout)
+  } catch {
+    json = undefined
+  }
+  return {exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, json}
+}
+
+/** A step as both runs must agree on it: what ran and what it answered (commit record names are random). */
+const comparable = (s: any) => JSON.stringify({...s, durationMs: undefined}).replace(/commit\/[0-9a-z-]+\.json/g, 'commit/X.json')
+
+describe('in-process steps give what separate processes give', () => {
+  const drills = readdirSync(BUNDLED).filter((f) => f.endsWith('.yaml')).sort()
+  const runs = pMap(drills, 2, async (f) => {
+    const [inproc, procs] = await Promise.all([dlmctl(['drill', 'run', join(BUNDLED, f), '--json']), dlmctl(['drill', 'run', join(BUNDLED, f), '--json', '--processes'])])
+    return {f, inproc, procs}
+  })
+  test('every bundled drill: the same exit, the same timeline, the same JSON', {timeout: 240_000}, async () => {
+    for (const {f, inproc, procs} of await runs) {
+      expect(inproc.exitCode, f).toBe(0)
+      expect(procs.exitCode, f).toBe(0)
+      const a = inproc.json.steps
+      const b = procs.json.steps
+      expect(a.map((s: any) => [s.index, s.command, s.exit, s.signal, s.ok]), f).toEqual(b.map((s: any) => [s.index, s.command, s.exit, s.signal, s.ok]))
+      // Processes started at once (parallel blocks) take lock ids in any order; drills without them must match byte for byte.
+      const parallel = a.some((s: any) => s.index.includes('.') && s.command.startsWith('lock request'))
+      if (!parallel) expect(a.map(comparable), f).toEqual(b.map(comparable))
+    }
+  })
+  test('the step count of drill list is the one drill run reports', {timeout: 240_000}, async () => {
+    const list = await dlmctl(['drill', 'list', '--json'])
+    for (const {f, inproc} of await runs) {
+      const listed = list.json.drills.find((d: any) => d.file.endsWith(`/${f}`))
+      expect(inproc.json.stepCount, f).toBe(listed.steps)
+    }
+    const human = await dlmctl(['drill', 'run', 'seed-story'])
+    const steps = list.json.drills.find((d: any) => d.name === 'seed-story').steps
+    expect(human.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^passed: ${steps} steps +drill seed-story `))
+  })
+})
+
+describe('drill authoring', () => {
+  test('a drill file with several mistakes reports all of them, each with file:line:col, and runs nothing', async () => {
+    const file = join(TMP, 'mistakes.yaml')
+    writeFileSync(
+      file,
+      [
+        'name: mistakes',
+        'colour: red',
+        'cluster: {nodes: [n1, n2], fs: [fs1]}',
+        'steps:',
+        '  - run: lock request fs1 r --node n1 --mode EX',
+        '    as: a',
+        '  - run: frobnicate now',
+        '  - kill: n9',
+        '  - run: lock release fs1 ${a.lockId}',
+        '    expect: {exit: banana}',
+        '  - run: lock list ${zz.x}',
+        '',
+      ].join('\n'),
+    )
+    const r = await dlmctl(['drill', 'run', file])
+    expect(r.exitCode).toBe(2)
+    const lines = r.stderr.trimEnd().split('\n')
+    expect(lines[0]).toBe(`dlmctl: 5 mistakes in ${file}:`)
+    expect(lines.slice(1).map((l) => l.slice(0, l.indexOf(': ')))).toEqual([`${file}:2:1`, `${file}:7:10`, `${file}:8:11`, `${file}:10:20`, `${file}:11:10`])
+    expect(lines[2]).toContain("unknown command 'frobnicate now'")
+    expect(lines[5]).toContain("unknown name 'zz'")
+    expect(r.stdout).toBe('')
+    const j = await dlmctl(['drill', 'run', file, '--json'])
+    expect(j.json.error.code).toBe('DRILL_INVALID')
+    expect(j.json.error.mistakes.map((m: any) => [m.line, m.col])).toEqual([[2, 1], [7, 10], [8, 11], [10, 20], [11, 10]])
+  })
+
+  test('a failed expectation shows every mismatching key', async () => {
+    const file = join(TMP, 'keys.yaml')
+    writeFileSync(
+      file,
+      ['name: keys', 'cluster: {nodes: [n1, n2], fs: [fs1]}', 'steps:', '  - run: lock request fs1 r --node n1 --mode EX', '    expect: {json: {mode: PR, status: waiting, persistent: true, node: n1}}', ''].join('\n'),
+    )
+    const r = await dlmctl(['drill', 'run', file, '--json'])
+    expect(r.exitCode).toBe(8)
+    expect(r.json.steps[1].failures).toEqual([
+      {path: 'json/mode', message: 'expected "PR", got "EX"'},
+      {path: 'json/status', message: 'expected "waiting", got "granted"'},
+      {path: 'json/persistent', message: 'expected true, got false'},
+    ])
+  })
+})
+
+describe('drill fuzz', () => {
+  const out = join(TMP, 'fuzz-out')
+  const junit = join(TMP, 'fuzz.xml')
+  const twice = Promise.all([
+    dlmctl(['drill', 'fuzz', '--seed', '42', '--runs', '8', '--steps', '12', '--json', '--out', out, '--junit', junit]),
+    dlmctl(['drill', 'fuzz', '--seed', '42', '--runs', '8', '--steps', '12', '--json', '--out', out]),
+  ])
+
+  test('passes on this build; the same --seed and --runs give the same drills, byte for byte', {timeout: 240_000}, async () => {
+    const [a, b] = await twice
+    expect(a.exitCode, a.stdout.slice(0, 2000) + a.stderr).toBe(0)
+    expect(a.json).toMatchObject({result: 'PASSED', seed: 42, runs: 8, maxSteps: 12, drills: 8})
+    expect(a.json.generated).toHaveLength(8)
+    expect(a.json.steps).toBe(a.json.generated.reduce((n: number, d: any) => n + d.steps.length, 0))
+    for (const d of a.json.generated) expect(d.steps.length).toBeLessThanOrEqual(12)
+    expect(JSON.stringify(a.json.generated)).toBe(JSON.stringify(b.json.generated))
+    expect(readdirSync(TMP)).not.toContain('fuzz-42.yaml')
+  })
+
+  test('--junit: one testcase per drill, no failure', {timeout: 240_000}, async () => {
+    await twice
+    const xml = readFileSync(junit, 'utf8')
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="dlmctl drill fuzz" tests="8" failures="0"/)
+    expect(xml.match(/<testcase /g)).toHaveLength(8)
+    expect(xml).not.toContain('<failure')
+  })
+
+  test('the human line: PASSED with drills, steps and step kinds', {timeout: 120_000}, async () => {
+    const r = await dlmctl(['drill', 'fuzz', '--seed', '7', '--runs', '3', '--steps', '5'])
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^PASSED: 3 drills, \d+ steps \(seed 7, \d+\.\ds\); step kinds: [a-z, ]+$/)
+  })
+
+  test('bad flags are usage errors', async () => {
+    const r = await dlmctl(['drill', 'fuzz', '--runs', '0'])
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toMatch(/^dlmctl: .*--runs/)
+  })
+})

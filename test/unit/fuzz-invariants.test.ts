@@ -1,0 +1,81 @@
+// The fuzzer's independent invariants (src/drill/fuzz/invariants.ts): each rule
+// catches the state it forbids, and holds on states the rules allow.
+import {describe, expect, it} from 'vitest'
+import {checkInvariants, type SeenLock, type SeenStatus} from '../../src/drill/fuzz/invariants.js'
+
+let next = 1
+function lock(p: Partial<SeenLock> & Pick<SeenLock, 'mode' | 'status'>): SeenLock {
+  return {lockId: next++, domain: 'fs1', resource: 'r', node: 'n1', persistent: false, valid: true, invalidReasons: [], ...p}
+}
+const up: SeenStatus = {nodes: [{name: 'n1', state: 'up'}, {name: 'n2', state: 'up'}, {name: 'n3', state: 'up'}], domains: [{name: 'fs1', state: 'normal', deadNodes: [], members: ['n1', 'n2', 'n3']}]}
+const rules = (locks: SeenLock[], status = up, previous?: SeenLock[]) => checkInvariants(locks, status, previous).map((v) => v.rule)
+
+describe('granted modes are pairwise compatible', () => {
+  it('PR beside CW is caught (either order), with the later lock as the witness', () => {
+    const a = lock({mode: 'PR', status: 'granted'})
+    const b = lock({mode: 'CW', status: 'granted', node: 'n2'})
+    const v = checkInvariants([a, b], up)
+    expect(v.map((x) => x.rule)).toEqual(['granted-compatible'])
+    expect(v[0].absent).toEqual({lockId: b.lockId, mode: 'CW', status: 'granted'})
+    expect(rules([lock({mode: 'CW', status: 'granted'}), lock({mode: 'PR', status: 'granted'})])).toEqual(['granted-compatible'])
+  })
+  it('a converting lock holds its granted mode: EX converting beside PR is caught', () => {
+    expect(rules([lock({mode: 'PR', status: 'granted'}), lock({mode: 'EX', status: 'converting', requestedMode: 'NL'})])).toContain('granted-compatible')
+  })
+  it('every compatible pair of the matrix passes; different resources never conflict', () => {
+    const ok: [string, string][] = [['NL', 'EX'], ['CR', 'PW'], ['CW', 'CW'], ['PR', 'PR'], ['CR', 'CW']]
+    for (const [x, y] of ok) expect(rules([lock({mode: x, status: 'granted'}), lock({mode: y, status: 'granted', node: 'n2'})]), `${x}+${y}`).toEqual([])
+    expect(rules([lock({mode: 'EX', status: 'granted'}), lock({mode: 'EX', status: 'granted', resource: 'other'})])).toEqual([])
+  })
+})
+
+describe('queues', () => {
+  it('a waiting head compatible with every holder and no conversion queued: not served', () => {
+    expect(rules([lock({mode: 'PR', status: 'granted'}), lock({mode: 'CR', status: 'waiting', requestedMode: 'CR', node: 'n2'})])).toEqual(['queues-served'])
+  })
+  it('a waiting head behind a queued conversion is right to wait', () => {
+    const locks = [lock({mode: 'PR', status: 'granted'}), lock({mode: 'PR', status: 'converting', requestedMode: 'EX', node: 'n2'}), lock({mode: 'CR', status: 'waiting', requestedMode: 'CR', node: 'n3'})]
+    expect(rules(locks)).toEqual([])
+  })
+  it('a conversion compatible with every other holder that still waits: not served', () => {
+    expect(rules([lock({mode: 'CR', status: 'granted'}), lock({mode: 'NL', status: 'converting', requestedMode: 'PR', node: 'n2'})])).toEqual(['queues-served'])
+  })
+  it('the wait queue in request order; FIFO grants between snapshots', () => {
+    const g = lock({mode: 'EX', status: 'granted'})
+    const w1 = lock({mode: 'EX', status: 'waiting', node: 'n2'})
+    const w2 = lock({mode: 'EX', status: 'waiting', node: 'n3'})
+    expect(rules([g, w2, w1])).toContain('fifo')
+    // w2 granted while the earlier w1 still waits.
+    const later = [{...w1}, {...w2, status: 'granted' as const}]
+    expect(rules(later, up, [g, w1, w2])).toContain('fifo')
+  })
+  it('no grant past a conversion that still waits (convert queue first)', () => {
+    const a = lock({mode: 'PR', status: 'granted'})
+    const b = lock({mode: 'PR', status: 'converting', requestedMode: 'EX', node: 'n2'})
+    const c = lock({mode: 'CR', status: 'waiting', node: 'n3'})
+    expect(rules([a, b, {...c, status: 'granted'}], up, [a, b, c])).toEqual(['convert-queue-first'])
+    // The conversion was granted first: then the request may follow.
+    expect(rules([a, {...b, status: 'granted', mode: 'PR'}, {...c, status: 'granted'}], up, [a, b, c]).filter((r) => r === 'convert-queue-first')).toEqual([])
+  })
+})
+
+describe('nodes, orphans and validity', () => {
+  const recovering: SeenStatus = {nodes: [{name: 'n1', state: 'up'}, {name: 'n2', state: 'dead'}, {name: 'n3', state: 'recovered'}], domains: [{name: 'fs1', state: 'recovering', deadNodes: ['n2'], members: ['n1', 'n2', 'n3']}]}
+  it('a lock of an unknown node', () => {
+    expect(rules([lock({mode: 'NL', status: 'granted', node: 'ghost'})])).toEqual(['known-node'])
+  })
+  it('orphans only of dead nodes still to be recovered, granted and persistent', () => {
+    const orphan = {mode: 'EX', status: 'granted' as const, node: 'n2', persistent: true, valid: false, invalidReasons: ['DOMAIN_RECOVERING', 'ORPHANED']}
+    expect(rules([lock(orphan)], recovering)).toEqual([])
+    expect(rules([lock({...orphan, persistent: false, invalidReasons: ['ORPHANED']})], recovering)).toEqual(['orphans-of-dead-nodes'])
+    expect(rules([lock({...orphan, node: 'n3'})], recovering)).toEqual(['orphans-of-dead-nodes'])
+    expect(rules([lock({...orphan, status: 'waiting'})], recovering)).toContain('orphans-of-dead-nodes')
+    expect(rules([lock({...orphan, invalidReasons: ['DOMAIN_RECOVERING']})], recovering)).toEqual(['orphans-of-dead-nodes'])
+    expect(rules([lock({mode: 'NL', status: 'granted', invalidReasons: ['ORPHANED'], valid: false})])).toEqual(['orphans-of-dead-nodes'])
+  })
+  it('every persistent lock is invalid while its domain recovers, and not for that reason after', () => {
+    expect(rules([lock({mode: 'PR', status: 'granted', persistent: true})], recovering)).toEqual(['invalid-while-recovering'])
+    expect(rules([lock({mode: 'PR', status: 'granted', persistent: true, valid: false, invalidReasons: ['DOMAIN_RECOVERING']})], recovering)).toEqual([])
+    expect(rules([lock({mode: 'PR', status: 'granted', persistent: true, valid: false, invalidReasons: ['DOMAIN_RECOVERING']})])).toEqual(['valid-after-validate'])
+  })
+})
