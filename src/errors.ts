@@ -100,6 +100,8 @@ export class DlmError extends Error {
   readonly exitCode: number
   /** Extra machine-readable detail, added to the JSON error object. */
   readonly detail?: Record<string, unknown>
+  /** A message of several lines by design (one per mistake): each line is shown escaped, the line breaks kept. */
+  readonly multiline: boolean = false
 
   constructor(code: ErrorCode, message: string, detail?: Record<string, unknown>) {
     super(message)

@@ -155,7 +155,8 @@ export abstract class DlmCommand extends Command {
     if (this.jsonMode) {
       process.stdout.write(JSON.stringify({error: {code, message, ...(detail ?? {})}}, null, 2) + '\n')
     } else {
-      process.stderr.write(`dlmctl: ${escapeControl(message)}\n`)
+      const shown = err instanceof DlmError && err.multiline ? message.split('\n').map(escapeControl).join('\n') : escapeControl(message)
+      process.stderr.write(`dlmctl: ${shown}\n`)
     }
     process.exitCode = exit
   }

@@ -81,6 +81,7 @@ export class DrillInvalid extends DlmError {
 
 /** Several mistakes of one drill file, all reported at once: one line each, in file order. */
 export class DrillMistakes extends DlmError {
+  override readonly multiline = true
   constructor(file: string, mistakes: DrillInvalid[]) {
     const sorted = [...mistakes].sort((a, b) => Number(a.detail?.line ?? 0) - Number(b.detail?.line ?? 0) || Number(a.detail?.col ?? 0) - Number(b.detail?.col ?? 0))
     super('DRILL_INVALID', `${sorted.length} mistakes in ${file}:\n${sorted.map((m) => m.message).join('\n')}`, {
