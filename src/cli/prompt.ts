@@ -44,8 +44,9 @@ export async function askYesNo(message: string): Promise<boolean> {
   await discardTypeAhead()
   const input = process.stdin
   const out = process.stderr
-  out.write(`${message} (y/N) `)
+  // Raw mode before the question shows: a Ctrl-C typed as it appears is a key we read, not a signal.
   input.setRawMode(true)
+  out.write(`${message} (y/N) `)
   return new Promise<boolean>((resolve, reject) => {
     let answer = ''
     const end = () => {
@@ -81,7 +82,7 @@ export async function askYesNo(message: string): Promise<boolean> {
       }
     }
     process.on('SIGINT', onSigint)
-    disarmEarlyCancel()
+    disarmEarlyCancel() // after onSigint is in: SIGINT always has a listener
     input.on('data', onData)
     input.resume()
   })
@@ -119,19 +120,22 @@ export async function chooseMany(message: string, choices: {name: string; value:
  */
 export async function computing<T>(show: boolean, fn: () => Promise<T>, what = 'computing the plan…'): Promise<T> {
   const on = show && process.stderr.isTTY
-  if (on) process.stderr.write(what)
   let onSigint = () => {}
   const interrupted = new Promise<never>((_, reject) => {
     onSigint = () => reject(cancelled())
   })
+  // The handler first, then the line: a Ctrl-C typed the moment the line shows
+  // must find it (with no listener, Node dies of the signal, saying nothing).
   process.on('SIGINT', onSigint)
+  if (on) process.stderr.write(what)
   try {
     return await Promise.race([fn(), interrupted])
   } finally {
+    // Until the question that follows takes over Ctrl-C, it still means "cancelled";
+    // armed before this one goes, so that SIGINT never lacks a listener meanwhile.
+    armEarlyCancel(!show)
     process.off('SIGINT', onSigint)
     if (on) process.stderr.write('\r\x1b[2K')
-    // Until the question that follows takes over Ctrl-C, it still means "cancelled".
-    armEarlyCancel(!show)
   }
 }
 
@@ -144,13 +148,14 @@ let earlyCancel: (() => void) | null = null
  * killed silently by the signal.
  */
 function armEarlyCancel(json: boolean): void {
-  disarmEarlyCancel()
+  const previous = earlyCancel
   earlyCancel = () => {
     if (json) process.stdout.write(JSON.stringify({error: {code: 'CANCELLED', message: 'cancelled; nothing changed'}}, null, 2) + '\n')
     else process.stderr.write('\ndlmctl: cancelled; nothing changed\n')
     process.exit(130)
   }
   process.on('SIGINT', earlyCancel)
+  if (previous) process.off('SIGINT', previous)
 }
 
 /** The question has its own Ctrl-C handling now (or none follows): back to the default. */
