@@ -1,14 +1,12 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../src/cli/base.js'
-import {DlmError, EXIT, usage} from '../src/errors.js'
-import {domainsOf} from '../src/core/nodes.js'
-import {planRecovery, recoveringDomains} from '../src/core/recover.js'
+import {planRecovery} from '../src/core/recover.js'
+import {recoverExitCode, recoverTargets} from '../src/core/recover-targets.js'
 import {recoverConfirmed, type RecoveryPlan} from '../src/core/confirmed.js'
-import {chooseMany} from '../src/cli/prompt.js'
+import {canChoose, chooseRecovering, recoverProgress} from '../src/cli/recover.js'
 import {renderRecover, renderRecoveryPlan} from '../src/render/views.js'
-import {renderReplayProgress} from '../src/render/safety.js'
-import {progress, type Progress} from '../src/render/progress.js'
+import {renderRecoverQuestion} from '../src/render/safety.js'
 
 export default class Recover extends DlmCommand {
   static override summary = 'Run the whole recovery of file systems: pick a survivor, attach, replay, validate, restart on MORE_RECOVERY'
@@ -29,24 +27,12 @@ export default class Recover extends DlmCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Recover)
     const ctx = this.ctx(flags)
-    const all = await domainsOf(ctx)
-    let names = argv as string[]
-    const bad = names.find((a) => a.startsWith('-'))
-    if (bad) throw usage(`unknown flag ${bad} (see: dlmctl recover --help)`)
-    if (flags.all && names.length) throw usage('give file systems or --all, not both')
-    if (flags.all || (names.length === 0 && flags['dry-run'])) names = (await recoveringDomains(ctx, all)).map((d) => d.name)
-    else if (names.length === 0) {
-      if (!process.stdin.isTTY || !process.stderr.isTTY) throw usage('name the file systems to recover, or --all')
-      const recovering = await recoveringDomains(ctx, all)
-      if (recovering.length === 0) {
-        await this.emit({domains: []}, () => 'no file system is recovering')
-        return
-      }
-      // Choose, then the same plan and question as `recover fs1`.
-      names = await chooseMany('Recover which file systems?', recovering.map((d) => ({name: `${d.name} (dead: ${d.deadNodes.join(', ')})`, value: d.name, checked: true})))
-      if (names.length === 0) throw new DlmError('DECLINED', 'no file system chosen; nothing changed')
+    // Without names on a terminal: choose, then the same plan and question as `recover fs1`.
+    const names = await recoverTargets(ctx, argv as string[], {all: flags.all, dryRun: flags['dry-run'], choose: canChoose() ? chooseRecovering : undefined})
+    if (names === null) {
+      await this.emit({domains: []}, () => 'no file system is recovering')
+      return
     }
-    for (const n of names) if (!all.includes(n)) throw usage(`unknown file system '${n}' (file systems: ${all.join(', ')})`)
     if (flags['dry-run']) {
       const plan = await planRecovery(ctx, names, flags.as)
       await this.emit(plan, () => renderRecoveryPlan(plan))
@@ -55,29 +41,18 @@ export default class Recover extends DlmCommand {
     let shown: RecoveryPlan | undefined
     if (names.length > 0 && !flags.yes) {
       const plan = await this.plan(() => planRecovery(ctx, names, flags.as))
-      await this.confirm(`recover ${names.join(', ')}: replay the dead nodes' journals and validate\n${renderRecoveryPlan(plan).split('\n').slice(1).join('\n')}`, flags.yes)
+      await this.confirm(renderRecoverQuestion(names, renderRecoveryPlan(plan)), flags.yes)
       shown = plan
     }
-    const tty = process.stderr.isTTY && !this.jsonMode
-    const bars = new Map<string, {bar: Progress; t0: number}>()
-    const total = (fs: string) => shown?.domains.find((d) => d.name === fs)?.journals.reduce((a, j) => a + j.pendingRecords, 0)
+    const shows = recoverProgress(Boolean(process.stderr.isTTY) && !this.jsonMode, shown)
     const r = await recoverConfirmed(ctx, names, {preview: shown, expectGeneration: flags['expect-generation']}, {
       as: flags.as,
       maxAttempts: flags['max-attempts'],
       killAfterAttach: flags['kill-after-attach'],
-      onStep: tty ? (fs, step) => {
-        bars.get(fs)?.bar.done()
-        bars.delete(fs)
-        process.stderr.write(`${fs}: ${step}\n`)
-      } : undefined,
-      onReplayProgress: tty ? (fs, n) => {
-        if (!bars.has(fs)) bars.set(fs, {bar: progress(true), t0: performance.now()})
-        const b = bars.get(fs)!
-        b.bar.update(renderReplayProgress(fs, n, total(fs), performance.now() - b.t0))
-      } : undefined,
-    }).finally(() => bars.forEach((b) => b.bar.done()))
+      ...shows.hooks,
+    }).finally(shows.done)
     await this.emit(r, () => renderRecover(r))
-    const failed = r.domains.filter((d) => d.result === 'FAILED')
-    if (failed.length) this.setExit(failed.every((d) => !d.error) ? EXIT.MORE_RECOVERY : failed.find((d) => d.error)!.error!.exitCode)
+    const exit = recoverExitCode(r)
+    if (exit) this.setExit(exit)
   }
 }

@@ -6,6 +6,7 @@ import {parseRecoveryId} from '../src/core/domains.js'
 import {replayOp} from '../src/core/replay.js'
 import {renderReplay} from '../src/render/views.js'
 import {progress} from '../src/render/progress.js'
+import {renderReplayProgress} from '../src/render/safety.js'
 
 export default class Replay extends DlmCommand {
   static override summary = "Replay the dead nodes' journals of a file system into its metadata"
@@ -20,9 +21,10 @@ export default class Replay extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Replay)
     const bar = progress(!this.jsonMode)
+    const t0 = performance.now()
     const r = await replayOp(this.ctx(flags), args.fs, parseRecoveryId(flags.id), {
       dryRun: flags['dry-run'],
-      onProgress: (n) => bar.update(`replaying ${args.fs}: ${n.toLocaleString('en-US')} records`),
+      onProgress: (n, fraction) => bar.update(renderReplayProgress(args.fs, n, undefined, performance.now() - t0, fraction)),
     }).finally(() => bar.done())
     await this.emit(r, () => renderReplay(r))
     if (r.result === 'MORE_RECOVERY') this.setExit(EXIT.MORE_RECOVERY)

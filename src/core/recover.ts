@@ -30,8 +30,8 @@ export interface RecoverOptions {
   /** Testing aid: mark this node dead right after the first attach (a death during recovery). */
   killAfterAttach?: string
   onStep?: (fs: string, step: string) => void
-  /** Records replayed so far in this domain's current attempt (for a progress line). */
-  onReplayProgress?: (fs: string, records: number) => void
+  /** Records replayed so far in this domain's current attempt, and the share of its journal bytes scanned (for a progress line). */
+  onReplayProgress?: (fs: string, records: number, fraction: number) => void
 }
 
 export interface DomainRecovery {
@@ -228,7 +228,7 @@ async function recoverClaimed(ctx: Ctx, fs: string, opts: RecoverOptions, out: D
         await markDead(ctx, opts.killAfterAttach, {skipFence: true, reason: 'recover --kill-after-attach (testing)'})
         step(`${opts.killAfterAttach} died during recovery`)
       }
-      const r = await replayOp(ctx, fs, a.id, {onProgress: opts.onReplayProgress && ((n) => opts.onReplayProgress!(fs, n))})
+      const r = await replayOp(ctx, fs, a.id, {onProgress: opts.onReplayProgress && ((n, f) => opts.onReplayProgress!(fs, n, f))})
       if (r.result === 'MORE_RECOVERY') {
         step('another member died during replay: starting again')
         continue

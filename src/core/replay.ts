@@ -43,7 +43,14 @@ export interface ReplayResult {
 
 class EpochMoved extends Error {}
 
-export async function replayOp(ctx: Ctx, fs: string, id: number, opts: {dryRun?: boolean; onProgress?: (records: number) => void} = {}): Promise<ReplayResult> {
+/**
+ * Progress of a replay: records applied so far, and the share of the journals'
+ * bytes past their replay points scanned so far (0..1). Bytes, not records: the
+ * sizes are known at once, while counting records would cost a second scan.
+ */
+export type ReplayProgress = (records: number, fraction: number) => void
+
+export async function replayOp(ctx: Ctx, fs: string, id: number, opts: {dryRun?: boolean; onProgress?: ReplayProgress} = {}): Promise<ReplayResult> {
   // 1. What to replay, from where (consistent view).
   const start = await withView(ctx, [scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)
@@ -65,13 +72,17 @@ export async function replayOp(ctx: Ctx, fs: string, id: number, opts: {dryRun?:
   const etcd = await onEtcd(ctx)
   const domainPath = etcd ? '' : join(ctx.root, domainFile(fs))
   let seen = 0
-  const check = async () => {
+  const toScan = opts.onProgress ? await bytesPastPoints(start.dead, start.sources, start.points) : {total: 0, per: {}}
+  let scannedBefore = 0 // bytes of the journals already scanned
+  let node = ''
+  const check = async (offset: number) => {
     const meta = parseJson<DomainMeta>(DomainSchema, (etcd ? await etcd.readLatest(domainFile(fs)) : await io.readFile(domainPath)).toString('utf8'), domainFile(fs))
     if (meta.epoch !== start.epoch) throw new EpochMoved()
-    opts.onProgress?.(seen)
+    const done = scannedBefore + Math.max(0, offset - start.points[node])
+    opts.onProgress?.(seen, toScan.total > 0 ? Math.min(1, done / toScan.total) : 1)
   }
   try {
-    for (const node of start.dead) {
+    for (node of start.dead) {
       const r = await scanJournal(start.sources[node], start.points[node], {
         onCommit: (recs) => {
           for (const rec of recs) applyRecord(changes, rec)
@@ -80,6 +91,7 @@ export async function replayOp(ctx: Ctx, fs: string, id: number, opts: {dryRun?:
         check,
       })
       journals.push({node, applied: r.committed, discarded: r.discarded, stoppedAt: r.stoppedAt, from: r.from, to: r.point})
+      scannedBefore += toScan.per[node] ?? 0
     }
   } catch (e) {
     if (e instanceof EpochMoved) return more()
@@ -109,6 +121,19 @@ export async function replayOp(ctx: Ctx, fs: string, id: number, opts: {dryRun?:
   }
   if (opts.dryRun) return {...(await withView(ctx, [scopes.domain(fs)], commit)), dryRun: true}
   return withTx(ctx, [scopes.domain(fs)], commit)
+}
+
+/** The bytes of each dead node's journal past its replay point (a stat each; a journal not there has none). */
+async function bytesPastPoints(dead: string[], sources: Record<string, string | Buffer>, points: Record<string, number>): Promise<{total: number; per: Record<string, number>}> {
+  const per: Record<string, number> = {}
+  let total = 0
+  for (const node of dead) {
+    const src = sources[node]
+    const size = Buffer.isBuffer(src) ? src.length : await io.stat(src).then((st) => st.size, () => 0)
+    per[node] = Math.max(0, size - points[node])
+    total += per[node]
+  }
+  return {total, per}
 }
 
 /** validate's check: dead nodes whose journal still holds committed records past the replay point. */

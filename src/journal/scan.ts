@@ -38,8 +38,8 @@ export interface ScanOptions {
   onCommit?: (records: DataRecord[], commitSeq: number) => void
   /** Called for every line (journal show); slower. After damage, lines are still reported as untrusted. */
   onLine?: (l: LineInfo, trusted: boolean) => void
-  /** Called every `checkEvery` records (replay checks the domain's epoch). */
-  check?: () => Promise<void>
+  /** Called every `checkEvery` records with the offset scanned up to (replay checks the domain's epoch, shows progress). */
+  check?: (offset: number) => Promise<void>
   checkEvery?: number
   /** Stop before the line that starts at or after this offset (a line boundary). */
   until?: number
@@ -158,7 +158,7 @@ export async function scanJournal(path: JournalSource, from: number, opts: ScanO
               if (!recs) pending.set(rec.tx, (recs = []))
               recs.push(rec)
             }
-            if (opts.check && ++count % checkEvery === 0) await opts.check()
+            if (opts.check && ++count % checkEvery === 0) await opts.check(bufOffset + nl + 1)
           }
         }
         start = nl + 1

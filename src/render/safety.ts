@@ -13,6 +13,11 @@ export function renderFenced(r: {fence: string; fenced: {command: string[]; exit
   return r.fence === 'skipped' ? 'NOT fenced: --skip-fence given (the node must have been fenced another way)' : 'NOT fenced: no fence command configured'
 }
 
+/** The question before recover runs: what it does, then the plan's lines. */
+export function renderRecoverQuestion(names: string[], planText: string): string {
+  return `recover ${names.join(', ')}: replay the dead nodes' journals and validate\n${planText.split('\n').slice(1).join('\n')}`
+}
+
 /** What validate --force will abandon, per dead node, before it asks. */
 export function renderForcedValidate(fs: string, p: {abandoned: {node: string; transactions: number; records: number}[]; releasedOrphans?: number[]; recoveredNodes?: string[]}): string {
   const lines = [`validate ${fs} even if dead nodes' journals are not replayed:`]
@@ -25,9 +30,15 @@ export function renderForcedValidate(fs: string, p: {abandoned: {node: string; t
 
 const num = (n: number) => n.toLocaleString('en-US')
 
-/** Replay progress of one domain: records so far, of how many when known, and the rate. */
-export function renderReplayProgress(fs: string, records: number, total: number | undefined, ms: number): string {
-  const pct = total ? ` of ${num(total)} (${Math.min(100, Math.floor((records / total) * 100))}%)` : ''
+/**
+ * Replay progress of one domain: records so far, of how many when known (a plan
+ * was shown), the percent (of those records, else of the journal bytes scanned)
+ * and the rate.
+ */
+export function renderReplayProgress(fs: string, records: number, total: number | undefined, ms: number, fraction?: number): string {
+  const pct = total
+    ? ` of ${num(total)} (${Math.min(100, Math.floor((records / total) * 100))}%)`
+    : fraction !== undefined ? ` (${Math.min(100, Math.floor(fraction * 100))}%)` : ''
   const rate = ms > 0 ? `, ${num(Math.round((records / ms) * 1000))} records/s` : ''
   return `replaying ${fs}: ${num(records)} records${pct}${rate}`
 }

@@ -2,7 +2,8 @@
 // sourced, `complete -p` shows it registered, and its function, called the way
 // bash calls it on Tab (COMP_WORDS, COMP_CWORD), offers commands, topics,
 // flags and the names of the state directory. A tmux session then types Tab
-// for real. zsh is not installed here: its script is checked for its shape.
+// for real. The zsh script is loaded by a real zsh (compinit, then the script)
+// in tmux and Tab typed there too; without zsh that test fails (.ci/run installs it).
 import {chmodSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
@@ -154,6 +155,44 @@ describe('dlmctl completion zsh', () => {
     expect(r.stdout.split('\n')[0]).toBe('#compdef dlmctl')
     expect(r.stdout).toContain('compdef _dlmctl dlmctl')
     expect(r.stdout).toContain('completion zsh --complete $((CURRENT - 1)) --')
+  })
+
+  it('in a real zsh (compinit, script sourced, in tmux): dlmctl lo<Tab> → "dlmctl lock "; --node <Tab> lists the nodes', async () => {
+    const zsh = await execa('zsh', ['--version'], {reject: false})
+    // Not a skip: completion for zsh is shipped, so it is proven in zsh (.ci/run installs it).
+    expect(zsh.exitCode, 'zsh is not installed (apt-get install zsh; .ci/run does it)').toBe(0)
+    const r = await run(undefined, ['completion', 'zsh'])
+    writeFileSync(join(binDir, 'completion.zsh'), r.stdout)
+    const home = tempDir('zhome')
+    writeFileSync(join(home, '.zshrc'), `PS1='$ '\nautoload -Uz compinit && compinit -u\nsource ${join(binDir, 'completion.zsh')}\n`)
+    const sock = join(tempDir('ztmux'), 'sock')
+    const env = {PATH: `${binDir}:${process.env.PATH}`, DLMCTL_STATE: state, HOME: home, ZDOTDIR: home, TERM: 'xterm'}
+    const tmux = (...a: string[]) => execa('tmux', ['-S', sock, ...a], {reject: false, env, extendEnv: false})
+    await tmux('new-session', '-d', '-x', '120', '-y', '30', 'zsh -i')
+    try {
+      const screen = async (want: RegExp) => {
+        let last = ''
+        for (let i = 0; i < 100; i++) {
+          last = String((await tmux('capture-pane', '-p')).stdout)
+          if (want.test(last)) return last
+          await new Promise((r) => setTimeout(r, 100))
+        }
+        throw new Error(`screen never matched ${want}:\n${last}`)
+      }
+      await screen(/^\$/m)
+      await tmux('send-keys', 'dlmctl lo', 'Tab', 'X')
+      await screen(/^\$ dlmctl lock X$/m)
+      await tmux('send-keys', 'BSpace')
+      await tmux('send-keys', 'list --node ', 'Tab')
+      // The candidates share the prefix "n": the first Tab inserts it, the second lists them
+      // under the line (and starts zsh's menu with the first).
+      await screen(/^\$ dlmctl lock list --node n$/m)
+      await tmux('send-keys', 'Tab')
+      const s = await screen(/^n1\s+n2\s+n3\s*$/m)
+      expect(s).toMatch(/^\$ dlmctl lock list --node n1?$/m)
+    } finally {
+      await tmux('kill-server')
+    }
   })
 
   it('a shell it does not know: exit 2 naming the choices', async () => {

@@ -76,6 +76,9 @@ describe('safety lines', async () => {
   it('replay progress: records, of how many and the percentage when known, the rate', () => {
     expect(renderReplayProgress('fs1', 524288, 1_000_000, 500)).toBe('replaying fs1: 524,288 records of 1,000,000 (52%), 1,048,576 records/s')
     expect(renderReplayProgress('fs1', 65536, undefined, 100)).toBe('replaying fs1: 65,536 records, 655,360 records/s')
+    // No plan shown (--yes): the percent of the journal bytes scanned.
+    expect(renderReplayProgress('fs1', 65536, undefined, 100, 0.427)).toBe('replaying fs1: 65,536 records (42%), 655,360 records/s')
+    expect(renderReplayProgress('fs1', 524288, 1_000_000, 500, 0.9)).toBe('replaying fs1: 524,288 records of 1,000,000 (52%), 1,048,576 records/s')
   })
   it('fenced or not, said outright', () => {
     expect(renderFenced({fence: 'ok', fenced: {command: ['/sbin/fence', 'n2'], exit: 0, ms: 840}})).toBe('fenced: /sbin/fence n2 exited 0 after 840 ms')

@@ -283,6 +283,27 @@ describe('MORE_RECOVERY when the epoch moved', () => {
     expect((await validateOp(ctx, 'fs1', again.id)).result).toBe('VALID')
   })
 
+  it('progress: records so far and the share of journal bytes scanned, without a second scan (recover shows its percent with --yes)', async () => {
+    const {ctx, id} = await deadWriter()
+    const block: string[] = []
+    for (let k = 0; k < 7; k++) block.push(encodeRecord({seq: 1000 + k, tx: 1000, op: 'set', key: `bulk${k}`, value: 'v'}))
+    block.push(encodeRecord({seq: 1007, tx: 1000, op: 'commit', n: 7}))
+    appendFileSync(journal(ctx, 'n2'), block.join('').repeat(16_400)) // 131,200 lines: two progress calls
+    const calls: [number, number][] = []
+    const r = await replayOp(ctx, 'fs1', id, {onProgress: (records, fraction) => void calls.push([records, fraction])})
+    expect(r.result).toBe('DONE')
+    expect(calls).toHaveLength(2)
+    // Lines of the same size: the byte share tracks the lines scanned (65,536 and 131,072 of 131,206).
+    expect(calls[0][1]).toBeGreaterThan(0.49)
+    expect(calls[0][1]).toBeLessThan(0.51)
+    expect(calls[1][1]).toBeGreaterThan(0.99)
+    expect(calls[1][1]).toBeLessThanOrEqual(1)
+    // 7 of every 8 lines are set records of committed transactions.
+    expect(Math.abs(calls[0][0] - (65_536 * 7) / 8)).toBeLessThan(10)
+    expect(calls[1][0]).toBeGreaterThan(calls[0][0])
+    expect(calls[1][0]).toBeLessThanOrEqual(r.journals[0].applied)
+  })
+
   it('a death while the journal is being scanned is seen as replay goes (checked every 65536 records)', async () => {
     const {ctx, id} = await deadWriter()
     // 131,072+ more committed records in the dead node's journal: two epoch checks.

@@ -338,8 +338,12 @@ describe('check callback (replay checks the epoch as it goes)', () => {
     for (let i = 0; i < 10; i++) recs.push(...txn(1 + i * 2, [['set', `k${i}`, `${i}`]]))
     const p = writeJournal(enc(recs)) // 20 records
     let calls = 0
-    await scanJournal(p, 0, {checkEvery: 3, check: async () => void calls++})
+    const offsets: number[] = []
+    await scanJournal(p, 0, {checkEvery: 3, check: async (offset) => void (calls++, offsets.push(offset))})
     expect(calls).toBe(6)
+    // Each call gets the offset just past the line that triggered it (bytes scanned so far).
+    const lineEnds = enc(recs).split('\n').slice(0, -1).reduce<number[]>((a, l) => [...a, (a.at(-1) ?? 0) + Buffer.byteLength(l) + 1], [])
+    expect(offsets).toEqual([3, 6, 9, 12, 15, 18].map((n) => lineEnds[n - 1]))
     let applied = 0
     await expect(
       scanJournal(p, 0, {
