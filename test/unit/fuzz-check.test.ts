@@ -83,6 +83,13 @@ describe('the reference run: the step kinds added for operators (issue 13 leftov
     expect(r.metadata('fs1')).toEqual({a: 'v1'})
     expect(r.status().domains[0]).toMatchObject({state: 'normal', deadNodes: []})
   })
+  it('recover carries on with the recovery id its runner holds at the current epoch (no new attach)', () => {
+    const r = new Reference({nodes: ['n1', 'n2'], fs: [{name: 'fs1', members: ['n1', 'n2']}]})
+    r.apply({kind: 'kill', node: 'n1'})
+    expect(r.apply({kind: 'attach', fs: 'fs1', node: 'n2'})).toMatchObject({json: {id: 1}})
+    r.apply({kind: 'recover', fs: 'fs1'})
+    expect(r.apply({kind: 'attach', fs: 'fs1', node: 'n2'})).toMatchObject({json: {id: 2}})
+  })
   it('domain detach forgets a recovery id; node add, join --fs, heartbeat and check', () => {
     const r = new Reference(cluster)
     r.apply({kind: 'kill', node: 'n3'})

@@ -303,7 +303,7 @@ export class Reference {
     return {exit: 0, json: {result: 'VALID', forced: v.forced}}
   }
 
-  /** What `recover <fs>` does: the first up member runs it under EX on recovery/<fs>, attaches, replays, validates. */
+  /** What `recover <fs>` does: the first up member runs it under EX on recovery/<fs>, attaches (or resumes), replays, validates. */
   private recover(d: RefDomain): Prediction {
     if (d.meta.state !== 'recovering') return {exit: 0, json: {domains: [{name: d.meta.name, result: 'RECOVERED'}]}}
     const up = M.upNodes(this.membership)
@@ -312,7 +312,8 @@ export class Reference {
     // The recovery lock: EX for the runner, PR for every other up member (ids consumed, all dropped at the end).
     const waiters = d.meta.members.filter((m) => m !== runner && up.has(m))
     d.meta.nextLockId += 1 + waiters.length
-    const a = D.attach(d.meta, runner)
+    // The runner carries on with a recovery id it holds at the current epoch (as after a killed recover), else attaches.
+    const a = d.meta.attachments.find((x) => x.node === runner && x.epoch === d.meta.epoch) ?? D.attach(d.meta, runner)
     for (const node of d.meta.deadNodes) this.applyJournal(d, this.journal(d, node))
     this.validate(d, a.id)
     d.meta.attachments = d.meta.attachments.filter((x) => x.id !== a.id)
