@@ -91,7 +91,7 @@ export function clusterOf(c: FuzzCase): FuzzCluster {
 
 const pick = <T>(list: T[], n: number): T | undefined => (list.length ? list[n % list.length] : undefined)
 
-/** Commands a crash step may kill (all by default; the mutation test leaves out one to steer around a known bug). */
+/** Commands a crash step may kill (all by default; --crash-ops narrows them). */
 export const CRASH_OPS = ['request', 'release', 'write', 'convert'] as const
 export type CrashOp = (typeof CRASH_OPS)[number]
 
