@@ -41,8 +41,8 @@ const MUTANTS = [
     name: 'death-keeps-non-persistent',
     what: "a death keeps the dead node's non-persistent locks as orphans",
     file: 'src/model/domain.ts',
-    from: '      if (lock.persistent) {\n        s.orphaned.push(lock.id)',
-    to: "      if (lock.persistent || !res.name.startsWith('deadman/')) {\n        s.orphaned.push(lock.id)",
+    from: '    if (lock.persistent) r.orphaned.push(lock.id)\n',
+    to: "    if (lock.persistent || !res.name.startsWith('deadman/')) r.orphaned.push(lock.id)\n",
   },
   {
     name: 'validate-keeps-orphans',
