@@ -155,7 +155,8 @@ export abstract class DlmCommand extends Command {
     if (this.jsonMode) {
       process.stdout.write(JSON.stringify({error: {code, message, ...(detail ?? {})}}, null, 2) + '\n')
     } else {
-      process.stderr.write(`dlmctl: ${escapeControl(message)}\n`)
+      // A message of several lines (a drill's mistakes, one a line) keeps its line breaks; everything else is escaped.
+      process.stderr.write(`dlmctl: ${message.split('\n').map(escapeControl).join('\n')}\n`)
     }
     process.exitCode = exit
   }
