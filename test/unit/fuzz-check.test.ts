@@ -5,7 +5,8 @@ import * as fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {runFuzzDrill} from '../../src/drill/fuzz/check.js'
 import {fuzzCaseArb, materialize} from '../../src/drill/fuzz/gen.js'
-import {commandOf, type FuzzDrill} from '../../src/drill/fuzz/ops.js'
+import {commandOf, kindOf, type FuzzDrill} from '../../src/drill/fuzz/ops.js'
+import {STEP_KINDS} from '../../src/drill/fuzz/fuzz.js'
 import {Reference} from '../../src/drill/fuzz/reference.js'
 import {fuzzDrillYaml} from '../../src/drill/fuzz/yaml.js'
 import {parseDrill} from '../../src/drill/parse.js'
@@ -57,6 +58,56 @@ describe('the reference run of the model', () => {
   })
 })
 
+describe('the reference run: the step kinds added for operators (issue 13 leftovers)', () => {
+  it('--cancel withdraws a waiting request (the lock is gone) and refuses on a granted lock', () => {
+    const r = new Reference(cluster)
+    r.apply({kind: 'request', fs: 'fs1', resource: 'meta/a', node: 'n1', mode: 'EX', persistent: false, noqueue: false})
+    r.apply({kind: 'request', fs: 'fs1', resource: 'meta/a', node: 'n2', mode: 'PR', persistent: false, noqueue: false})
+    expect(r.apply({kind: 'cancel', fs: 'fs1', id: 11})).toMatchObject({exit: 0, json: {lockId: 11, status: 'waiting', cancelled: 'request', granted: []}})
+    expect(r.locks().find((l) => l.lockId === 11)).toBeUndefined()
+    expect(r.apply({kind: 'cancel', fs: 'fs1', id: 10})).toEqual({exit: 5, code: 'NO_CONVERSION'})
+  })
+  it('fs write --del deletes the key once checkpointed; validate --force abandons what replay did not apply', () => {
+    const r = new Reference(cluster)
+    r.apply({kind: 'request', fs: 'fs1', resource: 'meta/a', node: 'n1', mode: 'EX', persistent: true, noqueue: false})
+    r.apply({kind: 'write', fs: 'fs1', node: 'n1', key: 'a', value: 'v1', torn: false})
+    r.apply({kind: 'checkpoint', fs: 'fs1', node: 'n1'})
+    expect(r.metadata('fs1')).toEqual({a: 'v1'})
+    expect(r.apply({kind: 'write', fs: 'fs1', node: 'n1', key: 'a', value: 'unused', torn: false, del: true})).toMatchObject({exit: 0, json: {committed: true}})
+    expect(commandOf({kind: 'write', fs: 'fs1', node: 'n1', key: 'a', value: 'unused', torn: false, del: true})).toBe('fs write fs1 --node n1 --del a')
+    r.apply({kind: 'kill', node: 'n1'})
+    r.apply({kind: 'attach', fs: 'fs1', node: 'n2'})
+    expect(r.apply({kind: 'validate', fs: 'fs1', id: 1})).toEqual({exit: 5, code: 'REPLAY_INCOMPLETE'})
+    expect(r.apply({kind: 'validate', fs: 'fs1', id: 1, force: true})).toMatchObject({exit: 0, json: {result: 'VALID', forced: true}})
+    // The delete was never replayed: the key keeps its checkpointed value.
+    expect(r.metadata('fs1')).toEqual({a: 'v1'})
+    expect(r.status().domains[0]).toMatchObject({state: 'normal', deadNodes: []})
+  })
+  it('recover carries on with the recovery id its runner holds at the current epoch (no new attach)', () => {
+    const r = new Reference({nodes: ['n1', 'n2'], fs: [{name: 'fs1', members: ['n1', 'n2']}]})
+    r.apply({kind: 'kill', node: 'n1'})
+    expect(r.apply({kind: 'attach', fs: 'fs1', node: 'n2'})).toMatchObject({json: {id: 1}})
+    r.apply({kind: 'recover', fs: 'fs1'})
+    expect(r.apply({kind: 'attach', fs: 'fs1', node: 'n2'})).toMatchObject({json: {id: 2}})
+  })
+  it('domain detach forgets a recovery id; node add, join --fs, heartbeat and check', () => {
+    const r = new Reference(cluster)
+    r.apply({kind: 'kill', node: 'n3'})
+    r.apply({kind: 'attach', fs: 'fs1', node: 'n1'})
+    expect(r.apply({kind: 'detach', fs: 'fs1', id: 1})).toEqual({exit: 0, json: {domain: 'fs1', id: 1, detached: true}})
+    expect(r.apply({kind: 'detach', fs: 'fs1', id: 1})).toMatchObject({exit: 5, code: 'RECOVERY_ID_RETIRED'})
+    expect(r.apply({kind: 'add', node: 'n4'})).toMatchObject({exit: 0, json: {node: {name: 'n4', state: 'up', incarnation: 1}}})
+    expect(r.apply({kind: 'add', node: 'n4'})).toMatchObject({code: 'ALREADY_EXISTS'})
+    expect(r.apply({kind: 'join', node: 'n4', fs: ['fs1']})).toMatchObject({exit: 0, json: {joined: ['fs1']}})
+    expect(r.status().domains[0].members).toEqual(['n1', 'n2', 'n3', 'n4'])
+    expect(r.locks().filter((l) => l.node === 'n4').map((l) => l.resource)).toEqual(['deadman/n4', 'deadman/n1', 'deadman/n2'])
+    expect(r.apply({kind: 'heartbeat', node: 'n3'})).toMatchObject({exit: 5, code: 'NODE_NOT_UP'})
+    expect(r.apply({kind: 'heartbeat', node: 'n4'})).toMatchObject({exit: 0, json: {node: 'n4'}})
+    // The drill's clock is fixed: every heartbeat is now, nobody is stale.
+    expect(r.apply({kind: 'check'})).toMatchObject({exit: 0, json: {stale: [], markedDead: []}})
+  })
+})
+
 describe('the generator', () => {
   it('the same seed gives the same drills; each stays within --steps and on its cluster', () => {
     const arb = fuzzCaseArb(fc, 12)
@@ -70,6 +121,11 @@ describe('the generator', () => {
       for (const f of d.cluster.fs) for (const m of f.members) expect(d.cluster.nodes).toContain(m)
     }
     expect(JSON.stringify(fc.sample(arb, {seed: 100, numRuns: 20}).map((c) => materialize(c)))).not.toBe(JSON.stringify(a))
+  })
+  it('draws every step kind operators use, the new ones included', () => {
+    const drills = fc.sample(fuzzCaseArb(fc, 30), {seed: 3, numRuns: 150}).map((c) => materialize(c))
+    const kinds = new Set(drills.flatMap((d) => d.steps.map(kindOf)))
+    for (const k of STEP_KINDS) expect(kinds, k).toContain(k)
   })
   it('--lvb only on releases and down-conversions of a granted PW/EX lock', () => {
     const drills = fc.sample(fuzzCaseArb(fc, 20), {seed: 5, numRuns: 200}).map((c) => materialize(c))
@@ -97,6 +153,33 @@ describe('checking a drill against the real commands (in this process)', () => {
     expect(r.failure).toBeUndefined()
     expect(r.ok).toBe(true)
     expect(r.predictions.map((p) => p[0].exit)).toEqual([0, 0, 0, 0, 0, 0])
+  })
+
+  it('the new step kinds: the real commands agree with the model (write --del, validate --force, detach, add, join --fs, heartbeat, check)', {timeout: 30_000}, async () => {
+    const d: FuzzDrill = {
+      cluster: {nodes: ['n1', 'n2'], fs: [{name: 'fs1', members: ['n1', 'n2']}]},
+      steps: [
+        {kind: 'op', op: {kind: 'request', fs: 'fs1', resource: 'meta/a', node: 'n1', mode: 'EX', persistent: true, noqueue: false}},
+        {kind: 'op', op: {kind: 'write', fs: 'fs1', node: 'n1', key: 'a', value: 'v2', torn: false}},
+        {kind: 'op', op: {kind: 'checkpoint', fs: 'fs1', node: 'n1'}},
+        {kind: 'op', op: {kind: 'write', fs: 'fs1', node: 'n1', key: 'a', value: 'v4', torn: false, del: true}},
+        {kind: 'op', op: {kind: 'add', node: 'n3'}},
+        {kind: 'op', op: {kind: 'join', node: 'n3', fs: ['fs1']}},
+        {kind: 'op', op: {kind: 'heartbeat', node: 'n3'}},
+        {kind: 'op', op: {kind: 'kill', node: 'n1'}},
+        {kind: 'op', op: {kind: 'heartbeat', node: 'n1'}},
+        {kind: 'op', op: {kind: 'check'}},
+        {kind: 'op', op: {kind: 'attach', fs: 'fs1', node: 'n2'}},
+        {kind: 'op', op: {kind: 'detach', fs: 'fs1', id: 1}},
+        {kind: 'op', op: {kind: 'attach', fs: 'fs1', node: 'n3'}},
+        {kind: 'op', op: {kind: 'validate', fs: 'fs1', id: 2}},
+        {kind: 'op', op: {kind: 'validate', fs: 'fs1', id: 2, force: true}},
+        {kind: 'op', op: {kind: 'join', node: 'n1'}},
+      ],
+    }
+    const r = await runFuzzDrill(d, exec(sourceResolver))
+    expect(r.failure).toBeUndefined()
+    expect(r.predictions.map((p) => p[0].exit)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 5, 0, 0])
   })
 
   it('a CLI that grants CW beside PR is caught at that step, and the drill file it writes states what the model says', {timeout: 30_000}, async () => {

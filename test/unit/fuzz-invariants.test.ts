@@ -79,3 +79,25 @@ describe('nodes, orphans and validity', () => {
     expect(rules([lock({mode: 'PR', status: 'granted', persistent: true, valid: false, invalidReasons: ['DOMAIN_RECOVERING']})])).toEqual(['valid-after-validate'])
   })
 })
+
+describe('members and recovering domains', () => {
+  it('a lock of a node that does not mount the file system (a node added but not joined there)', () => {
+    const withN4: SeenStatus = {...up, nodes: [...up.nodes, {name: 'n4', state: 'up'}]}
+    const v = checkInvariants([lock({mode: 'PR', status: 'granted', node: 'n4'})], withN4)
+    expect(v.map((x) => x.rule)).toEqual(['locks-of-members'])
+    expect(v[0].absent).toMatchObject({lockId: expect.any(Number)})
+    expect(rules([lock({mode: 'PR', status: 'granted', node: 'n3'})], withN4)).toEqual([])
+  })
+  it('a domain recovers exactly while it has dead nodes, those are dead, and every dead node has a domain to recover', () => {
+    const n = (n2: string) => [{name: 'n1', state: 'up'}, {name: 'n2', state: n2}]
+    const fs = (state: string, deadNodes: string[]) => [{name: 'fs1', state, deadNodes, members: ['n1', 'n2']}]
+    expect(rules([], {nodes: n('dead'), domains: fs('recovering', ['n2'])})).toEqual([])
+    expect(rules([], {nodes: n('recovered'), domains: fs('normal', [])})).toEqual([])
+    // validate --force that leaves the domain recovering, or returns it to normal with a dead node in it:
+    expect(rules([], {nodes: n('dead'), domains: fs('normal', ['n2'])})).toEqual(['domain-state'])
+    expect(rules([], {nodes: n('recovered'), domains: fs('recovering', [])})).toEqual(['domain-state'])
+    // a recovered (or up) node still in a domain's dead list; a dead node nobody recovers:
+    expect(rules([], {nodes: n('recovered'), domains: fs('recovering', ['n2'])})).toEqual(['domain-state'])
+    expect(rules([], {nodes: n('dead'), domains: fs('normal', [])})).toEqual(['domain-state'])
+  })
+})

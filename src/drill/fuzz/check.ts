@@ -98,7 +98,7 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
         const outs = step.kind === 'op' ? [await cli(splitArgs(commandOf(step.op)))] : await Promise.all(ops.map((op) => runCli(o.bin, [...splitArgs(commandOf(op)), '--json', '--state', root], o.env)))
         ops.forEach((op, j) => {
           compareStep(op, preds[j], outs[j], add)
-          if ('fs' in op) touched.add(op.fs)
+          if ('fs' in op && typeof op.fs === 'string') touched.add(op.fs)
         })
         // Replaying twice is replaying once.
         if (step.kind === 'op' && step.op.kind === 'replay' && outs[0].exit === 0) {
@@ -126,7 +126,7 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
         await rm(copy, {recursive: true, force: true})
         const words = [...splitArgs(commandOf(op)), '--json', '--state', root]
         const p = await runCli(o.bin, words, {...o.env, DLMCTL_CRASH_POINT: step.at})
-        if ('fs' in op) touched.add(op.fs)
+        if ('fs' in op && typeof op.fs === 'string') touched.add(op.fs)
         if (p.signal !== 'SIGKILL') {
           // It never reached the crash point (e.g. refused before committing): an ordinary step.
           compareStep(op, pAfter, p, add)

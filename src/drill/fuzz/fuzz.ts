@@ -19,7 +19,7 @@ export const FUZZ_DEFAULTS = {runs: 200, steps: 30}
  */
 export const SHRINK_BUDGET = 100
 /** Every step kind the generator draws (for the coverage line). */
-export const STEP_KINDS = ['request', 'convert', 'cancel', 'release', 'write', 'checkpoint', 'kill', 'join', 'attach', 'replay', 'validate', 'recover', 'parallel', 'crash']
+export const STEP_KINDS = ['request', 'convert', 'cancel', 'release', 'write', 'checkpoint', 'kill', 'join', 'attach', 'replay', 'validate', 'recover', 'parallel', 'crash', 'write --del', 'validate --force', 'detach', 'add', 'join --fs', 'heartbeat', 'check']
 
 export interface FuzzOptions {
   seed: number

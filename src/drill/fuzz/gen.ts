@@ -9,7 +9,7 @@ import {allLocks} from '../../model/resource.js'
 import type {FuzzCluster, FuzzDrill, FuzzStep, Op} from './ops.js'
 import {Reference} from './reference.js'
 
-export const INTENTS = ['request', 'convert', 'cancel', 'release', 'write', 'checkpoint', 'kill', 'join', 'attach', 'replay', 'validate', 'recover', 'parallel', 'crash'] as const
+export const INTENTS = ['request', 'convert', 'cancel', 'release', 'write', 'checkpoint', 'kill', 'join', 'attach', 'replay', 'validate', 'recover', 'parallel', 'crash', 'detach', 'add', 'heartbeat', 'check'] as const
 export type IntentKind = (typeof INTENTS)[number]
 
 export interface Intent {
@@ -46,7 +46,15 @@ const WEIGHTS: [IntentKind, number][] = [
   // These two start real processes (as in drill run): rarer, so that a run stays fast.
   ['parallel', 4],
   ['crash', 8],
+  // Last, so that shrinking (towards the first kinds) turns them into the common ones.
+  ['detach', 10],
+  ['add', 8],
+  ['heartbeat', 10],
+  ['check', 6],
 ]
+
+/** At most this many nodes in all (n1…n9: names sort as numbers do). */
+const MAX_NODES = 9
 
 export const RESOURCES = ['meta/a', 'meta/b', 'r/1']
 export const CRASH_POINTS = ['commit.before-record', 'commit.after-record', 'commit.apply', 'commit.apply#2', 'commit.after-apply']
@@ -83,7 +91,7 @@ export function clusterOf(c: FuzzCase): FuzzCluster {
 
 const pick = <T>(list: T[], n: number): T | undefined => (list.length ? list[n % list.length] : undefined)
 
-/** Commands a crash step may kill (all by default; the mutation test leaves out one to steer around a known bug). */
+/** Commands a crash step may kill (all by default; --crash-ops narrows them). */
 export const CRASH_OPS = ['request', 'release', 'write', 'convert'] as const
 export type CrashOp = (typeof CRASH_OPS)[number]
 
@@ -110,8 +118,8 @@ function stepFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number
     if (cluster.fs.length < 2) return undefined
     const fsA = cluster.fs[it.a % cluster.fs.length]
     const fsB = cluster.fs[(it.a + 1) % cluster.fs.length]
-    const a = requestOp(ref, fsA.name, fsA.members, it)
-    const b = requestOp(ref, fsB.name, fsB.members, {...it, b: it.c, c: it.b, mode: MODES[(MODES.indexOf(it.mode) + it.flags) % MODES.length]})
+    const a = requestOp(ref, fsA.name, membersOf(ref, fsA.name), it)
+    const b = requestOp(ref, fsB.name, membersOf(ref, fsB.name), {...it, b: it.c, c: it.b, mode: MODES[(MODES.indexOf(it.mode) + it.flags) % MODES.length]})
     return a && b ? {kind: 'parallel', ops: [a, b]} : undefined
   }
   if (it.kind === 'crash') {
@@ -129,11 +137,14 @@ function requestOp(ref: Reference, fs: string, members: string[], it: Pick<Inten
   return {kind: 'request', fs, resource: RESOURCES[it.c < 6 ? 0 : it.c % RESOURCES.length], node, mode: it.mode, persistent: (it.flags & 1) === 1, noqueue: it.flags === 6} as Op & {kind: 'request'}
 }
 
+/** Members of a file system now (a node added by `node add` becomes one with `node join --fs`). */
+const membersOf = (ref: Reference, fs: string) => ref.domains.get(fs)!.meta.members
+
 const hexOf = (n: number) => (n + 1).toString(16).padStart(2, '0')
 
 function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number): Op | undefined {
   // The first file system and resource more often than the others, so that locks meet.
-  const f = cluster.fs[it.a < 6 ? 0 : it.a % cluster.fs.length]
+  const f = {name: cluster.fs[it.a < 6 ? 0 : it.a % cluster.fs.length].name, members: membersOf(ref, cluster.fs[it.a < 6 ? 0 : it.a % cluster.fs.length].name)}
   const upNodes = ref.membership.nodes.filter((n) => n.state === 'up').map((n) => n.name)
   const upMembers = f.members.filter((m) => upNodes.includes(m))
   // Locks of this file system, oldest first; those of live holders (the ones an operator can act on) first.
@@ -198,8 +209,8 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       const key = h ? h.res.name.slice('meta/'.length) : ['a', 'b'][it.c % 2]
       // No such lock: mostly, the node first takes one (as a file system does before it writes).
       if (!h && it.flags !== 1 && it.flags !== 3) return {kind: 'request', fs: f.name, resource: `meta/${key}`, node, mode: 'EX', persistent: true, noqueue: false}
-      // Now and then the node dies mid-write: the commit record is torn.
-      return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn: it.flags >= 6}
+      // Now and then the node dies mid-write: the commit record is torn. Now and then the holder deletes its key.
+      return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn: it.flags >= 6, ...(h && it.c >= 6 ? {del: true} : {})}
     }
     case 'checkpoint': {
       // Mostly a node with something in its journal to apply (or a torn tail to stop at).
@@ -213,19 +224,48 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       return {kind: 'kill', node: pick(upNodes, it.b)!}
     }
     case 'join': {
+      // A node that mounts nothing yet (added by node add) joins a file system with --fs, and so becomes a member.
+      const inNoFs = ref.membership.nodes.filter((n) => n.state !== 'dead' && cluster.fs.every((x) => !membersOf(ref, x.name).includes(n.name))).map((n) => n.name)
+      const fresh = (it.flags & 1) === 0 ? pick(inNoFs, it.b) : undefined
+      if (fresh) return {kind: 'join', node: fresh, fs: [f.name]}
       const recovered = ref.membership.nodes.filter((n) => n.state === 'recovered').map((n) => n.name)
       const dead = ref.membership.nodes.filter((n) => n.state === 'dead').map((n) => n.name)
       const node = pick(recovered, it.b) ?? (it.flags === 7 ? pick(dead, it.b) : undefined)
       return node ? {kind: 'join', node} : undefined
     }
+    case 'add': {
+      const n = ref.membership.nodes.length
+      // Now and then a name that exists already (refused: ALREADY_EXISTS).
+      if (it.flags === 7) return {kind: 'add', node: pick(ref.membership.nodes, it.b)!.name}
+      return n < MAX_NODES ? {kind: 'add', node: `n${n + 1}`} : undefined
+    }
+    case 'heartbeat': {
+      // Mostly an up node; now and then one that is not (refused: NODE_NOT_UP).
+      const down = ref.membership.nodes.filter((n) => n.state !== 'up').map((n) => n.name)
+      const node = ((it.flags & 1) === 1 ? pick(down, it.b) : undefined) ?? pick(upNodes, it.b)
+      return node ? {kind: 'heartbeat', node} : undefined
+    }
+    case 'check':
+      return {kind: 'check'}
+    case 'detach': {
+      // An attach abandoned: mostly a live recovery id; now and then one already gone (refused: UNKNOWN_RECOVERY_ID).
+      const a = pick(ref.attachments(f.name), it.b)
+      if (a && it.flags !== 7) return {kind: 'detach', fs: f.name, id: a.id}
+      const next = ref.domains.get(f.name)!.meta.nextAttachId
+      return next > 1 ? {kind: 'detach', fs: f.name, id: next - 1} : undefined
+    }
     case 'attach': {
       const node = pick(upMembers, it.b)
       return node ? {kind: 'attach', fs: f.name, node} : undefined
     }
-    case 'replay':
-    case 'validate': {
+    case 'replay': {
       const a = pick(ref.attachments(f.name), it.b)
-      return a && {kind: it.kind, fs: f.name, id: a.id}
+      return a && {kind: 'replay', fs: f.name, id: a.id}
+    }
+    case 'validate': {
+      // Now and then forced: what the dead nodes' journals still hold is abandoned.
+      const a = pick(ref.attachments(f.name), it.b)
+      return a && {kind: 'validate', fs: f.name, id: a.id, ...(it.flags >= 5 ? {force: true} : {})}
     }
     case 'recover':
       return {kind: 'recover', fs: f.name}

@@ -56,8 +56,20 @@ export function checkInvariants(locks: SeenLock[], status: SeenStatus, previous?
     list.push(l)
     byResource.set(key(l), list)
   }
+  // Who is dead and which domains recover agree: a domain recovers exactly while it has dead nodes
+  // to replay; those are dead; and a dead node has a domain left to recover (else it is recovered).
+  for (const d of status.domains) {
+    if ((d.state === 'recovering') !== d.deadNodes.length > 0) out.push({rule: 'domain-state', message: `${d.name} is ${d.state} with dead nodes [${d.deadNodes.join(', ')}]: a domain recovers exactly while it has dead nodes to replay`, domain: d.name})
+    for (const n of d.deadNodes) if (nodeState.get(n) !== 'dead') out.push({rule: 'domain-state', message: `${d.name} still recovers ${n}, which is ${nodeState.get(n) ?? 'unknown'}`, domain: d.name})
+  }
+  for (const n of status.nodes) {
+    if (n.state === 'dead' && !status.domains.some((d) => d.deadNodes.includes(n.name))) out.push({rule: 'domain-state', message: `node ${n.name} is dead but no domain recovers it (it should be recovered)`})
+  }
   for (const l of locks) {
     const state = nodeState.get(l.node)
+    if (state !== undefined && domainOf.get(l.domain) && !domainOf.get(l.domain)!.members.includes(l.node)) {
+      out.push({rule: 'locks-of-members', message: `lock ${l.lockId} in ${l.domain} is held by ${l.node}, which does not mount ${l.domain}`, domain: l.domain, lockId: l.lockId, absent: {lockId: l.lockId}})
+    }
     const dom = domainOf.get(l.domain)
     if (state === undefined) out.push({rule: 'known-node', message: `lock ${l.lockId} in ${l.domain} is held by unknown node ${l.node}`, domain: l.domain, lockId: l.lockId, absent: {lockId: l.lockId}})
     if (state !== undefined && state !== 'up') {

@@ -9,14 +9,18 @@ export type Op =
   | {kind: 'convert'; fs: string; id: number; mode: Mode; noqueue: boolean; lvb?: string}
   | {kind: 'cancel'; fs: string; id: number}
   | {kind: 'release'; fs: string; id: number; lvb?: string}
-  | {kind: 'write'; fs: string; node: string; key: string; value: string; torn: boolean}
+  | {kind: 'write'; fs: string; node: string; key: string; value: string; torn: boolean; del?: boolean}
   | {kind: 'checkpoint'; fs: string; node: string}
   | {kind: 'kill'; node: string}
-  | {kind: 'join'; node: string}
+  | {kind: 'join'; node: string; fs?: string[]}
   | {kind: 'attach'; fs: string; node: string}
   | {kind: 'replay'; fs: string; id: number}
-  | {kind: 'validate'; fs: string; id: number}
+  | {kind: 'validate'; fs: string; id: number; force?: boolean}
+  | {kind: 'detach'; fs: string; id: number}
   | {kind: 'recover'; fs: string}
+  | {kind: 'add'; node: string}
+  | {kind: 'heartbeat'; node: string}
+  | {kind: 'check'}
 
 /** A step of a fuzz drill: one operation, several at once (different domains), or one killed at a store crash point. */
 export type FuzzStep =
@@ -34,6 +38,9 @@ export interface FuzzDrill {
   steps: FuzzStep[]
 }
 
+/** The heartbeat timeout of a fuzzed `node check`. */
+export const CHECK_TIMEOUT = '10s'
+
 /** The command line of an operation, as a drill step writes it (without --json/--state). */
 export function commandOf(op: Op): string {
   switch (op.kind) {
@@ -46,21 +53,30 @@ export function commandOf(op: Op): string {
     case 'release':
       return `lock release ${op.fs} ${op.id}${op.lvb !== undefined ? ` --lvb ${op.lvb}` : ''}`
     case 'write':
-      return `fs write ${op.fs} --node ${op.node} ${op.key}=${op.value}${op.torn ? ' --simulate-torn' : ''}`
+      return `fs write ${op.fs} --node ${op.node} ${op.del ? `--del ${op.key}` : `${op.key}=${op.value}`}${op.torn ? ' --simulate-torn' : ''}`
     case 'checkpoint':
       return `fs checkpoint ${op.fs} --node ${op.node}`
     case 'kill':
       return `node mark-dead ${op.node} --yes`
     case 'join':
-      return `node join ${op.node}`
+      return `node join ${op.node}${op.fs ? ` --fs ${op.fs.join(',')}` : ''}`
     case 'attach':
       return `domain attach ${op.fs} --node ${op.node}`
     case 'replay':
       return `replay ${op.fs} --id ${op.id}`
     case 'validate':
-      return `validate ${op.fs} --id ${op.id}`
+      return `validate ${op.fs} --id ${op.id}${op.force ? ' --force --yes' : ''}`
+    case 'detach':
+      return `domain detach ${op.fs} --id ${op.id} --yes`
     case 'recover':
       return `recover ${op.fs} --yes`
+    case 'add':
+      return `node add ${op.node}`
+    case 'heartbeat':
+      return `node heartbeat ${op.node}`
+    case 'check':
+      // The drill's clock is fixed: every heartbeat is "now", so a 10s timeout finds a node stale only if dlmctl misreads the clock.
+      return `node check --timeout ${CHECK_TIMEOUT} --yes`
   }
 }
 
@@ -68,6 +84,10 @@ export function commandOf(op: Op): string {
 export function kindOf(step: FuzzStep): string {
   if (step.kind === 'parallel') return 'parallel'
   if (step.kind === 'crash') return 'crash'
+  // The variants an operator reaches for separately count as kinds of their own.
+  if (step.op.kind === 'write' && step.op.del) return 'write --del'
+  if (step.op.kind === 'validate' && step.op.force) return 'validate --force'
+  if (step.op.kind === 'join' && step.op.fs) return 'join --fs'
   return step.op.kind
 }
 

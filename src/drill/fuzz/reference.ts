@@ -8,16 +8,17 @@ import {DlmError, StateCorrupt} from '../../errors.js'
 import * as D from '../../model/domain.js'
 import * as M from '../../model/membership.js'
 import {applyRecord, checkWrite, metaResource, type MetaKeys} from '../../model/metadata.js'
-import {allLocks, cancelConversion, convertLock, findLock, newResource, releaseLock, requestLock} from '../../model/resource.js'
+import {allLocks, cancelLock, convertLock, findLock, newResource, releaseLock, requestLock} from '../../model/resource.js'
 import type {DomainMeta, Membership, Resource} from '../../model/types.js'
 import {lockView, type LockView} from '../../model/validity.js'
-import type {FuzzCluster, Op} from './ops.js'
+import {parseDuration} from '../../util/duration.js'
+import {CHECK_TIMEOUT, type FuzzCluster, type Op} from './ops.js'
 
 const NOW = '2026-01-01T00:00:00.000Z'
 
 export interface Journal {
   /** Committed transactions past the node's replay/checkpoint point, in order. */
-  pending: {seq: number; key: string; value: string}[]
+  pending: {seq: number; key: string; value: string | null}[]
   /** A transaction whose commit record is torn sits at the end: nothing after it can be appended. */
   torn: boolean
 }
@@ -176,8 +177,14 @@ export class Reference {
       case 'cancel': {
         const f = this.ownLock(op.fs, op.id)
         const lvb = op.kind === 'convert' && op.lvb !== undefined ? op.lvb.padEnd(this.lvbSize * 2, '0') : undefined
-        if (op.kind === 'cancel') cancelConversion(f.res, op.id)
-        else convertLock(f.res, op.id, {mode: op.mode, noqueue: op.noqueue, lvb})
+        if (op.kind === 'cancel') {
+          // --cancel withdraws a pending conversion, or a waiting request (then the lock is gone, shown as it was).
+          const before = this.view(f.d, f.res, op.id)
+          const c = cancelLock(f.res, op.id)
+          const v = c.cancelled === 'request' ? before : this.view(f.d, f.res, op.id)
+          return {exit: 0, json: {...v, cancelled: c.cancelled, granted: c.granted.map((l) => l.id)}}
+        }
+        convertLock(f.res, op.id, {mode: op.mode, noqueue: op.noqueue, lvb})
         return {exit: 0, json: {...this.view(f.d, f.res, op.id)}}
       }
       case 'release': {
@@ -198,7 +205,7 @@ export class Reference {
         const seq = d.nextSeq
         d.nextSeq += 2 // one set record and the commit
         if (op.torn) j.torn = true
-        else j.pending.push({seq, key: op.key, value: op.value})
+        else j.pending.push({seq, key: op.key, value: op.del ? null : op.value})
         return {exit: 0, json: {committed: !op.torn}}
       }
       case 'checkpoint': {
@@ -209,27 +216,43 @@ export class Reference {
         this.applyJournal(d, j)
         return {exit: 0, json: {records}}
       }
-      case 'kill': {
-        const node = M.findNode(this.membership, op.node)
-        if (node.state !== 'up') return {exit: 0, json: {alreadyDead: true}}
-        M.markDead(this.membership, op.node)
-        const mine = [...this.domains.values()].filter((d) => d.meta.members.includes(op.node))
-        for (const d of mine) D.applyDeath(d.meta, op.node, d.resources.values())
-        if (mine.length === 0) node.state = 'recovered'
-        return {exit: 0, json: {alreadyDead: false}}
-      }
+      case 'kill':
+        return {exit: 0, json: {alreadyDead: this.kill(op.node)}}
       case 'join': {
         const before = M.findNode(this.membership, op.node).state
         M.rejoin(this.membership, op.node, NOW)
         const up = M.upNodes(this.membership)
-        for (const d of [...this.domains.values()].filter((x) => x.meta.members.includes(op.node))) {
+        // Without --fs: the file systems it is a member of; with --fs (a new node's first join): those, and it becomes a member.
+        const candidates = op.fs ? op.fs.map((f) => this.domain(f)) : [...this.domains.values()].filter((x) => x.meta.members.includes(op.node))
+        const joined: string[] = []
+        for (const d of candidates) {
           if (before === 'up' && d.resources.get(D.deadmanResource(op.node))?.grantQueue.some((l) => l.node === op.node)) continue
           const others = d.meta.members.filter((m) => m !== op.node && up.has(m))
           D.joinDomain(d.meta, op.node, others, (n) => this.res(d, n))
           // A node that comes back starts its journal after everything in it.
           d.journals.set(op.node, {pending: [], torn: false})
+          joined.push(d.meta.name)
         }
-        return {exit: 0, json: {node: {name: op.node, state: 'up'}}}
+        return {exit: 0, json: {node: {name: op.node, state: 'up'}, joined}}
+      }
+      case 'add': {
+        const n = M.addNode(this.membership, op.node, NOW)
+        return {exit: 0, json: {node: {name: n.name, state: n.state, incarnation: n.incarnation}, generation: this.membership.generation}}
+      }
+      case 'heartbeat': {
+        const n = M.heartbeat(this.membership, op.node, NOW)
+        return {exit: 0, json: {node: n.name, heartbeat: n.heartbeat}}
+      }
+      case 'check': {
+        // Each stale up node goes through mark-dead, as `node check --yes` does.
+        const stale = M.staleNodes(this.membership, NOW, parseDuration(CHECK_TIMEOUT, '--timeout')).map((n) => n.name)
+        const markedDead = stale.filter((name) => !this.kill(name))
+        return {exit: 0, json: {stale: stale.map((name) => ({name})), markedDead, dryRun: false}}
+      }
+      case 'detach': {
+        const d = this.domain(op.fs)
+        D.detach(d.meta, op.id)
+        return {exit: 0, json: {domain: op.fs, id: op.id, detached: true}}
       }
       case 'attach': {
         const d = this.domain(op.fs)
@@ -245,28 +268,42 @@ export class Reference {
       }
       case 'validate': {
         const d = this.domain(op.fs)
-        return this.validate(d, op.id)
+        return this.validate(d, op.id, op.force)
       }
       case 'recover':
         return this.recover(this.domain(op.fs))
     }
   }
 
+  /** A death (mark-dead); true when the node was not up (nothing happens). */
+  private kill(name: string): boolean {
+    const node = M.findNode(this.membership, name)
+    if (node.state !== 'up') return true
+    M.markDead(this.membership, name)
+    const mine = [...this.domains.values()].filter((d) => d.meta.members.includes(name))
+    for (const d of mine) D.applyDeath(d.meta, name, d.resources.values())
+    // A node in no file system has nothing to recover.
+    if (mine.length === 0) node.state = 'recovered'
+    return false
+  }
+
   private applyJournal(d: RefDomain, j: Journal) {
-    for (const t of j.pending) applyRecord(d.keys, {seq: t.seq, tx: t.seq, op: 'set', key: t.key, value: t.value})
+    for (const t of j.pending) applyRecord(d.keys, t.value === null ? {seq: t.seq, tx: t.seq, op: 'del', key: t.key} : {seq: t.seq, tx: t.seq, op: 'set', key: t.key, value: t.value})
     j.pending = []
   }
 
-  private validate(d: RefDomain, id: number): Prediction {
+  private validate(d: RefDomain, id: number, force = false): Prediction {
     const moved = D.epochMoved(d.meta, id)
     const unreplayed = moved ? [] : d.meta.deadNodes.filter((n) => this.journal(d, n).pending.length > 0)
-    const v = D.validate(d.meta, id, d.resources.values(), {unreplayed})
+    const v = D.validate(d.meta, id, d.resources.values(), {unreplayed, force})
     if (v.result === 'MORE_RECOVERY') return {exit: 3, json: {result: 'MORE_RECOVERY'}}
+    // A forced validate abandons what the dead nodes' journals still held: it is never applied.
+    for (const n of unreplayed) this.journal(d, n).pending = []
     M.settleRecovered(this.membership, [...this.domains.values()].map((x) => x.meta))
-    return {exit: 0, json: {result: 'VALID'}}
+    return {exit: 0, json: {result: 'VALID', forced: v.forced}}
   }
 
-  /** What `recover <fs>` does: the first up member runs it under EX on recovery/<fs>, attaches, replays, validates. */
+  /** What `recover <fs>` does: the first up member runs it under EX on recovery/<fs>, attaches (or resumes), replays, validates. */
   private recover(d: RefDomain): Prediction {
     if (d.meta.state !== 'recovering') return {exit: 0, json: {domains: [{name: d.meta.name, result: 'RECOVERED'}]}}
     const up = M.upNodes(this.membership)
@@ -275,7 +312,8 @@ export class Reference {
     // The recovery lock: EX for the runner, PR for every other up member (ids consumed, all dropped at the end).
     const waiters = d.meta.members.filter((m) => m !== runner && up.has(m))
     d.meta.nextLockId += 1 + waiters.length
-    const a = D.attach(d.meta, runner)
+    // The runner carries on with a recovery id it holds at the current epoch (as after a killed recover), else attaches.
+    const a = d.meta.attachments.find((x) => x.node === runner && x.epoch === d.meta.epoch) ?? D.attach(d.meta, runner)
     for (const node of d.meta.deadNodes) this.applyJournal(d, this.journal(d, node))
     this.validate(d, a.id)
     d.meta.attachments = d.meta.attachments.filter((x) => x.id !== a.id)
