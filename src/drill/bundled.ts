@@ -14,6 +14,11 @@ export async function listBundled(bin: string): Promise<Drill[]> {
   return out
 }
 
+/** What `drill list` shows of each bundled drill (steps counted as the file writes them). */
+export async function bundledSummaries(bin: string): Promise<{name: string; description: string; file: string; steps: number}[]> {
+  return (await listBundled(bin)).map((d) => ({name: d.name, description: d.description, file: d.file, steps: d.steps.length}))
+}
+
 /** A drill file, or the name of a bundled drill (seed-story, …). */
 export async function loadDrill(bin: string, ref: string): Promise<Drill> {
   const isFile = await stat(ref).then((s) => s.isFile(), () => false)

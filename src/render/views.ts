@@ -340,3 +340,8 @@ export function renderRecoveryPlan(p: {domains: {name: string; recovering: boole
   }
   return lines.join('\n')
 }
+
+/** drill list's table: name, steps, description. */
+export function renderDrillList(drills: {name: string; description: string; steps: number}[]): string {
+  return table(['DRILL', 'STEPS', 'DESCRIPTION'], drills.map((d) => [d.name, d.steps, d.description]))
+}

@@ -193,3 +193,16 @@ describe('fs show -o on the recovering fixture (metadata applied)', () => {
     expect(treeFiles(state)).toEqual(before)
   })
 })
+
+describe('drill list -o', () => {
+  it('tsv: one line per bundled drill, the same values as --json; yaml is the whole document', async () => {
+    const state = copyFixture('basic')
+    const [doc, t, y] = await Promise.all([json(state, ['drill', 'list']), run(state, ['drill', 'list', '-o', 'tsv']), run(state, ['drill', 'list', '-o', 'yaml'])])
+    expect([t.exitCode, y.exitCode]).toEqual([0, 0])
+    const lines = t.stdout.replace(/\n$/, '').split('\n')
+    expect(lines[0]).toBe('name\tsteps\tdescription\tfile')
+    expect(doc.drills.length).toBeGreaterThan(3)
+    expect(lines.slice(1)).toEqual(doc.drills.map((d: any) => [d.name, d.steps, d.description, d.file].join('\t')))
+    expect(parseYaml(y.stdout)).toEqual(doc)
+  })
+})
