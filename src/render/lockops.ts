@@ -2,19 +2,11 @@
 // --cycles, lock explain), the result of lock convert (including --cancel), and
 // the value blocks validate zeroed.
 import type {LockView} from '../model/validity.js'
-import type {CycleEdge} from '../model/cycles.js'
+import type {CycleView} from '../core/cycles.js'
 import {renderLock} from './views.js'
 import {bold, dim, red, yellow} from './table.js'
 
-interface CycleLike {
-  locks: LockView[]
-  edges: CycleEdge[]
-  nodes: string[]
-  resources: string[]
-  release: number[]
-  cancel: number[]
-  orphans: LockView[]
-}
+type CycleLike = CycleView
 
 const modeOf = (l: LockView) => (l.status === 'converting' ? `${l.mode}→${l.requestedMode}` : l.mode)
 const lockText = (l: LockView) => `lock ${l.lockId} (${l.node} ${modeOf(l)} ${l.status} on ${l.resource})`

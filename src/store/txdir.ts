@@ -125,7 +125,7 @@ function checkStagePath(rel: string): string {
   return n
 }
 
-const toBuf = (d: string | Buffer): Buffer => (typeof d === 'string' ? Buffer.from(d, 'utf8') : Buffer.from(d))
+export const toBuf = (d: string | Buffer): Buffer => (typeof d === 'string' ? Buffer.from(d, 'utf8') : Buffer.from(d))
 
 async function readAbs(abs: string): Promise<Buffer | null> {
   try {
@@ -310,7 +310,14 @@ async function applyRecord(root: string, r: CommitRecord): Promise<void> {
 
 // ---------------------------------------------------------------- commit
 
-type Staged = {kind: 'write'; data: Buffer} | {kind: 'remove'} | {kind: 'append'; data: Buffer}
+/** A staged change to one path (both backends stage the same way). */
+export type Staged = {kind: 'write'; data: Buffer} | {kind: 'remove'} | {kind: 'append'; data: Buffer}
+
+/** An append staged after a write, a remove or an append of the same path: one op per path. */
+export const foldAppend = (prev: Staged | undefined, data: Buffer): Staged =>
+  prev?.kind === 'write' || prev?.kind === 'append'
+    ? {kind: prev.kind, data: Buffer.concat([prev.data, data])}
+    : {kind: prev ? 'write' : 'append', data}
 
 async function fileSize(abs: string): Promise<number> {
   try {
@@ -563,13 +570,7 @@ async function transactRaw<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Prom
       },
       write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),
       remove: (rel) => stage(rel, () => ({kind: 'remove'})),
-      // append after write/remove folds into a write: one op per path.
-      append: (rel, data) =>
-        stage(rel, (prev) =>
-          prev?.kind === 'write' || prev?.kind === 'append'
-            ? {kind: prev.kind, data: Buffer.concat([prev.data, toBuf(data)])}
-            : {kind: prev ? 'write' : 'append', data: toBuf(data)},
-        ),
+      append: (rel, data) => stage(rel, (prev) => foldAppend(prev, toBuf(data))),
     }
     let result: T
     try {

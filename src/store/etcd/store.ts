@@ -19,7 +19,7 @@ import {AsyncLocalStorage} from 'node:async_hooks'
 import {DlmError} from '../../errors.js'
 import {CLUSTER, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
 import {crashPoint} from '../io.js'
-import type {Reader, Tx} from '../txdir.js'
+import {foldAppend, toBuf, type Reader, type Staged, type Tx} from '../txdir.js'
 import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
 import {parseEtcdUrl} from './url.js'
 
@@ -42,7 +42,6 @@ export function etcdStore(url: string): EtcdStore {
   return s
 }
 
-type Staged = {kind: 'write'; data: Buffer} | {kind: 'remove'} | {kind: 'append'; data: Buffer}
 
 let txSeq = 0
 
@@ -296,7 +295,6 @@ export class EtcdStore {
         throw new DlmError('INTERNAL', `programming error: a change to ${rel} was staged without holding its scope ${g ?? '(none)'} (held: ${[...held].join(', ')})`)
       staged.set(rel, op(staged.get(rel)))
     }
-    const toBuf = (d: string | Buffer) => (typeof d === 'string' ? Buffer.from(d, 'utf8') : Buffer.from(d))
     const tx: Tx = {
       async read(rel) {
         const op = staged.get(rel)
@@ -329,12 +327,7 @@ export class EtcdStore {
       },
       write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),
       remove: (rel) => stage(rel, () => ({kind: 'remove'})),
-      append: (rel, data) =>
-        stage(rel, (prev) =>
-          prev?.kind === 'write' || prev?.kind === 'append'
-            ? {kind: prev.kind, data: Buffer.concat([prev.data, toBuf(data)])}
-            : {kind: prev ? 'write' : 'append', data: toBuf(data)},
-        ),
+      append: (rel, data) => stage(rel, (prev) => foldAppend(prev, toBuf(data))),
     }
     let result: T
     try {
