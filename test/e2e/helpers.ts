@@ -343,16 +343,8 @@ export async function json<T = any>(state: string, args: string[], exit = 0): Pr
 
 const shq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
 
-/**
- * The CLI on a pseudo-terminal (util-linux `script`), stdout and stderr both on it,
- * TERM=xterm-256color, no NO_COLOR, a `cols`-wide terminal. With `answer`, types it
- * (then Enter) once a yes/no prompt "(y/N)" has appeared. Output has "\r" removed.
- */
-export async function runTty(
-  state: string,
-  args: string[],
-  opts: {answer?: string; cols?: number; rows?: number; env?: Record<string, string | undefined>; timeout?: number; prompt?: RegExp} = {},
-): Promise<UxRun & {prompted: boolean}> {
+/** The built CLI on a pseudo-terminal (script(1)) of `cols`×`rows`, its input piped in. */
+function onPty(state: string, args: string[], opts: {cols?: number; rows?: number; env?: Record<string, string | undefined>; timeout?: number}) {
   const cols = opts.cols ?? 120
   const cmd = `stty cols ${cols} rows ${opts.rows ?? 50}; exec ${shq(process.execPath)} ${shq(BIN)} ${args.map(shq).join(' ')}`
   const t0 = performance.now()
@@ -365,6 +357,20 @@ export async function runTty(
     timeout: opts.timeout ?? 20_000,
     stdin: 'pipe',
   })
+  return {child, t0}
+}
+
+/**
+ * The CLI on a pseudo-terminal (util-linux `script`), stdout and stderr both on it,
+ * TERM=xterm-256color, no NO_COLOR, a `cols`-wide terminal. With `answer`, types it
+ * (then Enter) once a yes/no prompt "(y/N)" has appeared. Output has "\r" removed.
+ */
+export async function runTty(
+  state: string,
+  args: string[],
+  opts: {answer?: string; cols?: number; rows?: number; env?: Record<string, string | undefined>; timeout?: number; prompt?: RegExp} = {},
+): Promise<UxRun & {prompted: boolean}> {
+  const {child, t0} = onPty(state, args, opts)
   let seen = ''
   let prompted = false
   const prompt = opts.prompt ?? /\(y\/N\)/
@@ -459,18 +465,7 @@ export interface TtyStep {
  * once (before any prompt: type-ahead). Output has "\r" removed.
  */
 export async function runTtyScript(state: string, args: string[], steps: TtyStep[], opts: {cols?: number; env?: Record<string, string | undefined>; timeout?: number} = {}): Promise<UxRun & {steps: number}> {
-  const cols = opts.cols ?? 120
-  const cmd = `stty cols ${cols} rows 50; exec ${shq(process.execPath)} ${shq(BIN)} ${args.map(shq).join(' ')}`
-  const t0 = performance.now()
-  requireBuilt()
-  const child = execa('script', ['-qfec', cmd, '/dev/null'], {
-    reject: false,
-    extendEnv: false,
-    env: baseEnv(state, {TERM: 'xterm-256color', COLUMNS: String(cols), SHELL: '/bin/sh', ...opts.env}),
-    cwd: ROOT,
-    timeout: opts.timeout ?? 20_000,
-    stdin: 'pipe',
-  })
+  const {child, t0} = onPty(state, args, opts)
   let seen = ''
   let from = 0
   let next = 0
