@@ -43,7 +43,7 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  minify: true,
+  minify: !process.env.DLMCTL_NO_MINIFY,
   keepNames: true,
   legalComments: 'none',
   // Native addon (loaded with require-addon), and packages that read their own files at run time.

@@ -113,7 +113,7 @@ export async function exportState(ctx: Ctx) {
 export async function writeExport(ctx: Ctx, write: (text: string) => Promise<void>): Promise<void> {
   const {list} = await allScopes(ctx)
   await withView(ctx, list, async (s) => {
-    const streams: (() => AsyncGenerator<Resource>)[] = []
+    const streams: (() => Generator<Resource>)[] = []
     const domains = []
     for (const d of await s.allDomains()) {
       const {change: _c, ...meta} = d.meta
@@ -136,7 +136,7 @@ export async function writeExport(ctx: Ctx, write: (text: string) => Promise<voi
         try {
           await writeResources(it, write)
         } finally {
-          await it.return(undefined)
+          it.return(undefined)
         }
       }
     }
@@ -144,7 +144,7 @@ export async function writeExport(ctx: Ctx, write: (text: string) => Promise<voi
 }
 
 /** A domain's resources as canonicalJson prints them at their depth (an array at 6 spaces). */
-async function writeResources(resources: AsyncIterable<Resource>, write: (text: string) => Promise<void>) {
+async function writeResources(resources: Iterable<Resource>, write: (text: string) => Promise<void>) {
   const BATCH = 2048
   let batch: Resource[] = []
   let first = true
@@ -156,7 +156,7 @@ async function writeResources(resources: AsyncIterable<Resource>, write: (text: 
     await write((first ? '[\n        ' : ',\n        ') + text.slice(4, text.length - 3).replaceAll('\n', '\n      '))
     first = false
   }
-  for await (const r of resources) {
+  for (const r of resources) {
     batch.push(r)
     if (batch.length >= BATCH) await flush()
   }

@@ -148,7 +148,7 @@ function resourceMatcher(pattern?: string): (name: string) => boolean {
 export async function listLocks(ctx: Ctx, f: ListFilter, allDomainNames: () => Promise<string[]>): Promise<{locks: LockView[]}> {
   return streamLocks(ctx, f, allDomainNames, async (it) => {
     const locks: LockView[] = []
-    for await (const l of it) locks.push(l)
+    for (const l of it) locks.push(l)
     return {locks}
   })
 }
@@ -163,7 +163,7 @@ export async function streamLocks<T>(
   ctx: Ctx,
   f: ListFilter,
   allDomainNames: () => Promise<string[]>,
-  consume: (locks: AsyncIterable<LockView>) => Promise<T>,
+  consume: (locks: Iterable<LockView>) => Promise<T>,
 ): Promise<T> {
   if (f.node) checkName('node', f.node)
   const names = f.fs ? [f.fs] : await allDomainNames()
@@ -172,21 +172,18 @@ export async function streamLocks<T>(
     if (f.node) findNode(m, f.node)
     const match = resourceMatcher(f.resource)
     // Read and validate every domain first; each is merged from its files in its turn.
-    const sources: {d: DomainSession; start: () => AsyncIterator<Resource>; it?: AsyncIterator<Resource>}[] = []
+    const sources: {d: DomainSession; start: () => Iterator<Resource>; it?: Iterator<Resource>}[] = []
     for (const fs of names) {
       const d = await s.domain(fs)
       const exact = f.resource && !f.resource.endsWith('*') ? [await d.resource(f.resource)].filter((r) => r !== undefined) : undefined
-      sources.push({d, start: exact ? () => listOf(exact) : await d.prepareInOrder()})
+      sources.push({d, start: exact ? () => exact[Symbol.iterator]() : await d.prepareInOrder()})
     }
-    let passes = 0
-    // Iterable more than once (a table measures its columns, then prints): a later
-    // pass reads the domains again under the same view.
-    async function* locks(): AsyncGenerator<LockView> {
-      const again = passes++ > 0
+    // Synchronous from here: a million locks through async iterators cost more than
+    // reading them, and every file is open already (ordered.ts reads synchronously).
+    function* locks(): Generator<LockView> {
       for (const src of sources) {
-        if (again && !(f.resource && !f.resource.endsWith('*'))) src.start = await src.d.prepareInOrder()
         const it = (src.it = src.start())
-        for (let n = await it.next(); !n.done; n = await it.next()) {
+        for (let n = it.next(); !n.done; n = it.next()) {
           const res = n.value
           if (!match(res.name)) continue
           for (const lock of allLocks(res)) {
@@ -200,13 +197,9 @@ export async function streamLocks<T>(
       }
     }
     try {
-      return await consume({[Symbol.asyncIterator]: locks})
+      return await consume({[Symbol.iterator]: locks})
     } finally {
-      for (const {it} of sources) await it?.return?.()
+      for (const {it} of sources) it?.return?.()
     }
   })
-}
-
-async function* listOf<T>(xs: T[]): AsyncGenerator<T> {
-  yield* xs
 }

@@ -348,21 +348,14 @@ export class DomainSession {
   }
 
   /**
-   * Every resource of the domain in name order, up to date, streamed: the files are
-   * read once to validate them and once more a piece at a time, merged (ordered.ts),
-   * so memory stays bounded whatever the domain's size.
-   */
-  async *resourcesInOrder(): AsyncGenerator<Resource> {
-    yield* (await this.prepareInOrder())()
-  }
-
-  /**
-   * resourcesInOrder in two steps: read and validate every bucket now; the
-   * returned function starts the merge (opening the bucket files) when called.
+   * Every resource of the domain in name order, up to date, in two steps: read and
+   * validate every bucket now; the returned function starts the merge (ordered.ts,
+   * opening the bucket files) when called, so memory stays bounded whatever the
+   * domain's size.
    * A listing of many domains validates them all first, then streams one
    * domain at a time (never holding every domain's files open).
    */
-  async prepareInOrder(): Promise<() => AsyncGenerator<Resource>> {
+  async prepareInOrder(): Promise<() => Generator<Resource>> {
     const pending = await this.state.pendingPaths()
     const runs: Run[] = []
     const AHEAD = 2

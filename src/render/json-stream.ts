@@ -7,7 +7,7 @@ import {once} from 'node:events'
 
 const BATCH = 2048
 
-export async function writeJsonList(out: NodeJS.WritableStream, key: string, items: AsyncIterable<unknown>): Promise<void> {
+export async function writeJsonList(out: NodeJS.WritableStream, key: string, items: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
   const open = `{\n  ${JSON.stringify(key)}: [\n`
   const close = '\n  ]\n}\n'
   let batch: unknown[] = []
@@ -23,9 +23,17 @@ export async function writeJsonList(out: NodeJS.WritableStream, key: string, ite
     await write((first ? open : ',\n') + doc.slice(open.length, doc.length - close.length + 1))
     first = false
   }
-  for await (const item of items) {
-    batch.push(item)
-    if (batch.length >= BATCH) await flush()
+  if (Symbol.iterator in items) {
+    // A synchronous source is read synchronously: no promise per item.
+    for (const item of items) {
+      batch.push(item)
+      if (batch.length >= BATCH) await flush()
+    }
+  } else {
+    for await (const item of items) {
+      batch.push(item)
+      if (batch.length >= BATCH) await flush()
+    }
   }
   await flush()
   await write(first ? `{\n  ${JSON.stringify(key)}: []\n}\n` : close)
