@@ -1,7 +1,7 @@
 // Membership operations: list, add, join, mark-dead (with fencing), heartbeat, check.
 import {DlmError} from '../errors.js'
 import {deathOfResource, enterDeath, finishDeathSummary, joinDomain, joinNeeds, type DeathSummary} from '../model/domain.js'
-import {nextChange, removedIds} from '../model/changes.js'
+import {mayConcern, nextChange, removedIds} from '../model/changes.js'
 import {changePending, finishAfterCommit, finishPending, requireIndexReadable} from './changes.js'
 import * as M from '../model/membership.js'
 import type {NodeInfo} from '../model/types.js'
@@ -196,10 +196,12 @@ export async function markDead(
         const d = await s.domain(fs)
         // The death's effect on every resource, for the report and the event; the
         // commit itself is the logical record, the buckets follow (finishChange).
+        const change = nextChange(d.meta, {kind: 'death', node: name})
         const sum = enterDeath(d.meta, name)
-        for await (const {resources} of d.scanBuckets()) for (const res of resources) deathOfResource(res, name, sum)
+        // Only the resources it concerns: the death does nothing to the others.
+        for await (const resources of d.scanConcerned(mayConcern(change))) for (const res of resources) deathOfResource(res, name, sum)
         finishDeathSummary(sum)
-        d.meta.change = nextChange(d.meta, {kind: 'death', node: name})
+        d.meta.change = change
         d.changed()
         removed.set(fs, removedIds(sum))
         await requireIndexReadable(s, fs, removed.get(fs)!)

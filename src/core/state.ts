@@ -33,6 +33,7 @@ import {
   MetaSchema,
   PointSchema,
   parseJson,
+  canonicalBucketLines,
   type FsMeta,
   type JournalPoint,
   parseJsonLines,
@@ -322,13 +323,30 @@ export class DomainSession {
 
   private async readBucket(b: number): Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null}> {
     const file = bucketFile(this.name, b)
-    const text = await this.state.readTextOf(file)
+    return this.parseBucket(b, await this.state.readTextOf(file))
+  }
+
+  private parseBucket(b: number, text: string | null): {text: string | null; data: {applied?: number; resources: Resource[]} | null} {
     if (text === null) return {text, data: null}
+    const file = bucketFile(this.name, b)
     const data = parseJson<{applied?: number; resources: Resource[]}>(BucketSchema, text, file)
     for (const r of data.resources) {
       if (bucketOf(r.name) !== b) throw new DlmError('STATE_INCONSISTENT', `${file}: resource '${r.name}' belongs in bucket ${bucketOf(r.name)}`)
     }
     return {text, data}
+  }
+
+  /**
+   * readBucket for a listing: a file in the line layout that canonicalBucketLines
+   * takes whole, its resources in their bucket and in name order, comes back as
+   * `lines` (its stamp) without being parsed; any other the ordinary way.
+   */
+  private async readBucketLines(b: number): Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null; lines?: number}> {
+    const file = bucketFile(this.name, b)
+    const text = await this.state.readTextOf(file)
+    const got = text === null ? undefined : canonicalBucketLines(text)
+    if (got && got.names.every((n, i) => bucketOf(n) === b && (i === 0 || got.names[i - 1] < n))) return {text: null, data: null, lines: got.applied}
+    return this.parseBucket(b, text)
   }
 
   private upToDate(b: number, data: {applied?: number; resources: Resource[]} | null): Map<string, Resource> {
@@ -349,9 +367,9 @@ export class DomainSession {
 
   /**
    * Every resource of the domain in name order, up to date, in two steps: read and
-   * validate every bucket now; the returned function starts the merge (ordered.ts,
-   * opening the bucket files) when called, so memory stays bounded whatever the
-   * domain's size.
+   * validate every bucket now (line by line, without parsing, when a file is in the
+   * line layout); the returned function starts the merge (ordered.ts, opening the
+   * bucket files) when called, so memory stays bounded whatever the domain's size.
    * A listing of many domains validates them all first, then streams one
    * domain at a time (never holding every domain's files open).
    */
@@ -359,17 +377,29 @@ export class DomainSession {
     const pending = await this.state.pendingPaths()
     const runs: Run[] = []
     const AHEAD = 2
-    const reads: ReturnType<DomainSession['readBucket']>[] = []
+    const reads: Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null; lines?: number}>[] = []
     const start = (b: number) => {
-      const p = this.buckets.has(b) || this.lazy.has(b) ? this.bucket(b).then(() => ({text: null, data: null})) : this.readBucket(b)
+      const file = bucketFile(this.name, b)
+      const p =
+        this.buckets.has(b) || this.lazy.has(b)
+          ? this.bucket(b).then(() => ({text: null, data: null}))
+          : this.state.onDisk && !pending.has(file)
+            ? this.readBucketLines(b)
+            : this.readBucket(b)
       p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
       reads.push(p)
     }
     for (let b = 0; b < Math.min(AHEAD, BUCKETS); b++) start(b)
     for (let b = 0; b < BUCKETS; b++) {
-      const {text, data} = await reads.shift()!
+      const {text, data, lines} = await reads.shift()!
       if (b + AHEAD < BUCKETS) start(b + AHEAD)
       const file = bucketFile(this.name, b)
+      if (lines !== undefined) {
+        // Checked line by line, not parsed: the merge parses each resource once.
+        const change = this.meta.change
+        runs.push({kind: 'file', path: join(this.state.root, file), change: change && bucketBehind(this.meta, lines) ? change : undefined, lvbSize: this.lvbSize})
+        continue
+      }
       const cached = this.buckets.get(b)
       if (this.state.onDisk && !cached && text !== null && data && !pending.has(file) && streamable(text, data.resources)) {
         const change = this.meta.change
@@ -411,6 +441,35 @@ export class DomainSession {
       const got = await pending.shift()!
       if (b + AHEAD < BUCKETS) start(b + AHEAD)
       yield {bucket: b, ...got}
+    }
+  }
+
+  /**
+   * Every resource of the domain a change may concern (mayConcern on its line), up
+   * to date, bucket by bucket. A bucket file in the line layout that
+   * canonicalBucketLines takes, not behind, is checked without parsing and only its
+   * concerned lines are parsed (a death of a node holding half of a million locks
+   * parses that half); any other bucket is read whole and all of it given.
+   */
+  async *scanConcerned(concerns: (json: string) => boolean): AsyncGenerator<Resource[]> {
+    for (let b = 0; b < BUCKETS; b++) {
+      if (this.buckets.has(b) || this.lazy.has(b)) {
+        yield [...(await this.bucket(b)).values()]
+        continue
+      }
+      const text = await this.state.readTextOf(bucketFile(this.name, b))
+      const got = text === null ? undefined : canonicalBucketLines(text)
+      if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) {
+        yield [...this.upToDate(b, this.parseBucket(b, text).data).values()]
+        continue
+      }
+      const out: Resource[] = []
+      const end = text!.length - 4 // the '\n' before ']}'
+      for (let at = text!.indexOf('\n') + 1, nl = text!.indexOf('\n', at); at <= end; at = nl + 1, nl = text!.indexOf('\n', at)) {
+        const line = text!.slice(at, text!.charCodeAt(nl - 1) === 0x2c ? nl - 1 : nl)
+        if (concerns(line)) out.push(JSON.parse(line) as Resource)
+      }
+      yield out
     }
   }
 

@@ -120,3 +120,42 @@ export interface JournalPoint {
   offset: number
 }
 export const PointSchema = schema<JournalPoint>(obj({offset: int(0)}))
+
+// Bucket files in the line layout (core/ordered.ts) are what a listing of a million
+// locks reads: checked here by one regular expression per line, without parsing.
+// The expression takes exactly the text JSON.stringify writes for a resource with
+// its keys in the order dlmctl builds them, and is narrower than BucketSchema, so
+// every line it takes BucketSchema takes too. A file it does not take whole is not
+// wrong: it is read the ordinary way (parsed, then checked by BucketSchema).
+const MODE_RE = `"(?:${MODES.join('|')})"`
+const HEX_RE = '"(?:[0-9a-f]{2})*"'
+const LOCK_RE = `\\{"id":[1-9][0-9]{0,14},"node":"[a-z][a-z0-9-]{0,31}","mode":${MODE_RE}(?:,"requestedMode":${MODE_RE})?,"persistent":(?:true|false),"lvb":${HEX_RE}(?:,(?:"requestedMode":${MODE_RE}|"writeLvb":${HEX_RE})){0,2}\\}`
+const QUEUE_RE = `\\[(?:${LOCK_RE}(?:,${LOCK_RE})*)?\\]`
+/** One resource line; group 1 the name (no escapes: its JSON text is the name), group 2 ',' unless the last line. */
+const RESOURCE_LINE = new RegExp(
+  `\\{"name":"([^"\\\\\\x00-\\x1f]+)","lvb":${HEX_RE},"lvbValid":(?:true|false),"persistent":(?:true|false),"grantQueue":${QUEUE_RE},"convertQueue":${QUEUE_RE},"waitQueue":${QUEUE_RE}\\}(,?)\\n`,
+  'y',
+)
+const LINES_HEAD = /^\{(?:"applied":([1-9][0-9]{0,14}),)?"resources":\[\n/
+const LINES_TAIL = ']}\n'
+
+/**
+ * The stamp and resource names of a bucket file in the line layout when every line
+ * is a resource BucketSchema accepts (see above), else undefined (not known valid).
+ */
+export function canonicalBucketLines(text: string): {applied: number; names: string[]} | undefined {
+  const head = LINES_HEAD.exec(text)
+  if (!head || !text.endsWith(LINES_TAIL)) return undefined
+  const end = text.length - LINES_TAIL.length
+  const names: string[] = []
+  let at = head[0].length
+  while (at < end) {
+    RESOURCE_LINE.lastIndex = at
+    const m = RESOURCE_LINE.exec(text)
+    // A ',' after every resource but the last.
+    if (!m || (m[2] === ',') !== (RESOURCE_LINE.lastIndex < end)) return undefined
+    names.push(m[1])
+    at = RESOURCE_LINE.lastIndex
+  }
+  return names.length === 0 ? undefined : {applied: head[1] === undefined ? 0 : Number(head[1]), names}
+}

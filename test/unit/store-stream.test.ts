@@ -33,6 +33,16 @@ describe('writeJsonList', () => {
     const items = Array.from({length: n}, (_, i) => ({lockId: i, invalidReasons: i % 2 ? [] : ['ORPHANED'], nested: {s: 'a"\nb', e: {}}}))
     expect(await jsonOf(items)).toBe(JSON.stringify({locks: items}, null, 2) + '\n')
   })
+  it('items of any shape (the hand-built item text): the bytes of JSON.stringify(doc, null, 2)', async () => {
+    const items: unknown[] = [
+      {}, {a: undefined}, {a: undefined, b: null}, {n: NaN, i: -Infinity, z: -0, f: 1.5e300, s: 'é\u2028"\\'},
+      {f: () => 1, t: true, u: false}, {2: 'x', 1: 'y', k: [[]], e: [], o: {}, d: new Date(0), arr: [1, undefined, 'a', {b: [2]}]},
+      [], [1, [2]], 'str', 3, null, undefined, true, new Date(1), {toJSON: () => ({x: 1})}, Object.create({inherited: 1}),
+    ]
+    for (const n of [1, items.length]) expect(await jsonOf(items.slice(0, n))).toBe(JSON.stringify({locks: items.slice(0, n)}, null, 2) + '\n')
+    const many = Array.from({length: 4100}, (_, i) => items[i % items.length])
+    expect(await jsonOf(many)).toBe(JSON.stringify({locks: many}, null, 2) + '\n')
+  })
 })
 
 describe('writeJson', () => {
