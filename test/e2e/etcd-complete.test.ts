@@ -2,9 +2,11 @@
 // DLMCTL_STATE): node names, file systems, recovery ids and lock ids come from
 // the etcd keys as they come from a directory's files; an unreachable etcd
 // completes no names, quickly and silently (a Tab must not hang or print errors).
+// And what messages call the state: on etcd its URL, never "state directory".
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {dlmctl, type RunResult} from './helpers.js'
 import {startEtcd, type EtcdCluster} from '../unit/helpers/etcd.js'
+import {EtcdClient} from '../../src/store/etcd/client.js'
 
 let etcd: EtcdCluster
 let url: string
@@ -52,5 +54,24 @@ describe('completion on an etcd state', () => {
     expect(await tab(dead, 'lock', 'release', '')).toEqual([])
     expect(await tab(dead, 'lock', 'rel')).toEqual(['release'])
     expect(Date.now() - t0).toBeLessThan(20_000)
+  })
+})
+
+describe('messages name the etcd state, not a "state directory"', () => {
+  test("check's line names the URL; a cluster missing its membership says which etcd state", async () => {
+    const chk = ok(await dlmctl(url, 'check'))
+    expect(chk.stdout).toBe(`etcd state ${url} is consistent\n`)
+    const broken = etcd.url(`tabx${process.pid}`)
+    ok(await dlmctl(broken, 'init', '--nodes', 'n1'))
+    const client = new EtcdClient([etcd.members[0].endpoint])
+    try {
+      await client.txn([], [{del: `tabx${process.pid}/membership.json`}])
+    } finally {
+      client.close()
+    }
+    const st = await dlmctl(broken, 'status')
+    expect(st.stderr).toBe(`dlmctl: etcd state ${broken} has cluster.json but no membership.json\n`)
+    expect(st.stderr).not.toContain('directory')
+    expect(st.exitCode).toBe(4)
   })
 })
