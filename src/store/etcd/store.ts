@@ -45,6 +45,15 @@ export function etcdStore(url: string): EtcdStore {
 
 let txSeq = 0
 
+/** Wake-ups on changes (EtcdStore.changeFeed). */
+export interface ChangeFeed {
+  /** Resolves at the next change (one that came since the last wait counts), or after fallbackMs while the stream is down. */
+  wait(fallbackMs: number): Promise<void>
+  /** Resolve the pending wait, or the next one, now (the loop is stopping). */
+  interrupt(): void
+  close(): void
+}
+
 /**
  * The operation's --wait: each request it makes must be answered within it (any
  * member), so an etcd that does not answer never holds a command past --wait
@@ -205,6 +214,61 @@ export class EtcdStore {
   /** Mod revision of each scope key (newest): a scope's key moves with every change under it (status --watch). */
   async scopeMods(): Promise<Map<string, number>> {
     return (await this.scopeRevisions()).mods
+  }
+
+  /**
+   * A wake-up at each commit, for status --watch and events --follow: one
+   * /v3/watch stream on the scope keys (every transaction rewrites the keys of
+   * the scopes it holds, so no commit goes unseen), from the revision read when
+   * the feed opens (a commit after the caller's first read is not missed). No
+   * polling while the stream is up; while it is down (a member lost), wait()
+   * falls back to its time-out and the stream is opened again.
+   */
+  async changeFeed(): Promise<ChangeFeed> {
+    const ac = new AbortController()
+    let from = (await this.range(this.scopeKey(''), {countOnly: true})).revision + 1
+    let pending = false
+    let up = false
+    let wake: (() => void) | undefined
+    const fire = () => {
+      pending = true
+      wake?.()
+    }
+    void (async () => {
+      while (!ac.signal.aborted) {
+        up = true
+        try {
+          await this.client.watch(this.scopeKey(''), from, (_events, revision) => {
+            from = revision + 1
+            fire()
+          }, ac.signal)
+        } catch {
+          // The stream broke: wait() polls meanwhile; it is opened again shortly.
+        }
+        up = false
+        fire() // something may have changed while it was down
+        await new Promise((r) => setTimeout(r, 500))
+      }
+    })()
+    return {
+      wait: (fallbackMs: number) =>
+        new Promise<void>((resolve) => {
+          const t = up ? undefined : setTimeout(done, fallbackMs)
+          function done() {
+            if (t) clearTimeout(t)
+            wake = undefined
+            pending = false
+            resolve()
+          }
+          if (pending) return done()
+          wake = done
+        }),
+      interrupt: fire,
+      close: () => {
+        ac.abort()
+        fire()
+      },
+    }
   }
 
   /** Names under a directory at the newest revision. */
