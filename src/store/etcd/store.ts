@@ -22,6 +22,7 @@ import {crashPoint} from '../io.js'
 import {foldAppend, toBuf, type Reader, type Staged, type Tx} from '../txdir.js'
 import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
 import {parseEtcdUrl} from './url.js'
+import {TOO_LARGE, tooLargeError} from './limits.js'
 
 /** etcd's default --max-txn-ops: init's batches stay within it (a change is sent whole: etcd itself says when it is too big). */
 export const MAX_TXN_OPS = 128
@@ -436,11 +437,7 @@ export class EtcdStore {
     try {
       done = await this.txn(compares, ops)
     } catch (e) {
-      if (e instanceof EtcdError && /too many operations|request is too large/.test(e.message))
-        throw new DlmError(
-          'STORE_IO',
-          `this change to ${[...held].join(', ')} needs ${ops.length} etcd operations and ${bytes} bytes in one transaction, more than ${this.url} accepts (${e.message}); nothing was written: start etcd with a larger --max-txn-ops (default ${MAX_TXN_OPS}) or --max-request-bytes`,
-        )
+      if (e instanceof EtcdError && TOO_LARGE.test(e.message)) throw tooLargeError(this.url, this.prefix, [...held], ops, bytes, e.message)
       if (e instanceof EtcdError) throw new DlmError('STORE_IO', `etcd refused the transaction on ${this.url}: ${e.message} (nothing was written)`)
       throw e
     }
