@@ -28,9 +28,14 @@ export function tooLargeError(url: string, prefix: string, held: string[], ops: 
   const what = largest
     ? `; its largest key, ${largest.key}, is ${largest.bytes} bytes${bucket && largest.bytes * 2 > bytes ? ' (a bucket of the domain\'s resources, written whole: the domain has outgrown the request limit, see LIMITS ON ETCD in dlmctl-state(5))' : ''}`
     : ''
+  // Too many operations: the size is not the point (init and finishChange keep to etcd's default count).
+  const tooMany = /too many operations/.test(etcdMessage)
+  const todo = tooMany
+    ? `start etcd with a larger --max-txn-ops (default ${DEFAULT_MAX_TXN_OPS}) or --max-request-bytes`
+    : `start etcd with a larger --max-request-bytes (default ${DEFAULT_MAX_REQUEST_BYTES}) or --max-txn-ops (default ${DEFAULT_MAX_TXN_OPS})`
   return new DlmError(
     'STORE_IO',
-    `this change to ${held.join(', ')} needs ${ops.length} etcd operations and ${bytes} bytes in one transaction, more than ${url} accepts (${etcdMessage})${what}; nothing was written: start etcd with a larger --max-request-bytes (default ${DEFAULT_MAX_REQUEST_BYTES}) or --max-txn-ops (default ${DEFAULT_MAX_TXN_OPS})`,
+    `this change to ${held.join(', ')} needs ${ops.length} etcd operations and ${bytes} bytes in one transaction, more than ${url} accepts (${etcdMessage})${tooMany ? '' : what}; nothing was written: ${todo}`,
     {tooLarge: true, operations: ops.length, bytes, ...(largest ? {largestKey: largest.key, largestBytes: largest.bytes} : {})},
   )
 }
