@@ -247,8 +247,11 @@ export class EtcdStore {
           // The stream broke: wait() polls meanwhile; it is opened again shortly.
         }
         up = false
-        fire() // something may have changed while it was down
         await new Promise((r) => setTimeout(r, 500))
+        // The stream starts again from now (where it stopped may be compacted away),
+        // and the caller reads afresh after that revision: nothing in between is missed.
+        from = await this.client.range(this.scopeKey(''), {countOnly: true}).then((r) => r.revision + 1, () => from)
+        fire()
       }
     })()
     return {
