@@ -122,7 +122,7 @@ async function conformance(state: string) {
   expect(seen).toEqual([])
   expect(ok(await dlmctl(state, 'lock', 'list', 'fs1', '--json')).json.locks.filter((l: {resource: string}) => !isSystemLock(l))).toEqual([])
   expect(ok(await dlmctl(state, 'check', '--json')).json).toMatchObject({ok: true, problems: [], warnings: []})
-  return {waited: waited.size, listings, cpuMs}
+  return {waited: waited.size, letThrough: pairs.reduce((a, p) => a + p.granted.length, 0), listings, cpuMs: Math.round(cpuMs)}
 }
 
 describe(`${PROCS} processes × ${PAIRS} request/release pairs on shared resources`, () => {

@@ -32,6 +32,9 @@ try {
     const mode = MODES[rand(MODES.length)]
     const node = Number(worker) % 2 ? 'n1' : 'n2'
     const lock = await requestLockOp(ctx, {fs: 'fs1', resource, node, mode})
+    // A waiting request stays a moment before it is withdrawn: long enough for
+    // another process's release to grant it (the race the test is about).
+    if (lock.status === 'waiting') await new Promise((r) => setTimeout(r, 20))
     const rel = await releaseLockOp(ctx, {fs: 'fs1', id: lock.lockId})
     out.push({id: lock.lockId, resource, mode, status: lock.status, released: rel.released.lockId, granted: rel.granted})
   }
