@@ -7,7 +7,7 @@ import {usage} from '../src/errors.js'
 export default class Completion extends DlmCommand {
   static override summary = 'Print a shell completion script (bash or zsh)'
   static override description =
-    'Completes commands, topics, flags, flag values, and from the state directory (--state on the line, else DLMCTL_STATE, else ./dlm-cluster) node names, file systems, recovery ids and lock ids. Install for bash: source <(dlmctl completion bash) in ~/.bashrc; for zsh: source <(dlmctl completion zsh) in ~/.zshrc after compinit.'
+    'Completes commands, topics, flags, flag values, and from the state, a directory or an etcd URL (--state on the line, else DLMCTL_STATE, else ./dlm-cluster) node names, file systems, recovery ids and lock ids. Install for bash: source <(dlmctl completion bash) in ~/.bashrc; for zsh: source <(dlmctl completion zsh) in ~/.zshrc after compinit.'
   static override examples = [
     {description: 'Complete in this bash and every new one (add the line to ~/.bashrc)', command: 'source <(<%= config.bin %> completion bash)'},
     {description: 'For every user, with the bash-completion package', command: '<%= config.bin %> completion bash > /etc/bash_completion.d/<%= config.bin %>'},

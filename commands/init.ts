@@ -6,7 +6,7 @@ import {parseDuration} from '../src/util/duration.js'
 
 export default class Init extends DlmCommand {
   static override summary = 'Create a state directory (or etcd prefix) for a new cluster'
-  static override description = 'Creates the cluster in --state (a new or empty directory): nodes, one lock domain per file system with its members joined (deadman locks taken), and the fencing command. Refuses a directory that is not empty.'
+  static override description = 'Creates the cluster in --state (a new or empty directory, or an etcd prefix that holds no cluster): nodes, one lock domain per file system with its members joined (deadman locks taken), and the fencing command. Refuses a directory that is not empty, and an etcd prefix that already holds a cluster.'
   static override examples = [
     '<%= config.bin %> init --state ./c1 --nodes n1,n2,n3 --fs fs1,fs2',
     '<%= config.bin %> init --state etcd://10.0.0.1:2379,10.0.0.2:2379,10.0.0.3:2379/c1 --nodes n1,n2,n3 --fs fs1',

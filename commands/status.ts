@@ -15,7 +15,7 @@ export default class Status extends DlmCommand {
   ]
   static override flags = {
     watch: Flags.boolean({description: 'keep watching: a full-screen view redrawn when the state changes (q or Ctrl-C quits); off a terminal or with --json, one JSON document per change, one per line'}),
-    interval: Flags.string({description: 'with --watch: how often to check the state directory for a change (a few stat calls)', default: '250ms'}),
+    interval: Flags.string({description: 'with --watch: how often to check the state directory for a change (a few stat calls); on etcd, only while its watch stream is down', default: '250ms'}),
   }
 
   async run(): Promise<void> {

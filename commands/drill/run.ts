@@ -12,7 +12,7 @@ import {renderDrillStep, renderDrillSummary} from '../../src/render/views.js'
 
 export default class DrillRun extends DlmCommand {
   static override summary = 'Run a recovery drill: create its cluster, run its steps, print the timeline'
-  static override description = 'A drill is a YAML file (see man dlmctl-drill.5): a cluster, then steps, each a real dlmctl command run with --json, with expectations. Exit 0 if every expectation held, 8 if any failed, 2 if the drill file is not valid (with file:line:col). Runs on a fresh temporary state directory unless --state names a new or empty one to keep.'
+  static override description = 'A drill is a YAML file (see man dlmctl-drill.5): a cluster, then steps, each a real dlmctl command run with --json, with expectations. Exit 0 if every expectation held, 8 if any failed, 2 if the drill file is not valid (with file:line:col). Runs on a fresh temporary state directory unless --state names a new or empty one to keep (a directory, or an etcd prefix with no cluster).'
   static override examples = [
     '<%= config.bin %> drill run fixtures/drills/seed-story.yaml',
     '<%= config.bin %> drill run seed-second-death --junit report.xml',

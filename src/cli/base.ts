@@ -33,7 +33,7 @@ export abstract class DlmCommand extends Command {
     }),
     json: Flags.boolean({description: 'print the result as one JSON document on stdout', helpGroup: 'GLOBAL'}),
     wait: Flags.string({
-      description: 'how long to wait for a busy state directory (e.g. 500ms, 10s)',
+      description: 'how long to wait for a busy state directory, or for etcd to answer and a lost race to be won (e.g. 500ms, 10s)',
       default: '10s',
       helpGroup: 'GLOBAL',
     }),

@@ -5,15 +5,16 @@ import {withView, type Ctx} from '../core/context.js'
 import type {EventFilter} from '../core/eventfilter.js'
 import {follower} from '../core/follow.js'
 import {renderEventLine} from '../render/listing.js'
+import {changeWake} from '../core/wake.js'
 
 export async function runFollow(ctx: Ctx, f: EventFilter, o: {intervalMs: number; json: boolean}): Promise<void> {
   await withView(ctx, [], (s) => s.cluster()) // a state directory, or NO_STATE now rather than silence
+  const wake = await changeWake(ctx)
   const fl = follower(ctx, f)
   let stopped = false
-  let wake: (() => void) | undefined
   const stop = () => {
     stopped = true
-    wake?.()
+    wake.interrupt()
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
@@ -24,15 +25,10 @@ export async function runFollow(ctx: Ctx, f: EventFilter, o: {intervalMs: number
     while (!stopped) {
       const evs = await fl.poll()
       if (evs.length) process.stdout.write(evs.map((e) => (o.json ? JSON.stringify(e) : renderEventLine(e))).join('\n') + '\n')
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, o.intervalMs)
-        wake = () => {
-          clearTimeout(t)
-          resolve()
-        }
-      })
+      await wake.wait(o.intervalMs)
     }
   } finally {
+    wake.close()
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
     process.off('SIGHUP', stop)

@@ -57,7 +57,7 @@ export async function main(binUrl: string): Promise<void> {
   const lifted = hoistGlobalFlags(process.argv.slice(2))
   let argv = lifted.argv
   // A Tab in the shell: answer without loading oclif (see src/cli/complete.ts).
-  if (argv[0] === 'completion' && argv.includes('--complete') && (await import('./complete.js')).runComplete(process.argv.slice(2), process.argv[1])) return
+  if (argv[0] === 'completion' && argv.includes('--complete') && (await (await import('./complete.js')).runComplete(process.argv.slice(2), process.argv[1]))) return
   const table = __DLMCTL_COMMANDS__
   const ids = Object.keys(table)
   const unknown = unknownCommand(argv[0] === 'help' ? argv.slice(1) : argv, ids)

@@ -5,6 +5,7 @@
 import {watcher, type WatchSnapshot} from '../core/watch.js'
 import type {Ctx} from '../core/context.js'
 import {renderWatch} from '../render/watch.js'
+import {changeWake} from '../core/wake.js'
 
 const ENTER = '\x1b[?1049h\x1b[?25l'
 const LEAVE = '\x1b[?25h\x1b[?1049l'
@@ -15,7 +16,7 @@ export async function runWatch(ctx: Ctx, o: {intervalMs: number; json: boolean})
   let last = ''
   let lastSnap: WatchSnapshot | undefined
   let stopped = false
-  let wake: (() => void) | undefined
+  const wake = await changeWake(ctx)
 
   const draw = () => {
     if (!lastSnap) return
@@ -35,7 +36,7 @@ export async function runWatch(ctx: Ctx, o: {intervalMs: number; json: boolean})
 
   const stop = () => {
     stopped = true
-    wake?.()
+    wake.interrupt()
   }
   const onKey = (b: Buffer) => {
     const k = b.toString()
@@ -60,13 +61,7 @@ export async function runWatch(ctx: Ctx, o: {intervalMs: number; json: boolean})
     let sig = await w.signature()
     show(await w.snapshot())
     while (!stopped) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, o.intervalMs)
-        wake = () => {
-          clearTimeout(t)
-          resolve()
-        }
-      })
+      await wake.wait(o.intervalMs)
       if (stopped) break
       const now = await w.signature()
       if (now === sig) continue
@@ -74,6 +69,7 @@ export async function runWatch(ctx: Ctx, o: {intervalMs: number; json: boolean})
       show(await w.snapshot())
     }
   } finally {
+    wake.close()
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
     process.off('SIGHUP', stop)

@@ -7,6 +7,7 @@ import {BUCKETS, INDEX_CHUNK, indexChunkOf, indexFile} from '../store/layout.js'
 import {IndexSchema} from '../store/schema.js'
 import {withTx, scopes, type Ctx} from './context.js'
 import {isEtcdState} from '../store/etcd/url.js'
+import {isTooLarge} from '../store/etcd/limits.js'
 import {DlmError} from '../errors.js'
 import {pushNotice, storeIoError} from '../store/envfail.js'
 import type {ClusterState, DomainSession} from './state.js'
@@ -16,7 +17,9 @@ export const BUCKET_BATCH = 16
 export const INDEX_BATCH = 64
 /**
  * On etcd one commit is one request of at most 1.5 MiB (etcd's default): a bucket
- * file of a 100,000-lock domain is ~120 KB, an index chunk ~25 KB.
+ * file of a 100,000-lock domain is ~120 KB, an index chunk ~25 KB. Past ~300,000
+ * locks four buckets no longer fit one request: finishChange halves the batch
+ * when etcd refuses one as too large (down to one bucket a commit).
  */
 const batchesOf = (ctx: Ctx) => (isEtcdState(ctx.root) ? {buckets: 4, index: 16} : {buckets: BUCKET_BATCH, index: INDEX_BATCH})
 
@@ -39,7 +42,10 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[]): 
   let next = 0
   const batch = batchesOf(ctx)
   while (next < BUCKETS) {
-    const stop = await withTx(ctx, [scopes.domain(fs)], async (s) => {
+    const from = next
+    const step = withTx(ctx, [scopes.domain(fs)], async (s) => {
+      // On etcd a lost race runs this again from a fresh read: from the same bucket.
+      next = from
       const d = await s.domain(fs)
       if (!changePending(d) || (seq && d.meta.change!.seq !== seq)) return true
       if (!seq) {
@@ -63,6 +69,16 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[]): 
       }
       return false
     })
+    let stop: boolean
+    try {
+      stop = await step
+    } catch (e) {
+      // Too big for one etcd request (large buckets): nothing was written; the same buckets again, fewer per commit.
+      if (!isTooLarge(e) || batch.buckets === 1) throw e
+      batch.buckets = Math.max(1, Math.floor(batch.buckets / 2))
+      next = from
+      continue
+    }
     if (stop) return
   }
   // The lock index: chunks that may name a removed lock.

@@ -1,8 +1,9 @@
 // Shell completion: the candidates for the word under the cursor, from the
 // command table of the bundled oclif manifest (commands, topics, flags, flag
-// options) and, read straight from the state directory without taking its
-// locks (a shell must never wait on a busy cluster), node names, file systems,
-// recovery ids and lock ids. Everything here only reads.
+// options) and, read straight from the state without taking its locks (a
+// shell must never wait on a busy cluster), node names, file systems, recovery
+// ids and lock ids: the same files on a state directory and on etcd (its keys
+// read at one revision, see src/cli/complete.ts). Everything here only reads.
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {MODES} from '../model/modes.js'
@@ -27,53 +28,67 @@ export function loadManifest(path: string): CommandTable {
   return (JSON.parse(readFileSync(path, 'utf8')) as {commands: CommandTable}).commands
 }
 
-/** What the state directory can name (read lazily: only what a completion needs is read). */
+/** What the state can name (read lazily: only what a completion needs is read). */
 export interface StateSource {
-  nodes(): string[]
-  fileSystems(): string[]
-  recoveryIds(fs: string): string[]
-  lockIds(fs: string): string[]
+  nodes(): Promise<string[]>
+  fileSystems(): Promise<string[]>
+  recoveryIds(fs: string): Promise<string[]>
+  lockIds(fs: string): Promise<string[]>
+}
+
+/** The state's files as text, read loosely: a missing or unreadable file is undefined, a missing directory lists nothing. */
+export interface StateFiles {
+  text(rel: string): Promise<string | undefined>
+  list(rel: string): Promise<string[]>
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,31}$/
 
-/** Read the state directory as plain files; anything missing or unreadable completes nothing. */
-export function stateSource(root: string): StateSource {
+/** A state directory's files, read as plain files without its locks. */
+export function dirFiles(root: string): StateFiles {
+  return {
+    text: async (rel) => {
+      try {
+        return readFileSync(join(root, rel), 'utf8')
+      } catch {
+        return undefined
+      }
+    },
+    list: async (rel) => {
+      try {
+        return readdirSync(join(root, rel))
+      } catch {
+        return []
+      }
+    },
+  }
+}
+
+/** The names a state's files hold (the same files on a directory and on etcd); anything odd completes nothing. */
+export function stateSource(files: StateFiles): StateSource {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read loosely: a missing or odd field completes nothing
-  const json = (rel: string): any => {
+  const json = async (rel: string): Promise<any> => {
     try {
-      return JSON.parse(readFileSync(join(root, rel), 'utf8'))
+      return JSON.parse((await files.text(rel)) ?? '')
     } catch {
       return undefined
     }
   }
-  const ls = (rel: string): string[] => {
-    try {
-      return readdirSync(join(root, rel))
-    } catch {
-      return []
-    }
-  }
   return {
-    nodes: () => ((json('membership.json')?.nodes ?? []) as {name?: unknown}[]).map((n) => String(n?.name)).filter((n) => NAME.test(n)),
-    fileSystems: () => ls('domains').filter((n) => NAME.test(n)).sort(),
-    recoveryIds: (fs) => (NAME.test(fs) ? ((json(`domains/${fs}/domain.json`)?.attachments ?? []) as {id?: unknown}[]).map((a) => String(a?.id)) : []),
+    nodes: async () => (((await json('membership.json'))?.nodes ?? []) as {name?: unknown}[]).map((n) => String(n?.name)).filter((n) => NAME.test(n)),
+    fileSystems: async () => (await files.list('domains')).filter((n) => NAME.test(n)).sort(),
+    recoveryIds: async (fs) => (NAME.test(fs) ? (((await json(`domains/${fs}/domain.json`))?.attachments ?? []) as {id?: unknown}[]).map((a) => String(a?.id)) : []),
     // The lock index: one small file per 1,024 ids mapping id → resource. The
     // ids are the keys; a regular expression finds them without parsing the names.
-    lockIds: (fs) => {
+    lockIds: async (fs) => {
       if (!NAME.test(fs)) return []
       const out: string[] = []
-      const chunks = ls(`domains/${fs}/locks`)
+      const chunks = (await files.list(`domains/${fs}/locks`))
         .filter((f) => /^[0-9]+\.json$/.test(f))
         .sort((a, b) => parseInt(a) - parseInt(b))
       for (const f of chunks) {
-        let text: string
-        try {
-          text = readFileSync(join(root, 'domains', fs, 'locks', f), 'utf8')
-        } catch {
-          continue
-        }
-        for (const m of text.matchAll(/"([0-9]+)":/g)) out.push(m[1])
+        const text = await files.text(`domains/${fs}/locks/${f}`)
+        if (text !== undefined) for (const m of text.matchAll(/"([0-9]+)":/g)) out.push(m[1])
       }
       return out
     },
@@ -83,7 +98,7 @@ export function stateSource(root: string): StateSource {
 const GLOBAL_FLAGS = ['--state', '--json', '--wait', '--help']
 
 /** Value completions of flags that name something, by flag name. */
-function flagValues(flag: string, cmd: ManifestCommand | undefined, st: StateSource, fs: string | undefined): string[] | undefined {
+function flagValues(flag: string, cmd: ManifestCommand | undefined, st: StateSource, fs: string | undefined): Promise<string[]> | string[] | undefined {
   const f = cmd ? Object.values(cmd.flags).find((x) => x.name === flag) : undefined
   if (f?.options) return f.options
   switch (flag) {
@@ -105,7 +120,7 @@ function flagValues(flag: string, cmd: ManifestCommand | undefined, st: StateSou
   }
 }
 
-function argValues(arg: string, st: StateSource, fs: string | undefined): string[] {
+function argValues(arg: string, st: StateSource, fs: string | undefined): Promise<string[]> | string[] {
   switch (arg) {
     case 'fs':
       return st.fileSystems()
@@ -125,7 +140,7 @@ function argValues(arg: string, st: StateSource, fs: string | undefined): string
  * the program name (words[cword] is the partial word being completed; it may be
  * ''). Only candidates starting with it, sorted, without duplicates.
  */
-export function complete(table: CommandTable, rawWords: string[], rawCword: number, state: (stateDir: string | undefined) => StateSource): string[] {
+export async function complete(table: CommandTable, rawWords: string[], rawCword: number, state: (stateDir: string | undefined) => StateSource): Promise<string[]> {
   // bash splits `--node=n2` at '=' (COMP_WORDBREAKS): join such pieces back into one word.
   const words: string[] = []
   let cword = rawCword
@@ -191,7 +206,7 @@ export function complete(table: CommandTable, rawWords: string[], rawCword: numb
   const prev = before[before.length - 1]
   if (prev !== undefined && before.length > cmdLen && prev.startsWith('-')) {
     const name = charOf.get(prev) ?? prev.replace(/^--/, '')
-    if (!prev.includes('=') && valueFlags.has(name)) return pick(flagValues(name, cmd, st, fs) ?? [])
+    if (!prev.includes('=') && valueFlags.has(name)) return pick((await flagValues(name, cmd, st, fs)) ?? [])
   }
   if (cur.startsWith('-')) {
     const own = Object.values(cmd.flags).filter((f) => !f.hidden).flatMap((f) => [`--${f.name}`])
@@ -201,5 +216,5 @@ export function complete(table: CommandTable, rawWords: string[], rawCword: numb
   if (argName === undefined) return []
   // Past the last argument: only a variadic `recover fs...` takes more.
   if (positional.length >= argNames.length && !(cmd.id === 'recover' && argName === 'fs')) return []
-  return argName === 'lockid' ? pickOrdered(argValues(argName, st, fs)) : pick(argValues(argName, st, fs))
+  return argName === 'lockid' ? pickOrdered(await argValues(argName, st, fs)) : pick(await argValues(argName, st, fs))
 }

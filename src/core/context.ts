@@ -73,7 +73,7 @@ export async function withTx<T>(ctx: Ctx, scopeList: string[], fn: (s: ClusterSt
     s.flush()
     return result
   }
-  if (etcd) return etcd.transact(scopeList, ctx.waitMs, guardOf, run)
+  if (etcd) return (await import('../store/etcd/turns.js')).inTurn(ctx.root, scopeList, () => etcd.transact(scopeList, ctx.waitMs, guardOf, run))
   return transact({root: ctx.root, scopes: scopeList, waitMs: ctx.waitMs, guardOf}, run)
 }
 

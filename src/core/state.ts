@@ -44,7 +44,7 @@ import {pendingRecords} from '../store/txdir.js'
 import {bucketText, mergeRuns, streamable, type Run} from './ordered.js'
 import {LazyBucket} from './lazy-bucket.js'
 import {join} from 'node:path'
-import {isEtcdState} from '../store/etcd/url.js'
+import {isEtcdState, stateName} from '../store/etcd/url.js'
 import type {Clock} from './clock.js'
 import {EVENT_TAIL, stampEvents} from './eventorder.js'
 
@@ -107,7 +107,13 @@ export class ClusterState {
   async cluster(): Promise<ClusterConfig> {
     if (!this.clusterCache) {
       const c = await this.readJson<ClusterConfig>(ClusterSchema, CLUSTER)
-      if (!c) throw new DlmError('NO_STATE', `not a dlmctl state directory: no ${CLUSTER} (create one with: dlmctl init)`)
+      if (!c)
+        throw new DlmError(
+          'NO_STATE',
+          isEtcdState(this.root)
+            ? `no cluster at ${this.root} (create one with: dlmctl init --state ${this.root})`
+            : `not a dlmctl state directory: no ${CLUSTER} (create one with: dlmctl init)`,
+        )
       this.clusterCache = c
     }
     return this.clusterCache
@@ -116,7 +122,7 @@ export class ClusterState {
   async membership(): Promise<Membership> {
     if (!this.membershipCache) {
       const m = await this.readJson<Membership>(MembershipSchema, MEMBERSHIP)
-      if (!m) throw new DlmError('STATE_INCONSISTENT', `state directory has ${CLUSTER} but no ${MEMBERSHIP}`)
+      if (!m) throw new DlmError('STATE_INCONSISTENT', `${stateName(this.root)} has ${CLUSTER} but no ${MEMBERSHIP}`)
       this.membershipCache = m
     }
     return this.membershipCache

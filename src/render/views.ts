@@ -161,11 +161,12 @@ export function renderEvents(r: {events: Record<string, unknown>[]}): string {
   )
 }
 
-export function renderProblems(r: {ok: boolean; problems: {file: string; message: string}[]; warnings: {file: string; message: string}[]}): string {
+/** check's report; `state` names what was checked ("state directory", or the etcd state's URL: stateName). */
+export function renderProblems(r: {ok: boolean; problems: {file: string; message: string}[]; warnings: {file: string; message: string}[]}, state: string): string {
   const out: string[] = []
   for (const p of r.problems) out.push(`${red('PROBLEM')} ${esc(p.file)}: ${esc(p.message)}`)
   for (const w of r.warnings) out.push(`${yellow('warning')} ${esc(w.file)}: ${esc(w.message)}`)
-  out.push(r.ok ? green('state directory is consistent') : red(`${r.problems.length} problem(s) found`))
+  out.push(r.ok ? green(`${esc(state)} is consistent`) : red(`${r.problems.length} problem(s) found`))
   return out.join('\n')
 }
 

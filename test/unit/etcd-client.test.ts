@@ -121,6 +121,17 @@ describe('etcd client on a real server', () => {
     ])
   })
 
+  it('a watch from a compacted revision is cancelled by etcd: it rejects, it does not hang', async () => {
+    const first = (await client.txn([], [{put: 'c/1', value: 'a'}])).revision
+    const last = (await client.txn([], [{put: 'c/1', value: 'b'}])).revision
+    const r = await fetch(`http://${etcd.members[0].endpoint}/v3/kv/compaction`, {method: 'POST', body: JSON.stringify({revision: String(last)})})
+    expect(r.ok).toBe(true)
+    const ac = new AbortController()
+    const t = setTimeout(() => ac.abort(), 5000)
+    await expect(client.watch('c/', first, () => {}, ac.signal)).rejects.toThrow(/cancelled/)
+    clearTimeout(t)
+  })
+
   it('leases: a key put with a lease goes when the lease is revoked', async () => {
     const id = await client.leaseGrant(30)
     await client.txn([], [{put: 'l/k', value: 'held', lease: id}])

@@ -2,7 +2,7 @@
 // absent (a Txn comparing it absent), attached to a lease the holder keeps
 // alive while it runs. A second recover waits for it (up to --wait, then BUSY
 // naming the holder), as on a directory; a holder that dies loses it when its
-// lease runs out (CLAIM_TTL_S). The claim only makes a second recover wait: it
+// lease runs out (claimTtlS). The claim only makes a second recover wait: it
 // protects no state. Every change is still its own Txn guarded by compares,
 // so a holder paused past its lease cannot overwrite what others wrote since.
 import {DlmError} from '../../errors.js'
@@ -10,14 +10,19 @@ import type {HeldLocks} from '../locks.js'
 import type {ClaimNote} from '../claim.js'
 import type {EtcdStore} from './store.js'
 
-export const CLAIM_TTL_S = 10
+/** The claim's lease, in seconds: 10, or DLMCTL_TEST_CLAIM_TTL_S for tests of a holder paused past it (etcd grants at least ~2). */
+export function claimTtlS(env: NodeJS.ProcessEnv = process.env): number {
+  const t = Number(env.DLMCTL_TEST_CLAIM_TTL_S)
+  return Number.isInteger(t) && t > 0 ? t : 10
+}
 
 export async function claimOnEtcd(store: EtcdStore, scope: string, waitMs: number, note: Omit<ClaimNote, 'pid'>): Promise<HeldLocks> {
   const key = `${store.prefix}/claim/${scope}`
   const deadline = Date.now() + waitMs
   // Each request must be answered within --wait; the waiting for the holder, in all, too.
   const answer = () => Date.now() + waitMs
-  const lease = await store.client.leaseGrant(CLAIM_TTL_S, answer())
+  const ttl = claimTtlS()
+  const lease = await store.client.leaseGrant(ttl, answer())
   let delay = 20
   try {
     for (;;) {
@@ -45,7 +50,7 @@ export async function claimOnEtcd(store: EtcdStore, scope: string, waitMs: numbe
     throw e
   }
   // Kept alive at a third of its life; unref'd: it never keeps the process up.
-  const timer = setInterval(() => void store.client.leaseKeepAlive(lease).catch(() => {}), (CLAIM_TTL_S * 1000) / 3)
+  const timer = setInterval(() => void store.client.leaseKeepAlive(lease).catch(() => {}), (ttl * 1000) / 3)
   timer.unref()
   let held = true
   return {

@@ -242,6 +242,11 @@ export class EtcdClient {
             if (!line) continue
             const msg = JSON.parse(line) as {result?: {header?: {revision?: string}; events?: Array<{type?: string; kv?: RawKv}>; canceled?: boolean}; error?: {message?: string}}
             if (msg.error) return reject(new EtcdError(2, msg.error.message ?? 'watch failed'))
+            // Cancelled by etcd (its start revision compacted away): the caller reads afresh and watches again.
+            if (msg.result?.canceled) {
+              req.destroy()
+              return reject(new EtcdError(2, 'watch cancelled by etcd'))
+            }
             const events = (msg.result?.events ?? []).map((e) => ({type: e.type === 'DELETE' ? ('DELETE' as const) : ('PUT' as const), kv: toKv(e.kv ?? {})}))
             if (events.length) onEvents(events, num(msg.result?.header?.revision))
           }

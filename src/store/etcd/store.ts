@@ -22,6 +22,7 @@ import {crashPoint} from '../io.js'
 import {foldAppend, toBuf, type Reader, type Staged, type Tx} from '../txdir.js'
 import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
 import {parseEtcdUrl} from './url.js'
+import {TOO_LARGE, tooLargeError} from './limits.js'
 
 /** etcd's default --max-txn-ops: init's batches stay within it (a change is sent whole: etcd itself says when it is too big). */
 export const MAX_TXN_OPS = 128
@@ -44,6 +45,15 @@ export function etcdStore(url: string): EtcdStore {
 
 
 let txSeq = 0
+
+/** Wake-ups on changes (EtcdStore.changeFeed). */
+export interface ChangeFeed {
+  /** Resolves at the next change (one that came since the last wait counts), or after fallbackMs while the stream is down. */
+  wait(fallbackMs: number): Promise<void>
+  /** Resolve the pending wait, or the next one, now (the loop is stopping). */
+  interrupt(): void
+  close(): void
+}
 
 /**
  * The operation's --wait: each request it makes must be answered within it (any
@@ -205,6 +215,64 @@ export class EtcdStore {
   /** Mod revision of each scope key (newest): a scope's key moves with every change under it (status --watch). */
   async scopeMods(): Promise<Map<string, number>> {
     return (await this.scopeRevisions()).mods
+  }
+
+  /**
+   * A wake-up at each commit, for status --watch and events --follow: one
+   * /v3/watch stream on the scope keys (every transaction rewrites the keys of
+   * the scopes it holds, so no commit goes unseen), from the revision read when
+   * the feed opens (a commit after the caller's first read is not missed). No
+   * polling while the stream is up; while it is down (a member lost), wait()
+   * falls back to its time-out and the stream is opened again.
+   */
+  async changeFeed(): Promise<ChangeFeed> {
+    const ac = new AbortController()
+    let from = (await this.range(this.scopeKey(''), {countOnly: true})).revision + 1
+    let pending = false
+    let up = false
+    let wake: (() => void) | undefined
+    const fire = () => {
+      pending = true
+      wake?.()
+    }
+    void (async () => {
+      while (!ac.signal.aborted) {
+        up = true
+        try {
+          await this.client.watch(this.scopeKey(''), from, (_events, revision) => {
+            from = revision + 1
+            fire()
+          }, ac.signal)
+        } catch {
+          // The stream broke: wait() polls meanwhile; it is opened again shortly.
+        }
+        up = false
+        await new Promise((r) => setTimeout(r, 500))
+        // The stream starts again from now (where it stopped may be compacted away),
+        // and the caller reads afresh after that revision: nothing in between is missed.
+        from = await this.client.range(this.scopeKey(''), {countOnly: true}).then((r) => r.revision + 1, () => from)
+        fire()
+      }
+    })()
+    return {
+      wait: (fallbackMs: number) =>
+        new Promise<void>((resolve) => {
+          const t = up ? undefined : setTimeout(done, fallbackMs)
+          function done() {
+            if (t) clearTimeout(t)
+            wake = undefined
+            pending = false
+            resolve()
+          }
+          if (pending) return done()
+          wake = done
+        }),
+      interrupt: fire,
+      close: () => {
+        ac.abort()
+        fire()
+      },
+    }
   }
 
   /** Names under a directory at the newest revision. */
@@ -372,11 +440,7 @@ export class EtcdStore {
     try {
       done = await this.txn(compares, ops)
     } catch (e) {
-      if (e instanceof EtcdError && /too many operations|request is too large/.test(e.message))
-        throw new DlmError(
-          'STORE_IO',
-          `this change to ${[...held].join(', ')} needs ${ops.length} etcd operations and ${bytes} bytes in one transaction, more than ${this.url} accepts (${e.message}); nothing was written: start etcd with a larger --max-txn-ops (default ${MAX_TXN_OPS}) or --max-request-bytes`,
-        )
+      if (e instanceof EtcdError && TOO_LARGE.test(e.message)) throw tooLargeError(this.url, this.prefix, [...held], ops, bytes, e.message)
       if (e instanceof EtcdError) throw new DlmError('STORE_IO', `etcd refused the transaction on ${this.url}: ${e.message} (nothing was written)`)
       throw e
     }

@@ -12,6 +12,9 @@ export interface EtcdTarget {
 
 export const isEtcdState = (state: string): boolean => state.startsWith('etcd://')
 
+/** How a message names the state: "state directory" for a directory; an etcd state by its URL (endpoints and prefix). */
+export const stateName = (state: string): string => (isEtcdState(state) ? `etcd state ${state}` : 'state directory')
+
 // A prefix names a key space a person types with etcdctl: printable, no spaces,
 // path-like segments, none empty, '.' or '..'.
 const PREFIX_SEGMENT = /^[A-Za-z0-9_.-]{1,64}$/

@@ -48,7 +48,7 @@ async function healthy(port: number): Promise<boolean> {
 }
 
 /** Start `size` members (1 or 3) and wait until every one answers. */
-export async function startEtcd(size = 1, opts: {fsync?: boolean} = {}): Promise<EtcdCluster> {
+export async function startEtcd(size = 1, opts: {fsync?: boolean; /** more etcd flags, e.g. a smaller --max-request-bytes */ args?: string[]} = {}): Promise<EtcdCluster> {
   const bin = process.env.DLMCTL_TEST_ETCD ?? 'etcd'
   const specs: Array<{name: string; clientPort: number; peerPort: number}> = []
   for (let i = 0; i < size; i++) specs.push({name: `m${i}`, clientPort: await freePort(), peerPort: await freePort()})
@@ -68,6 +68,7 @@ export async function startEtcd(size = 1, opts: {fsync?: boolean} = {}): Promise
       '--initial-cluster-state', 'new',
       ...(opts.fsync ? [] : ['--unsafe-no-fsync']),
       '--log-level', 'error',
+      ...(opts.args ?? []),
     ]
     const proc = spawn(bin, args, {stdio: ['ignore', 'ignore', 'pipe']})
     let err = ''

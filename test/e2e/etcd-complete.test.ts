@@ -1,0 +1,77 @@
+// Shell completion on an etcd state (--state etcd://… on the line, or
+// DLMCTL_STATE): node names, file systems, recovery ids and lock ids come from
+// the etcd keys as they come from a directory's files; an unreachable etcd
+// completes no names, quickly and silently (a Tab must not hang or print errors).
+// And what messages call the state: on etcd its URL, never "state directory".
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+import {dlmctl, type RunResult} from './helpers.js'
+import {startEtcd, type EtcdCluster} from '../unit/helpers/etcd.js'
+import {EtcdClient} from '../../src/store/etcd/client.js'
+
+let etcd: EtcdCluster
+let url: string
+beforeAll(async () => {
+  etcd = await startEtcd(1)
+  url = etcd.url(`tab${process.pid}`)
+  ok(await dlmctl(url, 'init', '--nodes', 'n1,n2,n3', '--fs', 'fs1,fs2:n1+n2'))
+  ok(await dlmctl(url, 'lock', 'request', 'fs1', 'r/a', '--node', 'n1', '--mode', 'EX'))
+  ok(await dlmctl(url, 'lock', 'request', 'fs1', 'r/b', '--node', 'n2', '--mode', 'PR'))
+}, 60_000)
+afterAll(async () => {
+  await etcd?.stop()
+})
+
+function ok(r: RunResult): RunResult {
+  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
+  return r
+}
+
+/** What a Tab at the end of `words` offers (the bash script's call), with DLMCTL_STATE = `state`. */
+async function tab(state: string, ...words: string[]): Promise<string[]> {
+  const r = await dlmctl(state, 'completion', 'bash', '--complete', String(words.length), '--', 'dlmctl', ...words)
+  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
+  return r.stdout.split('\n').filter(Boolean)
+}
+
+describe('completion on an etcd state', () => {
+  test('nodes, file systems and lock ids come from etcd (DLMCTL_STATE and --state on the line)', async () => {
+    const ids = (ok(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {lockId: number; resource: string}[])
+      .map((l) => String(l.lockId))
+      .sort((a, b) => Number(a) - Number(b))
+    expect(ids.length).toBeGreaterThanOrEqual(2)
+    expect(await tab(url, 'lock', 'request', 'fs1', 'r', '--node', '')).toEqual(['n1', 'n2', 'n3'])
+    expect(await tab(url, 'lock', 'release', '')).toEqual(['fs1', 'fs2'])
+    expect(await tab(url, 'lock', 'release', 'fs1', '')).toEqual(ids)
+    expect(await tab(url, 'node', 'mark-dead', 'n')).toEqual(['n1', 'n2', 'n3'])
+    // --state on the line wins over DLMCTL_STATE.
+    const r = await dlmctl('/nonexistent', 'completion', 'bash', '--complete', '5', '--', 'dlmctl', 'lock', 'release', '--state', url, '')
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual(['fs1', 'fs2'])
+  })
+
+  test('an unreachable etcd completes no names, without an error and without waiting long', async () => {
+    const dead = 'etcd://127.0.0.1:9/none'
+    const t0 = Date.now()
+    expect(await tab(dead, 'lock', 'release', '')).toEqual([])
+    expect(await tab(dead, 'lock', 'rel')).toEqual(['release'])
+    expect(Date.now() - t0).toBeLessThan(20_000)
+  })
+})
+
+describe('messages name the etcd state, not a "state directory"', () => {
+  test("check's line names the URL; a cluster missing its membership says which etcd state", async () => {
+    const chk = ok(await dlmctl(url, 'check'))
+    expect(chk.stdout).toBe(`etcd state ${url} is consistent\n`)
+    const broken = etcd.url(`tabx${process.pid}`)
+    ok(await dlmctl(broken, 'init', '--nodes', 'n1'))
+    const client = new EtcdClient([etcd.members[0].endpoint])
+    try {
+      await client.txn([], [{del: `tabx${process.pid}/membership.json`}])
+    } finally {
+      client.close()
+    }
+    const st = await dlmctl(broken, 'status')
+    expect(st.stderr).toBe(`dlmctl: etcd state ${broken} has cluster.json but no membership.json\n`)
+    expect(st.stderr).not.toContain('directory')
+    expect(st.exitCode).toBe(4)
+  })
+})
