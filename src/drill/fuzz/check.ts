@@ -13,7 +13,7 @@ import {splitArgs} from '../../util/argv.js'
 import {runInProcess, type CliResult, type Resolver} from '../inproc.js'
 import {mismatches} from '../match.js'
 import {runCli} from '../run.js'
-import {checkInvariants, type SeenLock, type SeenStatus} from './invariants.js'
+import {checkInvariants, queueExit, type SeenLock, type SeenStatus} from './invariants.js'
 import {commandOf, type FuzzDrill, type Op} from './ops.js'
 import {Reference, sortLocks, type Prediction} from './reference.js'
 
@@ -97,6 +97,7 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
         predictions.push(preds)
         const outs = step.kind === 'op' ? [await cli(splitArgs(commandOf(step.op)))] : await Promise.all(ops.map((op) => runCli(o.bin, [...splitArgs(commandOf(op)), '--json', '--state', root], o.env)))
         ops.forEach((op, j) => {
+          if (previous) checkQueueExit(op, previous, outs[j], add)
           compareStep(op, preds[j], outs[j], add)
           if ('fs' in op && typeof op.fs === 'string') touched.add(op.fs)
         })
@@ -203,6 +204,19 @@ export function expectedWhereDifferent(expected: unknown, actual: unknown): unkn
 const paths = (v: unknown, at = ''): string[] => (isObj(v) ? Object.entries(v).flatMap(([k, x]) => paths(x, `${at}/${k}`)) : Array.isArray(v) ? v.flatMap((x, i) => paths(x, `${at}[${i}]`)) : [at || '/'])
 
 const sortObj = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)))
+
+/**
+ * A request's or conversion's exit against the literal table (invariants.ts), not
+ * the model: where the model is wrong, this is what the written drill expects of
+ * the step. Only once the command got past the checks of who may act (exit 0 or a
+ * queue refusal).
+ */
+function checkQueueExit(op: Op, before: SeenLock[], out: CliResult, add: (rule: string, message: string, w?: Witness) => void) {
+  const want = queueExit(before, op)
+  const code = parse(out.stdout)?.error?.code
+  if (want === undefined || out.exit === want || !(out.exit === 0 || code === 'NOTQUEUED' || code === 'DEADLOCK')) return
+  add('queue-rules', `${commandOf(op)}: exit ${out.exit}${code ? ` (${code})` : ''}, the compatibility table and queue rules say ${want}`, {run: commandOf(op), expect: {exit: want}})
+}
 
 /** The step's own answer against the prediction: exit code, error code, and the fields the model fixes. */
 function compareStep(op: Op, p: Prediction, out: CliResult, add: (rule: string, message: string, w?: Witness) => void) {
