@@ -212,7 +212,9 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
     case 'release': {
       // Half the time, a lock where a conversion waits: its queues get served with the conversion still blocked, or not.
       const busy = new Set(contended())
-      const l = ((it.flags & 2) === 2 ? pick(locks().filter((x) => busy.has(x.res)), it.b) : undefined) ?? pick(locks(), it.b)
+      // Where a request waits behind the conversion: mostly a holder that is not all that blocks it.
+      const stillBlocked = jammed().flatMap((r) => r.grantQueue.filter((h) => upNodes.includes(h.node) && holderModes(r, h).some((m) => !compatible(r.convertQueue[0].requestedMode!, m))).map((lock) => ({lock, res: r})))
+      const l = ((it.flags & 2) === 2 ? (pick(stillBlocked, it.c) ?? pick(locks().filter((x) => busy.has(x.res)), it.b)) : undefined) ?? pick(locks(), it.b)
       if (!l) return undefined
       const granted = !l.res.waitQueue.includes(l.lock)
       const lvb = granted && !l.lock.requestedMode && isWriteMode(l.lock.mode) && (it.flags & 4) === 4 ? hexOf(index) : undefined
@@ -226,6 +228,8 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       const key = h ? h.res.name.slice('meta/'.length) : ['a', 'b'][it.c % 2]
       // No such lock: mostly, the node first takes one (as a file system does before it writes).
       if (!h && it.flags !== 1 && it.flags !== 3) return {kind: 'request', fs: f.name, resource: `meta/${key}`, node, mode: 'EX', persistent: true, noqueue: false}
+      // A node whose last write tore mostly checkpoints (what it never committed must not be applied) rather than be refused.
+      if (h && ref.domains.get(f.name)!.journals.get(node)?.torn && it.flags % 2 === 0) return {kind: 'checkpoint', fs: f.name, node}
       // Now and then the node dies mid-write: the commit record is torn. Now and then the holder deletes its key.
       return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn: it.flags >= 5, ...(h && it.c >= 6 ? {del: true} : {})}
     }
@@ -235,15 +239,15 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       const torn = cluster.fs.flatMap((x) => membersOf(ref, x.name).filter((m) => upNodes.includes(m) && ref.domains.get(x.name)!.journals.get(m)?.torn).map((node) => ({fs: x.name, node})))
       const journals = ref.domains.get(f.name)!.journals
       const busy = f.members.filter((m) => journals.get(m) && journals.get(m)!.pending.length > 0).map((node) => ({fs: f.name, node}))
-      const chosen = ((it.flags & 1) === 0 ? (pick(torn, it.b) ?? pick(busy, it.b)) : undefined) ?? {fs: f.name, node: pick(f.members, it.b)!}
+      const chosen = (it.flags !== 7 ? (pick(torn, it.b) ?? pick(busy, it.b)) : undefined) ?? {fs: f.name, node: pick(f.members, it.b)!}
       return {kind: 'checkpoint', ...chosen}
     }
     case 'kill': {
       // Someone must stay up to recover.
       if (upNodes.length < 2) return undefined
-      // Mostly a node that died mid-write (a torn journal), if there is one: recovery must replay only what it committed.
+      // Mostly a node that wrote a torn transaction (a torn journal), if there is one: recovery must replay only what it committed.
       const tornNodes = upNodes.filter((n) => [...ref.domains.values()].some((d) => d.journals.get(n)?.torn))
-      return {kind: 'kill', node: ((it.flags & 1) === 0 ? pick(tornNodes, it.b) : undefined) ?? pick(upNodes, it.b)!}
+      return {kind: 'kill', node: (it.flags !== 7 ? pick(tornNodes, it.b) : undefined) ?? pick(upNodes, it.b)!}
     }
     case 'join': {
       // A node that mounts nothing yet (added by node add) joins a file system with --fs, and so becomes a member.
