@@ -36,7 +36,7 @@ const WEIGHTS: [IntentKind, number][] = [
   ['convert', 110],
   ['release', 45],
   ['cancel', 10],
-  ['write', 50],
+  ['write', 70],
   ['checkpoint', 25],
   ['kill', 20],
   ['attach', 20],
@@ -54,6 +54,32 @@ const WEIGHTS: [IntentKind, number][] = [
   ['check', 6],
 ]
 
+/**
+ * Some drills dwell on one part of the cluster, so that the long chains a bug may
+ * need come up (a conversion blocked, a request behind it, another holder
+ * converting; committed writes, a torn one, then a checkpoint or a death and a
+ * recovery): a quarter on the lock queues, a quarter on the journals.
+ */
+const LOCK_WEIGHTS: [IntentKind, number][] = [
+  ['request', 150],
+  ['convert', 120],
+  ['release', 50],
+  ['cancel', 10],
+  ['kill', 5],
+]
+const JOURNAL_WEIGHTS: [IntentKind, number][] = [
+  ['request', 20],
+  ['write', 120],
+  ['checkpoint', 40],
+  ['kill', 30],
+  ['recover', 30],
+  ['attach', 10],
+  ['replay', 10],
+  ['validate', 10],
+  ['join', 10],
+  ['crash', 8],
+]
+
 /** At most this many nodes in all (n1…n9: names sort as numbers do). */
 const MAX_NODES = 9
 
@@ -63,8 +89,8 @@ export const CRASH_POINTS = ['commit.before-record', 'commit.after-record', 'com
 export function fuzzCaseArb(fc: typeof FC, maxSteps: number): FC.Arbitrary<FuzzCase> {
   // Modes in order of simplicity: shrinking goes towards EX (the mode everything conflicts with) last.
   const mode = fc.constantFrom<Mode>('NL', 'CR', 'PR', 'CW', 'PW', 'EX')
-  const intent = fc.record({
-    kind: fc.oneof(...WEIGHTS.map(([k, w]) => ({arbitrary: fc.constant(k), weight: w}))),
+  const intent = (weights: [IntentKind, number][]) => fc.record({
+    kind: fc.oneof(...weights.map(([k, w]) => ({arbitrary: fc.constant(k), weight: w}))),
     a: fc.nat(7),
     b: fc.nat(7),
     c: fc.nat(7),
@@ -76,7 +102,9 @@ export function fuzzCaseArb(fc: typeof FC, maxSteps: number): FC.Arbitrary<FuzzC
     fs: fc.integer({min: 1, max: 3}),
     // Mostly file systems every node mounts: queues form where nodes share resources.
     masks: fc.array(fc.oneof({arbitrary: fc.constant(0), weight: 3}, {arbitrary: fc.nat(31), weight: 1}), {minLength: 3, maxLength: 3}),
-    intents: fc.array(intent, {minLength: 1, maxLength: maxSteps, size: 'max'}),
+    intents: fc.oneof(
+      ...([[WEIGHTS, 2], [LOCK_WEIGHTS, 1], [JOURNAL_WEIGHTS, 1]] as const).map(([w, weight]) => ({arbitrary: fc.array(intent(w as [IntentKind, number][]), {minLength: 1, maxLength: maxSteps, size: 'max'}), weight})),
+    ),
   })
 }
 
@@ -230,8 +258,11 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       if (!h && it.flags !== 1 && it.flags !== 3) return {kind: 'request', fs: f.name, resource: `meta/${key}`, node, mode: 'EX', persistent: true, noqueue: false}
       // A node whose last write tore mostly checkpoints (what it never committed must not be applied) rather than be refused.
       if (h && ref.domains.get(f.name)!.journals.get(node)?.torn && it.flags % 2 === 0) return {kind: 'checkpoint', fs: f.name, node}
-      // Now and then the node dies mid-write: the commit record is torn. Now and then the holder deletes its key.
-      return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn: it.flags >= 5, ...(h && it.c >= 6 ? {del: true} : {})}
+      // Now and then the node dies mid-write: the commit record is torn, after committed writes not yet
+      // checkpointed (so that the checkpoint or replay that follows has something to apply, and must stop
+      // short of the torn one). Now and then the holder deletes its key.
+      const torn = it.flags >= 4 && ((ref.domains.get(f.name)!.journals.get(node)?.pending.length ?? 0) > 0 || it.flags === 7)
+      return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn, ...(h && it.c >= 6 ? {del: true} : {})}
     }
     case 'checkpoint': {
       // Mostly a node with a torn tail to stop at (what follows it was never committed), or else
@@ -293,8 +324,11 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       const a = pick(ref.attachments(f.name), it.b)
       return a && {kind: 'validate', fs: f.name, id: a.id, ...(it.flags >= 5 ? {force: true} : {})}
     }
-    case 'recover':
-      return {kind: 'recover', fs: f.name}
+    case 'recover': {
+      // Mostly where a node died with a torn journal, if one did: what it never committed must not be replayed.
+      const torn = cluster.fs.filter((x) => ref.domains.get(x.name)!.meta.deadNodes.some((n) => ref.domains.get(x.name)!.journals.get(n)?.torn))
+      return {kind: 'recover', fs: (it.flags !== 7 ? pick(torn, it.b)?.name : undefined) ?? f.name}
+    }
     default:
       return undefined
   }
