@@ -3,9 +3,9 @@
 // For each known mutation of the model or the store, one at a time: copy the
 // sources to a scratch directory, apply the mutation, bundle, and run
 // `dlmctl drill fuzz` there with its default budget (--runs/--steps defaults,
-// a fixed seed). Each mutant must be found, shrunk to a drill of at most 10
-// steps, and that drill must fail (exit 8) on the mutant and pass (exit 0) on
-// the real build. Prints one line per mutant and a JSON summary; exits 1 if any
+// a fixed seed). Each mutant must be found within 2 minutes of CPU time, shrunk
+// to a drill of at most 10 steps, and that drill must fail (exit 8) on the
+// mutant and pass (exit 0) on the real build. Prints one line per mutant and a JSON summary; exits 1 if any
 // mutant survives. Slow (a build and a fuzz run per mutant): not part of `npm test`.
 // `node scripts/mutants.mjs NAME…` runs only those; env MUTANT_SEED (default 1).
 import {spawnSync} from 'node:child_process'
