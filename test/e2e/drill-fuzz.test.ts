@@ -140,6 +140,26 @@ describe('drill fuzz', () => {
     expect(r.stdout).toMatch(/^PASSED: 3 drills, \d+ steps \(seed 7, \d+\.\ds\); step kinds: [a-z, -]+$/)
   })
 
+  test('a torn write killed after its commit record: the torn journal check reports is the command\'s own doing, not the crash\'s', {timeout: 120_000}, async () => {
+    requireBuilt()
+    const {runFuzzDrill} = await import('../../src/drill/fuzz/check.js')
+    const env: NodeJS.ProcessEnv = {...process.env, DLMCTL_CLOCK: '2026-01-01T00:00:00Z'}
+    delete env.DLMCTL_STATE
+    const r = await runFuzzDrill(
+      {
+        cluster: {nodes: ['n1', 'n2'], fs: [{name: 'fs1', members: ['n1', 'n2']}]},
+        steps: [
+          {kind: 'op', op: {kind: 'request', fs: 'fs1', resource: 'meta/a', node: 'n1', mode: 'PW', persistent: true, noqueue: false}},
+          {kind: 'crash', op: {kind: 'write', fs: 'fs1', node: 'n1', key: 'a', value: 'v2', torn: true}, at: 'commit.after-record'},
+          {kind: 'op', op: {kind: 'checkpoint', fs: 'fs1', node: 'n1'}},
+        ],
+      },
+      {bin: BIN, env},
+    )
+    expect(r.failure).toBeUndefined()
+    expect(r.ok).toBe(true)
+  })
+
   test('bad flags are usage errors', async () => {
     const r = await dlmctl(['drill', 'fuzz', '--runs', '0'])
     expect(r.exitCode).toBe(2)

@@ -1,7 +1,7 @@
 // The fuzzer's independent invariants (src/drill/fuzz/invariants.ts): each rule
 // catches the state it forbids, and holds on states the rules allow.
 import {describe, expect, it} from 'vitest'
-import {checkInvariants, type SeenLock, type SeenStatus} from '../../src/drill/fuzz/invariants.js'
+import {checkInvariants, queueExit, type SeenLock, type SeenStatus} from '../../src/drill/fuzz/invariants.js'
 
 let next = 1
 function lock(p: Partial<SeenLock> & Pick<SeenLock, 'mode' | 'status'>): SeenLock {
@@ -99,5 +99,29 @@ describe('members and recovering domains', () => {
     // a recovered (or up) node still in a domain's dead list; a dead node nobody recovers:
     expect(rules([], {nodes: n('recovered'), domains: fs('recovering', ['n2'])})).toEqual(['domain-state'])
     expect(rules([], {nodes: n('dead'), domains: fs('normal', [])})).toEqual(['domain-state'])
+  })
+})
+
+describe('what a request or conversion must answer, by the literal table (the drill states it, not the model)', () => {
+  const req = (mode: string, noqueue: boolean) => ({kind: 'request', fs: 'fs1', resource: 'r', node: 'n2', mode, persistent: false, noqueue}) as const
+  const conv = (id: number, mode: string, noqueue = false) => ({kind: 'convert', fs: 'fs1', id, mode, noqueue}) as const
+  it('--noqueue: refused (5) where the table forbids the grant, 0 where it allows it; without it always 0', () => {
+    const pr = [lock({mode: 'PR', status: 'granted'})]
+    expect(queueExit(pr, req('CW', true) as never)).toBe(5)
+    expect(queueExit(pr, req('PR', true) as never)).toBe(0)
+    expect(queueExit(pr, req('CW', false) as never)).toBe(0)
+    // Nobody jumps a queue: a compatible --noqueue request behind a waiting one is refused.
+    expect(queueExit([...pr, lock({mode: 'EX', status: 'waiting', node: 'n3'})], req('CR', true) as never)).toBe(5)
+  })
+  it('conversions: granted in place, NOTQUEUED, DEADLOCK with a queued conversion that waits on this mode; unknown where other rules decide', () => {
+    const a = lock({mode: 'PR', status: 'granted'})
+    const b = lock({mode: 'PR', status: 'granted', node: 'n2'})
+    expect(queueExit([a, b], conv(a.lockId, 'CR') as never)).toBe(0)
+    expect(queueExit([a, b], conv(a.lockId, 'CW', true) as never)).toBe(5)
+    expect(queueExit([a, b], conv(a.lockId, 'EX') as never)).toBe(0)
+    const bConverting = {...b, status: 'converting' as const, requestedMode: 'EX'}
+    expect(queueExit([a, bConverting], conv(a.lockId, 'EX') as never)).toBe(5)
+    expect(queueExit([a, bConverting], conv(bConverting.lockId, 'CR') as never)).toBeUndefined()
+    expect(queueExit([a, b], {...conv(a.lockId, 'NL'), lvb: '01'} as never)).toBeUndefined()
   })
 })

@@ -13,7 +13,7 @@ import {splitArgs} from '../../util/argv.js'
 import {runInProcess, type CliResult, type Resolver} from '../inproc.js'
 import {mismatches} from '../match.js'
 import {runCli} from '../run.js'
-import {checkInvariants, type SeenLock, type SeenStatus} from './invariants.js'
+import {checkInvariants, queueExit, type SeenLock, type SeenStatus} from './invariants.js'
 import {commandOf, type FuzzDrill, type Op} from './ops.js'
 import {Reference, sortLocks, type Prediction} from './reference.js'
 
@@ -45,6 +45,8 @@ export interface FuzzRun {
   /** What the reference predicted for each step that ran (parallel: one per operation). */
   predictions: Prediction[][]
 }
+
+const LOCK_OPS: string[] = ['request', 'convert', 'cancel', 'release']
 
 const LOCK_FIELDS = ['lockId', 'domain', 'resource', 'node', 'mode', 'status', 'requestedMode', 'persistent', 'valid', 'invalidReasons', 'lvb'] as const
 
@@ -97,8 +99,10 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
         predictions.push(preds)
         const outs = step.kind === 'op' ? [await cli(splitArgs(commandOf(step.op)))] : await Promise.all(ops.map((op) => runCli(o.bin, [...splitArgs(commandOf(op)), '--json', '--state', root], o.env)))
         ops.forEach((op, j) => {
+          if (previous) checkQueueExit(op, previous, outs[j], add)
           compareStep(op, preds[j], outs[j], add)
-          if ('fs' in op && typeof op.fs === 'string') touched.add(op.fs)
+          // Lock operations change no metadata: the next step that may (a write, a checkpoint, a recovery) compares it all.
+          if ('fs' in op && typeof op.fs === 'string' && !LOCK_OPS.includes(op.kind)) touched.add(op.fs)
         })
         // Replaying twice is replaying once.
         if (step.kind === 'op' && step.op.kind === 'replay' && outs[0].exit === 0) {
@@ -123,6 +127,8 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
         await cp(root, copy, {recursive: true})
         await cli(splitArgs(commandOf(op)), copy)
         const exportAfter = (await cli(['export'], copy)).stdout
+        // Nor what check says once the command has run uncrashed (a write --simulate-torn tears the journal on purpose).
+        const problemsAfter = new Set(((parse((await cli(['check'], copy)).stdout)?.problems ?? []) as unknown[]).map((x) => JSON.stringify(x)))
         await rm(copy, {recursive: true, force: true})
         const words = [...splitArgs(commandOf(op)), '--json', '--state', root]
         const p = await runCli(o.bin, words, {...o.env, DLMCTL_CRASH_POINT: step.at})
@@ -141,13 +147,13 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
             add('crash-atomic', `after ${commandOf(op)} was killed at ${step.at}, export is neither the state before the command nor the state after it (the ${which} state differs at ${paths(want).slice(0, 6).join(', ')})`, {run: 'export', expect: {exit: 0, json: want}})
           }
           const chk = await cli(['check'])
-          const fresh = ((parse(chk.stdout)?.problems ?? [{message: chk.stdout.trim().slice(0, 300) || chk.stderr.trim()}]) as unknown[]).filter((x) => !problemsBefore.has(JSON.stringify(x)))
+          const fresh = ((parse(chk.stdout)?.problems ?? [{message: chk.stdout.trim().slice(0, 300) || chk.stderr.trim()}]) as unknown[]).filter((x) => !problemsBefore.has(JSON.stringify(x)) && !problemsAfter.has(JSON.stringify(x)))
           if (chk.exit !== 0 && fresh.length) add('crash-check', `after the crash at ${step.at}, check exits ${chk.exit}: ${JSON.stringify(fresh).slice(0, 300)}`, {run: 'check', expect: {exit: 0}})
           // Which of the two happened is what the store says; both are correct.
           if (exported === exportAfter) Object.assign(ref, {membership: after.membership, domains: after.domains})
         }
       }
-      const quiet = step.kind === 'op' && ['request', 'convert', 'cancel', 'release', 'write', 'checkpoint'].includes(step.op.kind) && i + 1 < drill.steps.length
+      const quiet = step.kind === 'op' && [...LOCK_OPS, 'write', 'checkpoint'].includes(step.op.kind) && i + 1 < drill.steps.length
       const snap = await snapshot(cli, ref, previous, !quiet)
       for (const [k, m] of snap.messages.entries()) add(snap.rules[k], m)
       problems.witnesses.push(...snap.witnesses)
@@ -203,6 +209,19 @@ export function expectedWhereDifferent(expected: unknown, actual: unknown): unkn
 const paths = (v: unknown, at = ''): string[] => (isObj(v) ? Object.entries(v).flatMap(([k, x]) => paths(x, `${at}/${k}`)) : Array.isArray(v) ? v.flatMap((x, i) => paths(x, `${at}[${i}]`)) : [at || '/'])
 
 const sortObj = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)))
+
+/**
+ * A request's or conversion's exit against the literal table (invariants.ts), not
+ * the model: where the model is wrong, this is what the written drill expects of
+ * the step. Only once the command got past the checks of who may act (exit 0 or a
+ * queue refusal).
+ */
+function checkQueueExit(op: Op, before: SeenLock[], out: CliResult, add: (rule: string, message: string, w?: Witness) => void) {
+  const want = queueExit(before, op)
+  const code = parse(out.stdout)?.error?.code
+  if (want === undefined || out.exit === want || !(out.exit === 0 || code === 'NOTQUEUED' || code === 'DEADLOCK')) return
+  add('queue-rules', `${commandOf(op)}: exit ${out.exit}${code ? ` (${code})` : ''}, the compatibility table and queue rules say ${want}`, {run: commandOf(op), expect: {exit: want}})
+}
 
 /** The step's own answer against the prediction: exit code, error code, and the fields the model fixes. */
 function compareStep(op: Op, p: Prediction, out: CliResult, add: (rule: string, message: string, w?: Witness) => void) {

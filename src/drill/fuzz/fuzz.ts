@@ -11,7 +11,7 @@ import {CRASH_OPS, fuzzCaseArb, materialize, type CrashOp, type FuzzCase} from '
 import {commandOf, kindOf, type FuzzDrill} from './ops.js'
 import {FUZZ_CLOCK, fuzzDrillYaml} from './yaml.js'
 
-export const FUZZ_DEFAULTS = {runs: 200, steps: 30}
+export const FUZZ_DEFAULTS = {runs: 100, steps: 30}
 /**
  * Shrinking runs a drill per candidate: after this many candidates it keeps the
  * smallest failing drill found so far (a count, not a time, so that the same

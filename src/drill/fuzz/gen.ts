@@ -6,6 +6,7 @@
 import type * as FC from 'fast-check'
 import {compatible, isWriteMode, MODES, type Mode} from '../../model/modes.js'
 import {allLocks} from '../../model/resource.js'
+import type {Lock, Resource} from '../../model/types.js'
 import type {FuzzCluster, FuzzDrill, FuzzStep, Op} from './ops.js'
 import {Reference} from './reference.js'
 
@@ -31,12 +32,12 @@ export interface FuzzCase {
 
 /** How often each kind is drawn (per mille, roughly: the common operations of an operator's day more than crashes). */
 const WEIGHTS: [IntentKind, number][] = [
-  ['request', 110],
-  ['convert', 80],
-  ['release', 70],
+  ['request', 160],
+  ['convert', 110],
+  ['release', 45],
   ['cancel', 10],
-  ['write', 40],
-  ['checkpoint', 20],
+  ['write', 70],
+  ['checkpoint', 25],
   ['kill', 20],
   ['attach', 20],
   ['replay', 20],
@@ -53,6 +54,32 @@ const WEIGHTS: [IntentKind, number][] = [
   ['check', 6],
 ]
 
+/**
+ * Some drills dwell on one part of the cluster, so that the long chains a bug may
+ * need come up (a conversion blocked, a request behind it, another holder
+ * converting; committed writes, a torn one, then a checkpoint or a death and a
+ * recovery): a quarter on the lock queues, a quarter on the journals.
+ */
+const LOCK_WEIGHTS: [IntentKind, number][] = [
+  ['request', 150],
+  ['convert', 120],
+  ['release', 50],
+  ['cancel', 10],
+  ['kill', 5],
+]
+const JOURNAL_WEIGHTS: [IntentKind, number][] = [
+  ['request', 20],
+  ['write', 120],
+  ['checkpoint', 40],
+  ['kill', 30],
+  ['recover', 30],
+  ['attach', 10],
+  ['replay', 10],
+  ['validate', 10],
+  ['join', 10],
+  ['crash', 8],
+]
+
 /** At most this many nodes in all (n1…n9: names sort as numbers do). */
 const MAX_NODES = 9
 
@@ -62,8 +89,8 @@ export const CRASH_POINTS = ['commit.before-record', 'commit.after-record', 'com
 export function fuzzCaseArb(fc: typeof FC, maxSteps: number): FC.Arbitrary<FuzzCase> {
   // Modes in order of simplicity: shrinking goes towards EX (the mode everything conflicts with) last.
   const mode = fc.constantFrom<Mode>('NL', 'CR', 'PR', 'CW', 'PW', 'EX')
-  const intent = fc.record({
-    kind: fc.oneof(...WEIGHTS.map(([k, w]) => ({arbitrary: fc.constant(k), weight: w}))),
+  const intent = (weights: [IntentKind, number][]) => fc.record({
+    kind: fc.oneof(...weights.map(([k, w]) => ({arbitrary: fc.constant(k), weight: w}))),
     a: fc.nat(7),
     b: fc.nat(7),
     c: fc.nat(7),
@@ -75,7 +102,9 @@ export function fuzzCaseArb(fc: typeof FC, maxSteps: number): FC.Arbitrary<FuzzC
     fs: fc.integer({min: 1, max: 3}),
     // Mostly file systems every node mounts: queues form where nodes share resources.
     masks: fc.array(fc.oneof({arbitrary: fc.constant(0), weight: 3}, {arbitrary: fc.nat(31), weight: 1}), {minLength: 3, maxLength: 3}),
-    intents: fc.array(intent, {minLength: 1, maxLength: maxSteps, size: 'max'}),
+    intents: fc.oneof(
+      ...([[WEIGHTS, 2], [LOCK_WEIGHTS, 1], [JOURNAL_WEIGHTS, 1]] as const).map(([w, weight]) => ({arbitrary: fc.array(intent(w as [IntentKind, number][]), {minLength: 1, maxLength: maxSteps, size: 'max'}), weight})),
+    ),
   })
 }
 
@@ -140,6 +169,9 @@ function requestOp(ref: Reference, fs: string, members: string[], it: Pick<Inten
 /** Members of a file system now (a node added by `node add` becomes one with `node join --fs`). */
 const membersOf = (ref: Reference, fs: string) => ref.domains.get(fs)!.meta.members
 
+/** The granted modes on a resource (a converting lock holds its granted mode), but `except`'s. */
+const holderModes = (r: Resource, except?: Lock) => [...r.grantQueue, ...r.convertQueue].filter((l) => l !== except).map((l) => l.mode)
+
 const hexOf = (n: number) => (n + 1).toString(16).padStart(2, '0')
 
 function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number): Op | undefined {
@@ -159,14 +191,17 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
     const d = ref.domains.get(f.name)!
     return [...d.resources.values()].filter((r) => r.convertQueue.length > 0 && !r.name.startsWith('deadman/') && !r.name.startsWith('recovery/'))
   }
+  // Resources where a request waits behind a waiting conversion: the convert queue must be served first.
+  const jammed = () => contended().filter((r) => r.waitQueue.length > 0)
   switch (it.kind) {
     case 'request': {
       const op = requestOp(ref, f.name, f.members, it)
       if (!op || (it.flags & 2) === 0) return op
       // Half the time, a request arrives where a conversion waits (it must queue behind it), or
       // else joins the holders of a resource in a mode they allow (so that holders share it).
+      // It waits there whatever its mode; in a mode the holders allow, only the conversion ahead keeps it waiting.
       const busy = pick(contended(), it.c)
-      if (busy) return {...op, resource: busy.name}
+      if (busy) return {...op, resource: busy.name, mode: ([op.mode, 'CR', 'NL'] as Mode[]).find((m) => holderModes(busy).every((h) => compatible(m, h)))!}
       const held = [...ref.domains.get(f.name)!.resources.values()].filter((r) => r.grantQueue.length > 0 && r.waitQueue.length === 0 && RESOURCES.includes(r.name))
       const r = pick(held, it.c)
       if (!r) return op
@@ -174,6 +209,16 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       return {...op, resource: r.name, mode}
     }
     case 'convert': {
+      // Where a request waits behind a blocked conversion: another holder converts and the queues are
+      // served with the conversion still blocked (the request must go on waiting).
+      const jam = it.c >= 2 ? pick(jammed(), it.a) : undefined
+      const holder = jam && pick(jam.grantQueue.filter((l) => upNodes.includes(l.node)), it.b)
+      if (jam && holder) {
+        const wanted = jam.convertQueue[0].requestedMode!
+        const others = holderModes(jam, holder)
+        const mode = ([it.mode, ...MODES] as Mode[]).find((m) => m !== 'NL' && others.every((h) => compatible(m, h)) && !compatible(wanted, m))
+        if (mode) return {kind: 'convert', fs: f.name, id: holder.id, mode, noqueue: false}
+      }
       const all = locks()
       const shared = all.filter((x) => !x.lock.requestedMode && !x.res.waitQueue.includes(x.lock) && x.res.grantQueue.length + x.res.convertQueue.length > 1)
       const sharedPick = (it.flags & 1) === 0 ? pick(shared, it.b) : undefined
@@ -195,7 +240,9 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
     case 'release': {
       // Half the time, a lock where a conversion waits: its queues get served with the conversion still blocked, or not.
       const busy = new Set(contended())
-      const l = ((it.flags & 2) === 2 ? pick(locks().filter((x) => busy.has(x.res)), it.b) : undefined) ?? pick(locks(), it.b)
+      // Where a request waits behind the conversion: mostly a holder that is not all that blocks it.
+      const stillBlocked = jammed().flatMap((r) => r.grantQueue.filter((h) => upNodes.includes(h.node) && holderModes(r, h).some((m) => !compatible(r.convertQueue[0].requestedMode!, m))).map((lock) => ({lock, res: r})))
+      const l = ((it.flags & 2) === 2 ? (pick(stillBlocked, it.c) ?? pick(locks().filter((x) => busy.has(x.res)), it.b)) : undefined) ?? pick(locks(), it.b)
       if (!l) return undefined
       const granted = !l.res.waitQueue.includes(l.lock)
       const lvb = granted && !l.lock.requestedMode && isWriteMode(l.lock.mode) && (it.flags & 4) === 4 ? hexOf(index) : undefined
@@ -209,19 +256,29 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       const key = h ? h.res.name.slice('meta/'.length) : ['a', 'b'][it.c % 2]
       // No such lock: mostly, the node first takes one (as a file system does before it writes).
       if (!h && it.flags !== 1 && it.flags !== 3) return {kind: 'request', fs: f.name, resource: `meta/${key}`, node, mode: 'EX', persistent: true, noqueue: false}
-      // Now and then the node dies mid-write: the commit record is torn. Now and then the holder deletes its key.
-      return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn: it.flags >= 6, ...(h && it.c >= 6 ? {del: true} : {})}
+      // A node whose last write tore mostly checkpoints (what it never committed must not be applied) rather than be refused.
+      if (h && ref.domains.get(f.name)!.journals.get(node)?.torn && it.flags % 2 === 0) return {kind: 'checkpoint', fs: f.name, node}
+      // Now and then the node dies mid-write: the commit record is torn, after committed writes not yet
+      // checkpointed (so that the checkpoint or replay that follows has something to apply, and must stop
+      // short of the torn one). Now and then the holder deletes its key.
+      const torn = it.flags >= 4 && ((ref.domains.get(f.name)!.journals.get(node)?.pending.length ?? 0) > 0 || it.flags === 7)
+      return {kind: 'write', fs: f.name, node, key, value: `v${index + 1}`, torn, ...(h && it.c >= 6 ? {del: true} : {})}
     }
     case 'checkpoint': {
-      // Mostly a node with something in its journal to apply (or a torn tail to stop at).
+      // Mostly a node with a torn tail to stop at (what follows it was never committed), or else
+      // with something in its journal to apply.
+      const torn = cluster.fs.flatMap((x) => membersOf(ref, x.name).filter((m) => upNodes.includes(m) && ref.domains.get(x.name)!.journals.get(m)?.torn).map((node) => ({fs: x.name, node})))
       const journals = ref.domains.get(f.name)!.journals
-      const busy = f.members.filter((m) => journals.get(m) && (journals.get(m)!.pending.length > 0 || journals.get(m)!.torn))
-      return {kind: 'checkpoint', fs: f.name, node: ((it.flags & 1) === 0 ? pick(busy, it.b) : undefined) ?? pick(f.members, it.b)!}
+      const busy = f.members.filter((m) => journals.get(m) && journals.get(m)!.pending.length > 0).map((node) => ({fs: f.name, node}))
+      const chosen = (it.flags !== 7 ? (pick(torn, it.b) ?? pick(busy, it.b)) : undefined) ?? {fs: f.name, node: pick(f.members, it.b)!}
+      return {kind: 'checkpoint', ...chosen}
     }
     case 'kill': {
       // Someone must stay up to recover.
       if (upNodes.length < 2) return undefined
-      return {kind: 'kill', node: pick(upNodes, it.b)!}
+      // Mostly a node that wrote a torn transaction (a torn journal), if there is one: recovery must replay only what it committed.
+      const tornNodes = upNodes.filter((n) => [...ref.domains.values()].some((d) => d.journals.get(n)?.torn))
+      return {kind: 'kill', node: (it.flags !== 7 ? pick(tornNodes, it.b) : undefined) ?? pick(upNodes, it.b)!}
     }
     case 'join': {
       // A node that mounts nothing yet (added by node add) joins a file system with --fs, and so becomes a member.
@@ -267,8 +324,11 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
       const a = pick(ref.attachments(f.name), it.b)
       return a && {kind: 'validate', fs: f.name, id: a.id, ...(it.flags >= 5 ? {force: true} : {})}
     }
-    case 'recover':
-      return {kind: 'recover', fs: f.name}
+    case 'recover': {
+      // Mostly where a node died with a torn journal, if one did: what it never committed must not be replayed.
+      const torn = cluster.fs.filter((x) => ref.domains.get(x.name)!.meta.deadNodes.some((n) => ref.domains.get(x.name)!.journals.get(n)?.torn))
+      return {kind: 'recover', fs: (it.flags !== 7 ? pick(torn, it.b)?.name : undefined) ?? f.name}
+    }
     default:
       return undefined
   }

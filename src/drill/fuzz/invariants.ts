@@ -2,6 +2,7 @@
 // (`lock list --json`, `status --json`). Written apart from src/model on purpose,
 // with their own literal compatibility table and queue rules: a bug in the model
 // shows up here instead of being copied into the reference run.
+import type {Op} from './ops.js'
 
 /** SPEC §1's matrix, written out again: may a lock in the row's mode be granted beside the column's? */
 const COMPATIBLE: Record<string, Record<string, boolean>> = {
@@ -156,4 +157,27 @@ export function checkInvariants(locks: SeenLock[], status: SeenStatus, previous?
     }
   }
   return out
+}
+
+/**
+ * What a request or a conversion must answer by the literal table and the queue
+ * rules alone, from the lock table just before it: 0 (granted, queued or waiting)
+ * or 5 (refused: NOTQUEUED with --noqueue, or DEADLOCK with a queued conversion that
+ * waits on this lock's mode). Undefined where other rules decide (a lock that is not
+ * granted, a value block to write): those are the model's to predict.
+ */
+export function queueExit(before: SeenLock[], op: Op): number | undefined {
+  const REFUSED = 5
+  if (op.kind === 'request') {
+    const on = before.filter((l) => l.domain === op.fs && l.resource === op.resource)
+    const grantable = on.every((l) => l.status === 'granted' && COMPATIBLE[op.mode][l.mode])
+    return grantable || !op.noqueue ? 0 : REFUSED
+  }
+  if (op.kind !== 'convert' || op.lvb !== undefined) return undefined
+  const lock = before.find((l) => l.domain === op.fs && l.lockId === op.id)
+  if (!lock || lock.status !== 'granted') return undefined
+  const on = before.filter((l) => l.domain === lock.domain && l.resource === lock.resource && l !== lock)
+  if (on.every((l) => l.status === 'waiting' || COMPATIBLE[op.mode][l.mode])) return 0
+  if (op.noqueue) return REFUSED
+  return on.some((l) => l.status === 'converting' && !COMPATIBLE[l.requestedMode!][lock.mode]) ? REFUSED : 0
 }
