@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {findRecoveryId, parseRecoveryId} from '../../src/core/domains.js'
+import {findRecoveryId} from '../../src/core/domains.js'
+import {parseRecoveryId} from '../../src/model/names.js'
 import {detachConfirmed} from '../../src/core/confirmed.js'
 
 export default class DomainDetach extends DlmCommand {

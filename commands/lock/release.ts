@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {parseLockId, releaseLockOp} from '../../src/core/locks.js'
+import {releaseLockOp} from '../../src/core/locks.js'
+import {parseLockId} from '../../src/model/names.js'
 
 export default class LockRelease extends DlmCommand {
   static override summary = 'Release a lock, withdraw a waiting request, or drop a converting lock'

@@ -7,7 +7,7 @@
 // is finished by running it again; a second recover of a domain waits for the
 // running one (its claim, recover.<fs>) and finds nothing left to do.
 import {DlmError} from '../errors.js'
-import {findNode, upNodes} from '../model/membership.js'
+import {requireUpMember, upNodes} from '../model/membership.js'
 import {allLocks, removeLock, requestLock} from '../model/resource.js'
 import type {Mode} from '../model/modes.js'
 import {onEtcd, withTx, withView, scopes, type Ctx} from './context.js'
@@ -57,11 +57,7 @@ async function pickRunner(ctx: Ctx, fs: string, as?: string): Promise<{runner: s
     const d = await s.domain(fs)
     const m = await s.membership()
     const up = upNodes(m)
-    if (as) {
-      const n = findNode(m, as)
-      if (!d.meta.members.includes(as)) throw new DlmError('NOT_MEMBER', `--as ${as}: not a member of ${fs} (members: ${d.meta.members.join(', ')})`)
-      if (n.state !== 'up') throw new DlmError('NODE_NOT_UP', `--as ${as}: node is ${n.state}`)
-    }
+    if (as) requireUpMember(m, d.meta, as)
     const runner = as ?? d.meta.members.find((x) => up.has(x)) ?? null
     return {runner, recovering: d.meta.state === 'recovering', dead: d.meta.deadNodes}
   })

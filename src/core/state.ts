@@ -3,6 +3,7 @@
 // commit. A domain's resources are loaded bucket by bucket, so a lock request
 // reads and writes only what it touches, whatever the domain's size.
 import {DlmError} from '../errors.js'
+import {unknownFileSystem} from '../model/domain.js'
 import {isIdle} from '../model/resource.js'
 import type {ClusterConfig, DomainMeta, Lock, LockStatus, Membership, Resource} from '../model/types.js'
 import {findLock} from '../model/resource.js'
@@ -134,8 +135,7 @@ export class ClusterState {
     if (!d) {
       const meta = await this.readJson<DomainMeta>(DomainSchema, domainFile(fs))
       if (!meta) {
-        const known = (await this.domainNames()).join(', ') || 'none'
-        throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}' (file systems: ${known})`)
+        throw unknownFileSystem(fs, await this.domainNames())
       }
       if (meta.name !== fs) throw new DlmError('STATE_INCONSISTENT', `${domainFile(fs)} names domain '${meta.name}'`)
       d = new DomainSession(this, meta, (await this.cluster()).lvbSize)

@@ -2,6 +2,7 @@
 // mistake is reported with file:line:col (exit 2). Sugar steps (kill, recover,
 // check, crash) compile down to the same core as `run`.
 import {DlmError} from '../errors.js'
+import {NODE_NAME, NODE_NAME_RULE} from '../model/names.js'
 import {splitArgs} from '../util/argv.js'
 import {parseDuration} from '../util/duration.js'
 
@@ -172,10 +173,9 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
   keysOf(cm, ['nodes', 'fs', 'lvbSize', 'fenceCmd', 'fenceTimeout'], 'cluster')
   const nodesNode = get(cm, 'nodes')?.value as YNode
   if (!Y.isSeq(nodesNode) || nodesNode.items.length === 0) bad(nodesNode ?? cm, 'cluster.nodes must be a list of node names')
-  const NAME = /^[a-z][a-z0-9-]{0,31}$/
   const named = (n: YNode, what: string) => {
     const x = str(n, what)
-    if (!NAME.test(x)) bad(n, `bad ${what} '${x}': 1-32 lowercase letters, digits or '-', starting with a letter`)
+    if (!NODE_NAME.test(x)) bad(n, `bad ${what} '${x}': ${NODE_NAME_RULE}`)
     return x
   }
   const nodes = (nodesNode as import('yaml').YAMLSeq).items.map((n) => named(n as YNode, 'node name'))

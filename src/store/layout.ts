@@ -1,6 +1,6 @@
 // Names → paths. The only place where a path inside the state directory is
 // built; every name is checked (checkName) before it becomes part of a path.
-import {checkName} from '../model/membership.js'
+import {checkName} from '../model/names.js'
 import {crc32cStr} from '../util/crc32c.js'
 
 export const BUCKETS = 256
@@ -24,14 +24,9 @@ export const bucketFile = (fs: string, b: number) => `${domainDir(fs)}/res/${buc
 export const indexChunkOf = (lockId: number) => Math.floor(lockId / INDEX_CHUNK)
 export const indexFile = (fs: string, chunk: number) => `${domainDir(fs)}/locks/${chunk}.json`
 
-/** Resource names live inside files, never in paths: printable, bounded. */
-export const RESOURCE_NAME = /^[\x21-\x7e]{1,200}$/
-
 // File systems: metadata and one journal per node, under the domain's scope
 // (a file system's lock domain guards its metadata).
 export const fsDir = (fs: string) => `fs/${checkName('file system', fs)}`
 export const metaFile = (fs: string) => `${fsDir(fs)}/meta.json`
 export const journalFile = (fs: string, node: string) => `${fsDir(fs)}/journal/${checkName('node', node)}.jsonl`
 export const pointFile = (fs: string, node: string) => `${fsDir(fs)}/journal/${checkName('node', node)}.point.json`
-/** Metadata keys live in files and in resource names (meta/<key>). */
-export const META_KEY = /^[\x21-\x3c\x3e-\x7e]{1,195}$/

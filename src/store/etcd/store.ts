@@ -22,6 +22,7 @@ import {crashPoint} from '../io.js'
 import {foldAppend, toBuf, type Reader, type Staged, type Tx} from '../txdir.js'
 import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
 import {parseEtcdUrl} from './url.js'
+import {unknownFileSystem} from '../../model/domain.js'
 
 /** etcd's default --max-txn-ops: init's batches stay within it (a change is sent whole: etcd itself says when it is too big). */
 export const MAX_TXN_OPS = 128
@@ -218,8 +219,7 @@ export class EtcdStore {
     if ((await r.read(CLUSTER)) === null) throw new DlmError('NO_STATE', `no cluster at ${this.url} (create one with: dlmctl init --state ${this.url})`)
     for (const fs of domains) {
       if ((await r.read(domainFile(fs))) === null) {
-        const known = (await r.list('domains')).join(', ') || 'none'
-        throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}' (file systems: ${known})`)
+        throw unknownFileSystem(fs, await r.list('domains'))
       }
     }
   }
