@@ -2,7 +2,7 @@
 import {checkFilters} from './filters.js'
 import {nodeStatus} from './liveness.js'
 import {DlmError, StateCorrupt} from '../errors.js'
-import {compatible} from '../model/modes.js'
+import {resourceProblems} from '../model/invariants.js'
 import {allLocks} from '../model/resource.js'
 import {withView, scopes, type Ctx} from './context.js'
 import {domainSummary} from './domains.js'
@@ -231,13 +231,7 @@ export async function checkState(ctx: Ctx) {
         })
         if (!got) continue
         for (const r of got.resources) {
-          const holders = [...r.grantQueue, ...r.convertQueue]
-          for (let i = 0; i < holders.length; i++)
-            for (let j = i + 1; j < holders.length; j++)
-              if (!compatible(holders[i].mode, holders[j].mode)) {
-                problems.push({file: bf, message: `${r.name}: granted locks ${holders[i].id} (${holders[i].mode}) and ${holders[j].id} (${holders[j].mode}) are incompatible`})
-              }
-          if (r.lvb.length !== d.lvbSize * 2) problems.push({file: bf, message: `${r.name}: value block is not ${d.lvbSize} bytes`})
+          for (const message of resourceProblems(r, d.lvbSize)) problems.push({file: bf, message})
           const h = crc32cStr(r.name)
           for (const l of allLocks(r)) {
             if (l.id < bound) {
@@ -254,7 +248,6 @@ export async function checkState(ctx: Ctx) {
               if (queued || !l.persistent) problems.push({file: bf, message: `lock ${l.id} of ${st} node ${l.node} should have been ${queued ? 'withdrawn' : 'dropped'} at its death`})
               else if (!meta.deadNodes.includes(l.node)) problems.push({file: bf, message: `orphan lock ${l.id} of ${l.node}, which ${fs} no longer recovers`})
             }
-            if (r.convertQueue.includes(l) !== (l.requestedMode !== undefined)) problems.push({file: bf, message: `lock ${l.id}: requested mode and convert queue disagree`})
           }
         }
       }

@@ -104,12 +104,9 @@ export async function releaseLockOp(ctx: Ctx, a: {fs: string; id: number; lvb?: 
     const f = await ownLock(s, d, a.id)
     const before = await view(s, d, f)
     const lvb = a.lvb === undefined ? undefined : parseLvb(a.lvb, d.lvbSize)
-    const queued = new Set([...f.res.convertQueue, ...f.res.waitQueue].map((l) => l.id))
-    releaseLock(f.res, a.id, lvb)
+    const {granted} = releaseLock(f.res, a.id, lvb)
     await d.indexDelete(a.id)
-    // Locks the release let through (served from the convert and wait queues).
-    const granted = f.res.grantQueue.filter((l) => queued.has(l.id)).map((l) => l.id)
-    return {released: before, granted, lvb: f.res.lvb}
+    return {released: before, granted: granted.map((l) => l.id), lvb: f.res.lvb}
   })
 }
 

@@ -4,6 +4,7 @@
 // reads and writes only what it touches, whatever the domain's size.
 import {DlmError} from '../errors.js'
 import {unknownFileSystem} from '../model/domain.js'
+import {newResource} from '../model/resource.js'
 import {isIdle} from '../model/resource.js'
 import type {ClusterConfig, DomainMeta, Lock, LockStatus, Membership, Resource} from '../model/types.js'
 import {findLock} from '../model/resource.js'
@@ -502,7 +503,7 @@ export class DomainSession {
     const m = lz ? undefined : await this.bucket(b)
     let r = lz ? lz.get(name) : m!.get(name)
     if (!r) {
-      r = {name, lvb: '0'.repeat(this.lvbSize * 2), lvbValid: true, persistent: false, grantQueue: [], convertQueue: [], waitQueue: []}
+      r = newResource(name, this.lvbSize)
       if (lz) lz.put(r)
       else m!.set(name, r)
     }
