@@ -6,6 +6,8 @@
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {MODES} from '../model/modes.js'
+import {NODE_NAME} from '../model/names.js'
+import {DOMAINS, MEMBERSHIP, domainFile, indexDir} from '../store/layout.js'
 import {SORT_KEYS} from './summary.js'
 
 export interface ManifestFlag {
@@ -35,7 +37,6 @@ export interface StateSource {
   lockIds(fs: string): string[]
 }
 
-const NAME = /^[a-z][a-z0-9-]{0,31}$/
 
 /** Read the state directory as plain files; anything missing or unreadable completes nothing. */
 export function stateSource(root: string): StateSource {
@@ -55,21 +56,21 @@ export function stateSource(root: string): StateSource {
     }
   }
   return {
-    nodes: () => ((json('membership.json')?.nodes ?? []) as {name?: unknown}[]).map((n) => String(n?.name)).filter((n) => NAME.test(n)),
-    fileSystems: () => ls('domains').filter((n) => NAME.test(n)).sort(),
-    recoveryIds: (fs) => (NAME.test(fs) ? ((json(`domains/${fs}/domain.json`)?.attachments ?? []) as {id?: unknown}[]).map((a) => String(a?.id)) : []),
+    nodes: () => ((json(MEMBERSHIP)?.nodes ?? []) as {name?: unknown}[]).map((n) => String(n?.name)).filter((n) => NODE_NAME.test(n)),
+    fileSystems: () => ls(DOMAINS).filter((n) => NODE_NAME.test(n)).sort(),
+    recoveryIds: (fs) => (NODE_NAME.test(fs) ? ((json(domainFile(fs))?.attachments ?? []) as {id?: unknown}[]).map((a) => String(a?.id)) : []),
     // The lock index: one small file per 1,024 ids mapping id → resource. The
     // ids are the keys; a regular expression finds them without parsing the names.
     lockIds: (fs) => {
-      if (!NAME.test(fs)) return []
+      if (!NODE_NAME.test(fs)) return []
       const out: string[] = []
-      const chunks = ls(`domains/${fs}/locks`)
+      const chunks = ls(indexDir(fs))
         .filter((f) => /^[0-9]+\.json$/.test(f))
         .sort((a, b) => parseInt(a) - parseInt(b))
       for (const f of chunks) {
         let text: string
         try {
-          text = readFileSync(join(root, 'domains', fs, 'locks', f), 'utf8')
+          text = readFileSync(join(root, indexDir(fs), f), 'utf8')
         } catch {
           continue
         }

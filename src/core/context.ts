@@ -2,7 +2,7 @@
 import {ClusterState} from './state.js'
 import type {Clock} from './clock.js'
 import {transact, view} from '../store/txdir.js'
-import {CLUSTER, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
+import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
 import {guardOf} from '../store/contract.js'
 import {errnoOf, io} from '../store/io.js'
 import {storeIoError} from '../store/envfail.js'
@@ -49,7 +49,7 @@ async function requireScopesExist(root: string, scopeList: string[]): Promise<vo
     if (!sc.startsWith('domain.')) continue
     const fs = sc.slice('domain.'.length)
     if (!(await exists(domainFile(fs)))) {
-      throw unknownFileSystem(fs, (await io.readdir(join(root, 'domains')).catch(() => [] as string[])).sort())
+      throw unknownFileSystem(fs, (await io.readdir(join(root, DOMAINS)).catch(() => [] as string[])).sort())
     }
   }
 }

@@ -1,10 +1,11 @@
 // File-system operations: journaled writes under persistent locks, reads under
 // valid locks, checkpoints, and the operator's views of metadata and journals.
 import {StateCorrupt, usage} from '../errors.js'
-import {encodeRecord, type DataRecord, type JournalRecord} from '../journal/format.js'
+import {encodeRecord} from '../journal/format.js'
+import type {DataRecord, JournalRecord} from '../model/records.js'
 import {scanJournal, type Damage, type LineInfo} from '../journal/scan.js'
 import {findNode, requireMember, requireUpMember} from '../model/membership.js'
-import {applyRecord, checkRead, checkWrite, metaResource, type MetaKeys} from '../model/metadata.js'
+import {applyMetaRecord, checkRead, checkWrite, metaResource, type MetaKeys} from '../model/metadata.js'
 import {checkKey, checkName} from '../model/names.js'
 import {journalFile} from '../store/layout.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
@@ -69,7 +70,7 @@ async function pendingTail(ctx: Ctx, s: ClusterState, d: DomainSession): Promise
     if (findNode(m, node).state === 'recovered') continue
     const p = await s.journalPoint(d.name, node)
     await scanJournal(await s.journalSource(d.name, node), p.offset, {
-      onCommit: (recs) => recs.forEach((r) => applyRecord(keys, r)),
+      onCommit: (recs) => recs.forEach((r) => applyMetaRecord(keys, r)),
     })
   }
   return keys
@@ -107,7 +108,7 @@ export async function fsCheckpoint(ctx: Ctx, fs: string, node: string) {
     const p = await s.journalPoint(fs, node)
     let applied = 0
     const r = await scanJournal(await s.journalSource(fs, node), p.offset, {
-      onCommit: (recs) => recs.forEach((x) => (applied += applyRecord(meta.keys, x) ? 1 : 0)),
+      onCommit: (recs) => recs.forEach((x) => (applied += applyMetaRecord(meta.keys, x) ? 1 : 0)),
     })
     const from = p.offset
     if (r.point !== from) {

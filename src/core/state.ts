@@ -24,6 +24,7 @@ import {
   metaFile,
   pointFile,
   SCOPE_MEMBERSHIP,
+  DOMAINS,
 } from '../store/layout.js'
 import {
   BucketSchema,
@@ -128,7 +129,7 @@ export class ClusterState {
   }
 
   async domainNames(): Promise<string[]> {
-    return (await this.io.list('domains')).sort()
+    return (await this.io.list(DOMAINS)).sort()
   }
 
   async domain(fs: string): Promise<DomainSession> {

@@ -17,7 +17,7 @@
 // fails. No etcd lock or lease is relied on for safety.
 import {AsyncLocalStorage} from 'node:async_hooks'
 import {DlmError} from '../../errors.js'
-import {CLUSTER, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
+import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
 import {crashPoint} from '../io.js'
 import {foldAppend, toBuf, type Reader, type Staged, type Tx} from '../txdir.js'
 import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
@@ -219,7 +219,7 @@ export class EtcdStore {
     if ((await r.read(CLUSTER)) === null) throw new DlmError('NO_STATE', `no cluster at ${this.url} (create one with: dlmctl init --state ${this.url})`)
     for (const fs of domains) {
       if ((await r.read(domainFile(fs))) === null) {
-        throw unknownFileSystem(fs, await r.list('domains'))
+        throw unknownFileSystem(fs, await r.list(DOMAINS))
       }
     }
   }
