@@ -3,6 +3,7 @@
 // check, crash) compile down to the same core as `run`.
 import {DlmError} from '../errors.js'
 import {NODE_NAME, NODE_NAME_RULE} from '../model/names.js'
+import {CRASH_POINTS, CRASH_POINT_SPEC} from '../store/io.js'
 import {splitArgs} from '../util/argv.js'
 import {parseDuration} from '../util/duration.js'
 
@@ -334,8 +335,8 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
         const c: CrashStep = {kind: 'crash', run, pos, label: `crash: ${run}`}
         if (atN) {
           c.at = str(atN, 'crash.at')
-          if (!/^(commit\.(before-record|after-record|apply|after-apply))(#[1-9][0-9]*)?$/.test(c.at)) {
-            bad(atN, `unknown crash point '${c.at}' (commit.before-record, commit.after-record, commit.apply[#N], commit.after-apply)`)
+          if (!CRASH_POINT_SPEC.test(c.at)) {
+            bad(atN, `unknown crash point '${c.at}' (${CRASH_POINTS.join(', ')}; #N for the N-th hit)`)
           }
           c.label += ` @ ${c.at}`
         } else {
