@@ -21,7 +21,6 @@ export default class Recover extends DlmCommand {
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
     'dry-run': Flags.boolean({description: 'show the plan (runner, journals to replay, orphans to release) and change nothing'}),
     'expect-generation': Flags.integer({description: 'refuse (exit 5, STATE_CHANGED) unless the membership generation is still N (from status --json)', min: 0}),
-    'kill-after-attach': Flags.string({description: 'testing aid: mark this node dead right after the first attach', hidden: true}),
   }
 
   async run(): Promise<void> {
@@ -48,7 +47,7 @@ export default class Recover extends DlmCommand {
     const r = await recoverConfirmed(ctx, names, {preview: shown, expectGeneration: flags['expect-generation']}, {
       as: flags.as,
       maxAttempts: flags['max-attempts'],
-      killAfterAttach: flags['kill-after-attach'],
+      killAfterAttach: process.env.DLMCTL_KILL_AFTER_ATTACH || undefined,
       ...shows.hooks,
     }).finally(shows.done)
     await this.emit(r, () => renderRecover(r))

@@ -27,7 +27,7 @@ export interface RecoverOptions {
   /** Run the recovery as this node (default: the first up member by name). */
   as?: string
   maxAttempts: number
-  /** Testing aid: mark this node dead right after the first attach (a death during recovery). */
+  /** Testing aid (DLMCTL_KILL_AFTER_ATTACH): mark this node dead right after the first attach (a death during recovery). */
   killAfterAttach?: string
   onStep?: (fs: string, step: string) => void
   /** Records replayed so far in this domain's current attempt, and the share of its journal bytes scanned (for a progress line). */
@@ -221,7 +221,7 @@ async function recoverClaimed(ctx: Ctx, fs: string, opts: RecoverOptions, out: D
       ids.push(a.id)
       step(`attempt ${out.attempts}: ${runner} attached (recovery id ${a.id}, epoch ${a.epoch})`)
       if (opts.killAfterAttach && out.attempts === 1) {
-        await markDead(ctx, opts.killAfterAttach, {skipFence: true, reason: 'recover --kill-after-attach (testing)'})
+        await markDead(ctx, opts.killAfterAttach, {skipFence: true, reason: 'recover with DLMCTL_KILL_AFTER_ATTACH (testing)'})
         step(`${opts.killAfterAttach} died during recovery`)
       }
       const r = await replayOp(ctx, fs, a.id, {onProgress: opts.onReplayProgress && ((n, f) => opts.onReplayProgress!(fs, n, f))})
