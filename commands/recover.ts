@@ -7,6 +7,7 @@ import {recoverConfirmed, type RecoveryPlan} from '../src/core/confirmed.js'
 import {canChoose, chooseRecovering, recoverProgress} from '../src/cli/recover.js'
 import {renderRecover, renderRecoveryPlan} from '../src/render/views.js'
 import {renderRecoverQuestion} from '../src/render/safety.js'
+import {NOTHING_RECOVERING} from '../src/render/results.js'
 
 export default class Recover extends DlmCommand {
   static override summary = 'Run the whole recovery of file systems: pick a survivor, attach, replay, validate, restart on MORE_RECOVERY'
@@ -29,7 +30,7 @@ export default class Recover extends DlmCommand {
     // Without names on a terminal: choose, then the same plan and question as `recover fs1`.
     const names = await recoverTargets(ctx, argv as string[], {all: flags.all, dryRun: flags['dry-run'], choose: canChoose() ? chooseRecovering : undefined})
     if (names === null) {
-      await this.emit({domains: []}, () => 'no file system is recovering')
+      await this.emit({domains: []}, () => NOTHING_RECOVERING)
       return
     }
     if (flags['dry-run']) {

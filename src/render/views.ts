@@ -262,6 +262,8 @@ export function renderRecover(r: {domains: {name: string; result: string; attemp
 type Outcome = {index: string; label: string; command: string; exit: number | null; signal: string | null; ok: boolean; durationMs: number; failures: {path: string; message: string}[]; note?: string}
 
 /** One line of a drill's timeline (and, for a failure, what was expected vs found). */
+export const renderDrillHeader = (d: {name: string; description: string}) => `drill ${d.name}${d.description ? `: ${d.description}` : ''}`
+
 export function renderDrillStep(s: Outcome): string {
   const mark = s.ok ? green('✓') : red('✗')
   const how = s.signal ? `killed ${s.signal}` : `exit ${s.exit}`
