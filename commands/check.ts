@@ -1,6 +1,6 @@
 import {DlmCommand} from '../src/cli/base.js'
 import {EXIT} from '../src/errors.js'
-import {checkState} from '../src/core/inspect.js'
+import {checkState} from '../src/core/cluster-views.js'
 import {renderProblems} from '../src/render/views.js'
 import {progress} from '../src/render/progress.js'
 import {stateName} from '../src/store/etcd/url.js'

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../src/cli/base.js'
 import {runFollow} from '../src/cli/follow.js'
 import {outputFlag, outputFormat, writeListing} from '../src/cli/output.js'
-import {events} from '../src/core/inspect.js'
+import {events} from '../src/core/cluster-views.js'
 import {renderEvents} from '../src/render/views.js'
 
 export default class Events extends DlmCommand {

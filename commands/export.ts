@@ -1,6 +1,6 @@
 import {DlmCommand} from '../src/cli/base.js'
 import {once} from 'node:events'
-import {writeExport} from '../src/core/inspect.js'
+import {writeExport} from '../src/core/cluster-views.js'
 
 export default class Export extends DlmCommand {
   static override summary = 'A canonical JSON dump of the whole state (byte-identical for the same state)'

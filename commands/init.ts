@@ -3,6 +3,7 @@ import {DlmCommand} from '../src/cli/base.js'
 import {initCluster, parseFsSpec, parseNodeList} from '../src/core/init.js'
 import {splitArgs} from '../src/util/argv.js'
 import {parseDuration} from '../src/util/duration.js'
+import {renderInit} from '../src/render/results.js'
 
 export default class Init extends DlmCommand {
   static override summary = 'Create a state directory (or etcd prefix) for a new cluster'
@@ -38,6 +39,6 @@ export default class Init extends DlmCommand {
       this.ctx(flags).clock,
       this.ctx(flags).waitMs,
     )
-    await this.emit(r, () => `created cluster ${r.cluster} in ${flags.state}: nodes ${r.nodes.join(', ')}; file systems ${r.fs.map((f) => `${f.name} (${f.members.join(' ')})`).join(', ')}`)
+    await this.emit(r, () => renderInit(r, flags.state))
   }
 }

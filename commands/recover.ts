@@ -7,6 +7,7 @@ import {recoverConfirmed, type RecoveryPlan} from '../src/core/confirmed.js'
 import {canChoose, chooseRecovering, recoverProgress} from '../src/cli/recover.js'
 import {renderRecover, renderRecoveryPlan} from '../src/render/views.js'
 import {renderRecoverQuestion} from '../src/render/safety.js'
+import {NOTHING_RECOVERING} from '../src/render/results.js'
 
 export default class Recover extends DlmCommand {
   static override summary = 'Run the whole recovery of file systems: pick a survivor, attach, replay, validate, restart on MORE_RECOVERY'
@@ -21,7 +22,6 @@ export default class Recover extends DlmCommand {
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
     'dry-run': Flags.boolean({description: 'show the plan (runner, journals to replay, orphans to release) and change nothing'}),
     'expect-generation': Flags.integer({description: 'refuse (exit 5, STATE_CHANGED) unless the membership generation is still N (from status --json)', min: 0}),
-    'kill-after-attach': Flags.string({description: 'testing aid: mark this node dead right after the first attach', hidden: true}),
   }
 
   async run(): Promise<void> {
@@ -30,7 +30,7 @@ export default class Recover extends DlmCommand {
     // Without names on a terminal: choose, then the same plan and question as `recover fs1`.
     const names = await recoverTargets(ctx, argv as string[], {all: flags.all, dryRun: flags['dry-run'], choose: canChoose() ? chooseRecovering : undefined})
     if (names === null) {
-      await this.emit({domains: []}, () => 'no file system is recovering')
+      await this.emit({domains: []}, () => NOTHING_RECOVERING)
       return
     }
     if (flags['dry-run']) {
@@ -48,7 +48,7 @@ export default class Recover extends DlmCommand {
     const r = await recoverConfirmed(ctx, names, {preview: shown, expectGeneration: flags['expect-generation']}, {
       as: flags.as,
       maxAttempts: flags['max-attempts'],
-      killAfterAttach: flags['kill-after-attach'],
+      killAfterAttach: process.env.DLMCTL_KILL_AFTER_ATTACH || undefined,
       ...shows.hooks,
     }).finally(shows.done)
     await this.emit(r, () => renderRecover(r))

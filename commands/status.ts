@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../src/cli/base.js'
 import {runWatch} from '../src/cli/watch.js'
-import {status} from '../src/core/inspect.js'
+import {status} from '../src/core/cluster-views.js'
 import {renderStatus} from '../src/render/views.js'
 import {parseDuration} from '../src/util/duration.js'
 

@@ -3,10 +3,10 @@ import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../src/cli/base.js'
 import {EXIT} from '../src/errors.js'
 import {validateOp} from '../src/core/domains.js'
-import {parseRecoveryId} from '../src/core/domains.js'
-import {revalidatedText} from '../src/render/lockops.js'
+import {parseRecoveryId} from '../src/model/names.js'
 import {previewForcedValidate, validateConfirmed, type ValidatePreview} from '../src/core/confirmed.js'
 import {renderForcedValidate} from '../src/render/safety.js'
+import {renderValidate} from '../src/render/results.js'
 
 export default class Validate extends DlmCommand {
   static override summary = 'Validate a recovery domain after its dead nodes\' journals are replayed'
@@ -35,11 +35,7 @@ export default class Validate extends DlmCommand {
     const r = flags['dry-run']
       ? await validateOp(ctx, args.fs, id, {force: flags.force, dryRun: true})
       : await validateConfirmed(ctx, args.fs, id, {preview: shown, expectGeneration: flags['expect-generation']}, {force: flags.force})
-    await this.emit(flags['dry-run'] ? {...r, dryRun: true} : r, () =>
-      r.result === 'MORE_RECOVERY'
-        ? `MORE_RECOVERY: ${args.fs} is at epoch ${r.epoch}, recovery id ${id} was attached at epoch ${'attachedEpoch' in r ? r.attachedEpoch : '?'}: another member died; attach again and replay`
-        : `${flags['dry-run'] ? 'would be VALID (dry run, nothing changed)' : 'VALID'}: ${args.fs} ${flags['dry-run'] ? 'would be' : 'is'} normal again${'replayedNodes' in r && r.replayedNodes.length ? (r.forced ? `; forced: unreplayed records of ${r.replayedNodes.join(', ')} abandoned` : `; replayed ${r.replayedNodes.join(', ')}`) : ''}${'revalidated' in r ? revalidatedText(r.revalidated, !!flags['dry-run']) : ''}${'recoveredNodes' in r && r.recoveredNodes.length ? `; ${r.recoveredNodes.join(', ')} ${flags['dry-run'] ? 'would be' : 'now'} recovered` : ''}`,
-    )
+    await this.emit(flags['dry-run'] ? {...r, dryRun: true} : r, () => renderValidate(r, args.fs, id, !!flags['dry-run']))
     if (r.result === 'MORE_RECOVERY') this.setExit(EXIT.MORE_RECOVERY)
   }
 }

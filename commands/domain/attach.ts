@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {attachOp} from '../../src/core/domains.js'
+import {renderAttach} from '../../src/render/results.js'
 
 export default class DomainAttach extends DlmCommand {
   static override summary = "Attach to a domain's recovery: prints a recovery id that remembers the epoch"
@@ -13,6 +14,6 @@ export default class DomainAttach extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(DomainAttach)
     const r = await attachOp(this.ctx(flags), args.fs, flags.node)
-    await this.emit(r, () => `recovery id ${r.id} (domain ${r.domain}, epoch ${r.epoch})`)
+    await this.emit(r, () => renderAttach(r))
   }
 }

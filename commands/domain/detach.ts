@@ -1,8 +1,10 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {findRecoveryId, parseRecoveryId} from '../../src/core/domains.js'
+import {findRecoveryId} from '../../src/core/domains.js'
+import {parseRecoveryId} from '../../src/model/names.js'
 import {detachConfirmed} from '../../src/core/confirmed.js'
+import {renderDetach, renderDetachConfirm} from '../../src/render/results.js'
 
 export default class DomainDetach extends DlmCommand {
   static override summary = 'Forget a recovery id (abandon that attach)'
@@ -18,8 +20,8 @@ export default class DomainDetach extends DlmCommand {
     const {args, flags} = await this.parse(DomainDetach)
     const id = parseRecoveryId(flags.id)
     await findRecoveryId(this.ctx(flags), args.fs, id) // unknown domain or id: say so before asking
-    await this.confirm(`detach recovery id ${id} from ${args.fs}: a recovery using it can no longer validate`, flags.yes)
+    await this.confirm(renderDetachConfirm(args.fs, id), flags.yes)
     const r = await detachConfirmed(this.ctx(flags), args.fs, id, {expectGeneration: flags['expect-generation']})
-    await this.emit(r, () => `detached recovery id ${id} from ${args.fs}`)
+    await this.emit(r, () => renderDetach(args.fs, id))
   }
 }

@@ -8,7 +8,7 @@ import {junitXml} from '../../src/drill/junit.js'
 import {runDrill} from '../../src/drill/run.js'
 import {bundleResolver} from '../../src/drill/inproc.js'
 import {loadTables} from '../../src/render/table.js'
-import {renderDrillStep, renderDrillSummary} from '../../src/render/views.js'
+import {renderDrillHeader, renderDrillStep, renderDrillSummary} from '../../src/render/views.js'
 
 export default class DrillRun extends DlmCommand {
   static override summary = 'Run a recovery drill: create its cluster, run its steps, print the timeline'
@@ -41,7 +41,7 @@ export default class DrillRun extends DlmCommand {
     // The header goes out with the first step, so a refusal (e.g. a non-empty --state) prints nothing else.
     let started = false
     const onStep = (s: Parameters<typeof renderDrillStep>[0]) => {
-      if (!started) process.stdout.write(`drill ${drill.name}${drill.description ? `: ${drill.description}` : ''}\n`)
+      if (!started) process.stdout.write(renderDrillHeader(drill) + '\n')
       started = true
       process.stdout.write(renderDrillStep(s) + '\n')
     }

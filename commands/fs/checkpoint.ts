@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {fsCheckpoint} from '../../src/core/fs.js'
+import {renderCheckpoint} from '../../src/render/results.js'
 
 export default class FsCheckpoint extends DlmCommand {
   static override summary = "Checkpoint a live node's journal: apply its committed records to the metadata"
@@ -12,6 +13,6 @@ export default class FsCheckpoint extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(FsCheckpoint)
     const r = await fsCheckpoint(this.ctx(flags), args.fs, flags.node)
-    await this.emit(r, () => `${r.node}: ${r.records} committed record(s) checkpointed into ${r.domain} (${r.applied} applied), checkpoint at offset ${r.checkpoint}`)
+    await this.emit(r, () => renderCheckpoint(r))
   }
 }

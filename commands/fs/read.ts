@@ -1,8 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {escapeControl as esc} from '../../src/render/escape.js'
 import {DlmCommand} from '../../src/cli/base.js'
 import {fsRead} from '../../src/core/fs.js'
+import {renderFsRead} from '../../src/render/results.js'
 
 export default class FsRead extends DlmCommand {
   static override summary = 'Read a metadata key as a node (needs a granted, valid lock of at least CR on meta/<key>), or --raw'
@@ -20,6 +20,6 @@ export default class FsRead extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(FsRead)
     const r = await fsRead(this.ctx(flags), args.fs, args.key, {node: flags.node, raw: flags.raw})
-    await this.emit(r, () => (r.value === null ? `${esc(r.key)} is not set` : esc(r.value)) + (r.valid ? '' : '  (not valid: the domain awaits replay)'))
+    await this.emit(r, () => renderFsRead(r))
   }
 }

@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {fsWrite, parseAssignments} from '../../src/core/fs.js'
 import {usage} from '../../src/errors.js'
+import {renderFsWrite} from '../../src/render/results.js'
 
 export default class FsWrite extends DlmCommand {
   static override summary = 'Write metadata as a node: one journaled transaction (needs a valid persistent PW/EX lock on meta/<key>)'
@@ -29,10 +30,6 @@ export default class FsWrite extends DlmCommand {
     if (bad) throw usage(`unknown flag ${bad} (see: dlmctl fs write --help)`)
     const sets = parseAssignments(rest)
     const r = await fsWrite(this.ctx(flags), args.fs, flags.node, sets, flags.del ?? [], {simulateTorn: flags['simulate-torn']})
-    await this.emit(r, () =>
-      r.committed
-        ? `${r.node} committed transaction ${r.tx} on ${r.domain}: ${r.records} record(s), seq ${r.seqs[0]}..${r.seqs[1]}`
-        : `${r.node} wrote transaction ${r.tx} on ${r.domain} with a torn commit record (--simulate-torn): not committed`,
-    )
+    await this.emit(r, () => renderFsWrite(r))
   }
 }

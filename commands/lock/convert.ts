@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {convertLockOp, parseLockId, parseMode} from '../../src/core/locks.js'
+import {convertLockOp, parseMode} from '../../src/core/locks.js'
+import {parseLockId} from '../../src/model/names.js'
 import {renderConvert} from '../../src/render/lockops.js'
 
 export default class LockConvert extends DlmCommand {

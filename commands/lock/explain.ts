@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import {DlmCommand} from '../../src/cli/base.js'
-import {explainOp} from '../../src/core/insight.js'
-import {parseLockId} from '../../src/core/locks.js'
+import {explainOp} from '../../src/core/lock-diagnosis.js'
+import {parseLockId} from '../../src/model/names.js'
 import {renderExplain} from '../../src/render/views.js'
 
 export default class LockExplain extends DlmCommand {

@@ -1,7 +1,9 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
-import {parseLockId, releaseLockOp} from '../../src/core/locks.js'
+import {releaseLockOp} from '../../src/core/locks.js'
+import {parseLockId} from '../../src/model/names.js'
+import {renderRelease} from '../../src/render/results.js'
 
 export default class LockRelease extends DlmCommand {
   static override summary = 'Release a lock, withdraw a waiting request, or drop a converting lock'
@@ -16,6 +18,6 @@ export default class LockRelease extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(LockRelease)
     const r = await releaseLockOp(this.ctx(flags), {fs: args.fs, id: parseLockId(args.lockid), lvb: flags.lvb})
-    await this.emit(r, () => `released lock ${r.released.lockId} (${r.released.status === 'waiting' ? 'request withdrawn' : r.released.mode})${r.granted.length ? `; granted: ${r.granted.join(', ')}` : ''}`)
+    await this.emit(r, () => renderRelease(r))
   }
 }

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import {DlmCommand} from '../../src/cli/base.js'
 import {addNode} from '../../src/core/nodes.js'
+import {renderNodeAdded} from '../../src/render/results.js'
 
 export default class NodeAdd extends DlmCommand {
   static override summary = 'Add a new node to the cluster (up, in no domain yet)'
@@ -10,6 +11,6 @@ export default class NodeAdd extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NodeAdd)
     const r = await addNode(this.ctx(flags), args.node)
-    await this.emit(r, () => `added node ${r.node.name} (generation ${r.generation}); join it to file systems with: dlmctl node join ${r.node.name} --fs <fs>`)
+    await this.emit(r, () => renderNodeAdded(r))
   }
 }

@@ -4,6 +4,7 @@ import {staleNodes} from '../../src/core/nodes.js'
 import {markDeadConfirmed} from '../../src/core/confirmed.js'
 import {renderFencing} from '../../src/render/safety.js'
 import {parseDuration} from '../../src/util/duration.js'
+import {renderNodeCheck, renderStaleConfirm} from '../../src/render/results.js'
 
 export default class NodeCheck extends DlmCommand {
   static override summary = 'Mark dead the up nodes whose heartbeat is older than the timeout'
@@ -23,7 +24,7 @@ export default class NodeCheck extends DlmCommand {
     const stale = await staleNodes(ctx, timeoutMs)
     const markedDead: string[] = []
     if (stale.length > 0 && !flags['dry-run']) {
-      await this.confirm(`heartbeat older than ${flags.timeout}: ${stale.map((n) => `${n.name} (last ${n.heartbeat})`).join(', ')} will be marked dead`, flags.yes)
+      await this.confirm(renderStaleConfirm(stale, flags.timeout), flags.yes)
       for (const n of stale) {
         const r = await markDeadConfirmed(ctx, n.name, {heartbeat: n.heartbeat}, {
           skipFence: flags['skip-fence'],
@@ -34,12 +35,6 @@ export default class NodeCheck extends DlmCommand {
       }
     }
     const r = {timeoutMs, stale, markedDead, dryRun: !!flags['dry-run']}
-    await this.emit(r, () =>
-      stale.length === 0
-        ? `all up nodes have a heartbeat within ${flags.timeout}`
-        : flags['dry-run']
-          ? `stale: ${stale.map((n) => n.name).join(', ')} (not marked dead: --dry-run)`
-          : `marked dead: ${markedDead.join(', ') || 'none'}`,
-    )
+    await this.emit(r, () => renderNodeCheck(r, flags.timeout))
   }
 }

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import {DlmCommand} from '../../src/cli/base.js'
 import {heartbeat} from '../../src/core/nodes.js'
+import {renderHeartbeat} from '../../src/render/results.js'
 
 export default class NodeHeartbeat extends DlmCommand {
   static override summary = "Record a node's heartbeat (now, or DLMCTL_CLOCK)"
@@ -10,6 +11,6 @@ export default class NodeHeartbeat extends DlmCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NodeHeartbeat)
     const r = await heartbeat(this.ctx(flags), args.node)
-    await this.emit(r, () => `${r.node} heartbeat ${r.heartbeat}`)
+    await this.emit(r, () => renderHeartbeat(r))
   }
 }

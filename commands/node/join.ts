@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DlmCommand} from '../../src/cli/base.js'
 import {joinNode} from '../../src/core/nodes.js'
+import {renderJoin} from '../../src/render/results.js'
 
 export default class NodeJoin extends DlmCommand {
   static override summary = 'Bring a recovered node back (incarnation + 1) or join a node to more file systems'
@@ -14,8 +15,6 @@ export default class NodeJoin extends DlmCommand {
     const {args, flags} = await this.parse(NodeJoin)
     const fs = flags.fs?.split(',').map((s) => s.trim()).filter(Boolean)
     const r = await joinNode(this.ctx(flags), args.node, fs)
-    await this.emit(r, () =>
-      `${r.node.name} is up (incarnation ${r.node.incarnation}, generation ${r.generation})${r.joined.length ? `; joined ${r.joined.join(', ')}` : '; joined no new file system'}`,
-    )
+    await this.emit(r, () => renderJoin(r))
   }
 }

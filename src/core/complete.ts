@@ -7,6 +7,8 @@
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {MODES} from '../model/modes.js'
+import {NODE_NAME} from '../model/names.js'
+import {DOMAINS, MEMBERSHIP, domainFile, indexDir} from '../store/layout.js'
 import {SORT_KEYS} from './summary.js'
 
 export interface ManifestFlag {
@@ -42,7 +44,6 @@ export interface StateFiles {
   list(rel: string): Promise<string[]>
 }
 
-const NAME = /^[a-z][a-z0-9-]{0,31}$/
 
 /** A state directory's files, read as plain files without its locks. */
 export function dirFiles(root: string): StateFiles {
@@ -75,19 +76,19 @@ export function stateSource(files: StateFiles): StateSource {
     }
   }
   return {
-    nodes: async () => (((await json('membership.json'))?.nodes ?? []) as {name?: unknown}[]).map((n) => String(n?.name)).filter((n) => NAME.test(n)),
-    fileSystems: async () => (await files.list('domains')).filter((n) => NAME.test(n)).sort(),
-    recoveryIds: async (fs) => (NAME.test(fs) ? (((await json(`domains/${fs}/domain.json`))?.attachments ?? []) as {id?: unknown}[]).map((a) => String(a?.id)) : []),
+    nodes: async () => (((await json(MEMBERSHIP))?.nodes ?? []) as {name?: unknown}[]).map((n) => String(n?.name)).filter((n) => NODE_NAME.test(n)),
+    fileSystems: async () => (await files.list(DOMAINS)).filter((n) => NODE_NAME.test(n)).sort(),
+    recoveryIds: async (fs) => (NODE_NAME.test(fs) ? (((await json(domainFile(fs)))?.attachments ?? []) as {id?: unknown}[]).map((a) => String(a?.id)) : []),
     // The lock index: one small file per 1,024 ids mapping id → resource. The
     // ids are the keys; a regular expression finds them without parsing the names.
     lockIds: async (fs) => {
-      if (!NAME.test(fs)) return []
+      if (!NODE_NAME.test(fs)) return []
       const out: string[] = []
-      const chunks = (await files.list(`domains/${fs}/locks`))
+      const chunks = (await files.list(indexDir(fs)))
         .filter((f) => /^[0-9]+\.json$/.test(f))
         .sort((a, b) => parseInt(a) - parseInt(b))
       for (const f of chunks) {
-        const text = await files.text(`domains/${fs}/locks/${f}`)
+        const text = await files.text(`${indexDir(fs)}/${f}`)
         if (text !== undefined) for (const m of text.matchAll(/"([0-9]+)":/g)) out.push(m[1])
       }
       return out

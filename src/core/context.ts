@@ -2,7 +2,7 @@
 import {ClusterState} from './state.js'
 import type {Clock} from './clock.js'
 import {transact, view} from '../store/txdir.js'
-import {CLUSTER, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
+import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
 import {guardOf} from '../store/contract.js'
 import {errnoOf, io} from '../store/io.js'
 import {storeIoError} from '../store/envfail.js'
@@ -11,6 +11,7 @@ import {DlmError} from '../errors.js'
 import type {CommitGuard} from './guard.js'
 import {isEtcdState} from '../store/etcd/url.js'
 import type {Reader, Tx} from '../store/txdir.js'
+import {unknownFileSystem} from '../model/domain.js'
 
 export interface Ctx {
   /** The state directory (absolute), or an etcd URL (etcd://HOST:PORT[,…]/PREFIX): see onEtcd. */
@@ -48,8 +49,7 @@ async function requireScopesExist(root: string, scopeList: string[]): Promise<vo
     if (!sc.startsWith('domain.')) continue
     const fs = sc.slice('domain.'.length)
     if (!(await exists(domainFile(fs)))) {
-      const known = (await io.readdir(join(root, 'domains')).catch(() => [] as string[])).sort().join(', ') || 'none'
-      throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}' (file systems: ${known})`)
+      throw unknownFileSystem(fs, (await io.readdir(join(root, DOMAINS)).catch(() => [] as string[])).sort())
     }
   }
 }

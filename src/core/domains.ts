@@ -1,7 +1,7 @@
 // Domain operations: list, attach, detach, validate.
-import {checkName, requireUp, settleRecovered} from '../model/membership.js'
+import {requireUpMember, settleRecovered} from '../model/membership.js'
+import {checkName} from '../model/names.js'
 import * as D from '../model/domain.js'
-import {DlmError, refused} from '../errors.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import {unreplayedNodes} from './replay.js'
 import type {ClusterState, DomainSession} from './state.js'
@@ -22,17 +22,12 @@ export async function attachOp(ctx: Ctx, fs: string, node: string) {
   checkName('node', node)
   return withTx(ctx, [scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)
-    requireUp(await s.membership(), node)
-    if (!d.meta.members.includes(node)) refusedNotMember(node, d)
+    requireUpMember(await s.membership(), d.meta, node)
     const a = D.attach(d.meta, node)
     d.changed()
     s.event('domain.attach', {node, id: a.id, epoch: a.epoch}, fs)
     return {id: a.id, domain: fs, epoch: a.epoch, node}
   })
-}
-
-function refusedNotMember(node: string, d: DomainSession): never {
-  throw refused('NOT_MEMBER', `node ${node} is not a member of ${d.name} (members: ${d.meta.members.join(', ')})`)
 }
 
 /** The attachment behind a recovery id (read-only), or UNKNOWN_DOMAIN / UNKNOWN_RECOVERY_ID. */
@@ -103,9 +98,4 @@ export async function validateOp(ctx: Ctx, fs: string, id: number, opts: {force?
     if (removed) await finishAfterCommit(ctx, fs, removed)
     return r
   }
-}
-
-export function parseRecoveryId(s: string): number {
-  if (!/^[1-9][0-9]{0,14}$/.test(s)) throw new DlmError('USAGE', `bad recovery id '${s}': a positive integer from dlmctl domain attach`)
-  return Number(s)
 }

@@ -5,9 +5,9 @@
 // poll are merged across logs by their ordering key, as `events` merges them.
 import {open, readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {EVENTS, domainEvents} from '../store/layout.js'
+import {DOMAINS, EVENTS, domainEvents} from '../store/layout.js'
 import {EventSchema, parseJsonLines, type EventRecord} from '../store/schema.js'
-import {checkName} from '../model/membership.js'
+import {checkName} from '../model/names.js'
 import type {Ctx} from './context.js'
 import {eventMatches, type EventFilter} from './eventfilter.js'
 import {isEtcdState} from '../store/etcd/url.js'
@@ -22,7 +22,7 @@ export function follower(ctx: Ctx, f: EventFilter): Follower {
   const etcd = isEtcdState(ctx.root) ? import('../store/etcd/store.js').then((m) => m.etcdStore(ctx.root)) : null
   const offsets = new Map<string, number>()
   const logs = async () => {
-    const names = etcd ? await (await etcd).listLatest('domains') : await readdir(join(ctx.root, 'domains')).catch(() => [] as string[])
+    const names = etcd ? await (await etcd).listLatest(DOMAINS) : await readdir(join(ctx.root, DOMAINS)).catch(() => [] as string[])
     const domains = names.filter((n) => {
       try {
         checkName('file system', n)

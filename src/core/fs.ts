@@ -1,18 +1,15 @@
 // File-system operations: journaled writes under persistent locks, reads under
 // valid locks, checkpoints, and the operator's views of metadata and journals.
-import {DlmError, StateCorrupt, usage} from '../errors.js'
-import {encodeRecord, type DataRecord, type JournalRecord} from '../journal/format.js'
+import {StateCorrupt, usage} from '../errors.js'
+import {encodeRecord} from '../journal/format.js'
+import type {DataRecord, JournalRecord} from '../model/records.js'
 import {scanJournal, type Damage, type LineInfo} from '../journal/scan.js'
-import {checkName, findNode, requireUp} from '../model/membership.js'
-import {applyRecord, checkRead, checkWrite, metaResource, type MetaKeys} from '../model/metadata.js'
-import {META_KEY, journalFile} from '../store/layout.js'
+import {findNode, requireMember, requireUpMember} from '../model/membership.js'
+import {applyMetaRecord, checkRead, checkWrite, metaResource, type MetaKeys} from '../model/metadata.js'
+import {checkKey, checkName} from '../model/names.js'
+import {journalFile} from '../store/layout.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import type {ClusterState, DomainSession} from './state.js'
-
-export function checkKey(key: string): string {
-  if (!META_KEY.test(key)) throw new DlmError('BAD_NAME', `bad key '${key}': 1-195 printable characters, no spaces or '='`)
-  return key
-}
 
 /** `key=value` arguments of fs write. */
 export function parseAssignments(args: string[]): [string, string][] {
@@ -21,14 +18,6 @@ export function parseAssignments(args: string[]): [string, string][] {
     if (i <= 0) throw usage(`bad assignment '${a}': use key=value`)
     return [checkKey(a.slice(0, i)), a.slice(i + 1)]
   })
-}
-
-async function requireMember(s: ClusterState, d: DomainSession, node: string) {
-  const n = requireUp(await s.membership(), node)
-  if (!d.meta.members.includes(node)) {
-    throw new DlmError('NOT_MEMBER', `node ${node} does not mount ${d.name} (members: ${d.meta.members.join(', ')})`)
-  }
-  return n
 }
 
 /** One journaled transaction: set/del records and a commit, appended durably before the answer. */
@@ -40,7 +29,7 @@ export async function fsWrite(ctx: Ctx, fs: string, node: string, sets: [string,
   if (new Set(keys).size !== keys.length) throw usage('a key appears twice in one transaction')
   return withTx(ctx, [scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)
-    const n = await requireMember(s, d, node)
+    const n = requireUpMember(await s.membership(), d.meta, node)
     for (const k of keys) checkWrite(await d.resource(metaResource(k)), d.meta, node, n.state, k)
     // Records appended after damage would never be applied (replay and checkpoint stop there).
     const p = await s.journalPoint(fs, node)
@@ -81,7 +70,7 @@ async function pendingTail(ctx: Ctx, s: ClusterState, d: DomainSession): Promise
     if (findNode(m, node).state === 'recovered') continue
     const p = await s.journalPoint(d.name, node)
     await scanJournal(await s.journalSource(d.name, node), p.offset, {
-      onCommit: (recs) => recs.forEach((r) => applyRecord(keys, r)),
+      onCommit: (recs) => recs.forEach((r) => applyMetaRecord(keys, r)),
     })
   }
   return keys
@@ -101,7 +90,7 @@ export async function fsRead(ctx: Ctx, fs: string, key: string, opts: {node?: st
     }
     const node = opts.node!
     checkName('node', node)
-    const n = await requireMember(s, d, node)
+    const n = requireUpMember(await s.membership(), d.meta, node)
     const lockId = checkRead(await d.resource(metaResource(key)), d.meta, node, n.state, key)
     const tail = await pendingTail(ctx, s, d)
     const e = [meta.keys[key], tail[key]].filter((x) => x !== undefined).sort((a, b) => b!.seq - a!.seq)[0]
@@ -114,12 +103,12 @@ export async function fsCheckpoint(ctx: Ctx, fs: string, node: string) {
   checkName('node', node)
   return withTx(ctx, [scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)
-    await requireMember(s, d, node)
+    requireUpMember(await s.membership(), d.meta, node)
     const meta = await s.fsMeta(fs)
     const p = await s.journalPoint(fs, node)
     let applied = 0
     const r = await scanJournal(await s.journalSource(fs, node), p.offset, {
-      onCommit: (recs) => recs.forEach((x) => (applied += applyRecord(meta.keys, x) ? 1 : 0)),
+      onCommit: (recs) => recs.forEach((x) => (applied += applyMetaRecord(meta.keys, x) ? 1 : 0)),
     })
     const from = p.offset
     if (r.point !== from) {
@@ -178,7 +167,7 @@ export async function journalShow(ctx: Ctx, fs: string, node: string) {
   return withView(ctx, [scopes.membership, scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)
     findNode(await s.membership(), node)
-    if (!d.meta.members.includes(node)) throw new DlmError('NOT_MEMBER', `node ${node} does not mount ${fs}`)
+    requireMember(d.meta, node)
     const p = await s.journalPoint(fs, node)
     const path = await s.journalSource(fs, node)
     const lines: JournalLine[] = []

@@ -4,13 +4,14 @@
 import {join} from 'node:path'
 import {DlmError, usage} from '../errors.js'
 import {joinDomain, joinNeeds, newDomain} from '../model/domain.js'
-import {checkName, newMembership} from '../model/membership.js'
+import {newMembership} from '../model/membership.js'
+import {checkName} from '../model/names.js'
 import type {ClusterConfig} from '../model/types.js'
 import {writeFileDurable, fsyncDir, mkdirDurable, writeNewFileSynced} from '../store/durable.js'
 import {errnoOf, io} from '../store/io.js'
 import {afterCommitPoint, withEnvErrors} from '../store/envfail.js'
-import {initLockFiles} from '../store/locks.js'
-import {CLUSTER, INIT_MARKER, MEMBERSHIP, SCOPE_MEMBERSHIP, domainScope} from '../store/layout.js'
+import {initLockFiles} from '../store/filelock.js'
+import {CLUSTER, INIT_MARKER, MEMBERSHIP, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
 import type {Tx} from '../store/txdir.js'
 import type {Clock} from './clock.js'
 import {ClusterState, stateJson} from './state.js'
@@ -142,7 +143,7 @@ async function initFiles(root: string, spec: InitSpec, clock: Clock) {
 
   const state = new ClusterState(tx, clock, root)
   for (const fs of spec.fs) {
-    tx.write(`domains/${fs.name}/domain.json`, stateJson(newDomain(fs.name, fs.members)))
+    tx.write(domainFile(fs.name), stateJson(newDomain(fs.name, fs.members)))
     const d = await state.domain(fs.name)
     // Members join one by one, so every pair ends up with deadman PRs both ways.
     const joined: string[] = []

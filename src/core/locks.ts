@@ -1,12 +1,12 @@
 // Lock operations on one domain: each takes only that domain's scope and reads
 // and writes only the buckets it touches, so its cost does not grow with the domain.
-import {DlmError, refused, usage} from '../errors.js'
-import {findNode, requireUp, checkName} from '../model/membership.js'
+import {refused, usage} from '../errors.js'
+import {findNode, requireUpMember} from '../model/membership.js'
+import {checkName, checkResource} from '../model/names.js'
 import {isMode, type Mode} from '../model/modes.js'
 import {cancelLock, convertLock, lockStatus, releaseLock, requestLock, allLocks} from '../model/resource.js'
 import type {Membership, Resource} from '../model/types.js'
 import {lockView, type LockView} from '../model/validity.js'
-import {RESOURCE_NAME} from '../store/layout.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import type {ClusterState, DomainSession, FoundLock} from './state.js'
 
@@ -16,22 +16,12 @@ export function parseMode(s: string): Mode {
   return m
 }
 
-export function checkResource(name: string): string {
-  if (!RESOURCE_NAME.test(name)) throw new DlmError('BAD_NAME', `bad resource name '${name}': a resource name is 1 to 200 printable ASCII characters (! to ~): no spaces, no control characters, nothing outside ASCII`)
-  return name
-}
-
 /** `--lvb HEX`: at most lvbSize bytes, zero-padded to the domain's size. */
 export function parseLvb(hex: string, lvbSize: number): string {
   const h = hex.toLowerCase().replace(/^0x/, '')
   if (!/^([0-9a-f]{2})*$/.test(h)) throw usage(`bad --lvb '${hex}': an even number of hex digits`)
   if (h.length > lvbSize * 2) throw usage(`--lvb '${hex}' is ${h.length / 2} bytes; the value block holds ${lvbSize}`)
   return h.padEnd(lvbSize * 2, '0')
-}
-
-export function parseLockId(s: string): number {
-  if (!/^[1-9][0-9]{0,14}$/.test(s)) throw usage(`bad lock id '${s}': a positive integer`)
-  return Number(s)
 }
 
 function nodeState(m: Membership, name: string) {
@@ -58,10 +48,7 @@ export async function requestLockOp(ctx: Ctx, a: RequestArgs): Promise<LockView>
   checkName('node', a.node)
   return withTx(ctx, [scopes.domain(a.fs)], async (s) => {
     const d = await s.domain(a.fs)
-    requireUp(await s.membership(), a.node)
-    if (!d.meta.members.includes(a.node)) {
-      throw refused('NOT_MEMBER', `node ${a.node} is not a member of ${a.fs} (members: ${d.meta.members.join(', ')}; dlmctl node join ${a.node} --fs ${a.fs})`)
-    }
+    requireUpMember(await s.membership(), d.meta, a.node)
     const res = await d.resourceForUpdate(a.resource)
     const lvb = a.lvb === undefined ? undefined : parseLvb(a.lvb, d.lvbSize)
     const lock = requestLock(res, {id: d.meta.nextLockId, node: a.node, mode: a.mode, persistent: !!a.persistent, noqueue: a.noqueue, lvb})
@@ -117,12 +104,9 @@ export async function releaseLockOp(ctx: Ctx, a: {fs: string; id: number; lvb?: 
     const f = await ownLock(s, d, a.id)
     const before = await view(s, d, f)
     const lvb = a.lvb === undefined ? undefined : parseLvb(a.lvb, d.lvbSize)
-    const queued = new Set([...f.res.convertQueue, ...f.res.waitQueue].map((l) => l.id))
-    releaseLock(f.res, a.id, lvb)
+    const {granted} = releaseLock(f.res, a.id, lvb)
     await d.indexDelete(a.id)
-    // Locks the release let through (served from the convert and wait queues).
-    const granted = f.res.grantQueue.filter((l) => queued.has(l.id)).map((l) => l.id)
-    return {released: before, granted, lvb: f.res.lvb}
+    return {released: before, granted: granted.map((l) => l.id), lvb: f.res.lvb}
   })
 }
 

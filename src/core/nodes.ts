@@ -1,9 +1,10 @@
 // Membership operations: list, add, join, mark-dead (with fencing), heartbeat, check.
 import {DlmError} from '../errors.js'
-import {deathOfResource, enterDeath, finishDeathSummary, joinDomain, joinNeeds, type DeathSummary} from '../model/domain.js'
+import {deathOfResource, enterDeath, finishDeathSummary, joinDomain, joinNeeds, unknownFileSystem, type DeathSummary} from '../model/domain.js'
 import {mayConcern, nextChange, removedIds} from '../model/changes.js'
 import {changePending, finishAfterCommit, finishPending, requireIndexReadable} from './changes.js'
 import * as M from '../model/membership.js'
+import {checkName} from '../model/names.js'
 import type {NodeInfo} from '../model/types.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import {fenceArgv, runFence, type FenceResult} from './fence.js'
@@ -47,7 +48,7 @@ export async function domainsOf(ctx: Ctx): Promise<string[]> {
 }
 
 export async function addNode(ctx: Ctx, name: string) {
-  M.checkName('node', name)
+  checkName('node', name)
   return withTx(ctx, [scopes.membership], async (s) => {
     const m = await s.membership()
     const node = M.addNode(m, name, ctx.clock.now())
@@ -91,10 +92,10 @@ async function startNewJournal(s: ClusterState, fs: string, node: string) {
 }
 
 export async function joinNode(ctx: Ctx, name: string, fsList?: string[]) {
-  fsList?.forEach((f) => M.checkName('file system', f))
+  fsList?.forEach((f) => checkName('file system', f))
   const all = await domainsOf(ctx)
   for (const f of fsList ?? []) {
-    if (!all.includes(f)) throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${f}' (file systems: ${all.join(', ')})`)
+    if (!all.includes(f)) throw unknownFileSystem(f, all)
   }
   const candidates = fsList ?? (await memberDomains(ctx, name))
   return withTx(ctx, [scopes.membership, ...candidates.map(scopes.domain)], async (s) => {
@@ -145,7 +146,7 @@ export async function markDead(
     onFence?: (argv: string[], timeoutMs: number) => void
   } = {},
 ): Promise<MarkDeadResult> {
-  M.checkName('node', name)
+  checkName('node', name)
   const pre = await withView(ctx, [scopes.membership], async (s) => ({
     cluster: await s.cluster(),
     node: M.findNode(await s.membership(), name),
@@ -235,7 +236,7 @@ export async function markDead(
 }
 
 export async function heartbeat(ctx: Ctx, name: string) {
-  M.checkName('node', name)
+  checkName('node', name)
   return withTx(ctx, [scopes.membership], async (s) => {
     const n = M.heartbeat(await s.membership(), name, ctx.clock.now())
     s.membershipChanged()

@@ -7,6 +7,7 @@ import {DlmError, EXIT, usage} from '../errors.js'
 import type {Ctx} from './context.js'
 import {domainsOf} from './nodes.js'
 import {recoveringDomains, type DomainRecovery} from './recover.js'
+import {unknownFileSystem} from '../model/domain.js'
 
 export interface Recovering {
   name: string
@@ -39,7 +40,7 @@ export async function recoverTargets(ctx: Ctx, args: string[], opts: TargetOptio
     names = await opts.choose(recovering)
     if (names.length === 0) throw new DlmError('DECLINED', 'no file system chosen; nothing changed')
   }
-  for (const n of names) if (!all.includes(n)) throw usage(`unknown file system '${n}' (file systems: ${all.join(', ')})`)
+  for (const n of names) if (!all.includes(n)) throw unknownFileSystem(n, all)
   return names
 }
 

@@ -7,7 +7,7 @@
 // is finished by running it again; a second recover of a domain waits for the
 // running one (its claim, recover.<fs>) and finds nothing left to do.
 import {DlmError} from '../errors.js'
-import {findNode, upNodes} from '../model/membership.js'
+import {requireUpMember, upNodes} from '../model/membership.js'
 import {allLocks, removeLock, requestLock} from '../model/resource.js'
 import type {Mode} from '../model/modes.js'
 import {onEtcd, withTx, withView, scopes, type Ctx} from './context.js'
@@ -19,7 +19,7 @@ import {replayOp} from './replay.js'
 import {scanJournal} from '../journal/scan.js'
 import {claim} from '../store/claim.js'
 import {recoverScope} from '../store/contract.js'
-import type {HeldLocks} from '../store/locks.js'
+import type {HeldLocks} from '../store/filelock.js'
 
 export const recoveryResource = (fs: string) => `recovery/${fs}`
 
@@ -27,7 +27,7 @@ export interface RecoverOptions {
   /** Run the recovery as this node (default: the first up member by name). */
   as?: string
   maxAttempts: number
-  /** Testing aid: mark this node dead right after the first attach (a death during recovery). */
+  /** Testing aid (DLMCTL_KILL_AFTER_ATTACH): mark this node dead right after the first attach (a death during recovery). */
   killAfterAttach?: string
   onStep?: (fs: string, step: string) => void
   /** Records replayed so far in this domain's current attempt, and the share of its journal bytes scanned (for a progress line). */
@@ -57,11 +57,7 @@ async function pickRunner(ctx: Ctx, fs: string, as?: string): Promise<{runner: s
     const d = await s.domain(fs)
     const m = await s.membership()
     const up = upNodes(m)
-    if (as) {
-      const n = findNode(m, as)
-      if (!d.meta.members.includes(as)) throw new DlmError('NOT_MEMBER', `--as ${as}: not a member of ${fs} (members: ${d.meta.members.join(', ')})`)
-      if (n.state !== 'up') throw new DlmError('NODE_NOT_UP', `--as ${as}: node is ${n.state}`)
-    }
+    if (as) requireUpMember(m, d.meta, as)
     const runner = as ?? d.meta.members.find((x) => up.has(x)) ?? null
     return {runner, recovering: d.meta.state === 'recovering', dead: d.meta.deadNodes}
   })
@@ -225,7 +221,7 @@ async function recoverClaimed(ctx: Ctx, fs: string, opts: RecoverOptions, out: D
       ids.push(a.id)
       step(`attempt ${out.attempts}: ${runner} attached (recovery id ${a.id}, epoch ${a.epoch})`)
       if (opts.killAfterAttach && out.attempts === 1) {
-        await markDead(ctx, opts.killAfterAttach, {skipFence: true, reason: 'recover --kill-after-attach (testing)'})
+        await markDead(ctx, opts.killAfterAttach, {skipFence: true, reason: 'recover with DLMCTL_KILL_AFTER_ATTACH (testing)'})
         step(`${opts.killAfterAttach} died during recovery`)
       }
       const r = await replayOp(ctx, fs, a.id, {onProgress: opts.onReplayProgress && ((n, f) => opts.onReplayProgress!(fs, n, f))})

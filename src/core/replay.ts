@@ -10,7 +10,7 @@
 // replaying twice is replaying once.
 import {join} from 'node:path'
 import {scanJournal, type ScanResult} from '../journal/scan.js'
-import {applyRecord, mergeEntry, type MetaKeys} from '../model/metadata.js'
+import {applyMetaRecord, mergeEntry, type MetaKeys} from '../model/metadata.js'
 import {epochMoved, findAttachment} from '../model/domain.js'
 import {domainFile} from '../store/layout.js'
 import {io} from '../store/io.js'
@@ -85,7 +85,7 @@ export async function replayOp(ctx: Ctx, fs: string, id: number, opts: {dryRun?:
     for (node of start.dead) {
       const r = await scanJournal(start.sources[node], start.points[node], {
         onCommit: (recs) => {
-          for (const rec of recs) applyRecord(changes, rec)
+          for (const rec of recs) applyMetaRecord(changes, rec)
           seen += recs.length
         },
         check,

@@ -3,6 +3,8 @@
 // commit. A domain's resources are loaded bucket by bucket, so a lock request
 // reads and writes only what it touches, whatever the domain's size.
 import {DlmError} from '../errors.js'
+import {unknownFileSystem} from '../model/domain.js'
+import {newResource} from '../model/resource.js'
 import {isIdle} from '../model/resource.js'
 import type {ClusterConfig, DomainMeta, Lock, LockStatus, Membership, Resource} from '../model/types.js'
 import {findLock} from '../model/resource.js'
@@ -22,6 +24,7 @@ import {
   metaFile,
   pointFile,
   SCOPE_MEMBERSHIP,
+  DOMAINS,
 } from '../store/layout.js'
 import {
   BucketSchema,
@@ -133,7 +136,7 @@ export class ClusterState {
   }
 
   async domainNames(): Promise<string[]> {
-    return (await this.io.list('domains')).sort()
+    return (await this.io.list(DOMAINS)).sort()
   }
 
   async domain(fs: string): Promise<DomainSession> {
@@ -141,8 +144,7 @@ export class ClusterState {
     if (!d) {
       const meta = await this.readJson<DomainMeta>(DomainSchema, domainFile(fs))
       if (!meta) {
-        const known = (await this.domainNames()).join(', ') || 'none'
-        throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}' (file systems: ${known})`)
+        throw unknownFileSystem(fs, await this.domainNames())
       }
       if (meta.name !== fs) throw new DlmError('STATE_INCONSISTENT', `${domainFile(fs)} names domain '${meta.name}'`)
       d = new DomainSession(this, meta, (await this.cluster()).lvbSize)
@@ -560,7 +562,7 @@ export class DomainSession {
     const m = lz ? undefined : await this.bucket(b)
     let r = lz ? lz.get(name) : m!.get(name)
     if (!r) {
-      r = {name, lvb: '0'.repeat(this.lvbSize * 2), lvbValid: true, persistent: false, grantQueue: [], convertQueue: [], waitQueue: []}
+      r = newResource(name, this.lvbSize)
       if (lz) lz.put(r)
       else m!.set(name, r)
     }

@@ -11,6 +11,7 @@
 // change in one domain of a 100,000-lock cluster is read in one pass.
 import {stat} from 'node:fs/promises'
 import {join} from 'node:path'
+import {DOMAINS, EVENTS, FILE_SYSTEMS, MEMBERSHIP, bucketDir, domainDir, domainEvents, fsDir, indexDir, journalDir} from '../store/layout.js'
 import {withView, scopes, type Ctx} from './context.js'
 import {domainSummary} from './domains.js'
 import {domainLocks, unreplayedRecords} from './overview.js'
@@ -55,8 +56,8 @@ async function signature(root: string, rels: string[]): Promise<string> {
   return parts.join('|')
 }
 
-const clusterPaths = ['.', 'membership.json', 'events.jsonl', 'domains', 'fs']
-const domainPaths = (fs: string) => [`domains/${fs}`, `domains/${fs}/res`, `domains/${fs}/locks`, `domains/${fs}/events.jsonl`, `fs/${fs}`, `fs/${fs}/journal`]
+const clusterPaths = ['.', MEMBERSHIP, EVENTS, DOMAINS, FILE_SYSTEMS]
+const domainPaths = (fs: string) => [domainDir(fs), bucketDir(fs), indexDir(fs), domainEvents(fs), fsDir(fs), journalDir(fs)]
 
 export interface Watcher {
   /** The current signature of the whole state directory (a few stat calls). */

@@ -2,6 +2,9 @@
 // mistake is reported with file:line:col (exit 2). Sugar steps (kill, recover,
 // check, crash) compile down to the same core as `run`.
 import {DlmError} from '../errors.js'
+import {NODE_NAME, NODE_NAME_RULE} from '../model/names.js'
+import {CRASH_POINTS, CRASH_POINT_SPEC} from '../store/io.js'
+import {compileCheck} from './check-sugar.js'
 import {splitArgs} from '../util/argv.js'
 import {parseDuration} from '../util/duration.js'
 
@@ -172,10 +175,9 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
   keysOf(cm, ['nodes', 'fs', 'lvbSize', 'fenceCmd', 'fenceTimeout'], 'cluster')
   const nodesNode = get(cm, 'nodes')?.value as YNode
   if (!Y.isSeq(nodesNode) || nodesNode.items.length === 0) bad(nodesNode ?? cm, 'cluster.nodes must be a list of node names')
-  const NAME = /^[a-z][a-z0-9-]{0,31}$/
   const named = (n: YNode, what: string) => {
     const x = str(n, what)
-    if (!NAME.test(x)) bad(n, `bad ${what} '${x}': 1-32 lowercase letters, digits or '-', starting with a letter`)
+    if (!NODE_NAME.test(x)) bad(n, `bad ${what} '${x}': ${NODE_NAME_RULE}`)
     return x
   }
   const nodes = (nodesNode as import('yaml').YAMLSeq).items.map((n) => named(n as YNode, 'node name'))
@@ -334,8 +336,8 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
         const c: CrashStep = {kind: 'crash', run, pos, label: `crash: ${run}`}
         if (atN) {
           c.at = str(atN, 'crash.at')
-          if (!/^(commit\.(before-record|after-record|apply|after-apply))(#[1-9][0-9]*)?$/.test(c.at)) {
-            bad(atN, `unknown crash point '${c.at}' (commit.before-record, commit.after-record, commit.apply[#N], commit.after-apply)`)
+          if (!CRASH_POINT_SPEC.test(c.at)) {
+            bad(atN, `unknown crash point '${c.at}' (${CRASH_POINTS.join(', ')}; #N for the N-th hit)`)
           }
           c.label += ` @ ${c.at}`
         } else {
@@ -386,65 +388,4 @@ export async function parseDrill(text: string, file: string): Promise<Drill> {
   }
   report()
   return {name, description, file, clock, cluster, steps}
-}
-
-/**
- * `check:` — a cluster-wide expectation, compiled to commands with --json:
- *   nodes: {n2: dead}, domains: {fs1: recovering}, locks: [ {resource: meta/a, valid: false} ],
- *   noLocks: [ {node: n2} ], metadata: {fs1: {a: "1"}}, consistent: true
- */
-function compileCheck(
-  v: YNode,
-  pos: Pos,
-  Y: YAML,
-  bad: (n: YNode | null | undefined, msg: string) => never,
-  refs: (n: YNode) => void,
-): ParallelStep | RunStep {
-  if (!Y.isMap(v)) bad(v, 'check: {nodes: {...}, domains: {...}, locks: [...], noLocks: [...], metadata: {...}, consistent: true}')
-  refs(v)
-  const m = v.toJSON() as Record<string, unknown>
-  const allowed = ['nodes', 'domains', 'locks', 'noLocks', 'metadata', 'consistent']
-  for (const p of (v as import('yaml').YAMLMap).items) {
-    const k = Y.isScalar(p.key) ? String(p.key.value) : ''
-    if (!allowed.includes(k)) bad(p.key as YNode, `unknown key '${k}' in check (allowed: ${allowed.join(', ')})`)
-  }
-  const runs: RunStep[] = []
-  const mk = (run: string, expect: Expect, what: string): RunStep => ({kind: 'run', run, expect, pos, label: `check ${what}`})
-  // Point at the value of the key that is wrong, not at the whole check.
-  const nodeOf = (key: string): YNode => ((v as import('yaml').YAMLMap).items.find((p) => Y.isScalar(p.key) && p.key.value === key)?.key as YNode) ?? v
-  const objectOf = (x: unknown, what: string) => {
-    if (!x || typeof x !== 'object' || Array.isArray(x)) bad(nodeOf(what.split('.')[0]), `check.${what} is a mapping`)
-    return x as Record<string, unknown>
-  }
-  if (m.nodes !== undefined || m.domains !== undefined) {
-    const json: Record<string, unknown> = {}
-    if (m.nodes !== undefined) json.nodes = Object.entries(objectOf(m.nodes, 'nodes')).map(([name, state]) => ({name, state}))
-    if (m.domains !== undefined) json.domains = Object.entries(objectOf(m.domains, 'domains')).map(([name, state]) => ({name, state}))
-    runs.push(mk('status', {exit: 0, json}, 'nodes/domains'))
-  }
-  if (m.locks !== undefined || m.noLocks !== undefined) {
-    const e: Expect = {exit: 0}
-    if (m.locks !== undefined) {
-      if (!Array.isArray(m.locks)) bad(nodeOf('locks'), 'check.locks is a list of lock patterns')
-      e.json = {locks: m.locks}
-    }
-    if (m.noLocks !== undefined) {
-      if (!Array.isArray(m.noLocks)) bad(nodeOf('noLocks'), 'check.noLocks is a list of lock patterns that must match no lock')
-      e.absent = {locks: m.noLocks}
-    }
-    runs.push(mk('lock list', e, 'locks'))
-  }
-  if (m.metadata !== undefined) {
-    for (const [fs, keys] of Object.entries(objectOf(m.metadata, 'metadata'))) {
-      const want = Object.entries(objectOf(keys, `metadata.${fs}`)).map(([key, value]) => ({key, value}))
-      runs.push(mk(`fs show ${fs}`, {exit: 0, json: {keys: want}}, `metadata of ${fs}`))
-    }
-  }
-  if (m.consistent !== undefined) {
-    if (typeof m.consistent !== 'boolean') bad(nodeOf('consistent'), 'check.consistent is true or false')
-    runs.push(mk('check', {exit: m.consistent ? 0 : 4}, 'consistency'))
-  }
-  if (runs.length === 0) bad(v, 'check names nothing to check')
-  if (runs.length === 1) return runs[0]
-  return {kind: 'parallel', steps: runs, pos, label: 'check cluster state', readOnly: true}
 }

@@ -11,14 +11,8 @@
 // end in `}\n` at the end of the file is torn (the writer died mid-write: the
 // tail is simply not there); a complete line whose crc does not match is damage.
 // Replay trusts nothing after the first torn or damaged line.
+import type {JournalRecord} from '../model/records.js'
 import {crc32cBuf} from '../util/crc32c.js'
-
-export type JournalRecord =
-  | {seq: number; tx: number; op: 'set'; key: string; value: string}
-  | {seq: number; tx: number; op: 'del'; key: string}
-  | {seq: number; tx: number; op: 'commit'; n: number}
-
-export type DataRecord = Extract<JournalRecord, {op: 'set' | 'del'}>
 
 const CRC_TAG = Buffer.from(',"crc":')
 const CLOSE = Buffer.from('}')

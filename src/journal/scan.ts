@@ -3,7 +3,8 @@
 // records into transactions and hands over the committed ones. Stops at the
 // first torn or damaged line: nothing after it is trusted.
 import {errnoOf, io} from '../store/io.js'
-import {checkLine, type DataRecord, type JournalRecord} from './format.js'
+import type {DataRecord, JournalRecord} from '../model/records.js'
+import {checkLine} from './format.js'
 
 export type Damage = 'torn' | 'bad-checksum' | 'bad-record'
 

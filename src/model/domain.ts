@@ -10,6 +10,11 @@ import type {Attachment, DomainMeta, Lock, Resource} from './types.js'
 export const DEADMAN_PREFIX = 'deadman/'
 export const deadmanResource = (node: string) => `${DEADMAN_PREFIX}${node}`
 
+/** A file system (lock domain) that does not exist: named with the ones that do. */
+export function unknownFileSystem(fs: string, known: string[]): DlmError {
+  return new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}' (file systems: ${known.join(', ') || 'none'})`)
+}
+
 export function newDomain(name: string, members: string[]): DomainMeta {
   return {
     name,

@@ -1,19 +1,9 @@
 // Cluster membership: node states, incarnations and the membership generation.
 // up → (mark-dead) dead → (all its domains validated) recovered → (join) up, incarnation + 1.
 import {DlmError, refused} from '../errors.js'
+import {checkName} from './names.js'
 import type {DomainMeta, Membership, NodeInfo} from './types.js'
 
-export const NODE_NAME = /^[a-z][a-z0-9-]{0,31}$/
-
-export function checkName(kind: 'node' | 'file system', name: string): string {
-  if (!NODE_NAME.test(name)) {
-    throw new DlmError(
-      'BAD_NAME',
-      `bad ${kind} name '${name}': use 1-32 lowercase letters, digits or '-', starting with a letter`,
-    )
-  }
-  return name
-}
 
 export function findNode(m: Membership, name: string): NodeInfo {
   const n = m.nodes.find((x) => x.name === name)
@@ -29,6 +19,20 @@ export function requireUp(m: Membership, name: string): NodeInfo {
   if (n.state !== 'up') {
     throw refused('NODE_NOT_UP', `node ${name} is ${n.state}${n.state === 'dead' ? ' (declared dead)' : ''}; it must be up`)
   }
+  return n
+}
+
+/** A node that must mount the domain (it holds or asks for locks there, or has a journal in it). */
+export function requireMember(domain: DomainMeta, node: string): void {
+  if (!domain.members.includes(node)) {
+    throw refused('NOT_MEMBER', `node ${node} is not a member of ${domain.name} (members: ${domain.members.join(', ')}; dlmctl node join ${node} --fs ${domain.name})`)
+  }
+}
+
+/** A node that acts in the domain: up in the cluster and a member of the domain. */
+export function requireUpMember(m: Membership, domain: DomainMeta, node: string): NodeInfo {
+  const n = requireUp(m, node)
+  requireMember(domain, node)
   return n
 }
 

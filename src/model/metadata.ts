@@ -3,7 +3,7 @@
 // valid lock of at least CR. Records apply to a key only if their sequence
 // number is higher than the key's: replay is idempotent and order-free.
 import {refused} from '../errors.js'
-import type {DataRecord} from '../journal/format.js'
+import type {DataRecord} from './records.js'
 import {atLeast, isWriteMode} from './modes.js'
 import {invalidReasons} from './validity.js'
 import type {DomainMeta, NodeState, Resource} from './types.js'
@@ -12,8 +12,8 @@ export const metaResource = (key: string) => `meta/${key}`
 
 export type MetaKeys = Record<string, {value: string | null; seq: number}>
 
-/** Apply one set/del if it is newer than what the key holds. Returns whether it changed the key. */
-export function applyRecord(keys: MetaKeys, r: DataRecord): boolean {
+/** Apply one journal set/del to the metadata keys if it is newer than what the key holds. Returns whether it changed the key. */
+export function applyMetaRecord(keys: MetaKeys, r: DataRecord): boolean {
   return mergeEntry(keys, r.key, {value: r.op === 'set' ? r.value : null, seq: r.seq})
 }
 

@@ -216,8 +216,9 @@ export function cancelLock(res: Resource, id: number): Cancelled {
 /**
  * Release: withdraws a waiting request, drops a converting lock entirely, or
  * releases a granted one (a PW/EX holder may write the value block as it goes).
+ * Returns the lock and the locks the release let through (served, in grant order).
  */
-export function releaseLock(res: Resource, id: number, lvb?: string): Lock {
+export function releaseLock(res: Resource, id: number, lvb?: string): {lock: Lock; granted: Lock[]} {
   const found = findLock(res, id)
   if (!found) throw new Error(`lock ${id} not on ${res.name}`)
   const {lock, status} = found
@@ -226,8 +227,7 @@ export function releaseLock(res: Resource, id: number, lvb?: string): Lock {
     applyLvb(res, lock, 'write', lvb)
   }
   removeLock(res, lock)
-  serve(res)
-  return lock
+  return {lock, granted: serve(res)}
 }
 
 /** Take a lock off whichever queue holds it (no serving). */

@@ -90,37 +90,6 @@ export function wrapCell(cell: string, max: number): string[] {
   return out
 }
 
-const cellText = (c: string | number) => String(c).replaceAll('\n', ' ')
-
-/** A big table's natural column widths, measured row by row (a table streamed in two passes). */
-export function bigTableWidths(head: string[]): {widths: number[]; add(row: (string | number)[]): void} {
-  const widths = head.map((h) => visible(h) + 2)
-  return {
-    widths,
-    add(r) {
-      for (let i = 0; i < head.length; i++) widths[i] = Math.max(widths[i], visible(cellText(r[i] ?? '')) + 2)
-    },
-  }
-}
-
-/** The lines of a big table of these widths: top border, a row, bottom border. */
-export function bigTableLines(head: string[], widths: number[]): {top: string; row(cells: (string | number)[]): string; bottom: string} {
-  const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w)).join(m) + r
-  return {
-    top: line('┌', '┬', '┐'),
-    bottom: line('└', '┴', '┘'),
-    row: (cells) =>
-      '│' +
-      widths
-        .map((w, i) => {
-          const c = cellText(cells[i] ?? '')
-          return ' ' + c + ' '.repeat(w - 1 - visible(c))
-        })
-        .join('│') +
-      '│',
-  }
-}
-
 // eslint-disable-next-line no-control-regex
 const ANSI = /^\x1b\[[0-9;]*m/
 

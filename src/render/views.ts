@@ -1,6 +1,6 @@
 // Human renderings of the core's results. JSON output is the result itself.
 import type {LockView} from '../model/validity.js'
-import {table, red, yellow, green, dim, bold, bigTableLines, bigTableWidths, BIG_TABLE} from './table.js'
+import {table, red, yellow, green, dim, bold} from './table.js'
 import {renderExplainCycles} from './lockops.js'
 import {escapeControl as esc} from './escape.js'
 import {renderFenced} from './safety.js'
@@ -80,43 +80,6 @@ function lockRow(l: LockView, one: boolean): (string | number)[] {
     validMark(l),
     lvbShort(l.lvb),
   ]
-}
-
-/**
- * renderLocks for a stream of any size, written as it goes in two passes (one
- * measures the columns and counts, one prints): the same text as renderLocks,
- * without holding the locks. Up to BIG_TABLE locks they are gathered and drawn by
- * renderLocks itself.
- */
-export async function writeLocksTable(locks: AsyncIterable<LockView>, write: (text: string) => Promise<void>, domain?: string): Promise<void> {
-  const one = domain !== undefined
-  const head = lockHead(one).map((h) => bold(h))
-  const widths = bigTableWidths(head)
-  let n = 0
-  let invalid = 0
-  let waiting = 0
-  for await (const l of locks) {
-    n++
-    if (!l.valid) invalid++
-    if (l.status !== 'granted') waiting++
-    widths.add(lockRow(l, one))
-  }
-  if (n <= BIG_TABLE) {
-    const all: LockView[] = []
-    for await (const l of locks) all.push(l)
-    await write(renderLocks(all, domain) + '\n')
-    return
-  }
-  const t = bigTableLines(head, widths.widths)
-  let buf = `${t.top}\n${t.row(head)}\n`
-  for await (const l of locks) {
-    buf += t.row(lockRow(l, one)) + '\n'
-    if (buf.length > 1 << 20) {
-      await write(buf)
-      buf = ''
-    }
-  }
-  await write(`${buf}${t.bottom}\n${lockTotals(n, invalid, waiting, domain)}\n`)
 }
 
 export function renderLock(l: LockView): string {
@@ -263,6 +226,8 @@ export function renderRecover(r: {domains: {name: string; result: string; attemp
 type Outcome = {index: string; label: string; command: string; exit: number | null; signal: string | null; ok: boolean; durationMs: number; failures: {path: string; message: string}[]; note?: string}
 
 /** One line of a drill's timeline (and, for a failure, what was expected vs found). */
+export const renderDrillHeader = (d: {name: string; description: string}) => `drill ${d.name}${d.description ? `: ${d.description}` : ''}`
+
 export function renderDrillStep(s: Outcome): string {
   const mark = s.ok ? green('✓') : red('✗')
   const how = s.signal ? `killed ${s.signal}` : `exit ${s.exit}`

@@ -8,7 +8,7 @@ import {constants} from 'node:fs'
 import {DlmError, StoreBusy} from '../errors.js'
 import {errnoOf, io} from './io.js'
 import {withEnvErrors} from './envfail.js'
-import {acquireScopes, lockPath, type HeldLocks} from './locks.js'
+import {acquireScopes, lockPath, type HeldLocks} from './filelock.js'
 
 export interface ClaimNote {
   pid: number

@@ -70,13 +70,20 @@ export type IoOp = keyof typeof io
 export const errnoOf = (e: unknown): string | undefined =>
   e && typeof e === 'object' && 'code' in e && typeof e.code === 'string' ? e.code : undefined
 
+/** The store's named crash points, in the order a commit passes them (drills name them in `crash: {at: ...}`). */
+export const CRASH_POINTS = ['commit.before-record', 'commit.after-record', 'commit.apply', 'commit.after-apply'] as const
+export type CrashPointName = (typeof CRASH_POINTS)[number]
+
+/** A DLMCTL_CRASH_POINT value: a crash point, optionally #N for its N-th hit. */
+export const CRASH_POINT_SPEC = new RegExp(`^(${CRASH_POINTS.map((p) => p.replaceAll('.', '\\.')).join('|')})(#[1-9][0-9]*)?$`)
+
 // DLMCTL_CRASH_POINT=name kills at the first hit of `name`; name#N at the N-th
 // hit in this process. Parsed once: crash points sit on hot paths.
 let crashSpec: {name: string; nth: number} | null | undefined
 const crashHits = new Map<string, number>()
 
 /** Test/drill hook: SIGKILL ourselves here if DLMCTL_CRASH_POINT names this point. */
-export function crashPoint(name: string): void {
+export function crashPoint(name: CrashPointName): void {
   if (crashSpec === undefined) {
     const env = process.env.DLMCTL_CRASH_POINT
     const m = env ? /^(.*?)(?:#(\d+))?$/.exec(env) : null

@@ -1,6 +1,6 @@
 // Names → paths. The only place where a path inside the state directory is
 // built; every name is checked (checkName) before it becomes part of a path.
-import {checkName} from '../model/membership.js'
+import {checkName} from '../model/names.js'
 import {crc32cStr} from '../util/crc32c.js'
 
 export const BUCKETS = 256
@@ -15,23 +15,25 @@ export const INIT_MARKER = '.dlmctl-init'
 export const SCOPE_MEMBERSHIP = 'membership'
 export const domainScope = (fs: string) => `domain.${checkName('file system', fs)}`
 
-export const domainDir = (fs: string) => `domains/${checkName('file system', fs)}`
+/** The directories that hold one entry a file system. */
+export const DOMAINS = 'domains'
+export const FILE_SYSTEMS = 'fs'
+
+export const domainDir = (fs: string) => `${DOMAINS}/${checkName('file system', fs)}`
 export const domainFile = (fs: string) => `${domainDir(fs)}/domain.json`
 export const domainEvents = (fs: string) => `${domainDir(fs)}/events.jsonl`
 export const bucketOf = (resource: string) => crc32cStr(resource) % BUCKETS
 export const bucketName = (b: number) => b.toString(16).padStart(2, '0')
-export const bucketFile = (fs: string, b: number) => `${domainDir(fs)}/res/${bucketName(b)}.json`
+export const bucketDir = (fs: string) => `${domainDir(fs)}/res`
+export const bucketFile = (fs: string, b: number) => `${bucketDir(fs)}/${bucketName(b)}.json`
 export const indexChunkOf = (lockId: number) => Math.floor(lockId / INDEX_CHUNK)
-export const indexFile = (fs: string, chunk: number) => `${domainDir(fs)}/locks/${chunk}.json`
-
-/** Resource names live inside files, never in paths: printable, bounded. */
-export const RESOURCE_NAME = /^[\x21-\x7e]{1,200}$/
+export const indexDir = (fs: string) => `${domainDir(fs)}/locks`
+export const indexFile = (fs: string, chunk: number) => `${indexDir(fs)}/${chunk}.json`
 
 // File systems: metadata and one journal per node, under the domain's scope
 // (a file system's lock domain guards its metadata).
-export const fsDir = (fs: string) => `fs/${checkName('file system', fs)}`
+export const fsDir = (fs: string) => `${FILE_SYSTEMS}/${checkName('file system', fs)}`
 export const metaFile = (fs: string) => `${fsDir(fs)}/meta.json`
-export const journalFile = (fs: string, node: string) => `${fsDir(fs)}/journal/${checkName('node', node)}.jsonl`
-export const pointFile = (fs: string, node: string) => `${fsDir(fs)}/journal/${checkName('node', node)}.point.json`
-/** Metadata keys live in files and in resource names (meta/<key>). */
-export const META_KEY = /^[\x21-\x3c\x3e-\x7e]{1,195}$/
+export const journalDir = (fs: string) => `${fsDir(fs)}/journal`
+export const journalFile = (fs: string, node: string) => `${journalDir(fs)}/${checkName('node', node)}.jsonl`
+export const pointFile = (fs: string, node: string) => `${journalDir(fs)}/${checkName('node', node)}.point.json`

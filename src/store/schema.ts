@@ -2,10 +2,11 @@
 // JSON or not of its shape is StateCorrupt (exit 4) naming the file and the path.
 import {StateCorrupt} from '../errors.js'
 import {MODES} from '../model/modes.js'
+import {META_KEY, NODE_NAME} from '../model/names.js'
 import type {ClusterConfig, DomainMeta, Membership, Resource} from '../model/types.js'
 import {arr, bool, either, explain, int, num, nul, obj, oneOf, record, str, type Check} from './shape.js'
 
-const Name = str({pattern: /^[a-z][a-z0-9-]{0,31}$/})
+const Name = str({pattern: NODE_NAME})
 const Iso = str({min: 10})
 const Hex = str({pattern: /^(?:[0-9a-f]{2})*$/})
 const Mode = oneOf(...MODES)
@@ -113,7 +114,7 @@ export function parseJsonLines<T>(s: Schema<T>, text: string, file: string): T[]
 export interface FsMeta {
   keys: Record<string, {value: string | null; seq: number}>
 }
-export const MetaSchema = schema<FsMeta>(obj({keys: record(/^[\x21-\x3c\x3e-\x7e]{1,195}$/, obj({value: either(str(), nul), seq: int(1)}))}))
+export const MetaSchema = schema<FsMeta>(obj({keys: record(META_KEY, obj({value: either(str(), nul), seq: int(1)}))}))
 
 /** fs/<fs>/journal/<node>.point.json: offset up to which the journal is applied (checkpoint or replay). */
 export interface JournalPoint {

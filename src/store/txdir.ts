@@ -13,7 +13,7 @@ import {DlmError, StateCorrupt} from '../errors.js'
 import {afterCommitPoint, withEnvErrors} from './envfail.js'
 import {ensureDir, fsyncDir, writeFileDurable, writeNewFileSynced} from './durable.js'
 import {crashPoint, errnoOf, io} from './io.js'
-import {acquireScopes, orderScopes, type HeldLocks} from './locks.js'
+import {acquireScopes, orderScopes, type HeldLocks} from './filelock.js'
 
 const CRC32C = createRequire(import.meta.url)('crc-32/crc32c.js') as {str(s: string): number}
 

@@ -1,5 +1,5 @@
 // `dlmctl recover` end to end: two domains recovered in parallel, a death during
-// recovery (the hidden --kill-after-attach testing flag), the attempt bound,
+// recovery (the DLMCTL_KILL_AFTER_ATTACH testing variable), the attempt bound,
 // confirmation without a TTY, and rejoining afterwards. `check` after each.
 import {beforeAll, describe, expect, it} from 'vitest'
 import {copyState, tempDirsPerFile, dlm, j, newCluster, ok, refusal} from './helpers.js'
@@ -87,9 +87,11 @@ describe('a death during recovery', () => {
   })
   const setup = async () => copyState(built)
 
-  it('--kill-after-attach n3: MORE_RECOVERY once, then RECOVERED with attempts > 1 and both nodes replayed', async () => {
+  it('DLMCTL_KILL_AFTER_ATTACH=n3: MORE_RECOVERY once, then RECOVERED with attempts > 1 and both nodes replayed', async () => {
     const state = await setup()
-    const r = await j<RecoverJson>(state, ['recover', 'fs1', '--yes', '--kill-after-attach', 'n3'])
+    const run = await dlm(state, ['recover', 'fs1', '--yes', '--json'], {env: {DLMCTL_KILL_AFTER_ATTACH: 'n3'}})
+    expect(run.exitCode, run.stderr).toBe(0)
+    const r = run.json<RecoverJson>()
     expect(r.domains).toHaveLength(1)
     expect(r.domains[0]).toMatchObject({name: 'fs1', result: 'RECOVERED'})
     expect(r.domains[0].attempts).toBeGreaterThan(1)
@@ -107,9 +109,9 @@ describe('a death during recovery', () => {
     await checkClean(state)
   })
 
-  it('--max-attempts 1 with --kill-after-attach: FAILED, exit 3; a dead node cannot join; a rerun finishes', async () => {
+  it('--max-attempts 1 with DLMCTL_KILL_AFTER_ATTACH: FAILED, exit 3; a dead node cannot join; a rerun finishes', async () => {
     const state = await setup()
-    const r = await dlm(state, ['recover', 'fs1', '--yes', '--kill-after-attach', 'n3', '--max-attempts', '1', '--json'])
+    const r = await dlm(state, ['recover', 'fs1', '--yes', '--max-attempts', '1', '--json'], {env: {DLMCTL_KILL_AFTER_ATTACH: 'n3'}})
     expect(r.exitCode).toBe(3)
     const out = r.json<RecoverJson>()
     expect(out.domains).toEqual([expect.objectContaining({name: 'fs1', result: 'FAILED', attempts: 1, replayedNodes: []})])
@@ -130,6 +132,12 @@ describe('a death during recovery', () => {
     await checkClean(state)
     expect((await j(state, ['node', 'join', 'n3'])).node).toEqual({name: 'n3', state: 'up', incarnation: 2})
     await checkClean(state)
+  })
+
+  it('--kill-after-attach is no longer a flag: the testing aid is the environment variable', async () => {
+    const state = await setup()
+    const e = await refusal(state, ['recover', 'fs1', '--yes', '--kill-after-attach', 'n3'], 2)
+    expect(e.message).toMatch(/kill-after-attach/)
   })
 
   it('usage errors exit 2: no file system and no TTY; an unknown file system', async () => {

@@ -8,7 +8,7 @@ import {attachOp, listDomains} from '../../src/core/domains.js'
 import {requestLockOp} from '../../src/core/locks.js'
 import {listNodes, markDead} from '../../src/core/nodes.js'
 import {planRecovery} from '../../src/core/recover.js'
-import {exportState} from '../../src/core/inspect.js'
+import {exportState} from '../../src/core/cluster-views.js'
 import {DlmError} from '../../src/errors.js'
 import {tempClusters} from './helpers/clusters.js'
 

@@ -5,7 +5,7 @@
 import {describe, expect, it} from 'vitest'
 import {cyclesOp} from '../../src/core/cycles.js'
 import {attachOp, validateOp} from '../../src/core/domains.js'
-import {explainOp} from '../../src/core/insight.js'
+import {explainOp} from '../../src/core/lock-diagnosis.js'
 import {convertLockOp, listLocks, releaseLockOp, requestLockOp} from '../../src/core/locks.js'
 import {markDead} from '../../src/core/nodes.js'
 import type {Ctx} from '../../src/core/context.js'

@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {tempClusters} from './helpers/clusters.js'
 import {attachOp, validateOp} from '../../src/core/domains.js'
 import {fsCheckpoint, fsRead, fsWrite} from '../../src/core/fs.js'
-import {events} from '../../src/core/inspect.js'
+import {events} from '../../src/core/cluster-views.js'
 import {requestLockOp} from '../../src/core/locks.js'
 import {joinNode, markDead} from '../../src/core/nodes.js'
 

@@ -2,7 +2,8 @@
 // JSON.parse on every record encodeRecord can write, escapes and UTF-8 included.
 import {describe, expect, it} from 'vitest'
 import {prng} from '../prng.js'
-import {checkLine, encodeRecord, type JournalRecord} from '../../src/journal/format.js'
+import {checkLine, encodeRecord} from '../../src/journal/format.js'
+import type {JournalRecord} from '../../src/model/records.js'
 import {crc32cBuf} from '../../src/util/crc32c.js'
 
 

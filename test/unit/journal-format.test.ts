@@ -3,7 +3,8 @@
 // without that field>`; every damaged line must be told apart from a good one.
 import {createRequire} from 'node:module'
 import {describe, expect, it} from 'vitest'
-import {checkLine, encodeRecord, type JournalRecord} from '../../src/journal/format.js'
+import {checkLine, encodeRecord} from '../../src/journal/format.js'
+import type {JournalRecord} from '../../src/model/records.js'
 
 const CRC32C = createRequire(import.meta.url)('crc-32/crc32c.js') as {buf(b: Uint8Array): number}
 const crcOf = (s: string) => CRC32C.buf(Buffer.from(s, 'utf8')) >>> 0

@@ -12,7 +12,8 @@ import type {Ctx} from '../../src/core/context.js'
 import {fsCheckpoint, fsRead, fsWrite} from '../../src/core/fs.js'
 import {requestLockOp} from '../../src/core/locks.js'
 import {DlmError} from '../../src/errors.js'
-import {checkLine, type JournalRecord} from '../../src/journal/format.js'
+import {checkLine} from '../../src/journal/format.js'
+import type {JournalRecord} from '../../src/model/records.js'
 import {scanJournal} from '../../src/journal/scan.js'
 
 const PROJECT = fileURLToPath(new URL('../..', import.meta.url))

@@ -21,6 +21,7 @@ import {
   type RequestSpec,
 } from '../../src/model/resource.js'
 import type {Lock, Resource} from '../../src/model/types.js'
+import {resourceProblems} from '../../src/model/invariants.js'
 
 const LVB_SIZE = 4
 
@@ -581,7 +582,8 @@ describe('release', () => {
     const a = req('n1', 'EX')
     const w = req('n2', 'PR')
     const out = releaseLock(res, a.id)
-    expect(out).toBe(a)
+    expect(out.lock).toBe(a)
+    expect(out.granted).toEqual([w])
     expect(findLock(res, a.id)).toBeUndefined()
     expect(lockStatus(res, w)).toBe('granted')
   })
@@ -735,54 +737,52 @@ describe('lookups', () => {
   })
 })
 
+describe('resourceProblems (the invariants check and the property tests share)', () => {
+  const lock = (id: number, node: string, mode: Mode, extra: Partial<Lock> = {}): Lock => ({id, node, mode, persistent: false, lvb: zeroLvb(LVB_SIZE), ...extra})
+  it('a served resource built by the model has none', () => {
+    const {res, req} = setup()
+    req('n1', 'PR')
+    req('n2', 'EX')
+    req('n3', 'CR')
+    expect(resourceProblems(res, LVB_SIZE)).toEqual([])
+  })
+  it('names each broken invariant', () => {
+    const res = newResource('r', LVB_SIZE)
+    res.grantQueue.push(lock(1, 'n1', 'EX'), lock(2, 'n2', 'PR', {writeLvb: 'aa'}))
+    res.waitQueue.push(lock(5, 'n3', 'NL'), lock(4, 'n4', 'EX'))
+    res.lvb = 'ab'
+    expect(resourceProblems(res, LVB_SIZE)).toEqual([
+      'r: granted locks 1 (EX) and 2 (PR) are incompatible',
+      `r: value block is not ${LVB_SIZE} bytes`,
+      'lock 2: a value block to write but no conversion queued',
+      'r: request of lock 5 (NL) at the head of the queue is grantable',
+      'r: wait queue out of request order (lock 4 after 5)',
+    ])
+    const c = newResource('c', LVB_SIZE)
+    c.grantQueue.push(lock(1, 'n1', 'PR', {requestedMode: 'EX'}))
+    c.convertQueue.push(lock(2, 'n2', 'PR', {requestedMode: 'EX'}), lock(3, 'n3', 'PR', {requestedMode: 'EX'}), lock(4, 'n4', 'NL'))
+    expect(resourceProblems(c, LVB_SIZE)).toEqual([
+      'lock 1: requested mode and convert queue disagree',
+      'lock 4: requested mode and convert queue disagree',
+      'c: conversion of lock 2 (→EX) waits on lock 3 (PR) queued behind it: a deadlock',
+    ])
+  })
+})
+
 // ---------------------------------------------------------------------------
 // Random sequences (fast-check, seeded)
 
 function checkInvariants(res: Resource, convertSeq: Map<number, number>, where: string) {
-  const holders = [...res.grantQueue, ...res.convertQueue]
-  // all holders pairwise compatible (granted modes)
-  for (let i = 0; i < holders.length; i++)
-    for (let j = i + 1; j < holders.length; j++)
-      if (!compatible(holders[i].mode, holders[j].mode)) {
-        throw new Error(`${where}: holders ${holders[i].id}(${holders[i].mode}) and ${holders[j].id}(${holders[j].mode}) incompatible`)
-      }
-  // ids unique across queues
+  // The model's own invariants (the same code dlmctl check runs)...
+  const problems = resourceProblems(res, LVB_SIZE)
+  if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`)
+  // ...and what only this test knows: ids unique across queues, conversions in the order they were asked.
   const all = allLocks(res)
   if (new Set(all.map((l) => l.id)).size !== all.length) throw new Error(`${where}: duplicate lock ids`)
-  // requestedMode only on the convert queue
-  for (const l of res.convertQueue) if (l.requestedMode === undefined) throw new Error(`${where}: converting ${l.id} without requestedMode`)
-  for (const l of [...res.grantQueue, ...res.waitQueue])
-    if (l.requestedMode !== undefined) throw new Error(`${where}: ${l.id} has requestedMode outside the convert queue`)
-  // a value to write waits only with a queued conversion; a granted lock has written it or never will
-  for (const l of [...res.grantQueue, ...res.waitQueue]) if (l.writeLvb !== undefined) throw new Error(`${where}: ${l.id} still has writeLvb`)
-  // the convert queue head is not grantable (serve left nothing to do)
-  const ch = res.convertQueue[0]
-  if (ch && holders.every((h) => h === ch || compatible(ch.requestedMode!, h.mode))) {
-    throw new Error(`${where}: convert head ${ch.id} (${ch.mode}→${ch.requestedMode}) is grantable`)
-  }
-  // the wait queue head is not grantable while the convert queue is empty
-  const wh = res.waitQueue[0]
-  if (wh && res.convertQueue.length === 0 && holders.every((h) => compatible(wh.mode, h.mode))) {
-    throw new Error(`${where}: wait head ${wh.id} (${wh.mode}) is grantable`)
-  }
-  // FIFO: waiters in request order (ids grow with requests), converters in conversion order
-  for (let i = 1; i < res.waitQueue.length; i++)
-    if (res.waitQueue[i - 1].id >= res.waitQueue[i].id) throw new Error(`${where}: wait queue out of order`)
   for (let i = 1; i < res.convertQueue.length; i++)
     if (convertSeq.get(res.convertQueue[i - 1].id)! >= convertSeq.get(res.convertQueue[i].id)!) {
       throw new Error(`${where}: convert queue out of order`)
     }
-  // no conversion waits on the granted mode of one queued behind it (that one waits for it
-  // by queue order: a deadlock, which must have been refused with DEADLOCK)
-  for (let i = 0; i < res.convertQueue.length; i++)
-    for (let j = i + 1; j < res.convertQueue.length; j++) {
-      const [a, b] = [res.convertQueue[i], res.convertQueue[j]]
-      if (!compatible(a.requestedMode!, b.mode)) {
-        throw new Error(`${where}: conversion ${a.id} (→${a.requestedMode}) waits on ${b.id} (${b.mode}) queued behind it: deadlock`)
-      }
-    }
-  // the value block is always well formed
-  if (!/^[0-9a-f]{8}$/.test(res.lvb)) throw new Error(`${where}: bad lvb ${res.lvb}`)
 }
 
 

@@ -17,7 +17,6 @@ import {
 } from '../../src/model/domain.js'
 import {
   addNode,
-  checkName,
   findNode,
   heartbeat,
   markDead,
@@ -28,6 +27,7 @@ import {
   staleNodes,
   upNodes,
 } from '../../src/model/membership.js'
+import {checkName} from '../../src/model/names.js'
 import type {Mode} from '../../src/model/modes.js'
 import {allLocks, convertLock, findLock, isIdle, lockStatus, newResource, releaseLock, requestLock} from '../../src/model/resource.js'
 import type {DomainMeta, Lock, Membership, Resource} from '../../src/model/types.js'

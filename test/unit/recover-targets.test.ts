@@ -31,13 +31,15 @@ describe('recoverTargets', () => {
     const usages = [
       [() => recoverTargets(ctx, ['fs1'], {all: true}), 'give file systems or --all, not both'],
       [() => recoverTargets(ctx, ['fs1', '--bogus'], {}), 'unknown flag --bogus (see: dlmctl recover --help)'],
-      [() => recoverTargets(ctx, ['nope'], {}), "unknown file system 'nope' (file systems: fs1)"],
       [() => recoverTargets(ctx, [], {}), 'name the file systems to recover, or --all'],
     ] as const
     for (const [p, message] of usages) {
       const e = await err(p())
       expect([e.code, e.exitCode, e.message]).toEqual(['USAGE', EXIT.USAGE, message])
     }
+    // An unknown file system is the same refusal as everywhere (one rule: unknownFileSystem).
+    const unknown = await err(recoverTargets(ctx, ['nope'], {}))
+    expect([unknown.code, unknown.exitCode, unknown.message]).toEqual(['UNKNOWN_DOMAIN', EXIT.USAGE, "unknown file system 'nope' (file systems: fs1)"])
   })
 
   it('without names, the chooser is offered the recovering ones with their dead nodes; none chosen is DECLINED; none recovering is null', async () => {

@@ -5,9 +5,10 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {checkLine, encodeRecord, type DataRecord, type JournalRecord} from '../../src/journal/format.js'
+import {checkLine, encodeRecord} from '../../src/journal/format.js'
+import type {DataRecord, JournalRecord} from '../../src/model/records.js'
 import {scanJournal, type LineInfo, type ScanOptions, type ScanResult} from '../../src/journal/scan.js'
-import {applyRecord, type MetaKeys} from '../../src/model/metadata.js'
+import {applyMetaRecord, type MetaKeys} from '../../src/model/metadata.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'dlmctl-scan-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -128,7 +129,7 @@ describe('a commit whose n does not match its records commits nothing', () => {
     expect(result.discarded).toBe(2)
     expect(result.stoppedAt).toBeNull()
     const keys: MetaKeys = {}
-    for (const c of commits) for (const r of c.records) applyRecord(keys, r)
+    for (const c of commits) for (const r of c.records) applyMetaRecord(keys, r)
     expect(keys).toEqual({a: {value: 'after', seq: 10}})
   })
 
@@ -242,7 +243,7 @@ describe('damage in the middle stops the scan: nothing after it is trusted', () 
     expect(after.length).toBeGreaterThan(0)
     expect(after.every((l) => !l.trusted && l.record === undefined)).toBe(true)
     const keys: MetaKeys = {}
-    for (const c of commits) for (const r of c.records) applyRecord(keys, r)
+    for (const c of commits) for (const r of c.records) applyMetaRecord(keys, r)
     expect(keys).toEqual({a: {value: '1', seq: 1}})
   })
 
@@ -276,7 +277,7 @@ describe('sequence numbers, not journal order, decide', () => {
     expect(result.lastSeq).toBe(22)
     const expected = {a: {value: 'newer', seq: 20}, b: {value: null, seq: 21}, c: {value: 'only-older', seq: 7}}
     const forward: MetaKeys = {}
-    for (const c of commits) for (const r of c.records) applyRecord(forward, r)
+    for (const c of commits) for (const r of c.records) applyMetaRecord(forward, r)
     expect(forward).toEqual(expected)
     // Whatever order the records are applied in, and however often: the same metadata.
     const all = commits.flatMap((c) => c.records)
@@ -285,17 +286,17 @@ describe('sequence numbers, not journal order, decide', () => {
     for (let round = 0; round < 50; round++) {
       const shuffled = [...all, ...all].sort(() => rnd() - 0.5)
       const keys: MetaKeys = {}
-      for (const r of shuffled) applyRecord(keys, r)
+      for (const r of shuffled) applyMetaRecord(keys, r)
       expect(keys).toEqual(expected)
     }
   })
 
-  it('applyRecord reports whether it changed the key, and an equal seq does not overwrite', () => {
+  it('applyMetaRecord reports whether it changed the key, and an equal seq does not overwrite', () => {
     const keys: MetaKeys = {}
-    expect(applyRecord(keys, {seq: 5, tx: 5, op: 'set', key: 'a', value: 'x'})).toBe(true)
-    expect(applyRecord(keys, {seq: 5, tx: 5, op: 'set', key: 'a', value: 'y'})).toBe(false)
-    expect(applyRecord(keys, {seq: 4, tx: 4, op: 'del', key: 'a'})).toBe(false)
-    expect(applyRecord(keys, {seq: 6, tx: 6, op: 'del', key: 'a'})).toBe(true)
+    expect(applyMetaRecord(keys, {seq: 5, tx: 5, op: 'set', key: 'a', value: 'x'})).toBe(true)
+    expect(applyMetaRecord(keys, {seq: 5, tx: 5, op: 'set', key: 'a', value: 'y'})).toBe(false)
+    expect(applyMetaRecord(keys, {seq: 4, tx: 4, op: 'del', key: 'a'})).toBe(false)
+    expect(applyMetaRecord(keys, {seq: 6, tx: 6, op: 'del', key: 'a'})).toBe(true)
     expect(keys).toEqual({a: {value: null, seq: 6}})
   })
 })

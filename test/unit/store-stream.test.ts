@@ -7,13 +7,10 @@ import {PassThrough} from 'node:stream'
 import {beforeAll, describe, expect, it} from 'vitest'
 import {tempClusters} from './helpers/clusters.js'
 import type {Ctx} from '../../src/core/context.js'
-import {canonicalJson, checkState, exportState, writeExport} from '../../src/core/inspect.js'
+import {canonicalJson, checkState, exportState, writeExport} from '../../src/core/cluster-views.js'
 import {markDead} from '../../src/core/nodes.js'
 import {listLocks, requestLockOp, streamLocks} from '../../src/core/locks.js'
 import {writeJson, writeJsonList} from '../../src/render/json-stream.js'
-import {loadTables} from '../../src/render/table.js'
-import {renderLocks, writeLocksTable} from '../../src/render/views.js'
-import type {LockView} from '../../src/model/validity.js'
 import type {Resource} from '../../src/model/types.js'
 
 const newCluster = tempClusters('stream')
@@ -58,38 +55,6 @@ describe('writeJson', () => {
     out.on('data', (c: Buffer) => chunks.push(c))
     await writeJson(out, v)
     expect(Buffer.concat(chunks).toString()).toBe(JSON.stringify(v, null, 2) + '\n')
-  })
-})
-
-describe('writeLocksTable', () => {
-  const lock = (i: number): LockView => ({
-    lockId: i,
-    domain: i % 3 ? 'fs1' : 'fs22',
-    resource: `r/${'x'.repeat(i % 17)}${i}`,
-    node: i % 2 ? 'n1' : 'n2',
-    mode: 'PR',
-    status: i % 5 ? 'granted' : i % 10 ? 'waiting' : 'converting',
-    ...(i % 5 ? {} : {requestedMode: 'EX'}),
-    persistent: i % 2 === 0,
-    valid: i % 4 !== 0,
-    invalidReasons: i % 4 ? [] : ['ORPHANED'],
-    lvb: i % 7 ? '0'.repeat(64) : 'ab'.padEnd(64, '0'),
-  }) as LockView
-  it.each([0, 1, 999, 1000, 1001, 3000])('%i locks: the text renderLocks gives, from a stream read twice', async (n) => {
-    await loadTables()
-    const locks = Array.from({length: n}, (_, i) => lock(i + 1))
-    const iterable = {
-      async *[Symbol.asyncIterator]() {
-        yield* locks
-      },
-    }
-    for (const domain of [undefined, 'fs1']) {
-      let out = ''
-      await writeLocksTable(iterable, async (t) => {
-        out += t
-      }, domain)
-      expect(out).toBe(renderLocks(locks, domain) + '\n')
-    }
   })
 })
 

@@ -9,7 +9,7 @@ import {TEST_BASE} from '../tmpbase.js'
 import {DlmError, StoreBusy} from '../../src/errors.js'
 import {io} from '../../src/store/io.js'
 import {takeNotices} from '../../src/store/envfail.js'
-import {initLockFiles} from '../../src/store/locks.js'
+import {initLockFiles} from '../../src/store/filelock.js'
 import {pendingRecords, transact, view, type Reader} from '../../src/store/txdir.js'
 
 const CRC32C = createRequire(import.meta.url)('crc-32/crc32c.js') as {str(s: string): number}

@@ -7,7 +7,7 @@
 import {DlmError, StateCorrupt} from '../../errors.js'
 import * as D from '../../model/domain.js'
 import * as M from '../../model/membership.js'
-import {applyRecord, checkWrite, metaResource, type MetaKeys} from '../../model/metadata.js'
+import {applyMetaRecord, checkWrite, metaResource, type MetaKeys} from '../../model/metadata.js'
 import {allLocks, cancelLock, convertLock, findLock, newResource, releaseLock, requestLock} from '../../model/resource.js'
 import type {DomainMeta, Membership, Resource} from '../../model/types.js'
 import {lockView, type LockView} from '../../model/validity.js'
@@ -288,7 +288,7 @@ export class Reference {
   }
 
   private applyJournal(d: RefDomain, j: Journal) {
-    for (const t of j.pending) applyRecord(d.keys, t.value === null ? {seq: t.seq, tx: t.seq, op: 'del', key: t.key} : {seq: t.seq, tx: t.seq, op: 'set', key: t.key, value: t.value})
+    for (const t of j.pending) applyMetaRecord(d.keys, t.value === null ? {seq: t.seq, tx: t.seq, op: 'del', key: t.key} : {seq: t.seq, tx: t.seq, op: 'set', key: t.key, value: t.value})
     j.pending = []
   }
 

@@ -6,7 +6,7 @@
 // protects no state. Every change is still its own Txn guarded by compares,
 // so a holder paused past its lease cannot overwrite what others wrote since.
 import {DlmError} from '../../errors.js'
-import type {HeldLocks} from '../locks.js'
+import type {HeldLocks} from '../filelock.js'
 import type {ClaimNote} from '../claim.js'
 import type {EtcdStore} from './store.js'
 

@@ -17,12 +17,13 @@
 // fails. No etcd lock or lease is relied on for safety.
 import {AsyncLocalStorage} from 'node:async_hooks'
 import {DlmError} from '../../errors.js'
-import {CLUSTER, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
+import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
 import {crashPoint} from '../io.js'
 import {foldAppend, toBuf, type Reader, type Staged, type Tx} from '../txdir.js'
 import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
 import {parseEtcdUrl} from './url.js'
 import {TOO_LARGE, tooLargeError} from './limits.js'
+import {unknownFileSystem} from '../../model/domain.js'
 
 /** etcd's default --max-txn-ops: init's batches stay within it (a change is sent whole: etcd itself says when it is too big). */
 export const MAX_TXN_OPS = 128
@@ -286,8 +287,7 @@ export class EtcdStore {
     if ((await r.read(CLUSTER)) === null) throw new DlmError('NO_STATE', `no cluster at ${this.url} (create one with: dlmctl init --state ${this.url})`)
     for (const fs of domains) {
       if ((await r.read(domainFile(fs))) === null) {
-        const known = (await r.list('domains')).join(', ') || 'none'
-        throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}' (file systems: ${known})`)
+        throw unknownFileSystem(fs, await r.list(DOMAINS))
       }
     }
   }

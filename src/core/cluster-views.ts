@@ -2,7 +2,7 @@
 import {checkFilters} from './filters.js'
 import {nodeStatus} from './liveness.js'
 import {DlmError, StateCorrupt} from '../errors.js'
-import {compatible} from '../model/modes.js'
+import {resourceProblems} from '../model/invariants.js'
 import {allLocks} from '../model/resource.js'
 import {withView, scopes, type Ctx} from './context.js'
 import {domainSummary} from './domains.js'
@@ -11,7 +11,7 @@ import {eventMatches} from './eventfilter.js'
 import type {ClusterState} from './state.js'
 import {pendingRecords} from '../store/txdir.js'
 import {storeIoError} from '../store/envfail.js'
-import {bucketFile, bucketOf, indexChunkOf, indexFile, BUCKETS, INDEX_CHUNK} from '../store/layout.js'
+import {bucketFile, bucketOf, domainFile, indexChunkOf, indexDir, indexFile, metaFile, pointFile, BUCKETS, INDEX_CHUNK} from '../store/layout.js'
 import {IndexSchema} from '../store/schema.js'
 import {scanJournal} from '../journal/scan.js'
 import {journalFile} from '../store/layout.js'
@@ -195,9 +195,9 @@ export async function checkState(ctx: Ctx) {
     const nodeState = new Map(m?.nodes.map((n) => [n.name, n.state]) ?? [])
     if (m && nodeState.size !== m.nodes.length) problems.push({file: 'membership.json', message: 'a node is listed twice'})
     for (const fs of names) {
-      const d = await guard(`domains/${fs}/domain.json`, () => s.domain(fs))
+      const file = domainFile(fs)
+      const d = await guard(file, () => s.domain(fs))
       if (!d) continue
-      const file = `domains/${fs}/domain.json`
       const meta = d.meta
       for (const n of meta.members) if (m && !nodeState.has(n)) problems.push({file, message: `member ${n} is not a known node`})
       for (const n of meta.deadNodes) {
@@ -231,13 +231,7 @@ export async function checkState(ctx: Ctx) {
         })
         if (!got) continue
         for (const r of got.resources) {
-          const holders = [...r.grantQueue, ...r.convertQueue]
-          for (let i = 0; i < holders.length; i++)
-            for (let j = i + 1; j < holders.length; j++)
-              if (!compatible(holders[i].mode, holders[j].mode)) {
-                problems.push({file: bf, message: `${r.name}: granted locks ${holders[i].id} (${holders[i].mode}) and ${holders[j].id} (${holders[j].mode}) are incompatible`})
-              }
-          if (r.lvb.length !== d.lvbSize * 2) problems.push({file: bf, message: `${r.name}: value block is not ${d.lvbSize} bytes`})
+          for (const message of resourceProblems(r, d.lvbSize)) problems.push({file: bf, message})
           const h = crc32cStr(r.name)
           for (const l of allLocks(r)) {
             if (l.id < bound) {
@@ -254,7 +248,6 @@ export async function checkState(ctx: Ctx) {
               if (queued || !l.persistent) problems.push({file: bf, message: `lock ${l.id} of ${st} node ${l.node} should have been ${queued ? 'withdrawn' : 'dropped'} at its death`})
               else if (!meta.deadNodes.includes(l.node)) problems.push({file: bf, message: `orphan lock ${l.id} of ${l.node}, which ${fs} no longer recovers`})
             }
-            if (r.convertQueue.includes(l) !== (l.requestedMode !== undefined)) problems.push({file: bf, message: `lock ${l.id}: requested mode and convert queue disagree`})
           }
         }
       }
@@ -268,9 +261,9 @@ export async function checkState(ctx: Ctx) {
       }
       for (const [id, names] of await namesOf(twice)) problems.push({file: bucketFile(fs, bucketOf(names[1] ?? names[0])), message: `lock id ${id} appears twice (${names.join(', ')})`})
       // File-system metadata, replay points, and journals past their points.
-      await guard(`fs/${fs}/meta.json`, () => s.fsMeta(fs))
+      await guard(metaFile(fs), () => s.fsMeta(fs))
       for (const node of meta.members) {
-        const pf = `fs/${fs}/journal/${node}.point.json`
+        const pf = pointFile(fs, node)
         const p = await guard(pf, () => s.journalPoint(fs, node))
         if (!p) continue
         const r = await scanJournal(await s.journalSource(fs, node), p.offset)
@@ -285,7 +278,7 @@ export async function checkState(ctx: Ctx) {
       // The lock index maps exactly the locks that exist.
       const chunks = new Set<number>()
       for (let id = 0; id < bound; id++) if (present[id]) chunks.add(indexChunkOf(id))
-      for (const name of await s.io.list(`domains/${fs}/locks`)) {
+      for (const name of await s.io.list(indexDir(fs))) {
         const c = Number(name.replace(/\.json$/, ''))
         if (Number.isInteger(c)) chunks.add(c)
       }

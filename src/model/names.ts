@@ -1,0 +1,40 @@
+// The naming rules of the cluster, each written once: node and file-system names,
+// resource names, metadata keys and the ids the operator types. The store's shapes,
+// the drill checker and the commands all test names here.
+import {DlmError, usage} from '../errors.js'
+
+/** Node and file-system names: they become parts of paths, so lowercase and bounded. */
+export const NODE_NAME = /^[a-z][a-z0-9-]{0,31}$/
+/** The node-name rule in words, for every message that refuses a name. */
+export const NODE_NAME_RULE = "1-32 lowercase letters, digits or '-', starting with a letter"
+
+export function checkName(kind: 'node' | 'file system', name: string): string {
+  if (!NODE_NAME.test(name)) throw new DlmError('BAD_NAME', `bad ${kind} name '${name}': use ${NODE_NAME_RULE}`)
+  return name
+}
+
+/** Resource names live inside files, never in paths: printable, bounded. */
+export const RESOURCE_NAME = /^[\x21-\x7e]{1,200}$/
+
+export function checkResource(name: string): string {
+  if (!RESOURCE_NAME.test(name)) throw new DlmError('BAD_NAME', `bad resource name '${name}': a resource name is 1 to 200 printable ASCII characters (! to ~): no spaces, no control characters, nothing outside ASCII`)
+  return name
+}
+
+/** Metadata keys live in files and in resource names (meta/<key>, within the 200 of a resource name); '=' separates key=value. */
+export const META_KEY = /^[\x21-\x3c\x3e-\x7e]{1,195}$/
+
+export function checkKey(key: string): string {
+  if (!META_KEY.test(key)) throw new DlmError('BAD_NAME', `bad key '${key}': 1-195 printable characters, no spaces or '='`)
+  return key
+}
+
+/** Lock ids and recovery ids: positive decimal integers that stay exact as JS numbers. */
+const ID = /^[1-9][0-9]{0,14}$/
+
+export function parseId(kind: 'lock' | 'recovery', s: string): number {
+  if (!ID.test(s)) throw usage(`bad ${kind} id '${s}': a positive integer${kind === 'recovery' ? ' from dlmctl domain attach' : ''}`)
+  return Number(s)
+}
+export const parseLockId = (s: string) => parseId('lock', s)
+export const parseRecoveryId = (s: string) => parseId('recovery', s)
