@@ -50,6 +50,8 @@ export interface RunOptions {
   env?: Record<string, string>
   /** Kill the process (SIGKILL) if it runs longer. */
   timeout?: number
+  /** A real process even in a commandsInProcess() file (processes at once, the contract itself). */
+  process?: boolean
 }
 
 /**
