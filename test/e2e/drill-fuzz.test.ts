@@ -5,6 +5,7 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'nod
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, test} from 'vitest'
+import {parse as parseYaml} from 'yaml'
 import {BIN, ROOT, pMap, requireBuilt} from './helpers.js'
 
 const TMP = mkdtempSync(join(tmpdir(), 'dlmctl-fuzz-e2e-'))
@@ -35,9 +36,16 @@ describe('in-process steps give what separate processes give', () => {
     return {f, inproc, procs}
   })
   test('every bundled drill: the same exit, the same timeline, the same JSON', {timeout: 240_000}, async () => {
+    expect(drills.length).toBeGreaterThanOrEqual(8)
+    expect(drills).toContain('seed-story.yaml')
     for (const {f, inproc, procs} of await runs) {
-      expect(inproc.exitCode, f).toBe(0)
+      expect(inproc.exitCode, `${f}: ${JSON.stringify(inproc.json?.steps?.filter((s: any) => !s.ok) ?? inproc.stderr)}`).toBe(0)
       expect(procs.exitCode, f).toBe(0)
+      // Every bundled drill passes (the one run of each that drill-e2e relies on): every step, and more steps than written (step 0, expanded checks).
+      const y = parseYaml(readFileSync(join(BUNDLED, f), 'utf8'))
+      expect(inproc.json, f).toMatchObject({drill: y.name, ok: true, failed: 0, state: '(temporary, removed)'})
+      expect(inproc.json.passed, f).toBe(inproc.json.steps.length)
+      expect(inproc.json.steps.length, f).toBeGreaterThan(y.steps.length)
       const a = inproc.json.steps
       const b = procs.json.steps
       expect(a.map((s: any) => [s.index, s.command, s.exit, s.signal, s.ok]), f).toEqual(b.map((s: any) => [s.index, s.command, s.exit, s.signal, s.ok]))

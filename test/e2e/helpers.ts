@@ -5,6 +5,10 @@
 //   dlmctl(state, ...args)            → RunResult (json getter, signal; kill tests)
 //   dlm / ok / j / refusal / newCluster → Run with json() (the recovery tests)
 //   run / json / runTty / runTtyScript → UxRun (ms, timedOut; the UX tests)
+// A file that tests rules rather than the process calls commandsInProcess(): its
+// pipe runs then go through the same command classes in the test's own process
+// (src/drill/inproc.ts, from the TypeScript sources), no spawn each; what needs a
+// process (crash points, signals, terminals, another cwd) still gets one.
 //
 // No beforeAll: `npm test` builds dist/ before vitest runs; every helper that
 // spawns the CLI checks that the build is there and says how to make it if not.
@@ -46,6 +50,8 @@ export interface RunOptions {
   env?: Record<string, string>
   /** Kill the process (SIGKILL) if it runs longer. */
   timeout?: number
+  /** A real process even in a commandsInProcess() file (processes at once, the contract itself). */
+  process?: boolean
 }
 
 /**
@@ -109,6 +115,52 @@ function toResult(r: {exitCode?: number; signal?: string; stdout: unknown; stder
   }
 }
 
+// ---- in this process (commandsInProcess) ----
+
+let inThisProcess = false
+
+/**
+ * Run this file's pipe runs (dlmctl, dlm/ok/j/refusal/newCluster, run/json) in the
+ * test's own process: each spawn of the built CLI costs ~0.2–0.5 s of CPU, a run in
+ * process a few ms. For files that test rules through the commands; the CLI as a
+ * process (bin/run.js, exit status, terminals) is proven by the files that do not
+ * call this, and drill-fuzz proves in-process steps answer as processes do. Call it
+ * at the top level of the test file.
+ */
+export function commandsInProcess(): void {
+  inThisProcess = true
+}
+
+/** Environment that only a real process may see: a crash point or a stop would hit the test runner. */
+const needsProcess = (env: Record<string, string | undefined> = {}) => Object.keys(env).some((k) => k.startsWith('DLMCTL_CRASH') || k.startsWith('DLMCTL_TEST_'))
+
+interface Ran {
+  exitCode: number | undefined
+  signal: string | undefined
+  stdout: string
+  stderr: string
+  timedOut: boolean
+}
+
+/** The command in this process when the file asked for it and nothing needs a process; undefined otherwise (spawn it). */
+async function inProcess(state: string | undefined, args: string[], opts: SpawnOptions & {process?: boolean}): Promise<Ran | undefined> {
+  // A caller's time limit is for a run that may not end by itself (a watch, a wait): a process, to kill.
+  if (!inThisProcess || opts.process || opts.cwd || opts.timeout !== undefined || needsProcess(opts.env)) return undefined
+  const [{runInProcess}, {sourceResolver}] = await Promise.all([import('../../src/drill/inproc.js'), import('../unit/helpers/inproc.js')])
+  const r = await runInProcess(sourceResolver, args, baseEnv(state, {NO_COLOR: '1', ...opts.env}))
+  if (!r) return undefined // help, version, an unknown command: only bin/run.js answers those
+  const strip = (s: string) => (opts.stripFinalNewline ? s.replace(/\r?\n$/, '') : s)
+  return {exitCode: r.exit ?? undefined, signal: r.signal ?? undefined, stdout: strip(r.stdout), stderr: strip(r.stderr), timedOut: r.exit === null}
+}
+
+/** In this process when commandsInProcess() was called and allowed, else `node bin/run.js`. */
+async function runCli(state: string | undefined, args: string[], opts: SpawnOptions & {process?: boolean} = {}): Promise<Ran> {
+  const here = await inProcess(state, args, opts)
+  if (here) return here
+  const r = await spawnCli(state, args, opts)
+  return {exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), timedOut: !!r.timedOut}
+}
+
 /** Start `node bin/run.js ...args` on state directory `state` without waiting (for kill tests). */
 export function spawnDlmctl(state: string, args: string[], opts: RunOptions = {}): ResultPromise {
   return spawnCli(state, args, opts)
@@ -116,7 +168,7 @@ export function spawnDlmctl(state: string, args: string[], opts: RunOptions = {}
 
 /** Run the CLI on `state` and wait for it. */
 export async function dlmctlWith(opts: RunOptions, state: string, ...args: string[]): Promise<RunResult> {
-  return toResult(await spawnDlmctl(state, args, opts))
+  return toResult(await runCli(state, args, opts))
 }
 
 /** `dlmctl(dir, 'lock', 'list', '--json')` → {exitCode, stdout, stderr, json}. */
@@ -265,12 +317,11 @@ export interface Run {
 }
 
 /** Run `dlmctl <args>` on the state directory `state`. Never rejects; stdin is not a TTY; the final newline is stripped. */
-export async function dlm(state: string, args: string[], opts: {env?: Record<string, string>; timeoutMs?: number} = {}): Promise<Run> {
+export async function dlm(state: string, args: string[], opts: {env?: Record<string, string>; timeoutMs?: number; process?: boolean} = {}): Promise<Run> {
   const t0 = performance.now()
-  const r = await spawnCli(state, args, {env: opts.env, timeout: opts.timeoutMs, stripFinalNewline: true})
+  const r = await runCli(state, args, {env: opts.env, timeout: opts.timeoutMs, stripFinalNewline: true, process: opts.process})
   const ms = performance.now() - t0
-  const stdout = String(r.stdout ?? '')
-  const stderr = String(r.stderr ?? '')
+  const {stdout, stderr} = r
   return {
     exitCode: r.exitCode ?? -1,
     stdout,
@@ -330,8 +381,9 @@ export async function run(
   opts: {env?: Record<string, string | undefined>; cwd?: string; timeout?: number} = {},
 ): Promise<UxRun> {
   const t0 = performance.now()
-  const r = await spawnCli(state, args, {env: opts.env, cwd: opts.cwd, timeout: opts.timeout ?? 20_000, stdin: 'pipe'})
-  return {exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), ms: performance.now() - t0, timedOut: !!r.timedOut}
+  const here = await inProcess(state, args, {env: opts.env, cwd: opts.cwd, timeout: opts.timeout})
+  const r = here ?? (await runCli(state, args, {env: opts.env, cwd: opts.cwd, timeout: opts.timeout ?? 20_000, stdin: 'pipe', process: true}))
+  return {exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0, timedOut: r.timedOut}
 }
 
 /** --json result of a command that must succeed (exit 0 unless `exit` says otherwise). */

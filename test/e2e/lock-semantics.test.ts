@@ -4,9 +4,11 @@
 // of a lock in a cycle, read-only. State is set up through the CLI on one
 // temporary cluster per describe, with the clock fixed.
 import {beforeAll, describe, expect, it} from 'vitest'
-import {copyState, tempDirsPerFile, treeFiles, json, run, tempDir} from './helpers.js'
+import {commandsInProcess, copyState, tempDirsPerFile, treeFiles, json, run, tempDir} from './helpers.js'
 
 tempDirsPerFile()
+// The rules run here (the same command classes, no spawn each); the bundle as a process is the ux-* files' job.
+commandsInProcess()
 
 // One `dlmctl init` per node list; each caller gets its own copy of it.
 const inited = new Map<string, Promise<string>>()

@@ -4,10 +4,12 @@
 import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {cleanup, dlm, j, newCluster, ok, refusal, tempDir, tempDirsPerFile} from './helpers.js'
+import {cleanup, commandsInProcess, dlm, j, newCluster, ok, refusal, tempDir, tempDirsPerFile} from './helpers.js'
 
 const strays: number[] = []
 tempDirsPerFile()
+// Runs with a time limit (the fence timeouts) are processes; the rest run here.
+commandsInProcess()
 afterAll(() => {
   // Processes our fence scripts started, should the product have left any behind.
   for (const pid of strays) {

@@ -2,9 +2,10 @@
 // recovery (the DLMCTL_KILL_AFTER_ATTACH testing variable), the attempt bound,
 // confirmation without a TTY, and rejoining afterwards. `check` after each.
 import {beforeAll, describe, expect, it} from 'vitest'
-import {copyState, tempDirsPerFile, dlm, j, newCluster, ok, refusal} from './helpers.js'
+import {commandsInProcess, copyState, tempDirsPerFile, dlm, j, newCluster, ok, refusal} from './helpers.js'
 
 tempDirsPerFile()
+commandsInProcess()
 
 interface RecoverJson {
   domains: {name: string; result: 'RECOVERED' | 'FAILED'; attempts: number; replayedNodes: string[]; [k: string]: unknown}[]
@@ -152,8 +153,9 @@ describe('a death during recovery', () => {
   it('two recovers of the same domain at once: both end RECOVERED, n2 replayed once, state consistent', async () => {
     const state = await setup()
     const [a, b] = await Promise.all([
-      dlm(state, ['recover', 'fs1', '--yes', '--json']),
-      dlm(state, ['recover', 'fs1', '--yes', '--as', 'n3', '--json']),
+      // Two processes really at once: the claim between them is what is tested.
+      dlm(state, ['recover', 'fs1', '--yes', '--json'], {process: true}),
+      dlm(state, ['recover', 'fs1', '--yes', '--as', 'n3', '--json'], {process: true}),
     ])
     expect([a.exitCode, b.exitCode]).toEqual([0, 0])
     const ra = a.json<RecoverJson>().domains[0]

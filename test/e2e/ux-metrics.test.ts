@@ -1,9 +1,11 @@
 // dlmctl metrics: every line parsed against the Prometheus text exposition
 // format's grammar (version 0.0.4), and the numbers against the state's own answers.
 import {beforeAll, describe, expect, it} from 'vitest'
-import {tempDirsPerFile, copyFixture, treeFiles, json, run} from './helpers.js'
+import {commandsInProcess, tempDirsPerFile, copyFixture, treeFiles, json, run} from './helpers.js'
 
 tempDirsPerFile()
+// The grammar and the numbers are rules: checked in this process (the same command classes).
+commandsInProcess()
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*'
 const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*'

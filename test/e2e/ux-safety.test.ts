@@ -4,9 +4,11 @@
 // y/N; a plan confirmed after the state moved is refused (STATE_CHANGED, exit 5),
 // and scripts get the same guard with --expect-generation.
 import {describe, expect, it} from 'vitest'
-import {tempDirsPerFile, copyFixture, treeFiles, json, run, runTtyScript, type TtyStep} from './helpers.js'
+import {commandsInProcess, tempDirsPerFile, copyFixture, treeFiles, json, run, runTtyScript, type TtyStep} from './helpers.js'
 
 tempDirsPerFile()
+// Set-up and pipe runs here; the terminal runs (runTty*) are processes.
+commandsInProcess()
 
 const PROCEED = /Proceed\? \(y\/N\)/
 const CHOOSE = /Recover which file systems\?[\s\S]*fs2/
