@@ -10,7 +10,7 @@
 // (core API too): a CLI spawned in a loop would cost more CPU than the workers.
 //
 // Size: 25 pairs a process by default (400 commits a backend, a few seconds of
-// CPU: npm test stays fast); DLMCTL_TEST_PAIRS=200 runs the 8 × 200
+// CPU: npm test stays fast); DLMCTL_TEST_PAIRS=200 (npm run test:conformance, run by .ci/run) the 8 × 200
 // (3,200 commits: ~20 s of CPU on a directory, over a minute on etcd, where
 // lost races re-read and retry).
 import {spawn} from 'node:child_process'
