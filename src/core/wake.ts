@@ -5,32 +5,13 @@
 import type {Ctx} from './context.js'
 import {onEtcd} from './context.js'
 import type {ChangeFeed} from '../store/etcd/store.js'
+import {latch} from '../util/latch.js'
 
 export type Wake = ChangeFeed
 
 function timer(): Wake {
-  let pending = false
-  let wake: (() => void) | undefined
-  const fire = () => {
-    pending = true
-    wake?.()
-  }
-  return {
-    wait: (ms) =>
-      new Promise<void>((resolve) => {
-        const t = setTimeout(done, ms)
-        function done() {
-          clearTimeout(t)
-          wake = undefined
-          pending = false
-          resolve()
-        }
-        if (pending) return done()
-        wake = done
-      }),
-    interrupt: fire,
-    close: fire,
-  }
+  const l = latch()
+  return {wait: (ms) => l.wait(ms), interrupt: l.fire, close: l.fire}
 }
 
 /** Open before the first read: on etcd no commit after that read goes unseen. */

@@ -24,6 +24,7 @@ import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type T
 import {parseEtcdUrl} from './url.js'
 import {TOO_LARGE, tooLargeError} from './limits.js'
 import {unknownFileSystem} from '../../model/domain.js'
+import {latch} from '../../util/latch.js'
 
 /** etcd's default --max-txn-ops: init's batches stay within it (a change is sent whole: etcd itself says when it is too big). */
 export const MAX_TXN_OPS = 128
@@ -229,13 +230,9 @@ export class EtcdStore {
   async changeFeed(): Promise<ChangeFeed> {
     const ac = new AbortController()
     let from = (await this.range(this.scopeKey(''), {countOnly: true})).revision + 1
-    let pending = false
     let up = false
-    let wake: (() => void) | undefined
-    const fire = () => {
-      pending = true
-      wake?.()
-    }
+    const l = latch()
+    const fire = l.fire
     void (async () => {
       while (!ac.signal.aborted) {
         up = true
@@ -256,18 +253,8 @@ export class EtcdStore {
       }
     })()
     return {
-      wait: (fallbackMs: number) =>
-        new Promise<void>((resolve) => {
-          const t = up ? undefined : setTimeout(done, fallbackMs)
-          function done() {
-            if (t) clearTimeout(t)
-            wake = undefined
-            pending = false
-            resolve()
-          }
-          if (pending) return done()
-          wake = done
-        }),
+      // No time-out while the stream is up: it wakes us at each commit.
+      wait: (fallbackMs: number) => l.wait(up ? undefined : fallbackMs),
       interrupt: fire,
       close: () => {
         ac.abort()
