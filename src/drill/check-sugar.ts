@@ -1,7 +1,7 @@
 // The `check:` step of a drill: sugar for a cluster-wide expectation, compiled
 // to read-only commands with expected JSON (run in parallel). The YAML checks and
-// references of the rest of a drill are drill/parse.ts's.
-import type {Expect, ParallelStep, Pos, RunStep} from './parse.js'
+// references of the rest of a drill are drill/parse-steps.ts and drill/refs.ts.
+import type {Expect, ParallelStep, Pos, RunStep} from './types.js'
 
 type YNode = import('yaml').Node
 type YAML = typeof import('yaml')

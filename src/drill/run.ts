@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {splitArgs} from '../util/argv.js'
 import {absentAll, mismatches, RefError, substituteText, substituteValue, type Mismatch} from './match.js'
-import type {CrashStep, Drill, RunStep, Step} from './parse.js'
+import type {CrashStep, Drill, RunStep, Step} from './types.js'
 import {inProcessAllowed, runInProcess, type CliResult, type Resolver} from './inproc.js'
 
 export interface StepOutcome {
