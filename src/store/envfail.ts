@@ -3,7 +3,7 @@
 // naming the file and what to do, exit 9 (STORE_IO). And the notices of a
 // command whose change passed its commit point but could not be finished: the
 // change is done (the command succeeds), the next command finishes writing it.
-import {isAbsolute, relative} from 'node:path'
+import {basename, isAbsolute, relative} from 'node:path'
 import {DlmError, StoreIoError} from '../errors.js'
 import {errnoOf} from './io.js'
 
@@ -18,6 +18,9 @@ const ENV_ERRNO: Record<string, {what: string; todo: string}> = {
   EDQUOT: {what: 'disk quota exceeded', todo: 'free space or raise the quota, then run the command again'},
   EIO: {what: 'I/O error', todo: 'the disk may be failing: check the system log (dmesg), then run: dlmctl check'},
 }
+
+/** A new copy being written: `X.tx-<txid>.tmp` (a transaction) or `X.<hex>.tmp` (a durable write). */
+const NEW_COPY = /^(.+?)\.(?:tx-[A-Za-z0-9-]+|[0-9a-f]{12})\.tmp$/
 
 /** True for an errno error of the environment (not a bug, not corruption). */
 export const isEnvError = (e: unknown): boolean => !(e instanceof DlmError) && errnoOf(e) !== undefined && errnoOf(e)! in ENV_ERRNO
@@ -34,7 +37,11 @@ export function storeIoError(e: unknown, root?: string): StoreIoError | null {
   if (root && typeof raw === 'string' && isAbsolute(raw)) {
     const rel = relative(root, raw)
     if (rel === '') file = `state directory ${root}`
-    else if (!rel.startsWith('..')) file = `state file ${rel} (in ${root})`
+    else if (!rel.startsWith('..')) {
+      // A file is written as a new copy beside it, then renamed: name the state file, and the copy.
+      const copy = NEW_COPY.exec(rel)
+      file = copy ? `state file ${copy[1]} (its new copy ${basename(rel)}, in ${root})` : `state file ${rel} (in ${root})`
+    }
   }
   const {what, todo} = ENV_ERRNO[errno]
   return new StoreIoError(`cannot use ${file}: ${what} (${errno}); ${todo}`, {file: typeof raw === 'string' ? raw : (root ?? ''), errno})
