@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import {main} from '../dist/src/cli/main.js'
+import {boot} from '../dist/boot.js'
 
-await main(import.meta.url)
+await boot(import.meta.url)

@@ -4,6 +4,7 @@
 // error. So keys typed before a question appears are discarded, and both keys
 // end the command with CANCELLED (exit 130).
 import {DlmError} from '../errors.js'
+import {emitKeypressEvents} from 'node:readline'
 
 export const cancelled = (what = 'cancelled; nothing changed') => new DlmError('CANCELLED', what)
 
@@ -95,7 +96,6 @@ export async function askYesNo(message: string): Promise<boolean> {
 export async function chooseMany(message: string, choices: {name: string; value: string; checked: boolean}[]): Promise<string[]> {
   await discardTypeAhead()
   const {checkbox} = await import('@inquirer/prompts')
-  const {emitKeypressEvents} = await import('node:readline')
   const abort = new AbortController()
   const onKey = (_: string, key?: {name?: string; sequence?: string}) => {
     if (key?.name === 'escape' && key.sequence === ESC) abort.abort()
