@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import {boot} from '../dist/boot.js'
-
-await boot(import.meta.url)
+// CommonJS (bin/package.json): an ES module entry would start Node's ES module
+// loader, a few milliseconds of every command's start-up.
+require('../dist/boot.cjs').boot(__filename)

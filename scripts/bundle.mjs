@@ -1,7 +1,7 @@
 // Bundle the CLI for start-up time (SPEC §5):
 // - dist/dlmctl.cjs: the command line and every command in one CommonJS file; a
 //   command's modules are evaluated only when it runs (the generated entry imports
-//   each one lazily). bin/run.js loads it through dist/boot.js (src/cli/boot.ts)
+//   each one lazily). bin/run.js loads it through dist/boot.cjs (src/cli/boot.ts)
 //   with V8's code cache, dist/dlmctl-<hash>.v8cache, written here after a warm
 //   run of `status`.
 // - dist/commands/**.js: oclif's Command classes (generated adapters of the same
@@ -55,7 +55,8 @@ const cli = await build({
   ...common,
   // oclif's execute (help, --version, topics) and Command class (the adapters) load from node_modules, as
   // oclif itself: they import() modules, which code run through vm.Script with a code cache cannot.
-  external: [...common.external, '@oclif/core/execute', '@oclif/core/command'],
+  // The terminal prompts too: only a terminal that asks needs them, and they are half a megabyte.
+  external: [...common.external, '@oclif/core/execute', '@oclif/core/command', '@inquirer/prompts'],
   stdin: {contents: entry, resolveDir: '.', sourcefile: 'dlmctl-entry.ts', loader: 'ts'},
   outfile: 'dist/dlmctl.cjs',
   format: 'cjs',
@@ -65,14 +66,24 @@ const cli = await build({
 })
 const hash = createHash('sha256').update(readFileSync('dist/dlmctl.cjs')).digest('hex').slice(0, 16)
 
+// The loader bin/run.js requires (CommonJS: no ES module loader to start).
+const boot = await build({
+  ...common,
+  entryPoints: ['src/cli/boot.ts'],
+  outfile: 'dist/boot.cjs',
+  format: 'cjs',
+  banner: {js: "var __dlmctlUrl=require('node:url').pathToFileURL(__filename).href;"},
+  define: {'import.meta.url': '__dlmctlUrl', __DLMCTL_BUNDLE_HASH__: JSON.stringify(hash)},
+})
+
 const esm = await build({
   ...common,
-  entryPoints: [{in: 'src/cli/boot.ts', out: 'boot'}, ...bench.map((f) => ({in: f, out: f.replace(/\.ts$/, '')}))],
+  entryPoints: bench.map((f) => ({in: f, out: f.replace(/\.ts$/, '')})),
   outdir: 'dist',
   splitting: true,
   format: 'esm',
   banner: {js: "import {createRequire as __cr} from 'node:module';const require=__cr(import.meta.url);"},
-  define: {__DLMCTL_BUNDLE_HASH__: JSON.stringify(hash), __DLMCTL_VERSION__: JSON.stringify(version)},
+  define: {__DLMCTL_VERSION__: JSON.stringify(version)},
 })
 
 // oclif's Command classes: one module per command where oclif's pattern discovery looks.
@@ -92,9 +103,10 @@ try {
     if (r.status !== 0) throw new Error(`bundle: ${what} failed (exit ${r.status}): ${r.stderr}`)
   }
   node(['bin/run.js', 'init', '--state', state, '--nodes', 'n1,n2,n3', '--fs', 'fs1,fs2:n1+n2'], 'init of the warm-up cluster')
-  const warm = `process.argv = [process.argv[0], 'bin/run.js', 'status', '--state', ${JSON.stringify(state)}]; const b = await import('./dist/boot.js'); await b.writeCodeCache((await import('node:url')).pathToFileURL('bin/run.js').href)`
-  node(['--input-type=module', '-e', warm], 'the warm run of status that writes the code cache')
+  const bin = join(process.cwd(), 'bin/run.js')
+  const warm = `process.argv = [process.argv[0], ${JSON.stringify(bin)}, 'status', '--state', ${JSON.stringify(state)}]; require('./dist/boot.cjs').writeCodeCache(${JSON.stringify(bin)})`
+  node(['-e', warm], 'the warm run of status that writes the code cache')
 } finally {
   rmSync(tmp, {recursive: true, force: true})
 }
-if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify({cli: cli.metafile, esm: esm.metafile}))
+if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify({cli: cli.metafile, boot: boot.metafile, esm: esm.metafile}))

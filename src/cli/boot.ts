@@ -1,4 +1,4 @@
-// What bin/run.js runs: the CLI's bundle (dist/dlmctl.cjs, one CommonJS file)
+// What bin/run.js runs (built as dist/boot.cjs): the CLI's bundle (dist/dlmctl.cjs, one CommonJS file)
 // compiled with V8's code cache. Compiling the bundle is much of a command's
 // start-up (SPEC §5 budgets it against `node -e 0`); the cache, made at build time
 // by scripts/bundle.mjs from a warm run of `status`, lets V8 skip it (vm.Script
@@ -42,14 +42,14 @@ function load(): {cli: Cli; script: vm.Script} {
   return {cli: mod.exports as Cli, script}
 }
 
-/** Run the command line (bin: the URL of bin/run.js). */
-export async function boot(binUrl: string): Promise<void> {
-  await load().cli.main(fileURLToPath(binUrl))
+/** Run the command line (bin: the path of bin/run.js). */
+export async function boot(bin: string): Promise<void> {
+  await load().cli.main(bin)
 }
 
 /** scripts/bundle.mjs: run the command line once, then write the code cache of what it compiled. */
-export async function writeCodeCache(binUrl: string): Promise<void> {
+export async function writeCodeCache(bin: string): Promise<void> {
   const {cli, script} = load()
-  await cli.main(fileURLToPath(binUrl))
+  await cli.main(bin)
   writeFileSync(cacheFile(), script.createCachedData())
 }

@@ -11,6 +11,7 @@ import {escapeControl} from '../render/escape.js'
 import {commandIds, fromBundle, loadCommand} from './commands.js'
 import {runCommand} from './run.js'
 import {createRequire} from 'node:module'
+import {dirname, join} from 'node:path'
 
 
 /** Longest run of leading words that names a command (topics are space-separated). */
@@ -82,7 +83,8 @@ export async function main(bin: string): Promise<void> {
   if (hit) return runCommand(await loadCommand(hit.id), hit.id, hit.rest)
   // require, not import(): the bundle runs through vm.Script, where import() is not available (src/cli/boot.ts).
   const {execute} = createRequire(import.meta.url)('@oclif/core/execute') as typeof import('@oclif/core/execute')
-  await execute({dir: bin, development: false, loadOptions: await oclifOptions(bin)})
+  // The package's root, where oclif reads package.json (bin/ has a package.json of its own).
+  await execute({dir: join(dirname(bin), '..'), development: false, loadOptions: await oclifOptions(bin)})
 }
 
 /**

@@ -1,4 +1,4 @@
-// Module hooks for bin/dev.js: a relative `./x.js` import resolves to `./x.ts`
+// Module hooks for bin/dev.mjs: a relative `./x.js` import resolves to `./x.ts`
 // when only the TypeScript source exists (the sources import with .js, as
 // NodeNext wants), and a .ts module is compiled by esbuild's transform.
 import {readFile} from 'node:fs/promises'
