@@ -34,7 +34,7 @@ export async function adapterOf(id: string): Promise<typeof Command> {
 }
 
 /**
- * oclif's load options when running from the sources (bin/dev.js): the package's
+ * oclif's load options when running from the sources (bin/dev.mjs): the package's
  * settings, but the commands are every adapter of the command table
  * (src/cli/source-commands.ts), not the bundle's dist/commands.
  */

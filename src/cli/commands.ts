@@ -1,6 +1,6 @@
 // The command table: command id (its words, space-separated) → its definition in
 // commands/, loaded only when that command runs. The bundle registers the table
-// scripts/bundle.mjs generates from commands/; from the sources (tests, bin/dev.js)
+// scripts/bundle.mjs generates from commands/; from the sources (tests, bin/dev.mjs)
 // it is read from the commands/ directory.
 import {readdirSync} from 'node:fs'
 import {join, relative} from 'node:path'

@@ -4,7 +4,7 @@
 // public parser, then the command's run). Everything else — help, --version,
 // topics — goes through oclif's own execute(), whose Command classes call the same
 // runCommand (src/cli/adapter.ts). bin/run.js loads this from the bundle
-// (dist/dlmctl.cjs, through src/cli/boot.ts); bin/dev.js from the sources.
+// (dist/dlmctl.cjs, through src/cli/boot.ts); bin/dev.mjs from the sources.
 declare const __DLMCTL_VERSION__: string
 import {unknownCommand, unknownMessage} from './suggest.js'
 import {escapeControl} from '../render/escape.js'
@@ -56,7 +56,7 @@ export const dlmctlVersion = (): string => (typeof __DLMCTL_VERSION__ === 'undef
 
 /**
  * Run the command line of this process. `bin` is the path of the script node
- * runs (bin/run.js, bin/dev.js): oclif finds the package from it.
+ * runs (bin/run.js, bin/dev.mjs): oclif finds the package from it.
  */
 export async function main(bin: string): Promise<void> {
   const lifted = hoistGlobalFlags(process.argv.slice(2))

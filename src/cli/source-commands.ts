@@ -1,4 +1,4 @@
-// oclif's commands when running from the sources (bin/dev.js): every command's
+// oclif's commands when running from the sources (bin/dev.mjs): every command's
 // adapter, by oclif id (colon-separated), for help, --version and topics.
 import {commandIds, loadCommand} from './commands.js'
 import {oclifCommand} from './adapter.js'

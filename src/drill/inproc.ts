@@ -23,7 +23,7 @@ export interface CliResult {
 /** Finds the command definition for an argument vector, or undefined when only a real process can run it (help, unknown). */
 export type Resolver = (argv: string[]) => Promise<{def: AnyDefinition; id: string; rest: string[]} | undefined>
 
-/** The command table's resolver: what bin/run.js (or, from the sources, bin/dev.js) would run on its fast path. */
+/** The command table's resolver: what bin/run.js (or, from the sources, bin/dev.mjs) would run on its fast path. */
 export const commandResolver: Resolver = async (argv) => {
   const hit = fastPath(argv)
   return hit && {def: await loadCommand(hit.id), id: hit.id, rest: hit.rest}
