@@ -2,11 +2,13 @@
 // (bin/run.js → runCommand, oclif's parser only) and through oclif's execute()
 // (the generated adapter, as for help), forced by DLMCTL_TEST_OCLIF (a testing aid,
 // man dlmctl(1)). Same fixture, same arguments, fresh copies each way: stdout,
-// stderr and the exit status must be equal, and be what the case expects.
+// stderr and the exit status must be equal, and be what the case expects. And
+// bin/dev.mjs (npm run dev: the TypeScript sources, no build) answers as the build.
 import {describe, expect, it} from 'vitest'
 import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
-import {copyFixture, dlmctlWith, pMap, ROOT, tempDir, HEAVY} from './helpers.js'
+import {execa} from 'execa'
+import {copyFixture, dlmctlWith, pMap, ROOT, tempDir, HEAVY, CLOCK} from './helpers.js'
 
 interface Case {
   fixture: 'basic' | 'chain' | 'recovering' | 'none'
@@ -101,6 +103,25 @@ describe('the fast path and oclif answer the same', () => {
         expect(oclif, what).toEqual(fast)
         expect(fast.exit, `${what}\n${fast.stdout}${fast.stderr}`).toBe(c.exit)
         expect(fast.stdout + fast.stderr, what).not.toBe('')
+      }
+    },
+    HEAVY,
+  )
+})
+
+describe('bin/dev.mjs runs the sources as bin/run.js runs the bundle', () => {
+  it(
+    'a command, a usage error, and help through oclif',
+    async () => {
+      const state = copyFixture('chain')
+      const way = async (bin: string, args: string[]) => {
+        const r = await execa(process.execPath, [join(ROOT, bin), ...args], {cwd: ROOT, reject: false, extendEnv: false, stdin: 'ignore', env: {PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', DLMCTL_CLOCK: CLOCK, DLMCTL_STATE: state}})
+        return {exit: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr)}
+      }
+      for (const args of [['lock', 'list', 'fs1', '--json'], ['lock', 'request', 'fs1', 'r', '--node', 'n1', '--mode', 'XX'], ['lock', 'request', '--help']]) {
+        const built = await way('bin/run.js', args)
+        expect(built.stdout + built.stderr, args.join(' ')).not.toBe('')
+        expect(await way('bin/dev.mjs', args), args.join(' ')).toEqual(built)
       }
     },
     HEAVY,
