@@ -23,6 +23,8 @@ const BIG_LOCKS = 100_000
 const BIG_NODE_LOCKS = 50_000
 const SMALL_LOCKS = 10
 const STARTUP_RUNS = 15
+/** `status` against `node -e 0` (issue 11; SPEC §5 allows 2×). */
+const STARTUP_TARGET = 1.5
 const REQUEST_RUNS = 15
 const WARMUP = 2
 const LIST_RUNS = 3
@@ -99,7 +101,7 @@ function startup() {
   const statusMs = median(status)
   const nodeMs = median(nodeE)
   const ratio = statusMs / nodeMs
-  return {statusMs: round(statusMs), nodeMs: round(nodeMs), ratio: round(ratio, 2), target: 2, met: ratio <= 2, runs: STARTUP_RUNS, statusRuns: ms1(status), nodeRuns: ms1(nodeE)}
+  return {statusMs: round(statusMs), nodeMs: round(nodeMs), ratio: round(ratio, 2), target: STARTUP_TARGET, met: ratio <= STARTUP_TARGET, runs: STARTUP_RUNS, statusRuns: ms1(status), nodeRuns: ms1(nodeE)}
 }
 
 function lockRequest(big: string, small: string) {

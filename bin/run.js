@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import {main} from '../dist/src/cli/main.js'
-
-await main(import.meta.url)
+// CommonJS (bin/package.json): an ES module entry would start Node's ES module
+// loader, a few milliseconds of every command's start-up.
+/* global require, __filename */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('../dist/boot.cjs').boot(__filename)

@@ -1,22 +1,20 @@
-import {DlmCommand} from '../src/cli/base.js'
+import {defineCommand} from '../src/cli/define.js'
 import {EXIT} from '../src/errors.js'
 import {checkState} from '../src/core/cluster-views.js'
 import {renderProblems} from '../src/render/views.js'
 import {progress} from '../src/render/progress.js'
 import {stateName} from '../src/store/etcd/url.js'
 
-export default class Check extends DlmCommand {
-  static override summary = 'Check the state (fsck): every file valid, invariants across files hold'
-  static override description = 'Read-only. Exit 0 when consistent, 4 listing every problem otherwise (9 when a file could not be read at all: permissions, I/O error). Pending commit records of interrupted commands are warnings: the next command that changes their scopes rolls them forward.'
-  static override examples = ['<%= config.bin %> check', '<%= config.bin %> check --json | jq .problems']
-
-  async run(): Promise<void> {
-    const {flags} = await this.parse(Check)
-    const bar = progress(!this.jsonMode)
-    const ctx = this.ctx(flags)
+export default defineCommand({
+  summary: 'Check the state (fsck): every file valid, invariants across files hold',
+  description: 'Read-only. Exit 0 when consistent, 4 listing every problem otherwise (9 when a file could not be read at all: permissions, I/O error). Pending commit records of interrupted commands are warnings: the next command that changes their scopes rolls them forward.',
+  examples: ['<%= config.bin %> check', '<%= config.bin %> check --json | jq .problems'],
+  async run({flags}, cx) {
+    const bar = progress(!cx.json)
+    const ctx = cx.ctx(flags)
     bar.update(`checking every file of the ${stateName(ctx.root)}…`)
     const r = await checkState(ctx).finally(() => bar.done())
-    await this.emit(r, () => renderProblems(r, stateName(ctx.root)))
-    if (!r.ok) this.setExit(r.unreadable ? EXIT.STORE_IO : EXIT.CORRUPT)
-  }
-}
+    await cx.emit(r, () => renderProblems(r, stateName(ctx.root)))
+    if (!r.ok) cx.setExit(r.unreadable ? EXIT.STORE_IO : EXIT.CORRUPT)
+  },
+})

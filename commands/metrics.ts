@@ -1,22 +1,19 @@
-import {DlmCommand} from '../src/cli/base.js'
+import {defineCommand} from '../src/cli/define.js'
 import {metricsOp} from '../src/core/metrics.js'
 import {renderMetrics} from '../src/render/metrics.js'
 
-export default class Metrics extends DlmCommand {
-  static override summary = 'The cluster state in the Prometheus text exposition format'
-  static override description =
-    'Gauges of every domain (recovering, epoch, locks by mode and status, invalid locks by reason, unreplayed journal records of dead nodes) and every node (state, heartbeat age). For node_exporter\'s textfile collector, or any scrape wrapper. Read-only.'
-  static override examples = [
+export default defineCommand({
+  summary: 'The cluster state in the Prometheus text exposition format',
+  description: 'Gauges of every domain (recovering, epoch, locks by mode and status, invalid locks by reason, unreplayed journal records of dead nodes) and every node (state, heartbeat age). For node_exporter\'s textfile collector, or any scrape wrapper. Read-only.',
+  examples: [
     '<%= config.bin %> metrics',
     '<%= config.bin %> metrics > /var/lib/node_exporter/textfile/dlm.prom.$$ && mv /var/lib/node_exporter/textfile/dlm.prom.$$ /var/lib/node_exporter/textfile/dlm.prom',
     '<%= config.bin %> metrics --json',
-  ]
-
-  async run(): Promise<void> {
-    const {flags} = await this.parse(Metrics)
-    const m = await metricsOp(this.ctx(flags))
-    if (this.jsonMode) return this.emit(m, () => undefined)
+  ],
+  async run({flags}, cx) {
+    const m = await metricsOp(cx.ctx(flags))
+    if (cx.json) return cx.emit(m, () => undefined)
     // The exposition format is for machines: never paged, never coloured.
     process.stdout.write(renderMetrics(m))
-  }
-}
+  },
+})

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {DlmCommand} from '../src/cli/base.js'
+import {defineCommand} from '../src/cli/define.js'
 import {EXIT} from '../src/errors.js'
 import {validateOp} from '../src/core/domains.js'
 import {parseRecoveryId} from '../src/model/names.js'
@@ -8,34 +8,32 @@ import {previewForcedValidate, validateConfirmed, type ValidatePreview} from '..
 import {renderForcedValidate} from '../src/render/safety.js'
 import {renderValidate} from '../src/render/results.js'
 
-export default class Validate extends DlmCommand {
-  static override summary = 'Validate a recovery domain after its dead nodes\' journals are replayed'
-  static override description = 'Answers MORE_RECOVERY (exit 3, nothing changed) when a member died since the attach that gave --id; otherwise persistent locks become valid, orphans of the dead nodes are released, their deadman locks cleaned up, the value blocks of persistent resources that a death left not valid are zeroed and valid again (revalidated), and the domain returns to normal.'
-  static override examples = ['<%= config.bin %> validate fs1 --id 1', '<%= config.bin %> validate fs1 --id 2 --json', '<%= config.bin %> validate fs1 --id 2 --force   # names the transactions it abandons, asks y/N', '<%= config.bin %> validate fs1 --id 2 --expect-generation 7']
-  static override args = {fs: Args.string({description: 'file system (lock domain)', required: true})}
-  static override flags = {
+export default defineCommand({
+  summary: 'Validate a recovery domain after its dead nodes\' journals are replayed',
+  description: 'Answers MORE_RECOVERY (exit 3, nothing changed) when a member died since the attach that gave --id; otherwise persistent locks become valid, orphans of the dead nodes are released, their deadman locks cleaned up, the value blocks of persistent resources that a death left not valid are zeroed and valid again (revalidated), and the domain returns to normal.',
+  examples: ['<%= config.bin %> validate fs1 --id 1', '<%= config.bin %> validate fs1 --id 2 --json', '<%= config.bin %> validate fs1 --id 2 --force   # names the transactions it abandons, asks y/N', '<%= config.bin %> validate fs1 --id 2 --expect-generation 7'],
+  args: {fs: Args.string({description: 'file system (lock domain)', required: true})},
+  flags: {
     id: Flags.string({description: 'recovery id from domain attach', required: true}),
     force: Flags.boolean({description: 'validate although journals still hold unreplayed committed records (asks first)'}),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (with --force)'}),
     'dry-run': Flags.boolean({description: 'show what validate would do and change nothing'}),
     'expect-generation': Flags.integer({description: 'refuse (exit 5, STATE_CHANGED) unless the membership generation is still N (from status --json)', min: 0}),
-  }
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(Validate)
+  },
+  async run({args, flags}, cx) {
     const id = parseRecoveryId(flags.id)
-    const ctx = this.ctx(flags)
+    const ctx = cx.ctx(flags)
     // Check the domain and the id before asking: a typo should not cost a confirmation.
     let shown: ValidatePreview | undefined
     if (flags.force && !flags['dry-run'] && !flags.yes) {
-      const preview = await this.plan(() => previewForcedValidate(ctx, args.fs, id))
-      await this.confirm(renderForcedValidate(args.fs, preview), flags.yes)
+      const preview = await cx.plan(() => previewForcedValidate(ctx, args.fs, id))
+      await cx.confirm(renderForcedValidate(args.fs, preview), flags.yes)
       shown = preview
     }
     const r = flags['dry-run']
       ? await validateOp(ctx, args.fs, id, {force: flags.force, dryRun: true})
       : await validateConfirmed(ctx, args.fs, id, {preview: shown, expectGeneration: flags['expect-generation']}, {force: flags.force})
-    await this.emit(flags['dry-run'] ? {...r, dryRun: true} : r, () => renderValidate(r, args.fs, id, !!flags['dry-run']))
-    if (r.result === 'MORE_RECOVERY') this.setExit(EXIT.MORE_RECOVERY)
-  }
-}
+    await cx.emit(flags['dry-run'] ? {...r, dryRun: true} : r, () => renderValidate(r, args.fs, id, !!flags['dry-run']))
+    if (r.result === 'MORE_RECOVERY') cx.setExit(EXIT.MORE_RECOVERY)
+  },
+})

@@ -1,46 +1,36 @@
-// Bundle the CLI for start-up time: one ESM entry per command plus the runner,
-// shared code split into chunks, so a command loads only what it imports.
-// oclif finds the commands through the manifest (oclif.manifest.json).
+// Bundle the CLI for start-up time (SPEC §5):
+// - dist/dlmctl.cjs: the command line and every command in one CommonJS file; a
+//   command's modules are evaluated only when it runs (the generated entry imports
+//   each one lazily). bin/run.js loads it through dist/boot.cjs (src/cli/boot.ts)
+//   with V8's code cache, dist/dlmctl-<hash>.v8cache, written here after a warm
+//   run of `status`.
+// - dist/commands/**.js: oclif's Command classes (generated adapters of the same
+//   definitions, src/cli/adapter.ts), which oclif finds through its manifest for
+//   help, --version and topics.
+// - dist/bench/*.js: the benchmarks (ESM).
+// No dependency's source is changed.
 import {build} from 'esbuild'
-import {existsSync, readdirSync, readFileSync, statSync, rmSync} from 'node:fs'
-import {join} from 'node:path'
+import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join, relative} from 'node:path'
 
 const commands = []
 const walk = (d) => {
   for (const e of readdirSync(d)) {
     const p = join(d, e)
     if (statSync(p).isDirectory()) walk(p)
-    else if (p.endsWith('.ts')) commands.push(p)
+    else if (p.endsWith('.ts')) commands.push(p.split('\\').join('/'))
   }
 }
 walk('commands')
-const extra = (existsSync('bench') ? readdirSync('bench') : []).filter((f) => f.endsWith('.ts')).map((f) => join('bench', f))
+const idOf = (file) => file.replace(/^commands\//, '').replace(/\.ts$/, '').split('/').join(' ')
+const bench = (existsSync('bench') ? readdirSync('bench') : []).filter((f) => f.endsWith('.ts')).map((f) => join('bench', f))
 rmSync('dist', {recursive: true, force: true})
-const table = Object.fromEntries(commands.map((c) => [c.replace(/^commands\//, '').replace(/\.ts$/, '').split('/').join(' '), `../dist/${c.replace(/\.ts$/, '.js')}`]))
 const {version} = JSON.parse(readFileSync('package.json', 'utf8'))
-// oclif's lib/command.js loads its whole config module (plugins, manifests,
-// globbing) at import, for Command.run only; our fast path builds commands
-// without it. Make that one require lazy: ~10 ms of every command's start-up.
-const lazyOclifConfig = {
-  name: 'lazy-oclif-config',
-  setup(b) {
-    b.onLoad({filter: /@oclif[\\/]core[\\/]lib[\\/]command\.js$/}, async (args) => {
-      const src = readFileSync(args.path, 'utf8')
-      const eager = 'const config_1 = require("./config");'
-      if (!src.includes(eager)) throw new Error(`lazy-oclif-config: ${args.path} changed; update scripts/bundle.mjs`)
-      return {contents: src.replace(eager, 'const config_1 = {get Config() { return require("./config").Config }};'), loader: 'js'}
-    })
-  },
-}
-
-const result = await build({
-  plugins: [lazyOclifConfig],
-  entryPoints: [...commands, 'src/cli/main.ts', ...extra],
-  outdir: 'dist',
-  outbase: '.',
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   minify: !process.env.DLMCTL_NO_MINIFY,
@@ -48,9 +38,75 @@ const result = await build({
   legalComments: 'none',
   // Native addon (loaded with require-addon), and packages that read their own files at run time.
   external: ['fs-native-extensions', '@oclif/plugin-help', 'typescript'],
-  banner: {js: "import {createRequire as __cr} from 'node:module';const require=__cr(import.meta.url);"},
-  define: {__DLMCTL_COMMANDS__: JSON.stringify(table), __DLMCTL_VERSION__: JSON.stringify(version)},
   logLevel: 'warning',
   metafile: true,
+}
+
+// The entry: the command table (each command imported lazily), the command line, the adapters.
+const entry = [
+  "import {registerCommands} from './src/cli/commands.ts'",
+  'registerCommands({',
+  ...commands.map((c) => `  ${JSON.stringify(idOf(c))}: () => import(${JSON.stringify(`./${c}`)}),`),
+  '})',
+  "export {main} from './src/cli/main.ts'",
+  "export const adapterOf = async (id) => (await import('./src/cli/adapter.ts')).adapterOf(id)",
+].join('\n')
+const cli = await build({
+  ...common,
+  // oclif's execute (help, --version, topics) and Command class (the adapters) load from node_modules, as
+  // oclif itself: they import() modules, which code run through vm.Script with a code cache cannot.
+  // The terminal prompts too: only a terminal that asks needs them, and they are half a megabyte.
+  external: [...common.external, '@oclif/core/execute', '@oclif/core/command', '@inquirer/prompts'],
+  stdin: {contents: entry, resolveDir: '.', sourcefile: 'dlmctl-entry.ts', loader: 'ts'},
+  outfile: 'dist/dlmctl.cjs',
+  format: 'cjs',
+  // CommonJS has no import.meta: the bundle's own URL stands in (createRequire, paths next to the bundle).
+  banner: {js: "var __dlmctlUrl=require('node:url').pathToFileURL(__filename).href;"},
+  define: {'import.meta.url': '__dlmctlUrl', __DLMCTL_VERSION__: JSON.stringify(version)},
 })
-if (process.env.BUNDLE_META) (await import('node:fs')).writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile))
+const hash = createHash('sha256').update(readFileSync('dist/dlmctl.cjs')).digest('hex').slice(0, 16)
+
+// The loader bin/run.js requires (CommonJS: no ES module loader to start).
+const boot = await build({
+  ...common,
+  entryPoints: ['src/cli/boot.ts'],
+  outfile: 'dist/boot.cjs',
+  format: 'cjs',
+  banner: {js: "var __dlmctlUrl=require('node:url').pathToFileURL(__filename).href;"},
+  define: {'import.meta.url': '__dlmctlUrl', __DLMCTL_BUNDLE_HASH__: JSON.stringify(hash)},
+})
+
+const esm = await build({
+  ...common,
+  entryPoints: bench.map((f) => ({in: f, out: f.replace(/\.ts$/, '')})),
+  outdir: 'dist',
+  splitting: true,
+  format: 'esm',
+  banner: {js: "import {createRequire as __cr} from 'node:module';const require=__cr(import.meta.url);"},
+  define: {__DLMCTL_VERSION__: JSON.stringify(version)},
+})
+
+// oclif's Command classes: one module per command where oclif's pattern discovery looks.
+for (const c of commands) {
+  const out = join('dist', c.replace(/\.ts$/, '.js'))
+  mkdirSync(dirname(out), {recursive: true})
+  const bundle = relative(dirname(out), 'dist/dlmctl.cjs').split('\\').join('/')
+  writeFileSync(out, `// Generated by scripts/bundle.mjs: the oclif adapter of commands/${c.slice('commands/'.length)}.\nimport {createRequire} from 'node:module'\nexport default await createRequire(import.meta.url)('./${bundle}').adapterOf(${JSON.stringify(idOf(c))})\n`)
+}
+
+// The code cache: what a warm `status` compiled (the parser, the store's reads, the table).
+const tmp = mkdtempSync(join(tmpdir(), 'dlmctl-codecache-'))
+try {
+  const state = join(tmp, 'state')
+  const node = (args, what) => {
+    const r = spawnSync(process.execPath, args, {stdio: ['ignore', 'ignore', 'pipe'], env: {PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1'}, encoding: 'utf8'})
+    if (r.status !== 0) throw new Error(`bundle: ${what} failed (exit ${r.status}): ${r.stderr}`)
+  }
+  node(['bin/run.js', 'init', '--state', state, '--nodes', 'n1,n2,n3', '--fs', 'fs1,fs2:n1+n2'], 'init of the warm-up cluster')
+  const bin = join(process.cwd(), 'bin/run.js')
+  const warm = `process.argv = [process.argv[0], ${JSON.stringify(bin)}, 'status', '--state', ${JSON.stringify(state)}]; require('./dist/boot.cjs').writeCodeCache(${JSON.stringify(bin)})`
+  node(['-e', warm], 'the warm run of status that writes the code cache')
+} finally {
+  rmSync(tmp, {recursive: true, force: true})
+}
+if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify({cli: cli.metafile, boot: boot.metafile, esm: esm.metafile}))

@@ -86,7 +86,7 @@ function fuzzRun(bin, args, cwd) {
 }
 const secs = (ms) => (ms === undefined ? '?' : (ms / 1000).toFixed(1))
 
-if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) {
+if (!existsSync(join(ROOT, 'dist/dlmctl.cjs'))) {
   console.error('build first: npm run -s build (the real build checks the shrunk drills)')
   process.exit(2)
 }

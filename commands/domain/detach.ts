@@ -1,27 +1,25 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {DlmCommand} from '../../src/cli/base.js'
+import {defineCommand} from '../../src/cli/define.js'
 import {findRecoveryId} from '../../src/core/domains.js'
 import {parseRecoveryId} from '../../src/model/names.js'
 import {detachConfirmed} from '../../src/core/confirmed.js'
 import {renderDetach, renderDetachConfirm} from '../../src/render/results.js'
 
-export default class DomainDetach extends DlmCommand {
-  static override summary = 'Forget a recovery id (abandon that attach)'
-  static override examples = ['<%= config.bin %> domain detach fs1 --id 1 --yes', '<%= config.bin %> domain detach fs1 --id 1 --yes --expect-generation 7']
-  static override args = {fs: Args.string({description: 'file system (lock domain)', required: true})}
-  static override flags = {
+export default defineCommand({
+  summary: 'Forget a recovery id (abandon that attach)',
+  examples: ['<%= config.bin %> domain detach fs1 --id 1 --yes', '<%= config.bin %> domain detach fs1 --id 1 --yes --expect-generation 7'],
+  args: {fs: Args.string({description: 'file system (lock domain)', required: true})},
+  flags: {
     id: Flags.string({description: 'recovery id', required: true}),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
     'expect-generation': Flags.integer({description: 'refuse (exit 5, STATE_CHANGED) unless the membership generation is still N (from status --json)', min: 0}),
-  }
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(DomainDetach)
+  },
+  async run({args, flags}, cx) {
     const id = parseRecoveryId(flags.id)
-    await findRecoveryId(this.ctx(flags), args.fs, id) // unknown domain or id: say so before asking
-    await this.confirm(renderDetachConfirm(args.fs, id), flags.yes)
-    const r = await detachConfirmed(this.ctx(flags), args.fs, id, {expectGeneration: flags['expect-generation']})
-    await this.emit(r, () => renderDetach(args.fs, id))
-  }
-}
+    await findRecoveryId(cx.ctx(flags), args.fs, id) // unknown domain or id: say so before asking
+    await cx.confirm(renderDetachConfirm(args.fs, id), flags.yes)
+    const r = await detachConfirmed(cx.ctx(flags), args.fs, id, {expectGeneration: flags['expect-generation']})
+    await cx.emit(r, () => renderDetach(args.fs, id))
+  },
+})

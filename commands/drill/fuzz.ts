@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {writeFile} from 'node:fs/promises'
-import {DlmCommand} from '../../src/cli/base.js'
+import {defineCommand} from '../../src/cli/define.js'
 import {DlmError, EXIT} from '../../src/errors.js'
 import {dlmctlVersion} from '../../src/cli/main.js'
 import {bundleResolver} from '../../src/drill/inproc.js'
@@ -9,16 +9,15 @@ import {fuzzJunit} from '../../src/drill/fuzz/junit.js'
 import {renderFuzzFailure, renderFuzzLine} from '../../src/render/fuzz.js'
 import {progress} from '../../src/render/progress.js'
 
-export default class DrillFuzz extends DlmCommand {
-  static override summary = 'Run random drills on small random clusters, check every step, and shrink a failure to a minimal drill file'
-  static override description =
-    'Each drill runs through the real commands (as drill run does) and is checked after every step against an in-memory run of the pure model and against invariants written apart from it (compatible grants, queue order, orphans, validity, replay idempotence, crash atomicity). On the first failure the drill is shrunk while it still fails and written as an ordinary drill file in --out; exit 8. The same --seed and --runs give the same drills. See man dlmctl-drill.5 (FUZZING).'
-  static override examples = [
+export default defineCommand({
+  summary: 'Run random drills on small random clusters, check every step, and shrink a failure to a minimal drill file',
+  description: 'Each drill runs through the real commands (as drill run does) and is checked after every step against an in-memory run of the pure model and against invariants written apart from it (compatible grants, queue order, orphans, validity, replay idempotence, crash atomicity). On the first failure the drill is shrunk while it still fails and written as an ordinary drill file in --out; exit 8. The same --seed and --runs give the same drills. See man dlmctl-drill.5 (FUZZING).',
+  examples: [
     '<%= config.bin %> drill fuzz',
     '<%= config.bin %> drill fuzz --seed 1829391 --runs 500 --steps 30 --out fuzz-out',
     '<%= config.bin %> drill fuzz --seed 7 --runs 20 --json --junit fuzz.xml',
-  ]
-  static override flags = {
+  ],
+  flags: {
     seed: Flags.integer({description: 'seed of the random drills (default: a new one, printed)'}),
     runs: Flags.integer({description: 'how many drills to run', default: FUZZ_DEFAULTS.runs, min: 1}),
     steps: Flags.integer({description: 'at most this many steps per drill', default: FUZZ_DEFAULTS.steps, min: 1, max: 200}),
@@ -26,10 +25,8 @@ export default class DrillFuzz extends DlmCommand {
     junit: Flags.string({description: 'write a JUnit XML report to this file'}),
     // Testing aid (man dlmctl-drill.5, TESTING AIDS): which commands crash steps kill.
     'crash-ops': Flags.string({description: 'commands crash steps may kill: request,release,write,convert (or none)', hidden: true}),
-  }
-
-  async run(): Promise<void> {
-    const {flags} = await this.parse(DrillFuzz)
+  },
+  async run({flags}, cx) {
     const bin = process.argv[1]
     if (flags.junit) await writeFile(flags.junit, fuzzJunit(undefined)).catch((e: NodeJS.ErrnoException) => {
       throw new DlmError('USAGE', `cannot write --junit ${flags.junit}: ${e.code ?? e.message}`)
@@ -37,17 +34,17 @@ export default class DrillFuzz extends DlmCommand {
     const seed = flags.seed ?? (Date.now() ^ (process.pid << 8)) >>> 1
     const crashOps = parseCrashOps(flags['crash-ops'])
     // On a terminal, without --json: which drill runs, then how shrinking goes (stderr, rewritten in place).
-    const p = progress(!this.jsonMode)
+    const p = progress(!cx.json)
     const r = await fuzz({
       seed, runs: flags.runs, steps: flags.steps, out: flags.out, bin, version: dlmctlVersion(), resolver: bundleResolver(bin), crashOps,
       onDrill: (i) => p.update(`drill fuzz (seed ${seed}): drill ${i} of ${flags.runs}`),
       onShrink: (n) => p.update(`drill fuzz (seed ${seed}): a drill failed; shrinking (${n} smaller failing drills so far)`),
     }).finally(() => p.done())
     if (flags.junit) await writeFile(flags.junit, fuzzJunit(r))
-    await this.emit(r, () => renderFuzzLine(r))
+    await cx.emit(r, () => renderFuzzLine(r))
     if (r.result === 'FAILED') {
-      if (!this.jsonMode) process.stderr.write(renderFuzzFailure(r) + '\n')
-      this.setExit(EXIT.DRILL)
+      if (!cx.json) process.stderr.write(renderFuzzFailure(r) + '\n')
+      cx.setExit(EXIT.DRILL)
     }
-  }
-}
+  },
+})

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {writeFile} from 'node:fs/promises'
-import {DlmCommand} from '../../src/cli/base.js'
+import {defineCommand} from '../../src/cli/define.js'
 import {DlmError, EXIT} from '../../src/errors.js'
 import {loadDrill} from '../../src/drill/bundled.js'
 import {junitXml} from '../../src/drill/junit.js'
@@ -10,24 +10,22 @@ import {bundleResolver} from '../../src/drill/inproc.js'
 import {loadTables} from '../../src/render/table.js'
 import {renderDrillHeader, renderDrillStep, renderDrillSummary} from '../../src/render/views.js'
 
-export default class DrillRun extends DlmCommand {
-  static override summary = 'Run a recovery drill: create its cluster, run its steps, print the timeline'
-  static override description = 'A drill is a YAML file (see man dlmctl-drill.5): a cluster, then steps, each a real dlmctl command run with --json, with expectations. Exit 0 if every expectation held, 8 if any failed, 2 if the drill file is not valid (with file:line:col). Runs on a fresh temporary state directory unless --state names a new or empty one to keep (a directory, or an etcd prefix with no cluster).'
-  static override examples = [
+export default defineCommand({
+  summary: 'Run a recovery drill: create its cluster, run its steps, print the timeline',
+  description: 'A drill is a YAML file (see man dlmctl-drill.5): a cluster, then steps, each a real dlmctl command run with --json, with expectations. Exit 0 if every expectation held, 8 if any failed, 2 if the drill file is not valid (with file:line:col). Runs on a fresh temporary state directory unless --state names a new or empty one to keep (a directory, or an etcd prefix with no cluster).',
+  examples: [
     '<%= config.bin %> drill run fixtures/drills/seed-story.yaml',
     '<%= config.bin %> drill run seed-second-death --junit report.xml',
     '<%= config.bin %> drill run my-drill.yaml --state ./drill-cluster --bail',
     '<%= config.bin %> drill run seed-story --processes --json',
-  ]
-  static override args = {file: Args.string({description: 'drill file, or the name of a bundled drill', required: true})}
-  static override flags = {
+  ],
+  args: {file: Args.string({description: 'drill file, or the name of a bundled drill', required: true})},
+  flags: {
     junit: Flags.string({description: 'write a JUnit XML report to this file'}),
     bail: Flags.boolean({description: 'stop at the first failed step'}),
     processes: Flags.boolean({description: 'run every step as its own dlmctl process (default: only parallel and crash steps; the others run in this process through the same command code)'}),
-  }
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(DrillRun)
+  },
+  async run({args, flags}, cx) {
     const bin = process.argv[1]
     const drill = await loadDrill(bin, args.file)
     // A report nobody can write should say so before the drill runs, not after.
@@ -35,8 +33,8 @@ export default class DrillRun extends DlmCommand {
       throw new DlmError('USAGE', `cannot write --junit ${flags.junit}: ${e.code ?? e.message}`)
     })
     // Only an explicit --state keeps the cluster (DLMCTL_STATE in the environment is the operator's own cluster).
-    const state = this.argv.some((a) => a === '--state' || a.startsWith('--state=')) ? this.ctx(flags).root : undefined
-    const live = !this.jsonMode
+    const state = cx.argv.some((a) => a === '--state' || a.startsWith('--state=')) ? cx.ctx(flags).root : undefined
+    const live = !cx.json
     if (live) await loadTables()
     // The header goes out with the first step, so a refusal (e.g. a non-empty --state) prints nothing else.
     let started = false
@@ -48,8 +46,8 @@ export default class DrillRun extends DlmCommand {
     const inProcess = flags.processes ? undefined : bundleResolver(bin)
     const r = await runDrill(drill, {bin, state, bail: flags.bail, inProcess, onStep: live ? onStep : undefined})
     if (flags.junit) await writeFile(flags.junit, junitXml([r]))
-    if (this.jsonMode) await this.emit(r, () => '')
+    if (cx.json) await cx.emit(r, () => '')
     else process.stdout.write(renderDrillSummary(r) + '\n')
-    if (!r.ok) this.setExit(EXIT.DRILL)
-  }
-}
+    if (!r.ok) cx.setExit(EXIT.DRILL)
+  },
+})

@@ -1,35 +1,33 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {DlmCommand} from '../../src/cli/base.js'
+import {defineCommand} from '../../src/cli/define.js'
 import {fsWrite, parseAssignments} from '../../src/core/fs.js'
 import {usage} from '../../src/errors.js'
 import {renderFsWrite} from '../../src/render/results.js'
 
-export default class FsWrite extends DlmCommand {
-  static override summary = 'Write metadata as a node: one journaled transaction (needs a valid persistent PW/EX lock on meta/<key>)'
-  static override description = "Appends set/del records and a commit record to the node's journal of the file system, durably, before answering. Refused (exit 5) with LOCK_NOT_HELD unless the node holds a persistent PW or EX lock on meta/<key> for every key, and with VALNOTVALID while that lock is not valid (e.g. the domain is recovering)."
-  static override strict = false
-  static override examples = [
+export default defineCommand({
+  summary: 'Write metadata as a node: one journaled transaction (needs a valid persistent PW/EX lock on meta/<key>)',
+  description: "Appends set/del records and a commit record to the node's journal of the file system, durably, before answering. Refused (exit 5) with LOCK_NOT_HELD unless the node holds a persistent PW or EX lock on meta/<key> for every key, and with VALNOTVALID while that lock is not valid (e.g. the domain is recovering).",
+  strict: false,
+  examples: [
     '<%= config.bin %> fs write fs1 --node n2 a=1 b=hello',
     '<%= config.bin %> fs write fs1 --node n2 --del b',
-  ]
-  static override args = {
+  ],
+  args: {
     fs: Args.string({description: 'file system', required: true}),
     assignments: Args.string({description: 'key=value ... (one or more)'}),
-  }
-  static override flags = {
+  },
+  flags: {
     node: Flags.string({description: 'the writing node', required: true}),
     del: Flags.string({description: 'delete this key (repeatable)', multiple: true}),
     'simulate-torn': Flags.boolean({description: 'testing aid: write the commit record only half, as a node dying mid-write', hidden: true}),
-  }
-
-  async run(): Promise<void> {
-    const {args, argv, flags} = await this.parse(FsWrite)
+  },
+  async run({args, argv, flags}, cx) {
     const rest = (argv as string[]).slice(1)
     const bad = rest.find((a) => a.startsWith('-'))
     if (bad) throw usage(`unknown flag ${bad} (see: dlmctl fs write --help)`)
     const sets = parseAssignments(rest)
-    const r = await fsWrite(this.ctx(flags), args.fs, flags.node, sets, flags.del ?? [], {simulateTorn: flags['simulate-torn']})
-    await this.emit(r, () => renderFsWrite(r))
-  }
-}
+    const r = await fsWrite(cx.ctx(flags), args.fs, flags.node, sets, flags.del ?? [], {simulateTorn: flags['simulate-torn']})
+    await cx.emit(r, () => renderFsWrite(r))
+  },
+})

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {DlmCommand} from '../../src/cli/base.js'
+import {defineCommand} from '../../src/cli/define.js'
 import {outputFlag, outputFormat, writeMachine} from '../../src/cli/output.js'
 import {lockListing} from '../../src/core/listing.js'
 import {domainsOf} from '../../src/core/nodes.js'
@@ -10,20 +10,19 @@ import {streamLocks} from '../../src/core/locks.js'
 import {progress} from '../../src/render/progress.js'
 import {writeJsonList} from '../../src/render/json-stream.js'
 
-export default class LockList extends DlmCommand {
-  static override summary = 'Every lock with its status, validity and the reasons it is not valid'
-  static override description =
-    'The human table is sorted by lock id and leaves out deadman and recovery locks (the cluster\'s own) unless --all; --json lists every lock in store order (grouped by domain and resource, in queue order) unless --sort or --limit. Reasons: DOMAIN_RECOVERING (persistent lock in a recovering domain), ORPHANED (holder is dead), VALNOTVALID (the value block is not valid).'
-  static override examples = [
+export default defineCommand({
+  summary: 'Every lock with its status, validity and the reasons it is not valid',
+  description: 'The human table is sorted by lock id and leaves out deadman and recovery locks (the cluster\'s own) unless --all; --json lists every lock in store order (grouped by domain and resource, in queue order) unless --sort or --limit. Reasons: DOMAIN_RECOVERING (persistent lock in a recovering domain), ORPHANED (holder is dead), VALNOTVALID (the value block is not valid).',
+  examples: [
     '<%= config.bin %> lock list',
     '<%= config.bin %> lock list fs1 --invalid',
     '<%= config.bin %> lock list --summary',
     '<%= config.bin %> lock list fs1 --sort resource --limit 20',
     "<%= config.bin %> lock list fs1 -o tsv | awk -F'\\t' '$6 == \"waiting\"'",
     "<%= config.bin %> lock list fs1 --resource 'meta/*' --node n2 --json",
-  ]
-  static override args = {fs: Args.string({description: 'only this file system (lock domain)'})}
-  static override flags = {
+  ],
+  args: {fs: Args.string({description: 'only this file system (lock domain)'})},
+  flags: {
     node: Flags.string({description: 'only locks held or requested by this node'}),
     resource: Flags.string({description: "only this resource (or a prefix ending in '*')"}),
     invalid: Flags.boolean({description: 'only locks that are not valid'}),
@@ -33,13 +32,11 @@ export default class LockList extends DlmCommand {
     limit: Flags.string({description: 'show only the first N locks (after sorting)'}),
     all: Flags.boolean({description: 'the human table shows deadman and recovery locks too'}),
     output: outputFlag,
-  }
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(LockList)
+  },
+  async run({args, flags}, cx) {
     const format = outputFormat(flags)
-    if (format === 'json') this.jsonMode = true
-    const ctx = this.ctx(flags)
+    if (format === 'json') cx.json = true
+    const ctx = cx.ctx(flags)
     const sort = flags.sort === undefined ? undefined : parseSortKey(flags.sort)
     const limit = flags.limit === undefined ? undefined : parseLimit(flags.limit)
     const filter = {fs: args.fs, node: flags.node, resource: flags.resource, invalid: flags.invalid, waiting: flags.waiting}
@@ -54,7 +51,6 @@ export default class LockList extends DlmCommand {
     const doc = r.kind === 'summary' ? r.summary : {locks: r.locks}
     if (format === 'yaml') return writeMachine(await yaml(doc))
     if (format === 'tsv') return writeMachine(r.kind === 'summary' ? summaryTsv(r.summary) : tsv(LOCK_COLUMNS, r.locks as unknown as Record<string, unknown>[]))
-    await this.emit(doc, () => (r.kind === 'summary' ? renderSummary(r.summary) : renderLockListing(r, args.fs)))
-  }
-}
-
+    await cx.emit(doc, () => (r.kind === 'summary' ? renderSummary(r.summary) : renderLockListing(r, args.fs)))
+  },
+})

@@ -1,40 +1,38 @@
 import * as Flags from '@oclif/core/flags'
-import {DlmCommand} from '../../src/cli/base.js'
+import {defineCommand} from '../../src/cli/define.js'
 import {staleNodes} from '../../src/core/nodes.js'
 import {markDeadConfirmed} from '../../src/core/confirmed.js'
 import {renderFencing} from '../../src/render/safety.js'
 import {parseDuration} from '../../src/util/duration.js'
 import {renderNodeCheck, renderStaleConfirm} from '../../src/render/results.js'
 
-export default class NodeCheck extends DlmCommand {
-  static override summary = 'Mark dead the up nodes whose heartbeat is older than the timeout'
-  static override description = 'Each stale node goes through mark-dead (fencing included). With --dry-run, only lists them.'
-  static override examples = ['<%= config.bin %> node check --timeout 10s --yes', '<%= config.bin %> node check --timeout 1m --dry-run']
-  static override flags = {
+export default defineCommand({
+  summary: 'Mark dead the up nodes whose heartbeat is older than the timeout',
+  description: 'Each stale node goes through mark-dead (fencing included). With --dry-run, only lists them.',
+  examples: ['<%= config.bin %> node check --timeout 10s --yes', '<%= config.bin %> node check --timeout 1m --dry-run'],
+  flags: {
     timeout: Flags.string({description: 'heartbeat age after which a node is dead', default: '10s'}),
     'skip-fence': Flags.boolean({description: 'do not run the fence command'}),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
     'dry-run': Flags.boolean({description: 'list stale nodes and change nothing'}),
-  }
-
-  async run(): Promise<void> {
-    const {flags} = await this.parse(NodeCheck)
-    const ctx = this.ctx(flags)
+  },
+  async run({flags}, cx) {
+    const ctx = cx.ctx(flags)
     const timeoutMs = parseDuration(flags.timeout, '--timeout')
     const stale = await staleNodes(ctx, timeoutMs)
     const markedDead: string[] = []
     if (stale.length > 0 && !flags['dry-run']) {
-      await this.confirm(renderStaleConfirm(stale, flags.timeout), flags.yes)
+      await cx.confirm(renderStaleConfirm(stale, flags.timeout), flags.yes)
       for (const n of stale) {
         const r = await markDeadConfirmed(ctx, n.name, {heartbeat: n.heartbeat}, {
           skipFence: flags['skip-fence'],
           reason: `heartbeat older than ${flags.timeout}`,
-          onFence: (argv, ms) => this.tell(renderFencing(argv, ms)),
+          onFence: (argv, ms) => cx.tell(renderFencing(argv, ms)),
         })
         if (!r.alreadyDead) markedDead.push(n.name)
       }
     }
     const r = {timeoutMs, stale, markedDead, dryRun: !!flags['dry-run']}
-    await this.emit(r, () => renderNodeCheck(r, flags.timeout))
-  }
-}
+    await cx.emit(r, () => renderNodeCheck(r, flags.timeout))
+  },
+})

@@ -1,46 +1,44 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {DlmCommand} from '../../src/cli/base.js'
+import {defineCommand} from '../../src/cli/define.js'
 import {markDead, type MarkDeadResult} from '../../src/core/nodes.js'
 import {markDeadConfirmed} from '../../src/core/confirmed.js'
 import {renderDeath} from '../../src/render/views.js'
 import {renderFencing} from '../../src/render/safety.js'
 
-export default class NodeMarkDead extends DlmCommand {
-  static override summary = 'Declare a node dead: fence it, then run DLM recovery in each of its domains'
-  static override description = 'Runs the cluster\'s fence command first and refuses (exit 7, nothing changed) if it fails, unless --skip-fence. Then, in every domain the node belongs to: the epoch grows, the domain enters recovery, the node\'s non-persistent locks are dropped, its persistent locks stay granted as orphans, value blocks it held in PW/EX become not valid. Marking a node that is already dead changes nothing.'
-  static override examples = [
+export default defineCommand({
+  summary: 'Declare a node dead: fence it, then run DLM recovery in each of its domains',
+  description: 'Runs the cluster\'s fence command first and refuses (exit 7, nothing changed) if it fails, unless --skip-fence. Then, in every domain the node belongs to: the epoch grows, the domain enters recovery, the node\'s non-persistent locks are dropped, its persistent locks stay granted as orphans, value blocks it held in PW/EX become not valid. Marking a node that is already dead changes nothing.',
+  examples: [
     '<%= config.bin %> node mark-dead n2 --yes',
     '<%= config.bin %> node mark-dead n2 --skip-fence --yes --json',
     '<%= config.bin %> node mark-dead n2 --dry-run',
     '<%= config.bin %> node mark-dead n2 --yes --expect-generation 7   # only if nobody changed the membership since status said 7',
-  ]
-  static override args = {node: Args.string({description: 'node name', required: true})}
-  static override flags = {
+  ],
+  args: {node: Args.string({description: 'node name', required: true})},
+  flags: {
     'skip-fence': Flags.boolean({description: 'do not run the fence command (you fenced the node another way)'}),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation'}),
     'dry-run': Flags.boolean({description: 'show what would change and change nothing'}),
     'expect-generation': Flags.integer({description: 'refuse (exit 5, STATE_CHANGED) unless the membership generation is still N (from status --json)', min: 0}),
-  }
-
-  async run(): Promise<void> {
-    const {args, flags} = await this.parse(NodeMarkDead)
-    const ctx = this.ctx(flags)
+  },
+  async run({args, flags}, cx) {
+    const ctx = cx.ctx(flags)
     if (flags['dry-run']) {
       const r = await markDead(ctx, args.node, {dryRun: true})
-      await this.emit({...r, dryRun: true}, () => renderDeath(r, true))
+      await cx.emit({...r, dryRun: true}, () => renderDeath(r, true))
       return
     }
     let shown: MarkDeadResult | undefined
     if (!flags.yes) {
-      const preview = await this.plan(() => markDead(ctx, args.node, {dryRun: true}))
-      if (!preview.alreadyDead) await this.confirm(renderDeath(preview, true), flags.yes)
+      const preview = await cx.plan(() => markDead(ctx, args.node, {dryRun: true}))
+      if (!preview.alreadyDead) await cx.confirm(renderDeath(preview, true), flags.yes)
       if (!preview.alreadyDead) shown = preview
     }
     const r = await markDeadConfirmed(ctx, args.node, {preview: shown, expectGeneration: flags['expect-generation']}, {
       skipFence: flags['skip-fence'],
-      onFence: (argv, timeoutMs) => this.tell(renderFencing(argv, timeoutMs)),
+      onFence: (argv, timeoutMs) => cx.tell(renderFencing(argv, timeoutMs)),
     })
-    await this.emit(r, () => renderDeath(r, false))
-  }
-}
+    await cx.emit(r, () => renderDeath(r, false))
+  },
+})

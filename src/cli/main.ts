@@ -1,14 +1,17 @@
-// The entry point bin/run.js loads. Start-up is a budget (SPEC §5: 2× `node -e 0`),
-// and oclif's Config.load (plugins, manifests, themes, hooks) spends most of it. So a
-// known command with no help or version flag runs directly: its class is looked up
-// in the command table written at build time (from oclif's manifest) and run with
-// a small config that has what Command uses when running. Everything else — help,
-// --version, topics, unknown commands — goes through oclif's own execute().
-// Written by scripts/bundle.mjs: command id → module path (relative to bin/run.js), and the version.
-declare const __DLMCTL_COMMANDS__: Record<string, string>
+// The command line: global flags moved after the command's words, the Tab
+// completion answered at once, unknown commands refused with a suggestion, then a
+// known command with no help or version flag runs directly (runCommand: oclif's
+// public parser, then the command's run). Everything else — help, --version,
+// topics — goes through oclif's own execute(), whose Command classes call the same
+// runCommand (src/cli/adapter.ts). bin/run.js loads this from the bundle
+// (dist/dlmctl.cjs, through src/cli/boot.ts); bin/dev.mjs from the sources.
 declare const __DLMCTL_VERSION__: string
 import {unknownCommand, unknownMessage} from './suggest.js'
 import {escapeControl} from '../render/escape.js'
+import {commandIds, fromBundle, loadCommand} from './commands.js'
+import {runCommand} from './run.js'
+import {createRequire} from 'node:module'
+import {dirname, join} from 'node:path'
 
 
 /** Longest run of leading words that names a command (topics are space-separated). */
@@ -44,22 +47,23 @@ export function hoistGlobalFlags(argv: string[]): {argv: string[]; hoisted: stri
  * The command the fast path runs for `argv` (global flags already after the
  * command's words), or undefined (help, version, topics, unknown: oclif's execute).
  */
-export function fastPath(argv: string[]): {id: string; rest: string[]; module: string} | undefined {
-  const table = __DLMCTL_COMMANDS__
+export function fastPath(argv: string[]): {id: string; rest: string[]} | undefined {
   const wantsHelp = argv[0] === 'help' || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-v')
-  const hit = wantsHelp ? undefined : matchCommand(argv, Object.keys(table))
-  return hit && {...hit, module: table[hit.id]}
+  return wantsHelp ? undefined : matchCommand(argv, commandIds())
 }
 
 export const dlmctlVersion = (): string => (typeof __DLMCTL_VERSION__ === 'undefined' ? 'dev' : __DLMCTL_VERSION__)
 
-export async function main(binUrl: string): Promise<void> {
+/**
+ * Run the command line of this process. `bin` is the path of the script node
+ * runs (bin/run.js, bin/dev.mjs): oclif finds the package from it.
+ */
+export async function main(bin: string): Promise<void> {
   const lifted = hoistGlobalFlags(process.argv.slice(2))
   let argv = lifted.argv
   // A Tab in the shell: answer without loading oclif (see src/cli/complete.ts).
-  if (argv[0] === 'completion' && argv.includes('--complete') && (await (await import('./complete.js')).runComplete(process.argv.slice(2), process.argv[1]))) return
-  const table = __DLMCTL_COMMANDS__
-  const ids = Object.keys(table)
+  if (argv[0] === 'completion' && argv.includes('--complete') && (await (await import('./complete.js')).runComplete(process.argv.slice(2), bin))) return
+  const ids = commandIds()
   const unknown = unknownCommand(argv[0] === 'help' ? argv.slice(1) : argv, ids)
   if (unknown) {
     // The same on both paths, help or not: a usage error (exit 2), JSON under --json.
@@ -74,34 +78,22 @@ export async function main(binUrl: string): Promise<void> {
   if (found && lifted.hoisted.length) argv = [...found.id.split(' '), ...lifted.hoisted, ...found.rest]
   else if (lifted.hoisted.length) argv = [...argv, ...lifted.hoisted]
   process.argv = [...process.argv.slice(0, 2), ...argv]
-  const hit = fastPath(argv)
-  if (hit) {
-    const mod = (await import(new URL(hit.module, binUrl).href)) as {default: {new (argv: string[], config: unknown): {_run(): Promise<unknown>}; id?: string}}
-    const Cmd = mod.default
-    Cmd.id = hit.id.replaceAll(' ', ':')
-    await new Cmd(hit.rest, fastConfig(__DLMCTL_VERSION__))._run()
-    return
-  }
-  // oclif is CommonJS: in the bundle its named exports may sit on `default`.
-  const core = (await import('@oclif/core')) as typeof import('@oclif/core') & {default?: typeof import('@oclif/core')}
-  await (core.execute ?? core.default!.execute)({dir: binUrl})
+  // Testing aid (man dlmctl(1), ENVIRONMENT): every command through oclif's execute, to compare both paths.
+  const hit = process.env.DLMCTL_TEST_OCLIF ? undefined : fastPath(argv)
+  if (hit) return runCommand(await loadCommand(hit.id), hit.id, hit.rest)
+  // require, not import(): the bundle runs through vm.Script, where import() is not available (src/cli/boot.ts).
+  const {execute} = createRequire(import.meta.url)('@oclif/core/execute') as typeof import('@oclif/core/execute')
+  // The package's root, where oclif reads package.json (bin/ has a package.json of its own).
+  await execute({dir: join(dirname(bin), '..'), development: false, loadOptions: await oclifOptions(bin)})
 }
 
-/** What oclif's Command reads from its config while running (not while showing help). */
-export function fastConfig(version: string) {
-  return {
-    bin: 'dlmctl',
-    name: 'dlmctl',
-    version,
-    topicSeparator: ' ',
-    userAgent: `dlmctl/${version} ${process.platform}-${process.arch} node-${process.version}`,
-    theme: undefined,
-    pjson: {oclif: {}},
-    commandIDs: [],
-    runHook: async () => ({successes: [], failures: []}),
-    scopedEnvVar: (k: string) => process.env[`DLMCTL_${k}`],
-    scopedEnvVarKey: (k: string) => `DLMCTL_${k}`,
-    scopedEnvVarKeys: (k: string) => [`DLMCTL_${k}`],
-    findCommand: () => undefined,
-  }
+/**
+ * How oclif finds the commands: from the bundle, the package's own settings (the
+ * adapters in dist/commands, through the manifest); from the sources, every
+ * command's adapter from the command table.
+ */
+async function oclifOptions(bin: string) {
+  if (fromBundle()) return undefined
+  const {sourceOclifOptions} = await import('./adapter.js')
+  return sourceOclifOptions(bin)
 }

@@ -4,6 +4,8 @@
 // error. So keys typed before a question appears are discarded, and both keys
 // end the command with CANCELLED (exit 130).
 import {DlmError} from '../errors.js'
+import {emitKeypressEvents} from 'node:readline'
+import {createRequire} from 'node:module'
 
 export const cancelled = (what = 'cancelled; nothing changed') => new DlmError('CANCELLED', what)
 
@@ -94,8 +96,8 @@ export async function askYesNo(message: string): Promise<boolean> {
  */
 export async function chooseMany(message: string, choices: {name: string; value: string; checked: boolean}[]): Promise<string[]> {
   await discardTypeAhead()
-  const {checkbox} = await import('@inquirer/prompts')
-  const {emitKeypressEvents} = await import('node:readline')
+  // Loaded from node_modules when a terminal asks (not bundled: half a megabyte every command would read).
+  const {checkbox} = createRequire(import.meta.url)('@inquirer/prompts') as typeof import('@inquirer/prompts')
   const abort = new AbortController()
   const onKey = (_: string, key?: {name?: string; sequence?: string}) => {
     if (key?.name === 'escape' && key.sequence === ESC) abort.abort()

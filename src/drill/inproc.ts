@@ -1,16 +1,16 @@
 // Drill steps without a new process: the step's command runs in this process
 // through exactly what bin/run.js does on its fast path (the same command table,
-// the same oclif parsing, the same base class turning errors into exit codes and
+// the same parsing, the same runCommand turning errors into exit codes and
 // {error} JSON), with stdout/stderr captured, the step's environment, and no
 // terminal (so a prompt refuses as it would in a child without one). Steps run
 // one at a time: stdout, the environment and process.exitCode are per process.
 // Everything a command takes from the store (OFD scope locks, open files) is
 // released when its transaction ends, so the next step, or a child process of a
 // parallel or crash step, sees the directory exactly as after a process exit.
-import {pathToFileURL} from 'node:url'
-import {dlmctlVersion, fastConfig, fastPath} from '../cli/main.js'
-
-declare const __DLMCTL_COMMANDS__: Record<string, string> | undefined
+import {fastPath} from '../cli/main.js'
+import {fromBundle, loadCommand} from '../cli/commands.js'
+import type {AnyDefinition} from '../cli/define.js'
+import {runCommand} from '../cli/run.js'
 
 export interface CliResult {
   exit: number | null
@@ -20,21 +20,18 @@ export interface CliResult {
   ms: number
 }
 
-type CommandClass = {new (argv: string[], config: unknown): {_run(): Promise<unknown>}; id?: string}
+/** Finds the command definition for an argument vector, or undefined when only a real process can run it (help, unknown). */
+export type Resolver = (argv: string[]) => Promise<{def: AnyDefinition; id: string; rest: string[]} | undefined>
 
-/** Finds the command class for an argument vector, or undefined when only a real process can run it (help, unknown). */
-export type Resolver = (argv: string[]) => Promise<{Cmd: CommandClass; id: string; rest: string[]} | undefined>
+/** The command table's resolver: what bin/run.js (or, from the sources, bin/dev.mjs) would run on its fast path. */
+export const commandResolver: Resolver = async (argv) => {
+  const hit = fastPath(argv)
+  return hit && {def: await loadCommand(hit.id), id: hit.id, rest: hit.rest}
+}
 
-/** The resolver of the built CLI (the command table bundled next to bin/run.js); undefined when not running from the bundle. */
-export function bundleResolver(bin: string): Resolver | undefined {
-  if (typeof __DLMCTL_COMMANDS__ === 'undefined') return undefined
-  const base = pathToFileURL(bin)
-  return async (argv) => {
-    const hit = fastPath(argv)
-    if (!hit) return undefined
-    const mod = (await import(new URL(hit.module, base).href)) as {default: CommandClass}
-    return {Cmd: mod.default, id: hit.id, rest: hit.rest}
-  }
+/** The resolver of the built CLI; undefined when not running from the bundle (every step is then a process). */
+export function bundleResolver(_bin: string): Resolver | undefined {
+  return fromBundle() ? commandResolver : undefined
 }
 
 /** Whether in-process steps are safe here: a crash point armed in this process would kill the runner, not the step. */
@@ -120,9 +117,8 @@ async function runNow(resolve: Resolver, args: string[], env: NodeJS.ProcessEnv)
     process.stdout.write = capture((s) => (stdout += s))
     process.stderr.write = capture((s) => (stderr += s))
     process.exitCode = undefined
-    hit.Cmd.id = hit.id.replaceAll(' ', ':')
     try {
-      await new hit.Cmd(hit.rest, fastConfig(dlmctlVersion()))._run()
+      await runCommand(hit.def, hit.id, hit.rest)
       exit = typeof process.exitCode === 'number' ? process.exitCode : Number(process.exitCode ?? 0)
     } catch (e) {
       // What node does with an error escaping bin/run.js: the message on stderr, exit 1.

@@ -26,7 +26,7 @@ interface Run {
 
 /** The built CLI; the environment steers nothing (no DLMCTL_*, no NODE_ENV=test from vitest). */
 async function dlmctl(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('dist/ is missing: run `npm run -s build` first (`npm test` does it)')
+  if (!existsSync(join(ROOT, 'dist/dlmctl.cjs'))) throw new Error('dist/ is missing: run `npm run -s build` first (`npm test` does it)')
   const base: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DLMCTL_') && k !== 'NODE_ENV') base[k] = v
   const r = await execa(process.execPath, [BIN, ...args], {cwd: ROOT, env: {...base, NO_COLOR: '1', ...env}, extendEnv: false, reject: false})

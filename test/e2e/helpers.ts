@@ -29,7 +29,7 @@ export const CLOCK = '2026-01-01T00:00:00Z'
 let built = false
 export function requireBuilt(): void {
   if (built) return
-  if (!existsSync(join(ROOT, 'dist/src/cli/main.js')) || !existsSync(join(ROOT, 'dist/commands'))) {
+  if (!existsSync(join(ROOT, 'dist/dlmctl.cjs')) || !existsSync(join(ROOT, 'dist/commands'))) {
     throw new Error(`dist/ is missing in ${ROOT}: the e2e tests run the built CLI; run \`npm run -s build\` first (\`npm test\` does it)`)
   }
   built = true
