@@ -4,7 +4,8 @@ import {DlmCommand} from '../../src/cli/base.js'
 import {DlmError, EXIT} from '../../src/errors.js'
 import {dlmctlVersion} from '../../src/cli/main.js'
 import {bundleResolver} from '../../src/drill/inproc.js'
-import {FUZZ_DEFAULTS, fuzz, parseCrashOps} from '../../src/drill/fuzz/fuzz.js'
+import {FUZZ_DEFAULTS, fuzz, fuzzEnv, parseCrashOps} from '../../src/drill/fuzz/fuzz.js'
+import {fuzzWorker} from '../../src/drill/fuzz/pool.js'
 import {fuzzJunit} from '../../src/drill/fuzz/junit.js'
 import {renderFuzzFailure, renderFuzzLine} from '../../src/render/fuzz.js'
 import {progress} from '../../src/render/progress.js'
@@ -24,13 +25,17 @@ export default class DrillFuzz extends DlmCommand {
     steps: Flags.integer({description: 'at most this many steps per drill', default: FUZZ_DEFAULTS.steps, min: 1, max: 200}),
     out: Flags.string({description: 'directory for the minimal failing drill (fuzz-<seed>.yaml)', default: '.'}),
     junit: Flags.string({description: 'write a JUnit XML report to this file'}),
+    workers: Flags.integer({description: 'drills run at once, each in a worker process (default: the number of CPUs; 1: one after the other in this process)', min: 1, max: 64}),
     // Testing aid (man dlmctl-drill.5, TESTING AIDS): which commands crash steps kill.
     'crash-ops': Flags.string({description: 'commands crash steps may kill: request,release,write,convert (or none)', hidden: true}),
+    // Internal: a worker process of a fuzz run (pool.ts), sent drills by its parent.
+    worker: Flags.boolean({hidden: true}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(DrillFuzz)
     const bin = process.argv[1]
+    if (flags.worker) return fuzzWorker({bin, resolver: bundleResolver(bin), env: fuzzEnv()})
     if (flags.junit) await writeFile(flags.junit, fuzzJunit(undefined)).catch((e: NodeJS.ErrnoException) => {
       throw new DlmError('USAGE', `cannot write --junit ${flags.junit}: ${e.code ?? e.message}`)
     })
@@ -40,7 +45,8 @@ export default class DrillFuzz extends DlmCommand {
     const p = progress(!this.jsonMode)
     const r = await fuzz({
       seed, runs: flags.runs, steps: flags.steps, out: flags.out, bin, version: dlmctlVersion(), resolver: bundleResolver(bin), crashOps,
-      onDrill: (i) => p.update(`drill fuzz (seed ${seed}): drill ${i} of ${flags.runs}`),
+      workers: flags.workers ?? FUZZ_DEFAULTS.workers(),
+      onDrill: (n) => p.update(`drill fuzz (seed ${seed}): ${n} of ${flags.runs} drills run`),
       onShrink: (n) => p.update(`drill fuzz (seed ${seed}): a drill failed; shrinking (${n} smaller failing drills so far)`),
     }).finally(() => p.done())
     if (flags.junit) await writeFile(flags.junit, fuzzJunit(r))
