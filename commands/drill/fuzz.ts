@@ -13,11 +13,11 @@ import {progress} from '../../src/render/progress.js'
 export default class DrillFuzz extends DlmCommand {
   static override summary = 'Run random drills on small random clusters, check every step, and shrink a failure to a minimal drill file'
   static override description =
-    'Each drill runs through the real commands (as drill run does) and is checked after every step against an in-memory run of the pure model and against invariants written apart from it (compatible grants, queue order, orphans, validity, replay idempotence, crash atomicity). On the first failure the drill is shrunk while it still fails and written as an ordinary drill file in --out; exit 8. The same --seed and --runs give the same drills. See man dlmctl-drill.5 (FUZZING).'
+    'Each drill runs through the real commands (as drill run does) and is checked after every step against an in-memory run of the pure model and against invariants written apart from it (compatible grants, queue order, orphans, validity, replay idempotence, crash atomicity). On the first failure the drill is shrunk while it still fails and written as an ordinary drill file in --out; exit 8. The same --seed and --runs give the same drills, whatever --workers runs them at once. See man dlmctl-drill.5 (FUZZING).'
   static override examples = [
-    '<%= config.bin %> drill fuzz',
+    {description: '300 random drills, one worker process per CPU (about a minute on 2 idle CPUs)', command: '<%= config.bin %> drill fuzz'},
     '<%= config.bin %> drill fuzz --seed 1829391 --runs 500 --steps 30 --out fuzz-out',
-    '<%= config.bin %> drill fuzz --seed 7 --runs 20 --json --junit fuzz.xml',
+    {description: 'a few drills one after the other, in this process', command: '<%= config.bin %> drill fuzz --seed 7 --runs 20 --workers 1 --json --junit fuzz.xml'},
   ]
   static override flags = {
     seed: Flags.integer({description: 'seed of the random drills (default: a new one, printed)'}),
