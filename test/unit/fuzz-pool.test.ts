@@ -13,7 +13,8 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}))
 const log = join(dir, 'started.log')
 
 // The stand-in: `drill fuzz --worker` is all it answers to. A drill's first node names
-// how long it takes (ms), a node `bad` makes it fail, `die` ends the worker mid-drill.
+// how long it takes (ms), a node `bad` makes it fail, `die` ends the worker mid-drill,
+// `quit` right after answering.
 const bin = join(dir, 'run.mjs')
 writeFileSync(
   bin,
@@ -22,7 +23,10 @@ if (process.argv.slice(2).join(' ') !== 'drill fuzz --worker') process.exit(2)
 process.on('message', ({index, drill}) => {
   appendFileSync(${JSON.stringify(log)}, index + '\\n')
   if (drill.cluster.nodes.includes('die')) process.exit(7)
-  setTimeout(() => process.send({index, ok: !drill.cluster.nodes.includes('bad')}), Number(drill.cluster.nodes[0]))
+  setTimeout(() => {
+    process.send({index, ok: !drill.cluster.nodes.includes('bad')})
+    if (drill.cluster.nodes.includes('quit')) process.exit(0)
+  }, Number(drill.cluster.nodes[0]))
 })
 `,
 )
@@ -52,5 +56,10 @@ describe('drills in worker processes', () => {
   it('a worker that ends in the middle of a drill is an internal error naming the drill', {timeout: 30_000}, async () => {
     writeFileSync(log, '')
     await expect(runDrills([drill(5), drill(5, 'die'), drill(5)], {exec, workers: 2})).rejects.toMatchObject({code: 'INTERNAL', message: expect.stringMatching(/worker running drill 2 ended \(exit 7\)/)})
+  })
+
+  it('workers that end between drills: an internal error, not a run that skipped drills', {timeout: 30_000}, async () => {
+    writeFileSync(log, '')
+    await expect(runDrills([drill(5, 'quit'), drill(5, 'quit'), drill(5), drill(5)], {exec, workers: 2})).rejects.toMatchObject({code: 'INTERNAL'})
   })
 })

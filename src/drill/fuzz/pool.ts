@@ -49,25 +49,24 @@ export async function runDrills(drills: FuzzDrill[], o: PoolOptions): Promise<nu
     return undefined
   }
   let next = 0
-  let done = 0
   let failed: number | undefined
   let lost: Error | undefined
+  const answered = new Set<number>()
   const one = (child: ChildProcess) =>
     new Promise<void>((resolve) => {
       let running: number | undefined
       const give = () => {
+        running = undefined
+        if (!child.connected) return
         if (next < drills.length && (failed === undefined || next < failed) && !lost) {
           running = next++
           child.send({index: running, drill: drills[running]} satisfies Job)
-        } else {
-          running = undefined
-          child.disconnect()
-        }
+        } else child.disconnect()
       }
       child.on('message', (a: Answer) => {
-        done++
+        answered.add(a.index)
         if (!a.ok && (failed === undefined || a.index < failed)) failed = a.index
-        o.onDrill?.(done, a.ok)
+        o.onDrill?.(answered.size, a.ok)
         give()
       })
       child.on('exit', (code, signal) => {
@@ -75,7 +74,7 @@ export async function runDrills(drills: FuzzDrill[], o: PoolOptions): Promise<nu
         resolve()
       })
       child.on('error', (e) => {
-        lost ??= new DlmError('INTERNAL', `drill fuzz: cannot start a worker process: ${e.message}`)
+        lost ??= new DlmError('INTERNAL', `drill fuzz: a worker process failed: ${e.message}`)
         resolve()
       })
       give()
@@ -83,6 +82,8 @@ export async function runDrills(drills: FuzzDrill[], o: PoolOptions): Promise<nu
   const children = Array.from({length: workers}, () => fork(o.exec.bin, ['drill', 'fuzz', '--worker'], {stdio: ['ignore', 'ignore', 'inherit', 'ipc']}))
   await Promise.all(children.map(one))
   if (lost) throw lost
+  // Every drill before the first failure (all of them, when none failed) has answered.
+  for (let i = 0; i < (failed ?? drills.length); i++) if (!answered.has(i)) throw new DlmError('INTERNAL', `drill fuzz: the workers ended before drill ${i + 1} ran`)
   return failed
 }
 
