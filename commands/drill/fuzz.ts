@@ -4,18 +4,19 @@ import {defineCommand} from '../../src/cli/define.js'
 import {DlmError, EXIT} from '../../src/errors.js'
 import {dlmctlVersion} from '../../src/cli/main.js'
 import {bundleResolver} from '../../src/drill/inproc.js'
-import {FUZZ_DEFAULTS, fuzz, parseCrashOps} from '../../src/drill/fuzz/fuzz.js'
+import {FUZZ_DEFAULTS, fuzz, fuzzEnv, parseCrashOps} from '../../src/drill/fuzz/fuzz.js'
+import {fuzzWorker} from '../../src/drill/fuzz/pool.js'
 import {fuzzJunit} from '../../src/drill/fuzz/junit.js'
 import {renderFuzzFailure, renderFuzzLine} from '../../src/render/fuzz.js'
 import {progress} from '../../src/render/progress.js'
 
 export default defineCommand({
   summary: 'Run random drills on small random clusters, check every step, and shrink a failure to a minimal drill file',
-  description: 'Each drill runs through the real commands (as drill run does) and is checked after every step against an in-memory run of the pure model and against invariants written apart from it (compatible grants, queue order, orphans, validity, replay idempotence, crash atomicity). On the first failure the drill is shrunk while it still fails and written as an ordinary drill file in --out; exit 8. The same --seed and --runs give the same drills. See man dlmctl-drill.5 (FUZZING).',
+  description: 'Each drill runs through the real commands (as drill run does) and is checked after every step against an in-memory run of the pure model and against invariants written apart from it (compatible grants, queue order, orphans, validity, replay idempotence, crash atomicity). On the first failure the drill is shrunk while it still fails and written as an ordinary drill file in --out; exit 8. The same --seed and --runs give the same drills, whatever --workers runs them at once. See man dlmctl-drill.5 (FUZZING).',
   examples: [
-    '<%= config.bin %> drill fuzz',
+    {description: '300 random drills, one worker process per CPU (about a minute on 2 idle CPUs)', command: '<%= config.bin %> drill fuzz'},
     '<%= config.bin %> drill fuzz --seed 1829391 --runs 500 --steps 30 --out fuzz-out',
-    '<%= config.bin %> drill fuzz --seed 7 --runs 20 --json --junit fuzz.xml',
+    {description: 'a few drills one after the other, in this process', command: '<%= config.bin %> drill fuzz --seed 7 --runs 20 --workers 1 --json --junit fuzz.xml'},
   ],
   flags: {
     seed: Flags.integer({description: 'seed of the random drills (default: a new one, printed)'}),
@@ -23,11 +24,15 @@ export default defineCommand({
     steps: Flags.integer({description: 'at most this many steps per drill', default: FUZZ_DEFAULTS.steps, min: 1, max: 200}),
     out: Flags.string({description: 'directory for the minimal failing drill (fuzz-<seed>.yaml)', default: '.'}),
     junit: Flags.string({description: 'write a JUnit XML report to this file'}),
+    workers: Flags.integer({description: 'drills run at once, each in a worker process (default: the number of CPUs; 1: one after the other in this process)', min: 1, max: 64}),
     // Testing aid (man dlmctl-drill.5, TESTING AIDS): which commands crash steps kill.
     'crash-ops': Flags.string({description: 'commands crash steps may kill: request,release,write,convert (or none)', hidden: true}),
+    // Internal: a worker process of a fuzz run (pool.ts), sent drills by its parent.
+    worker: Flags.boolean({hidden: true}),
   },
   async run({flags}, cx) {
     const bin = process.argv[1]
+    if (flags.worker) return fuzzWorker({bin, resolver: bundleResolver(bin), env: fuzzEnv()})
     if (flags.junit) await writeFile(flags.junit, fuzzJunit(undefined)).catch((e: NodeJS.ErrnoException) => {
       throw new DlmError('USAGE', `cannot write --junit ${flags.junit}: ${e.code ?? e.message}`)
     })
@@ -37,7 +42,8 @@ export default defineCommand({
     const p = progress(!cx.json)
     const r = await fuzz({
       seed, runs: flags.runs, steps: flags.steps, out: flags.out, bin, version: dlmctlVersion(), resolver: bundleResolver(bin), crashOps,
-      onDrill: (i) => p.update(`drill fuzz (seed ${seed}): drill ${i} of ${flags.runs}`),
+      workers: flags.workers ?? FUZZ_DEFAULTS.workers(),
+      onDrill: (n) => p.update(`drill fuzz (seed ${seed}): ${n} of ${flags.runs} drills run`),
       onShrink: (n) => p.update(`drill fuzz (seed ${seed}): a drill failed; shrinking (${n} smaller failing drills so far)`),
     }).finally(() => p.done())
     if (flags.junit) await writeFile(flags.junit, fuzzJunit(r))

@@ -14,7 +14,9 @@ import {
   CLUSTER,
   EVENTS,
   MEMBERSHIP,
+  bucketDir,
   bucketFile,
+  bucketName,
   bucketOf,
   domainEvents,
   domainFile,
@@ -287,6 +289,25 @@ export class DomainSession {
     this.metaDirty = true
   }
 
+  /**
+   * The names of the domain's bucket files (pending commits and this
+   * transaction's writes included), listed once: a small domain has a few of its
+   * 256 buckets, and a listing, an export, a check or a death would otherwise
+   * open each missing one (in a drill of a few locks, most of such a command's
+   * time). Directory backend only: on etcd, a list would widen what a
+   * transaction read.
+   */
+  private present?: Promise<Set<string>>
+
+  /** A bucket file's text (null: it does not exist). */
+  private async bucketText(b: number): Promise<string | null> {
+    if (this.state.onDisk) {
+      this.present ??= this.state.io.list(bucketDir(this.name)).then((names) => new Set(names))
+      if (!(await this.present).has(`${bucketName(b)}.json`)) return null
+    }
+    return this.state.readTextOf(bucketFile(this.name, b))
+  }
+
   private async bucket(b: number): Promise<Map<string, Resource>> {
     let m = this.buckets.get(b)
     if (!m) {
@@ -312,7 +333,7 @@ export class DomainSession {
     let lz = this.lazy.get(b)
     if (!lz) {
       const file = bucketFile(this.name, b)
-      const text = (await this.state.readTextOf(file)) ?? '{"resources":[]}\n'
+      const text = (await this.bucketText(b)) ?? '{"resources":[]}\n'
       const made = LazyBucket.of(file, b, text, this.meta.change, this.lvbSize)
       if (!made) return null
       this.lazy.set(b, (lz = made))
@@ -330,8 +351,7 @@ export class DomainSession {
   }
 
   private async readBucket(b: number): Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null}> {
-    const file = bucketFile(this.name, b)
-    return this.parseBucket(b, await this.state.readTextOf(file))
+    return this.parseBucket(b, await this.bucketText(b))
   }
 
   private parseBucket(b: number, text: string | null): {text: string | null; data: {applied?: number; resources: Resource[]} | null} {
@@ -350,8 +370,7 @@ export class DomainSession {
    * `lines` (its stamp) without being parsed; any other the ordinary way.
    */
   private async readBucketLines(b: number): Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null; lines?: number}> {
-    const file = bucketFile(this.name, b)
-    const text = await this.state.readTextOf(file)
+    const text = await this.bucketText(b)
     const got = text === null ? undefined : canonicalBucketLines(text)
     if (got && got.names.every((n, i) => bucketOf(n) === b && (i === 0 || got.names[i - 1] < n))) return {text: null, data: null, lines: got.applied}
     return this.parseBucket(b, text)
@@ -362,7 +381,9 @@ export class DomainSession {
     for (const r of data?.resources ?? []) m.set(r.name, r)
     const applied = data?.applied ?? 0
     const change = this.meta.change
-    if (change && bucketBehind(this.meta, applied)) {
+    // A bucket with no file holds nothing a change could concern: it is never behind
+    // (a death would otherwise write every missing bucket of a small domain, empty).
+    if (change && data !== null && bucketBehind(this.meta, applied)) {
       for (const r of m.values()) {
         applyChange(r, change)
         if (isIdle(r, this.lvbSize)) m.delete(r.name)
@@ -465,7 +486,7 @@ export class DomainSession {
         yield [...(await this.bucket(b)).values()]
         continue
       }
-      const text = await this.state.readTextOf(bucketFile(this.name, b))
+      const text = await this.bucketText(b)
       const got = text === null ? undefined : canonicalBucketLines(text)
       if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) {
         yield [...this.upToDate(b, this.parseBucket(b, text).data).values()]
@@ -501,8 +522,7 @@ export class DomainSession {
   async catchUpBucket(b: number): Promise<boolean> {
     const change = this.meta.change
     if (!change || change.done) return false
-    const file = bucketFile(this.name, b)
-    const text = this.buckets.has(b) || this.lazy.has(b) ? null : await this.state.readTextOf(file)
+    const text = this.buckets.has(b) || this.lazy.has(b) ? null : await this.bucketText(b)
     const head = text === null ? null : /^\{(?:"applied":([0-9]+),)?"resources":\[\n/.exec(text)
     if (text === null || !head || !text.endsWith('\n]}\n')) {
       // Not in the one-resource-per-line layout (or already loaded): the whole way.
@@ -641,6 +661,8 @@ export class DomainSession {
     }
     for (const [b, text] of this.rawImages) tx.write(bucketFile(this.name, b), text)
     this.rawImages.clear()
+    // Bucket files written now exist from here on.
+    this.present = undefined
     for (const c of this.dirtyIndex) {
       const locks = this.index.get(c)!
       if (Object.keys(locks).length === 0) tx.remove(indexFile(this.name, c))

@@ -118,12 +118,13 @@ describe('drill authoring', () => {
 describe('drill fuzz', () => {
   const out = join(TMP, 'fuzz-out')
   const junit = join(TMP, 'fuzz.xml')
+  // One after the other in one process, and three worker processes at once.
   const twice = Promise.all([
-    dlmctl(['drill', 'fuzz', '--seed', '42', '--runs', '8', '--steps', '12', '--json', '--out', out, '--junit', junit]),
-    dlmctl(['drill', 'fuzz', '--seed', '42', '--runs', '8', '--steps', '12', '--json', '--out', out]),
+    dlmctl(['drill', 'fuzz', '--seed', '42', '--runs', '8', '--steps', '12', '--json', '--out', out, '--junit', junit, '--workers', '1']),
+    dlmctl(['drill', 'fuzz', '--seed', '42', '--runs', '8', '--steps', '12', '--json', '--out', out, '--workers', '3']),
   ])
 
-  test('passes on this build; the same --seed and --runs give the same drills, byte for byte', {timeout: 240_000}, async () => {
+  test('passes on this build; the same --seed and --runs give the same drills, byte for byte, whatever the workers', {timeout: 240_000}, async () => {
     const [a, b] = await twice
     expect(a.exitCode, a.stdout.slice(0, 2000) + a.stderr).toBe(0)
     expect(a.json).toMatchObject({result: 'PASSED', seed: 42, runs: 8, maxSteps: 12, drills: 8})
@@ -131,6 +132,8 @@ describe('drill fuzz', () => {
     expect(a.json.steps).toBe(a.json.generated.reduce((n: number, d: any) => n + d.steps.length, 0))
     for (const d of a.json.generated) expect(d.steps.length).toBeLessThanOrEqual(12)
     expect(JSON.stringify(a.json.generated)).toBe(JSON.stringify(b.json.generated))
+    // The whole answer, but for the time it took.
+    expect(a.stdout.replace(/"durationMs": ?\d+/, '')).toBe(b.stdout.replace(/"durationMs": ?\d+/, ''))
     expect(readdirSync(TMP)).not.toContain('fuzz-42.yaml')
   })
 

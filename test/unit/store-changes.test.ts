@@ -234,6 +234,57 @@ describe('a validate committed as a logical record', () => {
   })
 })
 
+describe('a small domain', () => {
+  /** Bucket files that `f` opens (a missing one counts: it is an open that fails). */
+  async function bucketReads(f: () => Promise<unknown>): Promise<string[]> {
+    const readFile = io.readFile
+    const read: string[] = []
+    io.readFile = (path, ...rest) => {
+      if (/\/res\/[0-9a-f]{2}\.json$/.test(path)) read.push(path.slice(path.lastIndexOf('/') + 1))
+      return readFile(path, ...rest)
+    }
+    try {
+      await f()
+    } finally {
+      io.readFile = readFile
+    }
+    return read
+  }
+  const files = (ctx: Ctx) => readdirSync(join(ctx.root, 'domains/fs1/res')).sort()
+
+  it('a death and a validate write only the bucket files it has; listings, export and check open only those', async () => {
+    const ctx = await newCluster()
+    await requestLockOp(ctx, {fs: 'fs1', resource: 'meta/a', node: 'n2', mode: 'EX', persistent: true})
+    await requestLockOp(ctx, {fs: 'fs1', resource: 'r/1', node: 'n3', mode: 'PR'})
+    const before = files(ctx)
+    // The three deadman resources, meta/a and r/1: a few of the 256.
+    expect(before.length).toBeGreaterThan(2)
+    expect(before.length).toBeLessThan(8)
+    const reads = await bucketReads(async () => {
+      await listLocks(ctx, {fs: 'fs1'}, async () => ['fs1'])
+      await exportState(ctx)
+      expect((await checkState(ctx)).ok).toBe(true)
+    })
+    expect([...new Set(reads)].sort()).toEqual(before)
+    await markDead(ctx, 'n2', {skipFence: true})
+    // Its resources' buckets are stamped with the death; no missing bucket was written, empty.
+    expect(files(ctx)).toEqual(before)
+    expect(bucketStamps(ctx.root).every((st) => st === 1)).toBe(true)
+    const id = (await attachOp(ctx, 'fs1', 'n1')).id
+    await validateOp(ctx, 'fs1', id)
+    expect(files(ctx)).toEqual(before)
+    const locks = (await listLocks(ctx, {fs: 'fs1'}, async () => ['fs1'])).locks
+    // n2's EX on meta/a, an orphan until the validate, is gone; its deadman locks went at its death.
+    expect(locks.filter((l) => !l.resource.startsWith('deadman/')).map((l) => [l.resource, l.node, l.status])).toEqual([['r/1', 'n3', 'granted']])
+    expect(locks.some((l) => l.node === 'n2')).toBe(false)
+    expect((await checkState(ctx)).ok).toBe(true)
+    // A resource made after the death in a bucket that had no file is not behind it: the death does nothing to it.
+    const late = await requestLockOp(ctx, {fs: 'fs1', resource: 'late/1', node: 'n3', mode: 'EX'})
+    expect(files(ctx).length).toBe(before.length + 1)
+    expect((await listLocks(ctx, {fs: 'fs1', resource: 'late/*'}, async () => ['fs1'])).locks).toMatchObject([{lockId: late.lockId, status: 'granted', valid: true}])
+  })
+})
+
 describe('applying a change to one resource', () => {
   const res = (): Resource => ({
     name: 'r',

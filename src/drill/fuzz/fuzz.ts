@@ -3,15 +3,22 @@
 // first failure, shrink while it still fails, and write the minimal drill as an
 // ordinary drill file. Same --seed and --runs: the same drills, byte for byte.
 import {mkdir, writeFile} from 'node:fs/promises'
+import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import {DlmError} from '../../errors.js'
 import type {Resolver} from '../inproc.js'
 import {runFuzzDrill, type FuzzFailure} from './check.js'
+import {runDrills} from './pool.js'
 import {CRASH_OPS, fuzzCaseArb, materialize, type CrashOp, type FuzzCase} from './gen.js'
 import {commandOf, kindOf, type FuzzDrill} from './ops.js'
 import {FUZZ_CLOCK, fuzzDrillYaml} from './yaml.js'
 
-export const FUZZ_DEFAULTS = {runs: 100, steps: 30}
+export const FUZZ_DEFAULTS = {
+  runs: 300,
+  steps: 30,
+  /** Drills at once: one worker process per CPU. */
+  workers: () => availableParallelism(),
+}
 /**
  * Shrinking runs a drill per candidate: after this many candidates it keeps the
  * smallest failing drill found so far (a count, not a time, so that the same
@@ -33,8 +40,10 @@ export interface FuzzOptions {
   crashOps?: readonly CrashOp[]
   /** Shrink candidates to try (default SHRINK_BUDGET). */
   shrinkBudget?: number
-  /** Called after each generated drill (not during shrinking). */
-  onDrill?: (index: number, ok: boolean) => void
+  /** Drills run at once, each in a worker process of `bin` (default 1: one after the other, in this process). */
+  workers?: number
+  /** Called as each generated drill finishes (not during shrinking), with how many have. */
+  onDrill?: (done: number, ok: boolean) => void
   /** Called after each shrink attempt that still fails. */
   onShrink?: (count: number) => void
 }
@@ -87,44 +96,67 @@ function listed(index: number, d: FuzzDrill): ListedDrill {
   }
 }
 
-export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
-  const t0 = performance.now()
-  const mod = (await import('fast-check')) as typeof import('fast-check') & {default?: typeof import('fast-check')}
-  const fc = ('assert' in mod && typeof mod.assert === 'function' ? mod : mod.default!) as typeof import('fast-check')
+/** The environment of a fuzz drill's commands: the drill's fixed clock, no state or crash point of the caller's. */
+export function fuzzEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env, DLMCTL_CLOCK: FUZZ_CLOCK}
   delete env.DLMCTL_STATE
   delete env.DLMCTL_CRASH_POINT
-  const exec = {bin: o.bin, resolver: o.resolver, env}
-  const generated: ListedDrill[] = []
-  const kinds = new Set<string>()
-  let steps = 0
-  let shrinking = false
+  return env
+}
+
+async function fastCheck(): Promise<typeof import('fast-check')> {
+  const mod = (await import('fast-check')) as typeof import('fast-check') & {default?: typeof import('fast-check')}
+  return ('assert' in mod && typeof mod.assert === 'function' ? mod : mod.default!) as typeof import('fast-check')
+}
+
+export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
+  const t0 = performance.now()
+  const fc = await fastCheck()
+  const exec = {bin: o.bin, resolver: o.resolver, env: fuzzEnv()}
+  const crashOps = o.crashOps ?? CRASH_OPS
+  const arb = fuzzCaseArb(fc, o.steps)
+  // Drill i is the i-th case fast-check draws for this seed, whichever process runs it
+  // and whatever else runs at the same time (fc.check draws the very same ones).
+  const cases = fc.sample(arb, {seed: o.seed, numRuns: o.runs})
+  const drills = cases.map((c) => materialize(c, crashOps))
+  const failed = await runDrills(drills, {exec, workers: o.workers ?? 1, onDrill: o.onDrill})
+  // What ran, as one process running them in order would have: up to the first failing drill.
+  const ran = drills.slice(0, failed === undefined ? drills.length : failed + 1)
+  const kinds = new Set(ran.flatMap((d) => d.steps.map(kindOf)))
+  const base = {
+    seed: o.seed,
+    runs: o.runs,
+    maxSteps: o.steps,
+    drills: ran.length,
+    steps: ran.reduce((n, d) => n + d.steps.length, 0),
+    kinds: STEP_KINDS.filter((k) => kinds.has(k)),
+    generated: ran.map((d, i) => listed(i + 1, d)),
+  }
+  if (failed === undefined) return {...base, result: 'PASSED', durationMs: Math.round(performance.now() - t0)}
+  // Shrinking, in this process: fast-check replays the failing case by its path (its index) and
+  // shrinks from there, exactly as it would have right after finding it.
   let shrinks = 0
   let tried = 0
-  const property = fc.asyncProperty(fuzzCaseArb(fc, o.steps), async (c: FuzzCase) => {
-    // Out of shrink budget: every further candidate counts as passing, which ends shrinking.
-    if (shrinking && ++tried > (o.shrinkBudget ?? SHRINK_BUDGET)) return true
-    const drill = materialize(c, o.crashOps ?? CRASH_OPS)
-    if (!shrinking) {
-      generated.push(listed(generated.length + 1, drill))
-      steps += drill.steps.length
-      drill.steps.forEach((s) => kinds.add(kindOf(s)))
+  let replayed = false
+  const property = fc.asyncProperty(arb, async (c: FuzzCase) => {
+    if (!replayed) {
+      replayed = true
+      if (JSON.stringify(c) !== JSON.stringify(cases[failed])) throw new DlmError('INTERNAL', `drill fuzz: fast-check replayed another case than drill ${failed + 1} (seed ${o.seed})`)
+      return false // it failed already
     }
+    // Out of shrink budget: every further candidate counts as passing, which ends shrinking.
+    if (++tried > (o.shrinkBudget ?? SHRINK_BUDGET)) return true
+    const drill = materialize(c, crashOps)
     const r = drill.steps.length === 0 ? {ok: true} : await runFuzzDrill(drill, exec)
-    if (!shrinking) o.onDrill?.(generated.length, r.ok)
-    else if (!r.ok) o.onShrink?.(++shrinks)
-    if (!r.ok) shrinking = true
+    if (!r.ok) o.onShrink?.(++shrinks)
     return r.ok
   })
-  const details = await fc.check(property, {seed: o.seed, numRuns: o.runs})
-  const base = {seed: o.seed, runs: o.runs, maxSteps: o.steps, drills: generated.length, steps, kinds: STEP_KINDS.filter((k) => kinds.has(k)), generated}
-  if (!details.failed) return {...base, result: 'PASSED', durationMs: Math.round(performance.now() - t0)}
+  const details = await fc.check(property, {seed: o.seed, numRuns: o.runs, path: String(failed)})
   if (!details.counterexample) {
     const e = details.errorInstance as unknown as Error | undefined
     throw new DlmError('INTERNAL', `drill fuzz: a drill could not be run (seed ${o.seed}): ${e?.message ?? 'unknown error'}`)
   }
   // The shrunk case, run once more for its failure and the model's predictions.
-  const crashOps = o.crashOps ?? CRASH_OPS
   let best = details.counterexample[0] as FuzzCase
   let drill = materialize(best, crashOps)
   let r = await runFuzzDrill(drill, exec)
@@ -157,6 +189,6 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     ...base,
     result: 'FAILED',
     durationMs: Math.round(performance.now() - t0),
-    failure: {drill: details.numRuns, path, shrinks: totalShrinks, file, steps: text.split('\n').filter((l) => l.startsWith('  - ')).length, failedStep: failure.step, rules: failure.rules, messages: failure.messages},
+    failure: {drill: failed + 1, path, shrinks: totalShrinks, file, steps: text.split('\n').filter((l) => l.startsWith('  - ')).length, failedStep: failure.step, rules: failure.rules, messages: failure.messages},
   }
 }
