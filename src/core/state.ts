@@ -405,7 +405,7 @@ export class DomainSession {
       if (lines !== undefined) {
         // Checked line by line, not parsed: the merge parses each resource once.
         const change = this.meta.change
-        runs.push({kind: 'file', path: join(this.state.root, file), change: change && bucketBehind(this.meta, lines) ? change : undefined, lvbSize: this.lvbSize})
+        runs.push({kind: 'file', path: join(this.state.root, file), change: change && bucketBehind(this.meta, lines) ? change : undefined, lvbSize: this.lvbSize, checked: true})
         continue
       }
       const cached = this.buckets.get(b)
