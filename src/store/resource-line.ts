@@ -109,3 +109,43 @@ function locksAt(b: SliceBuffer, p: number, out: Lock[]): number {
   }
   return p
 }
+
+/** Every resource of a bucket file that canonicalBucketLines took whole (its bytes), one at a time. */
+export function* resourceLines(buf: Buffer): Generator<Resource> {
+  // After the head line; a line that does not open a resource is the tail (]}).
+  for (let at = buf.indexOf(10) + 1; buf[at] === 0x7b; at = buf.indexOf(10, at) + 1) yield parseResourceLine(buf, at)
+}
+
+/** A resource line of a bucket file: bytes [at, end) without its ',' and newline. */
+export interface LineSpan {
+  at: number
+  end: number
+  /** The line contains one of the marks. */
+  marked: boolean
+}
+
+/**
+ * The resource lines of a bucket file in the line layout (its bytes, ending in
+ * '\n]}\n' with at least one line), each with
+ * whether it contains one of `marks`. Each mark is looked for once through the
+ * whole file (native search), not line by line: a death concerning half of a
+ * million lines costs a pass over the bytes, and no line is decoded.
+ */
+export function* markedLines(buf: Buffer, marks: string[]): Generator<LineSpan> {
+  const needles = marks.map((m) => Buffer.from(m, 'utf8'))
+  let at = buf.indexOf(10) + 1
+  const next = needles.map((n) => buf.indexOf(n, at))
+  // Every line between the head and the tail (the caller made sure the file ends in '\n]}\n').
+  for (const last = buf.length - 4; at <= last; ) {
+    const nl = buf.indexOf(10, at)
+    let marked = false
+    for (let i = 0; i < needles.length; i++) {
+      if (next[i] !== -1 && next[i] < nl) {
+        marked = true
+        next[i] = buf.indexOf(needles[i], nl)
+      }
+    }
+    yield {at, end: buf[nl - 1] === 0x2c ? nl - 1 : nl, marked}
+    at = nl + 1
+  }
+}
