@@ -13,7 +13,7 @@ type LockFields = {id: number; node: string; mode: string; requestedMode?: strin
 const optionalString = (v: unknown) => v === undefined || typeof v === 'string'
 
 function lockBound(x: unknown): number {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return -1
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return -1
   let n = 0
   for (const k in x) if (!LOCK_KEYS.has(k) || !Object.hasOwn(x, k) || (n++, false)) return -1
   const l = x as LockFields
@@ -35,7 +35,8 @@ function queueBound(q: unknown): number {
 
 /** An upper bound of the item's bytes if it is a resource of the stored shape, else -1. */
 function resourceBound(x: unknown): number {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return -1
+  // A plain object: canonicalJson's JSON.stringify would use a toJSON of another prototype.
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return -1
   let n = 0
   for (const k in x) if (!RESOURCE_KEYS.has(k) || !Object.hasOwn(x, k) || (n++, false)) return -1
   const r = x as ResourceFields

@@ -15,7 +15,8 @@ type ViewFields = {lockId: number; domain: string; resource: string; node: strin
 
 /** An upper bound of the item's bytes if it has exactly a lock view's keys and types, else -1. */
 function lockViewBound(x: unknown): number {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return -1
+  // A plain object: JSON.stringify would use a toJSON of another prototype.
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return -1
   const keys = Object.keys(x)
   const want = keys.length === VIEW_KEYS.length ? VIEW_KEYS : VIEW_KEYS_REQUESTED
   if (keys.length !== want.length) return -1

@@ -38,9 +38,9 @@ function nodeAt(b: SliceBuffer, s: number, e: number): string {
   return n
 }
 
-/** Index of the next '"' from p. */
+/** Index of the next '"' from p (bounded: a line that was not checked gives garbage, never a hang). */
 function quoteFrom(b: Buffer, p: number): number {
-  while (b[p] !== QUOTE) p++
+  while (p < b.length && b[p] !== QUOTE) p++
   return p
 }
 
@@ -71,7 +71,7 @@ export function parseResourceLine(buf: Buffer, start: number): Resource {
 
 /** The locks of a queue from p (just after its '['); returns the index of its ']'. */
 function locksAt(b: SliceBuffer, p: number, out: Lock[]): number {
-  while (b[p] !== 0x5d) {
+  while (p < b.length && b[p] !== 0x5d) {
     p += 6 // {"id":
     let id = 0
     for (let c = b[p]; c >= 0x30 && c <= 0x39; c = b[++p]) id = id * 10 + (c - 0x30)
