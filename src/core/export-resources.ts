@@ -3,7 +3,7 @@
 // 12 and their keys at 14. At a million resources export is mostly this array:
 // resources of the stored shape are written byte by byte (util/json-bytes.ts),
 // anything else through canonicalJson, with the same bytes.
-import {ByteSink, asciiAt, stringAt, type Send} from '../util/json-bytes.js'
+import {ByteSink, asciiAt, intAt, stringAt, type Send} from '../util/json-bytes.js'
 
 const RESOURCE_KEYS = new Set(['name', 'lvb', 'lvbValid', 'persistent', 'grantQueue', 'convertQueue', 'waitQueue'])
 const LOCK_KEYS = new Set(['id', 'node', 'mode', 'requestedMode', 'persistent', 'lvb', 'writeLvb'])
@@ -52,7 +52,7 @@ function queueAt(b: Buffer, p: number, q: LockFields[]): number {
   for (let i = 0; i < q.length; i++) {
     const l = q[i]
     p = asciiAt(b, p, i ? ',\n            {\n              "id": ' : '[\n            {\n              "id": ')
-    p = asciiAt(b, p, String(l.id))
+    p = intAt(b, p, l.id)
     p = stringAt(b, asciiAt(b, p, ',\n              "lvb": '), l.lvb)
     p = stringAt(b, asciiAt(b, p, ',\n              "mode": '), l.mode)
     p = stringAt(b, asciiAt(b, p, ',\n              "node": '), l.node)

@@ -490,7 +490,7 @@ export class DomainSession {
   }
 
   /**
-   * Every resource of the domain a change may concern (mayConcern on its line), up
+   * Every resource of the domain a change may concern (its concernMarks in its line), up
    * to date, bucket by bucket. A bucket file in the line layout that
    * canonicalBucketLines takes, not behind, is checked without parsing and only its
    * concerned lines are parsed (a death of a node holding half of a million locks

@@ -2,7 +2,7 @@
 // byte for byte what JSON.stringify(doc, null, 2) + "\n" prints, so a listing of
 // a million locks never has to be held in memory. Writes respect backpressure.
 import {once} from 'node:events'
-import {ByteSink, asciiAt, both, stringAt, streamSend} from '../util/json-bytes.js'
+import {ByteSink, asciiAt, both, intAt, stringAt, streamSend} from '../util/json-bytes.js'
 
 const BATCH = 2048
 
@@ -17,10 +17,14 @@ type ViewFields = {lockId: number; domain: string; resource: string; node: strin
 function lockViewBound(x: unknown): number {
   // A plain object: JSON.stringify would use a toJSON of another prototype.
   if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return -1
-  const keys = Object.keys(x)
-  const want = keys.length === VIEW_KEYS.length ? VIEW_KEYS : VIEW_KEYS_REQUESTED
-  if (keys.length !== want.length) return -1
-  for (let i = 0; i < keys.length; i++) if (keys[i] !== want[i]) return -1
+  // Exactly these keys in this order (for-in: no array of keys made per item).
+  let want = VIEW_KEYS_REQUESTED
+  let i = 0
+  for (const k in x) {
+    if (i === 6 && k === 'persistent') want = VIEW_KEYS
+    if (k !== want[i++]) return -1
+  }
+  if (i !== want.length) return -1
   const v = x as ViewFields
   if (!Number.isSafeInteger(v.lockId) || typeof v.persistent !== 'boolean' || typeof v.valid !== 'boolean' || !Array.isArray(v.invalidReasons)) return -1
   if (typeof v.domain !== 'string' || typeof v.resource !== 'string' || typeof v.node !== 'string' || typeof v.mode !== 'string' || typeof v.status !== 'string' || typeof v.lvb !== 'string') return -1
@@ -36,7 +40,7 @@ function lockViewBound(x: unknown): number {
 
 function lockViewAt(b: Buffer, p: number, v: ViewFields): number {
   p = asciiAt(b, p, '    {\n      "lockId": ')
-  p = asciiAt(b, p, String(v.lockId))
+  p = intAt(b, p, v.lockId)
   p = stringAt(b, asciiAt(b, p, ',\n      "domain": '), v.domain)
   p = stringAt(b, asciiAt(b, p, ',\n      "resource": '), v.resource)
   p = stringAt(b, asciiAt(b, p, ',\n      "node": '), v.node)

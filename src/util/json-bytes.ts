@@ -63,6 +63,15 @@ export function asciiAt(b: Buffer, p: number, s: string): number {
   return p
 }
 
+/** A safe integer at p, as JSON.stringify writes it. */
+export function intAt(b: Buffer, p: number, n: number): number {
+  if (n < 0) return asciiAt(b, p, String(n))
+  let end = p + 1
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) end++
+  for (let i = end - 1, x = n; i >= p; i--, x = Math.floor(x / 10)) b[i] = 0x30 + (x % 10)
+  return end
+}
+
 /** The JSON string of s at p (JSON.stringify's bytes). */
 export function stringAt(b: Buffer, p: number, s: string): number {
   b[p] = 0x22
