@@ -493,10 +493,11 @@ export class DomainSession {
    * Every resource of the domain a change may concern (its concernMarks in its line), up
    * to date, bucket by bucket. A bucket file in the line layout that
    * canonicalBucketLines takes, not behind, is checked without parsing and only its
-   * concerned lines are parsed (a death of a node holding half of a million locks
-   * parses that half); any other bucket is read whole and all of it given.
+   * concerned lines are parsed, as the caller iterates (a death of a node holding
+   * half of a million locks parses that half); any other bucket is read whole and
+   * all of it given.
    */
-  async *scanConcerned(change: LogicalChange): AsyncGenerator<Resource[]> {
+  async *scanConcerned(change: LogicalChange): AsyncGenerator<Iterable<Resource>> {
     const marks = concernMarks(change)
     for (let b = 0; b < BUCKETS; b++) {
       if (this.buckets.has(b) || this.lazy.has(b)) {
@@ -510,9 +511,13 @@ export class DomainSession {
         yield [...this.upToDate(b, this.parseBucket(b, text, bytes).data).values()]
         continue
       }
-      const out: Resource[] = []
-      for (const line of markedLines(bytes!, marks)) if (line.marked) out.push(parseResourceLine(bytes!, line.at))
-      yield out
+      // Checked whole; its concerned lines are parsed as the caller takes them (few alive at a time).
+      const lines = bytes!
+      yield {
+        *[Symbol.iterator]() {
+          for (const line of markedLines(lines, marks)) if (line.marked) yield parseResourceLine(lines, line.at)
+        },
+      }
     }
   }
 

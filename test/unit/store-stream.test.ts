@@ -60,7 +60,7 @@ describe('writeJsonList of lock views (written byte by byte)', () => {
   it('the bytes of JSON.stringify(doc, null, 2), mixed with items of other shapes, across buffer flushes', async () => {
     const items: unknown[] = Array.from({length: 9000}, (_, i) => view(i))
     // Not lock views: a key more, a key less, keys in another order, a field of another type.
-    items.splice(10, 0, {...view(1), extra: 1}, (({lvb: _l, ...v}) => v)(view(2)), {lvb: 'x', ...view(3)}, {...view(4), lockId: 1.5}, {...view(5), valid: 'yes'}, {...view(6), invalidReasons: [1]}, null, 7)
+    items.splice(10, 0, {...view(0), lockId: 0}, {...view(1), lockId: Number.MAX_SAFE_INTEGER}, {...view(2), lockId: -3}, {...view(1), extra: 1}, (({lvb: _l, ...v}) => v)(view(2)), {lvb: 'x', ...view(3)}, {...view(4), lockId: 1.5}, {...view(5), valid: 'yes'}, {...view(6), invalidReasons: [1]}, null, 7)
     expect(await jsonOf(items)).toBe(JSON.stringify({locks: items}, null, 2) + '\n')
     expect(await jsonOf(items.slice(0, 1))).toBe(JSON.stringify({locks: items.slice(0, 1)}, null, 2) + '\n')
   })
