@@ -20,6 +20,7 @@ import {isEtcdState} from '../store/etcd/url.js'
 import type {DomainSession} from './state.js'
 import type {Resource} from '../model/types.js'
 import {changePending} from './changes.js'
+import {writeExportResources} from './export-resources.js'
 
 async function allScopes(ctx: Ctx): Promise<{names: string[]; list: string[]}> {
   const names = await withView(ctx, [], async (s) => {
@@ -110,7 +111,7 @@ export async function exportState(ctx: Ctx) {
  * resources stream in name order (bounded memory at a million locks). Everything
  * is read and validated before the first byte is written.
  */
-export async function writeExport(ctx: Ctx, write: (text: string) => Promise<void>): Promise<void> {
+export async function writeExport(ctx: Ctx, write: (chunk: string | Buffer) => Promise<void>): Promise<void> {
   const {list} = await allScopes(ctx)
   await withView(ctx, list, async (s) => {
     const streams: (() => Generator<Resource>)[] = []
@@ -134,34 +135,13 @@ export async function writeExport(ctx: Ctx, write: (text: string) => Promise<voi
       if (i + 1 < parts.length) {
         const it = streams[Number(parts[i + 1])]()
         try {
-          await writeResources(it, write)
+          await writeExportResources(it, write, canonicalJson)
         } finally {
           it.return(undefined)
         }
       }
     }
   })
-}
-
-/** A domain's resources as canonicalJson prints them at their depth (an array at 6 spaces). */
-async function writeResources(resources: Iterable<Resource>, write: (text: string) => Promise<void>) {
-  const BATCH = 2048
-  let batch: Resource[] = []
-  let first = true
-  const flush = async () => {
-    if (batch.length === 0) return
-    const text = canonicalJson(batch)
-    batch = []
-    // "[\n  {…},\n  {…}\n]\n": keep the items, 6 spaces deeper (they sit at 8).
-    await write((first ? '[\n        ' : ',\n        ') + text.slice(4, text.length - 3).replaceAll('\n', '\n      '))
-    first = false
-  }
-  for (const r of resources) {
-    batch.push(r)
-    if (batch.length >= BATCH) await flush()
-  }
-  await flush()
-  await write(first ? '[]' : '\n      ]')
 }
 
 export interface Problem {
@@ -283,9 +263,23 @@ export async function checkState(ctx: Ctx) {
         if (Number.isInteger(c)) chunks.add(c)
       }
       const missing = new Map<number, string>()
-      for (const c of [...chunks].sort((a, b) => a - b)) {
+      const sorted = [...chunks].sort((a, b) => a - b)
+      // A thousand chunks at a million locks: read a few ahead (each read is a round trip through libuv's pool).
+      const AHEAD = 8
+      const reads: Promise<{locks: Record<string, string>} | null>[] = []
+      const start = (i: number) => {
+        if (i >= sorted.length) return
+        const p = s.readJson<{locks: Record<string, string>}>(IndexSchema, indexFile(fs, sorted[i]))
+        p.catch(() => {}) // reported in its turn (guard, below): problems keep the chunks' order
+        reads.push(p)
+      }
+      for (let i = 0; i < AHEAD; i++) start(i)
+      for (let i = 0; i < sorted.length; i++) {
+        const c = sorted[i]
         const f = indexFile(fs, c)
-        const idx = await guard(f, () => s.readJson<{locks: Record<string, string>}>(IndexSchema, f))
+        const read = reads.shift()!
+        start(i + AHEAD)
+        const idx = await guard(f, () => read)
         if (idx === undefined) continue
         const locks = idx?.locks ?? {}
         for (const [id, res] of Object.entries(locks)) {

@@ -1,7 +1,7 @@
 // Membership operations: list, add, join, mark-dead (with fencing), heartbeat, check.
 import {DlmError} from '../errors.js'
 import {deathOfResource, enterDeath, finishDeathSummary, joinDomain, joinNeeds, unknownFileSystem, type DeathSummary} from '../model/domain.js'
-import {mayConcern, nextChange, removedIds} from '../model/changes.js'
+import {nextChange, removedIds} from '../model/changes.js'
 import {changePending, finishAfterCommit, finishPending, requireIndexReadable} from './changes.js'
 import * as M from '../model/membership.js'
 import {checkName} from '../model/names.js'
@@ -200,7 +200,7 @@ export async function markDead(
         const change = nextChange(d.meta, {kind: 'death', node: name})
         const sum = enterDeath(d.meta, name)
         // Only the resources it concerns: the death does nothing to the others.
-        for await (const resources of d.scanConcerned(mayConcern(change))) for (const res of resources) deathOfResource(res, name, sum)
+        for await (const resources of d.scanConcerned(change)) for (const res of resources) deathOfResource(res, name, sum)
         finishDeathSummary(sum)
         d.meta.change = change
         d.changed()

@@ -7,9 +7,14 @@ import {closeSync, openSync, readSync} from 'node:fs'
 import {applyChange} from '../model/changes.js'
 import {isIdle} from '../model/resource.js'
 import type {LogicalChange, Resource} from '../model/types.js'
+import {parseResourceLine} from '../store/resource-line.js'
 
-/** Where a run comes from: resources in memory, or a bucket file read line by line. */
-export type Run = {kind: 'memory'; resources: Resource[]} | {kind: 'file'; path: string; change?: LogicalChange; lvbSize: number}
+/**
+ * Where a run comes from: resources in memory, or a bucket file read line by line
+ * (`checked`: every line was taken by canonicalBucketLines, so it is read by
+ * parseResourceLine instead of JSON.parse).
+ */
+export type Run = {kind: 'memory'; resources: Resource[]} | {kind: 'file'; path: string; change?: LogicalChange; lvbSize: number; checked?: boolean}
 
 /** The head of a bucket file in the streaming layout: one resource per line after it. */
 export const LINE_HEAD = /^\{(?:"applied":[0-9]+,)?"resources":\[\n/
@@ -52,14 +57,14 @@ function* fileRun(run: Extract<Run, {kind: 'file'}>): Generator<Resource> {
       const bytes = rest.length ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead)
       let start = 0
       for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, start)) {
-        const line = bytes.toString('utf8', start, bytes[nl - 1] === 0x2c ? nl - 1 : nl) // without a trailing ','
+        const at = start
         start = nl + 1
         if (first) {
           first = false // the head
           continue
         }
-        if (line === ']}') return
-        const res = JSON.parse(line) as Resource
+        if (bytes[at] === 0x5d) return // ]}
+        const res = run.checked ? parseResourceLine(bytes, at) : (JSON.parse(bytes.toString('utf8', at, bytes[nl - 1] === 0x2c ? nl - 1 : nl)) as Resource) // without a trailing ','
         if (run.change) {
           applyChange(res, run.change)
           if (isIdle(res, run.lvbSize)) continue
@@ -76,46 +81,52 @@ function* fileRun(run: Extract<Run, {kind: 'file'}>): Generator<Resource> {
 /**
  * Merge the runs by resource name (each run sorted). Synchronous: a million
  * resources through a chain of async generators cost more than reading them.
+ * A tree of losers: one comparison per level for each resource (a heap needs two).
  */
 export function* mergeRuns(runs: Run[]): Generator<Resource> {
   const its = runs.map((r) => (r.kind === 'memory' ? r.resources[Symbol.iterator]() : fileRun(r)))
-  // A binary heap of the runs' current heads, least name on top.
-  const heap: {res: Resource; it: Iterator<Resource>}[] = []
-  const less = (a: number, b: number) => heap[a].res.name < heap[b].res.name
-  const swap = (a: number, b: number) => ([heap[a], heap[b]] = [heap[b], heap[a]])
-  const up = (i: number) => {
-    while (i > 0 && less(i, (i - 1) >> 1)) swap(i, (i = (i - 1) >> 1))
+  let k = 1
+  while (k < its.length) k *= 2
+  /** Each run's current resource; undefined once it is done (after every name). */
+  const head: (Resource | undefined)[] = []
+  const advance = (i: number) => {
+    const n = i < its.length ? its[i].next() : undefined
+    head[i] = n && !n.done ? n.value : undefined
   }
-  const down = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1
-      const m = l + 1 < heap.length && less(l + 1, l) ? l + 1 : l
-      if (l >= heap.length || !less(m, i)) return
-      swap(i, m)
-      i = m
-    }
+  const less = (i: number, j: number) => {
+    const a = head[i]
+    const b = head[j]
+    return a !== undefined && (b === undefined || a.name < b.name)
   }
+  /** tree[n] for n in 1..k-1: the run that lost the match at node n; tree[0]: the winner. */
+  const tree = new Int32Array(k)
   try {
-    for (const it of its) {
-      const n = it.next()
-      if (!n.done) {
-        heap.push({res: n.value, it})
-        up(heap.length - 1)
+    for (let i = 0; i < k; i++) advance(i)
+    // Build bottom-up: the winner of each subtree goes up, the loser stays.
+    const win = new Int32Array(2 * k)
+    for (let i = 0; i < k; i++) win[k + i] = i
+    for (let n = k - 1; n >= 1; n--) {
+      const [l, r] = [win[2 * n], win[2 * n + 1]]
+      if (less(r, l)) {
+        win[n] = r
+        tree[n] = l
+      } else {
+        win[n] = l
+        tree[n] = r
       }
     }
-    while (heap.length) {
-      const top = heap[0]
-      yield top.res
-      const n = top.it.next()
-      if (n.done) {
-        const last = heap.pop()!
-        if (heap.length) {
-          heap[0] = last
-          down(0)
+    let w = k > 1 ? win[1] : 0
+    for (;;) {
+      const top = head[w]
+      if (top === undefined) return
+      yield top
+      advance(w)
+      for (let n = (w + k) >> 1; n >= 1; n >>= 1) {
+        const o = tree[n]
+        if (less(o, w)) {
+          tree[n] = w
+          w = o
         }
-      } else {
-        top.res = n.value
-        down(0)
       }
     }
   } finally {

@@ -6,9 +6,9 @@ import {DlmError} from '../errors.js'
 import {unknownFileSystem} from '../model/domain.js'
 import {newResource} from '../model/resource.js'
 import {isIdle} from '../model/resource.js'
-import type {ClusterConfig, DomainMeta, Lock, LockStatus, Membership, Resource} from '../model/types.js'
+import type {ClusterConfig, DomainMeta, Lock, LockStatus, LogicalChange, Membership, Resource} from '../model/types.js'
 import {findLock} from '../model/resource.js'
-import {applyChange, bucketBehind, mayConcern} from '../model/changes.js'
+import {applyChange, bucketBehind, concernMarks} from '../model/changes.js'
 import {
   BUCKETS,
   CLUSTER,
@@ -39,6 +39,7 @@ import {
   PointSchema,
   parseJson,
   canonicalBucketLines,
+  isCanonicalResource,
   type FsMeta,
   type JournalPoint,
   parseJsonLines,
@@ -46,7 +47,8 @@ import {
 } from '../store/schema.js'
 import type {Reader, Tx} from '../store/txdir.js'
 import {pendingRecords} from '../store/txdir.js'
-import {bucketText, mergeRuns, streamable, type Run} from './ordered.js'
+import {LINE_HEAD, bucketText, mergeRuns, streamable, type Run} from './ordered.js'
+import {markedLines, parseResourceLine, resourceLines} from '../store/resource-line.js'
 import {LazyBucket} from './lazy-bucket.js'
 import {join} from 'node:path'
 import {isEtcdState, stateName} from '../store/etcd/url.js'
@@ -93,6 +95,10 @@ export class ClusterState {
       for (const w of [...p.record.writes, ...p.record.removes, ...p.record.appends.map((a) => a.path)]) out.add(w)
     }
     return out
+  }
+
+  readBytesOf(rel: string): Promise<Buffer | null> {
+    return this.io.read(rel)
   }
 
   readTextOf(rel: string): Promise<string | null> {
@@ -262,6 +268,20 @@ export class ClusterState {
   }
 }
 
+/**
+ * A bucket file in the line layout that canonicalBucketLines takes whole, read line by
+ * line from its bytes (parseResourceLine: several times faster than JSON.parse and
+ * the schema check, for the same resources); undefined for any other file, which is
+ * parsed and checked the ordinary way. Only ASCII files: their characters are bytes.
+ */
+function checkedLines(text: string, bytes: Buffer = Buffer.from(text, 'utf8')): {applied?: number; resources: Resource[]} | undefined {
+  if (bytes.length !== text.length) return undefined
+  const got = canonicalBucketLines(text)
+  if (!got) return undefined
+  const resources = [...resourceLines(bytes)]
+  return got.applied > 0 ? {applied: got.applied, resources} : {resources}
+}
+
 export interface FoundLock {
   res: Resource
   lock: Lock
@@ -299,13 +319,21 @@ export class DomainSession {
    */
   private present?: Promise<Set<string>>
 
+  /** Whether bucket b has a file (on disk: res/ is listed once per session). */
+  private async hasBucketFile(b: number): Promise<boolean> {
+    if (!this.state.onDisk) return true
+    this.present ??= this.state.io.list(bucketDir(this.name)).then((names) => new Set(names))
+    return (await this.present).has(`${bucketName(b)}.json`)
+  }
+
   /** A bucket file's text (null: it does not exist). */
   private async bucketText(b: number): Promise<string | null> {
-    if (this.state.onDisk) {
-      this.present ??= this.state.io.list(bucketDir(this.name)).then((names) => new Set(names))
-      if (!(await this.present).has(`${bucketName(b)}.json`)) return null
-    }
-    return this.state.readTextOf(bucketFile(this.name, b))
+    return (await this.hasBucketFile(b)) ? this.state.readTextOf(bucketFile(this.name, b)) : null
+  }
+
+  /** A bucket file's bytes (null: it does not exist). */
+  private async bucketBytes(b: number): Promise<Buffer | null> {
+    return (await this.hasBucketFile(b)) ? this.state.readBytesOf(bucketFile(this.name, b)) : null
   }
 
   private async bucket(b: number): Promise<Map<string, Resource>> {
@@ -351,13 +379,15 @@ export class DomainSession {
   }
 
   private async readBucket(b: number): Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null}> {
-    return this.parseBucket(b, await this.bucketText(b))
+    const bytes = await this.bucketBytes(b)
+    return this.parseBucket(b, bytes === null ? null : bytes.toString('utf8'), bytes)
   }
 
-  private parseBucket(b: number, text: string | null): {text: string | null; data: {applied?: number; resources: Resource[]} | null} {
+  /** `bytes`: the file's bytes when the caller has them (text is their UTF-8). */
+  private parseBucket(b: number, text: string | null, bytes?: Buffer | null): {text: string | null; data: {applied?: number; resources: Resource[]} | null} {
     if (text === null) return {text, data: null}
     const file = bucketFile(this.name, b)
-    const data = parseJson<{applied?: number; resources: Resource[]}>(BucketSchema, text, file)
+    const data = checkedLines(text, bytes ?? undefined) ?? parseJson<{applied?: number; resources: Resource[]}>(BucketSchema, text, file)
     for (const r of data.resources) {
       if (bucketOf(r.name) !== b) throw new DlmError('STATE_INCONSISTENT', `${file}: resource '${r.name}' belongs in bucket ${bucketOf(r.name)}`)
     }
@@ -426,7 +456,7 @@ export class DomainSession {
       if (lines !== undefined) {
         // Checked line by line, not parsed: the merge parses each resource once.
         const change = this.meta.change
-        runs.push({kind: 'file', path: join(this.state.root, file), change: change && bucketBehind(this.meta, lines) ? change : undefined, lvbSize: this.lvbSize})
+        runs.push({kind: 'file', path: join(this.state.root, file), change: change && bucketBehind(this.meta, lines) ? change : undefined, lvbSize: this.lvbSize, checked: true})
         continue
       }
       const cached = this.buckets.get(b)
@@ -450,9 +480,9 @@ export class DomainSession {
    * Every resource of the domain, bucket by bucket, up to date, without keeping
    * what was read (bounded memory: a few buckets at a time, read ahead).
    */
-  async *scanBuckets(opts: {settle?: boolean} = {}): AsyncGenerator<{bucket: number; resources: Resource[]; error?: unknown}> {
+  async *scanBuckets(opts: {settle?: boolean} = {}): AsyncGenerator<{bucket: number; resources: Iterable<Resource>; error?: unknown}> {
     const AHEAD = 4
-    type Got = {resources: Resource[]; error?: unknown}
+    type Got = {resources: Iterable<Resource>; error?: unknown}
     const pending: Promise<Got>[] = []
     const start = (b: number) => {
       const cached = this.buckets.get(b)
@@ -460,7 +490,7 @@ export class DomainSession {
         ? Promise.resolve({resources: [...cached.values()]})
         : this.lazy.has(b)
           ? this.bucket(b).then((m) => ({resources: [...m.values()]}))
-          : this.loadBucket(b).then((m) => ({resources: [...m.values()]}))
+          : this.scanSource(b)
       // settle: a bucket that cannot be read is reported in its turn, and the scan goes on.
       pending.push(opts.settle ? p.catch((error: unknown) => ({resources: [], error})) : p)
       if (!opts.settle) p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
@@ -474,31 +504,50 @@ export class DomainSession {
   }
 
   /**
-   * Every resource of the domain a change may concern (mayConcern on its line), up
+   * A bucket for scanBuckets. A file in the line layout that canonicalBucketLines takes,
+   * in ASCII, its names in their bucket and not behind the last change, is checked
+   * now and its resources are read one at a time as they are asked for: a scan of a
+   * million then keeps only a few alive (a whole parsed bucket read ahead made every
+   * young-generation collection copy thousands of resources). Any other is loaded.
+   */
+  private async scanSource(b: number): Promise<{resources: Iterable<Resource>}> {
+    const bytes = await this.bucketBytes(b)
+    const text = bytes === null ? null : bytes.toString('utf8')
+    const got = text === null || text.length !== bytes!.length ? undefined : canonicalBucketLines(text)
+    if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) return {resources: [...this.upToDate(b, this.parseBucket(b, text, bytes).data).values()]}
+    this.stamps.set(b, Math.max(got.applied, this.meta.change?.seq ?? 0))
+    return {resources: {[Symbol.iterator]: () => resourceLines(bytes!)}}
+  }
+
+  /**
+   * Every resource of the domain a change may concern (its concernMarks in its line), up
    * to date, bucket by bucket. A bucket file in the line layout that
    * canonicalBucketLines takes, not behind, is checked without parsing and only its
-   * concerned lines are parsed (a death of a node holding half of a million locks
-   * parses that half); any other bucket is read whole and all of it given.
+   * concerned lines are parsed, as the caller iterates (a death of a node holding
+   * half of a million locks parses that half); any other bucket is read whole and
+   * all of it given.
    */
-  async *scanConcerned(concerns: (json: string) => boolean): AsyncGenerator<Resource[]> {
+  async *scanConcerned(change: LogicalChange): AsyncGenerator<Iterable<Resource>> {
+    const marks = concernMarks(change)
     for (let b = 0; b < BUCKETS; b++) {
       if (this.buckets.has(b) || this.lazy.has(b)) {
         yield [...(await this.bucket(b)).values()]
         continue
       }
-      const text = await this.bucketText(b)
+      const bytes = await this.bucketBytes(b)
+      const text = bytes === null ? null : bytes.toString('utf8')
       const got = text === null ? undefined : canonicalBucketLines(text)
       if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) {
-        yield [...this.upToDate(b, this.parseBucket(b, text).data).values()]
+        yield [...this.upToDate(b, this.parseBucket(b, text, bytes).data).values()]
         continue
       }
-      const out: Resource[] = []
-      const end = text!.length - 4 // the '\n' before ']}'
-      for (let at = text!.indexOf('\n') + 1, nl = text!.indexOf('\n', at); at <= end; at = nl + 1, nl = text!.indexOf('\n', at)) {
-        const line = text!.slice(at, text!.charCodeAt(nl - 1) === 0x2c ? nl - 1 : nl)
-        if (concerns(line)) out.push(JSON.parse(line) as Resource)
+      // Checked whole; its concerned lines are parsed as the caller takes them (few alive at a time).
+      const lines = bytes!
+      yield {
+        *[Symbol.iterator]() {
+          for (const line of markedLines(lines, marks)) if (line.marked) yield parseResourceLine(lines, line.at)
+        },
       }
-      yield out
     }
   }
 
@@ -510,42 +559,67 @@ export class DomainSession {
   }
 
   /** New bucket texts made by catchUpBucket, written as they are on flush. */
-  private rawImages = new Map<number, string>()
+  private rawImages = new Map<number, Buffer>()
 
   /**
    * Bring bucket b up to date with the last change, for a writer that knows the
    * bucket's file was validated in this same change (the command that committed
    * it read every bucket first): the resources the change cannot concern are kept
-   * as their text, the others parsed, changed and written again. Returns whether
+   * as their bytes, the others parsed, changed and written again. Returns whether
    * the bucket was behind (and is rewritten on flush).
    */
   async catchUpBucket(b: number): Promise<boolean> {
     const change = this.meta.change
     if (!change || change.done) return false
-    const text = this.buckets.has(b) || this.lazy.has(b) ? null : await this.bucketText(b)
-    const head = text === null ? null : /^\{(?:"applied":([0-9]+),)?"resources":\[\n/.exec(text)
-    if (text === null || !head || !text.endsWith('\n]}\n')) {
+    const bytes = this.buckets.has(b) || this.lazy.has(b) ? null : await this.bucketBytes(b)
+    const nl = bytes === null ? -1 : bytes.indexOf(10)
+    const head = nl < 0 ? null : LINE_HEAD.exec(bytes!.toString('latin1', 0, nl + 1))
+    if (bytes === null || !head || bytes[nl + 1] !== 0x7b || bytes.toString('latin1', bytes.length - 4) !== '\n]}\n') {
       // Not in the one-resource-per-line layout (or already loaded): the whole way.
       await this.bucket(b)
       if (!this.behindOnDisk.has(b)) return false
       this.dirtyBuckets.add(b)
       return true
     }
-    if (Number(head[1] ?? 0) >= change.seq) return false
-    const concerns = mayConcern(change)
-    const out: string[] = []
-    for (const line of text.slice(head[0].length, text.length - 4).split('\n')) {
-      const json = line.endsWith(',') ? line.slice(0, -1) : line
-      if (!concerns(json)) {
-        out.push(json)
+    if (Number(/"applied":([0-9]+)/.exec(head[0])?.[1] ?? 0) >= change.seq) return false
+    // Runs of untouched lines are copied as they are (with the ',\n' between them).
+    const pieces: (Buffer | string)[] = []
+    let size = 0
+    let run = -1
+    let runEnd = -1
+    const endRun = () => {
+      if (run < 0) return
+      pieces.push(bytes.subarray(run, runEnd))
+      size += runEnd - run
+      run = -1
+    }
+    for (const line of markedLines(bytes, concernMarks(change))) {
+      if (!line.marked) {
+        if (run < 0) run = line.at
+        runEnd = line.end
         continue
       }
-      const res = JSON.parse(json) as Resource // validated with its file by the committing command
+      endRun()
+      const json = bytes.toString('utf8', line.at, line.end)
+      // Validated with its file by the committing command; a line changed since is read the safe way.
+      const res = isCanonicalResource(json) ? parseResourceLine(bytes, line.at) : (JSON.parse(json) as Resource)
       applyChange(res, change)
-      if (!isIdle(res, this.lvbSize)) out.push(JSON.stringify(res))
+      if (isIdle(res, this.lvbSize)) continue
+      const text = JSON.stringify(res)
+      pieces.push(text)
+      size += Buffer.byteLength(text)
     }
-    const stamp = `{"applied":${change.seq},"resources":[`
-    this.rawImages.set(b, out.length ? `${stamp}\n${out.join(',\n')}\n]}\n` : `${stamp}]}\n`)
+    endRun()
+    const stamped = pieces.length ? `{"applied":${change.seq},"resources":[\n` : `{"applied":${change.seq},"resources":[]}\n`
+    // One buffer for the whole image (not one per changed line: half a million small objects).
+    const out = Buffer.allocUnsafe(stamped.length + size + 2 * pieces.length + 3)
+    let at = out.write(stamped, 0, 'latin1')
+    pieces.forEach((p, i) => {
+      if (i) at += out.write(',\n', at, 'latin1')
+      at += typeof p === 'string' ? out.write(p, at, 'utf8') : p.copy(out, at)
+    })
+    if (pieces.length) at += out.write('\n]}\n', at, 'latin1')
+    this.rawImages.set(b, out.subarray(0, at))
     return true
   }
 

@@ -36,12 +36,14 @@ export function applyChange(res: Resource, change: LogicalChange, into?: DeathSu
  * node, their deadman resources, and value blocks not valid.
  */
 export function mayConcern(change: LogicalChange): (json: string) => boolean {
-  if (change.kind === 'death') {
-    const holder = `"node":${JSON.stringify(change.node)}`
-    return (json) => json.includes(holder)
-  }
-  const marks = ['"lvbValid":false', ...change.dead.flatMap((n) => [`"node":${JSON.stringify(n)}`, `"deadman/${n}`])]
-  return (json) => marks.some((m) => json.includes(m))
+  const marks = concernMarks(change)
+  return marks.length === 1 ? (json) => json.includes(marks[0]) : (json) => marks.some((m) => json.includes(m))
+}
+
+/** mayConcern's test as text: a resource's JSON may be concerned only if it contains one of these. */
+export function concernMarks(change: LogicalChange): string[] {
+  if (change.kind === 'death') return [`"node":${JSON.stringify(change.node)}`]
+  return ['"lvbValid":false', ...change.dead.flatMap((n) => [`"node":${JSON.stringify(n)}`, `"deadman/${n}`])]
 }
 
 /** Lock ids a change removed from resources (they leave the lock index too). */

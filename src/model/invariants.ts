@@ -4,6 +4,14 @@
 import {compatible} from './modes.js'
 import type {Resource} from './types.js'
 
+const lvbPatterns = new Map<number, RegExp>()
+/** A value block of lvbSize bytes in hex (one expression per size: check tests a million). */
+function lvbPattern(lvbSize: number): RegExp {
+  let re = lvbPatterns.get(lvbSize)
+  if (!re) lvbPatterns.set(lvbSize, (re = new RegExp(`^[0-9a-f]{${lvbSize * 2}}$`)))
+  return re
+}
+
 /** What is wrong with one resource's queues and value block (empty: nothing). */
 export function resourceProblems(r: Resource, lvbSize: number): string[] {
   const out: string[] = []
@@ -14,7 +22,7 @@ export function resourceProblems(r: Resource, lvbSize: number): string[] {
       if (!compatible(holders[i].mode, holders[j].mode)) {
         out.push(`${r.name}: granted locks ${holders[i].id} (${holders[i].mode}) and ${holders[j].id} (${holders[j].mode}) are incompatible`)
       }
-  if (!new RegExp(`^[0-9a-f]{${lvbSize * 2}}$`).test(r.lvb)) out.push(`${r.name}: value block is not ${lvbSize} bytes`)
+  if (!lvbPattern(lvbSize).test(r.lvb)) out.push(`${r.name}: value block is not ${lvbSize} bytes`)
   // A requested mode exactly on the convert queue; a value to write only with a queued conversion.
   for (const l of [...r.grantQueue, ...r.convertQueue, ...r.waitQueue]) {
     if (r.convertQueue.includes(l) !== (l.requestedMode !== undefined)) out.push(`lock ${l.id}: requested mode and convert queue disagree`)

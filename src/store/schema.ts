@@ -132,11 +132,15 @@ const MODE_RE = `"(?:${MODES.join('|')})"`
 const HEX_RE = '"(?:[0-9a-f]{2})*"'
 const LOCK_RE = `\\{"id":[1-9][0-9]{0,14},"node":"[a-z][a-z0-9-]{0,31}","mode":${MODE_RE}(?:,"requestedMode":${MODE_RE})?,"persistent":(?:true|false),"lvb":${HEX_RE}(?:,(?:"requestedMode":${MODE_RE}|"writeLvb":${HEX_RE})){0,2}\\}`
 const QUEUE_RE = `\\[(?:${LOCK_RE}(?:,${LOCK_RE})*)?\\]`
-/** One resource line; group 1 the name (no escapes: its JSON text is the name), group 2 ',' unless the last line. */
-const RESOURCE_LINE = new RegExp(
-  `\\{"name":"([^"\\\\\\x00-\\x1f]+)","lvb":${HEX_RE},"lvbValid":(?:true|false),"persistent":(?:true|false),"grantQueue":${QUEUE_RE},"convertQueue":${QUEUE_RE},"waitQueue":${QUEUE_RE}\\}(,?)\\n`,
-  'y',
-)
+/** One resource; group 1 the name (no escapes: its JSON text is the name). */
+const RESOURCE_RE = `\\{"name":"([^"\\\\\\x00-\\x1f]+)","lvb":${HEX_RE},"lvbValid":(?:true|false),"persistent":(?:true|false),"grantQueue":${QUEUE_RE},"convertQueue":${QUEUE_RE},"waitQueue":${QUEUE_RE}\\}`
+/** One resource line; group 2 ',' unless the last line. */
+const RESOURCE_LINE = new RegExp(`${RESOURCE_RE}(,?)\\n`, 'y')
+const ONE_RESOURCE = new RegExp(`^${RESOURCE_RE}$`)
+
+/** One resource's text (a line of a bucket file, without its ','), as canonicalBucketLines takes its lines. */
+export const isCanonicalResource = (json: string): boolean => ONE_RESOURCE.test(json)
+
 const LINES_HEAD = /^\{(?:"applied":([1-9][0-9]{0,14}),)?"resources":\[\n/
 const LINES_TAIL = ']}\n'
 

@@ -4,6 +4,7 @@
 import {describe, expect, it} from 'vitest'
 import {bucketText} from '../../src/core/ordered.js'
 import {BucketSchema, canonicalBucketLines, parseJson} from '../../src/store/schema.js'
+import {parseResourceLine} from '../../src/store/resource-line.js'
 import type {Lock, Resource} from '../../src/model/types.js'
 
 let seed = 7
@@ -69,5 +70,43 @@ describe('canonicalBucketLines', () => {
   ])('leaves to the parser: %s', (_, damage) => {
     const text = damage(bucketText(2, [resource(1), resource(2)]))
     expect(canonicalBucketLines(text)).toBeUndefined()
+  })
+})
+
+/** Every resource line of a file canonicalBucketLines took, read by parseResourceLine: the same JSON as JSON.parse gives (values and key order). */
+function expectLinesReadAsParsed(text: string): void {
+  const buf = Buffer.from(text, 'utf8')
+  let lines = 0
+  for (let at = buf.indexOf(10) + 1, nl = buf.indexOf(10, at); nl !== -1 && buf[at] === 0x7b; at = nl + 1, nl = buf.indexOf(10, at)) {
+    const line = buf.toString('utf8', at, buf[nl - 1] === 0x2c ? nl - 1 : nl)
+    expect(JSON.stringify(parseResourceLine(buf, at))).toBe(JSON.stringify(JSON.parse(line)))
+    lines++
+  }
+  expect(lines).toBe(canonicalBucketLines(text)!.names.length)
+}
+
+describe('parseResourceLine', () => {
+  it('reads every line dlmctl writes as JSON.parse does', () => {
+    for (let k = 0; k < 50; k++) expectLinesReadAsParsed(bucketText(k % 3, Array.from({length: 1 + rnd(20)}, (_, i) => resource(i))))
+  })
+
+  it('reads every line canonicalBucketLines takes as JSON.parse does: hand-written field orders, repeated fields, damaged files it takes', () => {
+    const variants = [
+      '{"id":12,"node":"n1","mode":"PR","requestedMode":"EX","persistent":true,"lvb":"00"}',
+      '{"id":1,"node":"n1","mode":"PR","requestedMode":"EX","persistent":false,"lvb":"","requestedMode":"CW","writeLvb":"ab"}',
+      '{"id":3,"node":"node-7","mode":"NL","persistent":false,"lvb":"ab","writeLvb":"","writeLvb":"cd"}',
+      '{"id":999999999999999,"node":"a","mode":"EX","persistent":true,"lvb":"0000","writeLvb":"ff","requestedMode":"NL"}',
+    ]
+    const res = (name: string, q: string[]) => `{"name":"${name}","lvb":"","lvbValid":false,"persistent":true,"grantQueue":[${q.join(',')}],"convertQueue":[${q.slice(1).join(',')}],"waitQueue":[${q[0]}]}`
+    const text = `{"resources":[\n${[res('a', variants), res('b/é', variants.slice(2)), res('c\u{1f600}', [variants[1]])].join(',\n')}\n]}\n`
+    expect(canonicalBucketLines(text)).toBeDefined()
+    expectLinesReadAsParsed(text)
+    const good = bucketText(2, Array.from({length: 4}, (_, i) => resource(i)))
+    const bytes = ['"', ',', '1', '0', 'a', 'e', 't', 'f']
+    for (let k = 0; k < 3000; k++) {
+      const at = rnd(good.length)
+      const damaged = good.slice(0, at) + pick(bytes) + good.slice(at + 1)
+      if (canonicalBucketLines(damaged)) expectLinesReadAsParsed(damaged)
+    }
   })
 })

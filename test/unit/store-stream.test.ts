@@ -11,6 +11,7 @@ import {canonicalJson, checkState, exportState, writeExport} from '../../src/cor
 import {markDead} from '../../src/core/nodes.js'
 import {listLocks, requestLockOp, streamLocks} from '../../src/core/locks.js'
 import {writeJson, writeJsonList} from '../../src/render/json-stream.js'
+import {writeExportResources} from '../../src/core/export-resources.js'
 import type {Resource} from '../../src/model/types.js'
 
 const newCluster = tempClusters('stream')
@@ -39,6 +40,29 @@ describe('writeJsonList', () => {
     for (const n of [1, items.length]) expect(await jsonOf(items.slice(0, n))).toBe(JSON.stringify({locks: items.slice(0, n)}, null, 2) + '\n')
     const many = Array.from({length: 4100}, (_, i) => items[i % items.length])
     expect(await jsonOf(many)).toBe(JSON.stringify({locks: many}, null, 2) + '\n')
+  })
+})
+
+describe('writeJsonList of lock views (written byte by byte)', () => {
+  const view = (i: number): Record<string, unknown> => ({
+    lockId: i * 7919,
+    domain: i % 5 ? 'fs1' : 'f"s\\1',
+    resource: ['meta/k1', 'r/n1/2', 'é/ü', 'a\u2028b', 'tab\there', 'x'.repeat(200), '\u0000'][i % 7],
+    node: `n${i % 4}`,
+    mode: 'PR',
+    status: ['granted', 'converting', 'waiting'][i % 3],
+    ...(i % 3 ? {requestedMode: i % 6 === 1 ? undefined : 'EX'} : {}),
+    persistent: i % 2 === 0,
+    valid: i % 4 === 0,
+    invalidReasons: [[], ['ORPHANED'], ['DOMAIN_RECOVERING', 'ORPHANED', 'VALNOTVALID']][i % 3],
+    lvb: i % 2 ? '00'.repeat(32) : 'ab'.repeat(1024),
+  })
+  it('the bytes of JSON.stringify(doc, null, 2), mixed with items of other shapes, across buffer flushes', async () => {
+    const items: unknown[] = Array.from({length: 9000}, (_, i) => view(i))
+    // Not lock views: a key more, a key less, keys in another order, a field of another type.
+    items.splice(10, 0, {...view(0), lockId: 0}, {...view(1), lockId: Number.MAX_SAFE_INTEGER}, {...view(2), lockId: -3}, {...view(1), extra: 1}, (({lvb: _l, ...v}) => v)(view(2)), {lvb: 'x', ...view(3)}, {...view(4), lockId: 1.5}, {...view(5), valid: 'yes'}, {...view(6), invalidReasons: [1]}, null, 7)
+    expect(await jsonOf(items)).toBe(JSON.stringify({locks: items}, null, 2) + '\n')
+    expect(await jsonOf(items.slice(0, 1))).toBe(JSON.stringify({locks: items.slice(0, 1)}, null, 2) + '\n')
   })
 })
 
@@ -120,7 +144,7 @@ describe('a domain streamed in name order', () => {
 async function exported(ctx: Ctx): Promise<string> {
   let out = ''
   await writeExport(ctx, async (t) => {
-    out += t
+    out += typeof t === 'string' ? t : t.toString('utf8')
   })
   return out
 }
@@ -136,6 +160,32 @@ describe('export streamed', () => {
     expect(await exported(ctx)).toBe(whole)
     expect(JSON.parse(whole).domains[0].resources.length).toBeGreaterThan(1000)
   }, 120_000)
+})
+
+describe('export resources written byte by byte', () => {
+  it('the bytes canonicalJson prints at their depth, for resources of the stored shape and any other', async () => {
+    const lock = (i: number): Record<string, unknown> => ({id: i, node: `n${i % 3}`, mode: 'PR', persistent: i % 2 === 0, lvb: i % 4 ? '00'.repeat(32) : 'ab'.repeat(1024), ...(i % 5 === 1 ? {requestedMode: 'EX'} : {}), ...(i % 7 === 1 ? {writeLvb: 'cd'} : {})})
+    const res = (i: number): Record<string, unknown> => ({
+      name: ['meta/k1', 'é/ü', 'a"b', 'tab\there', '\u2028', 'x'.repeat(200)][i % 6],
+      lvb: '00'.repeat(32),
+      lvbValid: i % 3 !== 0,
+      persistent: i % 2 === 1,
+      grantQueue: Array.from({length: i % 3}, (_, k) => lock(i * 10 + k)),
+      convertQueue: i % 4 === 0 ? [{...lock(i), requestedMode: 'EX', writeLvb: undefined}] : [],
+      waitQueue: Array.from({length: i % 2}, (_, k) => lock(i * 20 + k)),
+    })
+    const items: unknown[] = Array.from({length: 6000}, (_, i) => res(i))
+    // Not of the stored shape: a key more or less, a field of another type, not an object.
+    items.splice(5, 0, {...res(1), extra: [1]}, (({lvb: _l, ...r}) => r)(res(2)), {...res(3), grantQueue: [{...lock(1), extra: 1}]}, {...res(4), persistent: 1}, {...res(5), waitQueue: [{...lock(2), id: 0.5}]}, null, 'x')
+    for (const list of [items, items.slice(0, 1), []]) {
+      const chunks: Buffer[] = []
+      await writeExportResources(list, async (c) => void chunks.push(c), canonicalJson)
+      const doc = canonicalJson({domains: [{resources: list}]})
+      // The array as it sits in the document (the value of "resources", at 6 spaces).
+      const at = doc.indexOf('"resources": ') + '"resources": '.length
+      expect(Buffer.concat(chunks).toString('utf8')).toBe(doc.slice(at, doc.length - '\n    }\n  ]\n}\n'.length))
+    }
+  })
 })
 
 describe('check with bounded memory still finds', () => {
