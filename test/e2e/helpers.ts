@@ -18,7 +18,7 @@ import {cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, r
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {afterAll, onTestFinished} from 'vitest'
+import {afterAll, expect, onTestFinished} from 'vitest'
 import {TEST_BASE} from '../tmpbase.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -129,6 +129,10 @@ let inThisProcess = false
  */
 export function commandsInProcess(): void {
   inThisProcess = true
+  // Test files share this module when vitest does not isolate them: the choice is the file's own.
+  afterAll(() => {
+    inThisProcess = false
+  })
 }
 
 /** Environment that only a real process may see: a crash point or a stop would hit the test runner. */
@@ -176,6 +180,12 @@ export function dlmctl(state: string, ...args: string[]): Promise<RunResult> {
   return dlmctlWith({}, state, ...args)
 }
 
+/** Requires a run to have exited 0 with nothing on stderr; returns it. */
+export function succeeded(r: RunResult): RunResult {
+  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
+  return r
+}
+
 /** Result of a spawned run (after awaiting spawnDlmctl). */
 export const resultOf = toResult
 
@@ -208,7 +218,10 @@ let perFile = false
  */
 export function tempDirsPerFile(): void {
   perFile = true
-  afterAll(cleanup)
+  afterAll(() => {
+    cleanup()
+    perFile = false
+  })
 }
 
 /**
