@@ -19,12 +19,14 @@ import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, expect, onTestFinished} from 'vitest'
+import {parse as parseYaml} from 'yaml'
 import {TEST_BASE} from '../tmpbase.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const BIN = join(ROOT, 'bin/run.js')
 export const FIXTURES = join(ROOT, 'fixtures/clusters')
 export const CLOCK = '2026-01-01T00:00:00Z'
+export const BUNDLED_DRILLS = join(ROOT, 'fixtures/drills')
 
 let built = false
 export function requireBuilt(): void {
@@ -566,4 +568,53 @@ export async function runTtyScript(state: string, args: string[], steps: TtyStep
     timedOut: !!r.timedOut,
     steps: next,
   }
+}
+
+// ---- drills ----
+
+/** The command groups (commands/<group>/): a command id is the group and one more word, else one word. */
+const GROUPS = new Set(readdirSync(join(ROOT, 'commands'), {withFileTypes: true}).filter((e) => e.isDirectory()).map((e) => e.name))
+
+/**
+ * What a drill file exercises: every kind of step it uses (`step:run`,
+ * `step:crash`, `step:parallel`, `step:kill`, …, nested ones included), the
+ * command of every run (`cmd:lock request`) and every kind of check
+ * (`check:metadata`: each expands to its own commands).
+ */
+export function drillFeatures(file: string): Set<string> {
+  const out = new Set<string>()
+  const step = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(step)
+    if (!x || typeof x !== 'object') return
+    for (const [k, v] of Object.entries(x)) {
+      if (k === 'expect' || k === 'as') continue
+      out.add(`step:${k}`)
+      if (k === 'run' && typeof v === 'string') {
+        const w = v.trim().split(/\s+/)
+        out.add(`cmd:${GROUPS.has(w[0]) ? w.slice(0, 2).join(' ') : w[0]}`)
+      } else if (k === 'check' && v && typeof v === 'object') for (const c of Object.keys(v)) out.add(`check:${c}`)
+      else if (k === 'parallel' || k === 'crash') step(v)
+    }
+  }
+  step((parseYaml(readFileSync(file, 'utf8')) as {steps?: unknown}).steps)
+  return out
+}
+
+/**
+ * A few of `files` that together exercise every feature any of them does
+ * (drillFeatures), chosen greedily (most new features first, then by name):
+ * what a costly way of running drills (as processes, on etcd) needs to be tried
+ * on for every command and kind of step, when not every drill is run that way.
+ */
+export function coveringDrills(files: string[]): string[] {
+  const feats = new Map(files.map((f) => [f, drillFeatures(f)]))
+  const left = new Set([...feats.values()].flatMap((s) => [...s]))
+  const chosen: string[] = []
+  while (left.size) {
+    const gain = (f: string) => [...feats.get(f)!].filter((x) => left.has(x)).length
+    const best = [...files].filter((f) => !chosen.includes(f)).sort((a, b) => gain(b) - gain(a) || a.localeCompare(b))[0]
+    chosen.push(best)
+    for (const x of feats.get(best)!) left.delete(x)
+  }
+  return chosen.sort()
 }
