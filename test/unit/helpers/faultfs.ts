@@ -34,6 +34,8 @@ export interface RunReport {
   ops: number
   /** Kinds of those ops, in order ("rename", "write", …). */
   kinds: string[]
+  /** The path of each of those ops (for a rename, where to). */
+  paths: string[]
   /** Whether the plan's op was reached. */
   hit: boolean
   error?: unknown
@@ -43,6 +45,7 @@ interface Run {
   plan: Plan
   ops: number
   kinds: string[]
+  paths: string[]
   dead: boolean
   hit: boolean
   inflight: number
@@ -202,6 +205,7 @@ function install(): void {
         }
         const n = run.ops++
         run.kinds.push(kind)
+        run.paths.push((op === 'rename' ? (args[1] as string) : pathArg(op, args)) ?? '')
         const {plan} = run
         if (plan.kind !== 'none' && n === plan.at) {
           run.hit = true
@@ -241,7 +245,7 @@ const settle = () => new Promise<void>((r) => setImmediate(r))
  */
 export async function runWithFaults(plan: Plan, cmd: () => Promise<unknown>): Promise<RunReport> {
   install()
-  const run: Run = {plan, ops: 0, kinds: [], dead: false, hit: false, inflight: 0, handles: new Set()}
+  const run: Run = {plan, ops: 0, kinds: [], paths: [], dead: false, hit: false, inflight: 0, handles: new Set()}
   synced.clear()
   undo = []
   tracking = plan.kind === 'power'
@@ -266,5 +270,5 @@ export async function runWithFaults(plan: Plan, cmd: () => Promise<unknown>): Pr
   tracking = false
   synced.clear()
   undo = []
-  return {ops: run.ops, kinds: run.kinds, hit: run.hit, error}
+  return {ops: run.ops, kinds: run.kinds, paths: run.paths, hit: run.hit, error}
 }
