@@ -1,30 +1,17 @@
 // `dlmctl drill fuzz`, in-process drill steps, and drill authoring errors, end to
 // end with the built CLI (man dlmctl-drill.5, FUZZING and IN-PROCESS STEPS).
-import {execa} from 'execa'
 import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
 import {afterAll, describe, expect, test} from 'vitest'
 import {parse as parseYaml} from 'yaml'
-import {BIN, BUNDLED_DRILLS as BUNDLED, coveringDrills, pMap, requireBuilt} from './helpers.js'
+import {BIN, BUNDLED_DRILLS as BUNDLED, coveringDrills, drillCli, pMap, requireBuilt} from './helpers.js'
 import {FULL} from '../full.js'
 
 const TMP = mkdtempSync(join(tmpdir(), 'dlmctl-fuzz-e2e-'))
 afterAll(() => rmSync(TMP, {recursive: true, force: true}))
 
-async function dlmctl(args: string[]) {
-  requireBuilt()
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DLMCTL_') && k !== 'NODE_ENV') env[k] = v
-  const r = await execa(process.execPath, [BIN, ...args], {cwd: TMP, env: {...env, NO_COLOR: '1'}, extendEnv: false, reject: false})
-  let json: any
-  try {
-    json = JSON.parse(r.stdout)
-  } catch {
-    json = undefined
-  }
-  return {exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, json}
-}
+const dlmctl = (args: string[]) => drillCli(args, {cwd: TMP})
 
 /** A step as both runs must agree on it: what ran and what it answered (commit record names are random). */
 const comparable = (s: any) => JSON.stringify({...s, durationMs: undefined}).replace(/commit\/[0-9a-z-]+\.json/g, 'commit/X.json')

@@ -3,11 +3,10 @@
 // is byte-identical after the same history, several processes on one domain
 // lose and duplicate nothing, init refuses an existing cluster, and an
 // unreachable etcd is one line with exit 9.
-import {createServer} from 'node:net'
 import {basename, join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {commandsInProcess, coveringDrills, dlmctl, dlmctlWith, pMap, spawnDlmctl, resultOf, stackLines, tempDir, succeeded} from './helpers.js'
-import {stopped} from '../unit/helpers/etcd.js'
+import {freePort, stopped} from '../unit/helpers/etcd.js'
 import {sharedEtcd} from '../unit/helpers/etcd-shared.js'
 import {FULL} from '../full.js'
 
@@ -178,14 +177,3 @@ describe('dlmctl on etcd', () => {
     expect(r.stderr).toMatch(/^dlmctl: --state "etcd:\/\/127\.0\.0\.1\/c1" is not an etcd URL: endpoint "127\.0\.0\.1" is not HOST:PORT \(expected etcd:\/\/HOST:PORT\[,HOST:PORT…\]\/PREFIX\)\n$/)
   })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0))
-    })
-  })
-}

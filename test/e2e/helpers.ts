@@ -572,6 +572,33 @@ export async function runTtyScript(state: string, args: string[], steps: TtyStep
 
 // ---- drills ----
 
+/** A drill run's result: stdout parsed as JSON when it is JSON, else json is undefined. */
+export interface DrillRun {
+  exitCode: number | undefined
+  stdout: string
+  stderr: string
+  json: any
+}
+
+/**
+ * `node bin/run.js ...args` for the drill tests: the caller's environment less
+ * DLMCTL_* and NODE_ENV (a drill takes its clock and state from its file), plus
+ * NO_COLOR=1 and `env`; in `cwd` (default the repository).
+ */
+export async function drillCli(args: string[], opts: {cwd?: string; env?: Record<string, string>} = {}): Promise<DrillRun> {
+  requireBuilt()
+  const base: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DLMCTL_') && k !== 'NODE_ENV') base[k] = v
+  const r = await execa(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: {...base, NO_COLOR: '1', ...opts.env}, extendEnv: false, reject: false})
+  let json: any
+  try {
+    json = JSON.parse(r.stdout)
+  } catch {
+    json = undefined
+  }
+  return {exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, json}
+}
+
 /** The command groups (commands/<group>/): a command id is the group and one more word, else one word. */
 const GROUPS = new Set(readdirSync(join(ROOT, 'commands'), {withFileTypes: true}).filter((e) => e.isDirectory()).map((e) => e.name))
 

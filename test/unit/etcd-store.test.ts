@@ -3,7 +3,6 @@
 // again from a fresh read (a stale writer never overwrites newer state), init
 // claims the prefix, and an unreachable etcd is one clear error.
 import {mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -19,6 +18,7 @@ import {etcdStore} from '../../src/store/etcd/store.js'
 import {claimOnEtcd} from '../../src/store/etcd/claim.js'
 import type {Reader, Tx} from '../../src/store/txdir.js'
 import {guardOf} from '../../src/store/contract.js'
+import {freePort} from './helpers/etcd.js'
 import {sharedEtcd} from './helpers/etcd-shared.js'
 
 const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
@@ -233,17 +233,6 @@ describe('etcd backend', () => {
     expect(e.message).toBe(`etcd unreachable: tried 127.0.0.1:${ports[0]} (connection refused), 127.0.0.1:${ports[1]} (connection refused)`)
   })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0))
-    })
-  })
-}
 
 /** Every file under `root`, relative, sorted. */
 function treeFiles(root: string, rel = ''): string[] {
