@@ -9,7 +9,7 @@
 // always compatible; nothing left; check clean. The reader runs in this process
 // (core API too): a CLI spawned in a loop would cost more CPU than the workers.
 //
-// Size: 25 pairs a process in npm test (400 commits a backend, a few seconds of
+// Size: 15 pairs a process in npm test (240 commits a backend, a few seconds of
 // CPU); the issue's 8 × 200 (3,200 commits: ~20 s of CPU on a directory, over a
 // minute on etcd, where lost races re-read and retry) under `npm run test:full`
 // (DLMCTL_TEST_FULL=1, run by .ci/run); DLMCTL_TEST_PAIRS=N sets it.
@@ -27,7 +27,7 @@ import {systemClock} from '../../src/core/clock.js'
 import {isSystemLock} from '../../src/core/summary.js'
 
 const PROCS = 8
-const PAIRS = Number(process.env.DLMCTL_TEST_PAIRS ?? (FULL ? 200 : 25))
+const PAIRS = Number(process.env.DLMCTL_TEST_PAIRS ?? (FULL ? 200 : 15))
 const WORKER = join(ROOT, 'node_modules/.cache/dlmctl-test/pairs.mjs')
 
 const etcd = sharedEtcd()
