@@ -472,8 +472,9 @@ export const width = (line: string) => [...stripAnsi(line)].length
 export function parseTables(text: string): string[][][] {
   const tables: string[][][] = []
   let cur: string[][] | undefined
-  for (const raw of stripAnsi(text).split('\n')) {
-    const line = raw.trimEnd()
+  // A line erased (ESC[2K: a progress line on a slow machine) shows only what follows.
+  for (const raw of text.split('\n')) {
+    const line = stripAnsi(raw.split('\x1b[2K').at(-1)!).trimEnd()
     if (line.startsWith('┌')) {
       cur = []
       tables.push(cur)
