@@ -19,7 +19,7 @@ import {join} from 'node:path'
 import {build} from 'esbuild'
 import {beforeAll, describe, expect, test} from 'vitest'
 import {ROOT, dlmctl, tempDir, succeeded} from './helpers.js'
-import {sharedEtcd} from '../unit/helpers/etcd-shared.js'
+import {ownEtcd} from '../unit/helpers/etcd-shared.js'
 import {FULL} from '../full.js'
 import {compatible, type Mode} from '../../src/model/modes.js'
 import {listLocks} from '../../src/core/locks.js'
@@ -30,7 +30,8 @@ const PROCS = 8
 const PAIRS = Number(process.env.DLMCTL_TEST_PAIRS ?? (FULL ? 200 : 15))
 const WORKER = join(ROOT, 'node_modules/.cache/dlmctl-test/pairs.mjs')
 
-const etcd = sharedEtcd()
+// Its own etcd: 8 processes hammer it on purpose, which would slow the files sharing the run's etcd.
+const etcd = ownEtcd(1)
 beforeAll(async () => {
   mkdirSync(join(ROOT, 'node_modules/.cache/dlmctl-test'), {recursive: true})
   // Inside node_modules/: the worker resolves fs-native-extensions as the CLI does.
@@ -123,7 +124,7 @@ describe(`${PROCS} processes × ${PAIRS} request/release pairs on shared resourc
     console.log(`directory: ${JSON.stringify(r)}`)
   }, 600_000)
   test('on etcd', async () => {
-    const r = await conformance(etcd.url('conf'))
+    const r = await conformance(etcd().url(`conf${process.pid}`))
     console.log(`etcd: ${JSON.stringify(r)}`)
   }, 600_000)
 })
