@@ -165,6 +165,11 @@ async function perform(op: string, args: unknown[], run: Run | undefined): Promi
         noteDirChange(dirname(to), () => {
           if (existsSync(to)) renameSync(to, from)
           if (old) writeFileSync(to, old)
+          // What is synced of the new data goes back with its name; the old file was durable as it is
+          // (left in the map, its shorter or longer old content would be cut to the new one's size).
+          const moved = synced.get(to)
+          synced.delete(to)
+          if (moved !== undefined) synced.set(from, moved)
         })
       }
       return undefined
