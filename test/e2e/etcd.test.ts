@@ -5,7 +5,7 @@
 // unreachable etcd is one line with exit 9.
 import {basename, join} from 'node:path'
 import {describe, expect, test} from 'vitest'
-import {commandsInProcess, coveringDrills, dlmctl, dlmctlWith, pMap, spawnDlmctl, resultOf, stackLines, tempDir, succeeded} from './helpers.js'
+import {HEAVY, commandsInProcess, coveringDrills, dlmctl, dlmctlWith, pMap, spawnDlmctl, resultOf, stackLines, tempDir, succeeded} from './helpers.js'
 import {freePort, stopped} from '../unit/helpers/etcd.js'
 import {sharedEtcd} from '../unit/helpers/etcd-shared.js'
 import {FULL} from '../full.js'
@@ -167,9 +167,9 @@ describe('dlmctl on etcd', () => {
     // Each drill costs etcd as much CPU again as its own: npm test runs a covering few, npm run test:full all.
     const chosen = FULL ? files : coveringDrills(files)
     // Two at a time (each on its own prefix): a drill spends much of its time waiting on etcd.
-    const runs = await pMap(chosen, 2, async (file) => ({file, r: await dlmctlWith({process: true}, tempDir(), 'drill', 'run', file, '--state', etcd.url('e2e'), '--json')}))
+    const runs = await pMap(chosen, 2, async (file) => ({file, r: await dlmctlWith({process: true, timeout: HEAVY}, tempDir(), 'drill', 'run', file, '--state', etcd.url('e2e'), '--json')}))
     for (const {file, r} of runs) expect({file, exit: r.exitCode, failed: r.json.steps?.filter((s: {ok: boolean}) => !s.ok)}).toEqual({file, exit: 0, failed: []})
-  }, 120_000)
+  }, 2 * HEAVY)
 
   test('a bad etcd URL is a usage error (exit 2) naming the form expected', async () => {
     const r = await dlmctl('etcd://127.0.0.1/c1', 'status')
