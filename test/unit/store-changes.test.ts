@@ -2,9 +2,9 @@
 // bring the buckets up to date in batches afterwards. Stopped anywhere in
 // between, every reader (views, check) and every writer must see exactly the
 // state an uninterrupted run gives, and finishing twice must equal once.
-import {cpSync, mkdtempSync, readFileSync, readdirSync} from 'node:fs'
+import {cpSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {TEST_BASE, tempClusters} from './helpers/clusters.js'
 import type {Ctx} from '../../src/core/context.js'
 import {finishChange} from '../../src/core/changes.js'
@@ -39,8 +39,13 @@ async function populate(ctx: Ctx): Promise<void> {
   }
 }
 
+const copies: string[] = []
+afterAll(() => {
+  for (const c of copies.splice(0)) rmSync(c, {recursive: true, force: true})
+})
 const copy = (from: string): Ctx => {
   const root = mkdtempSync(join(TEST_BASE, 'dlmctl-changes-copy-'))
+  copies.push(root)
   cpSync(from, root, {recursive: true})
   return {root, waitMs: 5000, clock: base.clock}
 }
