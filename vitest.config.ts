@@ -1,12 +1,22 @@
 import {defineConfig} from 'vitest/config'
 
+// Files that replace a module (vi.mock) need a module graph of their own; the rest
+// share one per worker (isolate: false), which saves loading vitest's runtime and
+// our sources again for each of the ~70 files. Shared helpers reset what a file
+// chose (commandsInProcess, tempDirsPerFile) in that file's afterAll.
+const ISOLATED = ['test/unit/fuzz-mutant.test.ts']
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // End-to-end tests spawn the built CLI many times; give them room on 2 shared cores.
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     poolOptions: {forks: {maxForks: 2, minForks: 1}},
+    projects: [
+      // One throwaway etcd for the whole run (test/etcd-global.ts); each file takes its own key prefixes.
+      {extends: true, test: {name: 'shared', include: ['test/**/*.test.ts'], exclude: ISOLATED, isolate: false, globalSetup: ['test/etcd-global.ts']}},
+      {extends: true, test: {name: 'isolated', include: ISOLATED, isolate: true}},
+    ],
   },
 })

@@ -9,27 +9,29 @@
 // always compatible; nothing left; check clean. The reader runs in this process
 // (core API too): a CLI spawned in a loop would cost more CPU than the workers.
 //
-// Size: 25 pairs a process by default (400 commits a backend, a few seconds of
-// CPU: npm test stays fast); DLMCTL_TEST_PAIRS=200 (npm run test:conformance, run by .ci/run) the issue's 8 × 200
-// (3,200 commits: ~20 s of CPU on a directory, over a minute on etcd, where
-// lost races re-read and retry).
+// Size: 15 pairs a process in npm test (240 commits a backend, a few seconds of
+// CPU); the issue's 8 × 200 (3,200 commits: ~20 s of CPU on a directory, over a
+// minute on etcd, where lost races re-read and retry) under `npm run test:full`
+// (DLMCTL_TEST_FULL=1, run by .ci/run); DLMCTL_TEST_PAIRS=N sets it.
 import {spawn} from 'node:child_process'
 import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {build} from 'esbuild'
-import {afterAll, beforeAll, describe, expect, test} from 'vitest'
-import {ROOT, dlmctl, tempDir, type RunResult} from './helpers.js'
-import {startEtcd, type EtcdCluster} from '../unit/helpers/etcd.js'
+import {beforeAll, describe, expect, test} from 'vitest'
+import {ROOT, dlmctl, tempDir, succeeded} from './helpers.js'
+import {ownEtcd} from '../unit/helpers/etcd-shared.js'
+import {FULL} from '../full.js'
 import {compatible, type Mode} from '../../src/model/modes.js'
 import {listLocks} from '../../src/core/locks.js'
 import {systemClock} from '../../src/core/clock.js'
 import {isSystemLock} from '../../src/core/summary.js'
 
 const PROCS = 8
-const PAIRS = Number(process.env.DLMCTL_TEST_PAIRS ?? 25)
+const PAIRS = Number(process.env.DLMCTL_TEST_PAIRS ?? (FULL ? 200 : 15))
 const WORKER = join(ROOT, 'node_modules/.cache/dlmctl-test/pairs.mjs')
 
-let etcd: EtcdCluster
+// Its own etcd: 8 processes hammer it on purpose, which would slow the files sharing the run's etcd.
+const etcd = ownEtcd(1)
 beforeAll(async () => {
   mkdirSync(join(ROOT, 'node_modules/.cache/dlmctl-test'), {recursive: true})
   // Inside node_modules/: the worker resolves fs-native-extensions as the CLI does.
@@ -44,16 +46,7 @@ beforeAll(async () => {
     banner: {js: "import {createRequire as __cr} from 'node:module';const require=__cr(import.meta.url);"},
     logLevel: 'warning',
   })
-  etcd = await startEtcd(1)
 }, 60_000)
-afterAll(async () => {
-  await etcd?.stop()
-})
-
-function ok(r: RunResult): RunResult {
-  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
-  return r
-}
 
 type Pair = {id: number; resource: string; mode: Mode; status: string; released: number; granted: number[]}
 type WorkerOut = {worker: number; pairs: Pair[]; cpuMs: number; error?: string}
@@ -85,8 +78,8 @@ function incompatibleGrants(locks: {lockId: number; resource: string; mode: Mode
 }
 
 async function conformance(state: string) {
-  ok(await dlmctl(state, 'init', '--nodes', 'n1,n2,n3', '--fs', 'fs1', '--json'))
-  const exported = async () => JSON.parse(ok(await dlmctl(state, 'export')).stdout).domains.find((d: {name: string}) => d.name === 'fs1')
+  succeeded(await dlmctl(state, 'init', '--nodes', 'n1,n2,n3', '--fs', 'fs1', '--json'))
+  const exported = async () => JSON.parse(succeeded(await dlmctl(state, 'export')).stdout).domains.find((d: {name: string}) => d.name === 'fs1')
   const next0: number = (await exported()).nextLockId
   const cpu0 = process.cpuUsage()
   let running = true
@@ -120,8 +113,8 @@ async function conformance(state: string) {
   expect(pairs.some((p) => p.granted.length > 0)).toBe(true)
   expect(listings).toBeGreaterThan(0)
   expect(seen).toEqual([])
-  expect(ok(await dlmctl(state, 'lock', 'list', 'fs1', '--json')).json.locks.filter((l: {resource: string}) => !isSystemLock(l))).toEqual([])
-  expect(ok(await dlmctl(state, 'check', '--json')).json).toMatchObject({ok: true, problems: [], warnings: []})
+  expect(succeeded(await dlmctl(state, 'lock', 'list', 'fs1', '--json')).json.locks.filter((l: {resource: string}) => !isSystemLock(l))).toEqual([])
+  expect(succeeded(await dlmctl(state, 'check', '--json')).json).toMatchObject({ok: true, problems: [], warnings: []})
   return {waited: waited.size, letThrough: pairs.reduce((a, p) => a + p.granted.length, 0), listings, cpuMs: Math.round(cpuMs)}
 }
 
@@ -131,7 +124,7 @@ describe(`${PROCS} processes × ${PAIRS} request/release pairs on shared resourc
     console.log(`directory: ${JSON.stringify(r)}`)
   }, 600_000)
   test('on etcd', async () => {
-    const r = await conformance(etcd.url(`conf${process.pid}`))
+    const r = await conformance(etcd().url(`conf${process.pid}`))
     console.log(`etcd: ${JSON.stringify(r)}`)
   }, 600_000)
 })

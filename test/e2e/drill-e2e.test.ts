@@ -2,42 +2,19 @@
 // the built CLI, run through execa, on the bundled drills and on the drills in
 // test/e2e/drills/. Each drill spawns one real dlmctl per step, so this file is
 // kept short: the bundled drills run in drill-fuzz.test.ts (once each), the man page example here, and the runs one test needs run at once.
-import {execa} from 'execa'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {afterAll, describe, expect, test} from 'vitest'
 import {parse as parseYaml} from 'yaml'
+import {BUNDLED_DRILLS as BUNDLED, ROOT, drillCli, type DrillRun} from './helpers.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const BIN = join(ROOT, 'bin/run.js')
-const BUNDLED = join(ROOT, 'fixtures/drills')
 const DRILLS = join(ROOT, 'test/e2e/drills')
 const TMP = mkdtempSync(join(tmpdir(), 'dlmctl-drill-e2e-'))
 afterAll(() => rmSync(TMP, {recursive: true, force: true}))
 
-interface Run {
-  exitCode: number | undefined
-  stdout: string
-  stderr: string
-  json: any
-}
-
-/** The built CLI; the environment steers nothing (no DLMCTL_*, no NODE_ENV=test from vitest). */
-async function dlmctl(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  if (!existsSync(join(ROOT, 'dist/dlmctl.cjs'))) throw new Error('dist/ is missing: run `npm run -s build` first (`npm test` does it)')
-  const base: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DLMCTL_') && k !== 'NODE_ENV') base[k] = v
-  const r = await execa(process.execPath, [BIN, ...args], {cwd: ROOT, env: {...base, NO_COLOR: '1', ...env}, extendEnv: false, reject: false})
-  let json: any
-  try {
-    json = JSON.parse(r.stdout)
-  } catch {
-    json = undefined
-  }
-  return {exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, json}
-}
+type Run = DrillRun
+const dlmctl = (args: string[], env: Record<string, string> = {}): Promise<Run> => drillCli(args, {env})
 
 /** Started by the first test that needs it (not at collection: a filtered run must not leave drills running). */
 function once<T>(start: () => Promise<T>): () => Promise<T> {

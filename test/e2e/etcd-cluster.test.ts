@@ -2,34 +2,24 @@
 // (the commands keep working on the two left), and members that stop answering
 // (SIGSTOP: no refusal, no answer) → STORE_TIMEOUT (exit 6) within --wait,
 // naming the endpoints tried, never a hang.
-import {afterAll, beforeAll, describe, expect, test} from 'vitest'
-import {dlmctl, stackLines, type RunResult} from './helpers.js'
-import {startEtcd, stopped, type EtcdCluster} from '../unit/helpers/etcd.js'
+import {describe, expect, test} from 'vitest'
+import {dlmctl, stackLines, succeeded} from './helpers.js'
+import {stopped} from '../unit/helpers/etcd.js'
+import {ownEtcd} from '../unit/helpers/etcd-shared.js'
 
-let etcd: EtcdCluster
-
-beforeAll(async () => {
-  etcd = await startEtcd(3)
-}, 60_000)
-afterAll(async () => {
-  await etcd?.stop()
-})
-
-function ok(r: RunResult): RunResult {
-  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
-  return r
-}
+// Its own etcd: three members, killed and paused.
+const etcd = ownEtcd(3)
 
 describe('dlmctl on a three-member etcd', () => {
   test('a member stops answering (SIGSTOP) and then every member does: exit 6 within --wait, naming them', async () => {
-    const url = etcd.url(`stop${process.pid}`)
-    ok(await dlmctl(url, 'init', '--nodes', 'n1,n2', '--fs', 'fs1'))
-    const [m0, m1, m2] = etcd.members
+    const url = etcd().url(`stop${process.pid}`)
+    succeeded(await dlmctl(url, 'init', '--nodes', 'n1,n2', '--fs', 'fs1'))
+    const [m0, m1, m2] = etcd().members
     m0.proc.kill('SIGSTOP')
     try {
       await stopped(m0.proc.pid!)
       // The first endpoint hangs: the next one answers within the same --wait.
-      ok(await dlmctl(url, 'lock', 'request', 'fs1', 'a', '--node', 'n1', '--mode', 'PR', '--wait', '8s'))
+      succeeded(await dlmctl(url, 'lock', 'request', 'fs1', 'a', '--node', 'n1', '--mode', 'PR', '--wait', '8s'))
       m1.proc.kill('SIGSTOP')
       m2.proc.kill('SIGSTOP')
       await stopped(m1.proc.pid!)
@@ -39,26 +29,26 @@ describe('dlmctl on a three-member etcd', () => {
       const took = Date.now() - t0
       expect(r.exitCode).toBe(6)
       expect(r.stderr).toMatch(/^dlmctl: STORE_TIMEOUT: etcd did not answer in time: tried .*127\.0\.0\.1:\d+ .*\(try --wait\)\n$/)
-      for (const m of etcd.members) expect(r.stderr).toContain(m.endpoint)
+      for (const m of etcd().members) expect(r.stderr).toContain(m.endpoint)
       expect(stackLines(r.stderr)).toEqual([])
       expect(took).toBeLessThan(6000) // --wait 1s, plus the start-up of node
     } finally {
-      for (const m of etcd.members) m.proc.kill('SIGCONT')
+      for (const m of etcd().members) m.proc.kill('SIGCONT')
     }
   }, 60_000)
 
   test('a member killed in the middle of a run: the commands keep working on the two left, nothing lost', async () => {
-    const url = etcd.url(`kill${process.pid}`)
-    ok(await dlmctl(url, 'init', '--nodes', 'n1,n2', '--fs', 'fs1', '--wait', '20s'))
+    const url = etcd().url(`kill${process.pid}`)
+    succeeded(await dlmctl(url, 'init', '--nodes', 'n1,n2', '--fs', 'fs1', '--wait', '20s'))
     const ids: number[] = []
     for (let i = 0; i < 6; i++) {
-      if (i === 3) etcd.members[0].proc.kill('SIGKILL')
-      const r = ok(await dlmctl(url, 'lock', 'request', 'fs1', `r${i}`, '--node', 'n1', '--mode', 'PR', '--json', '--wait', '20s'))
+      if (i === 3) etcd().members[0].proc.kill('SIGKILL')
+      const r = succeeded(await dlmctl(url, 'lock', 'request', 'fs1', `r${i}`, '--node', 'n1', '--mode', 'PR', '--json', '--wait', '20s'))
       ids.push(r.json.lockId)
     }
     expect(new Set(ids).size).toBe(6)
-    const locks = ok(await dlmctl(url, 'lock', 'list', 'fs1', '--json', '--wait', '20s')).json.locks as {resource: string}[]
+    const locks = succeeded(await dlmctl(url, 'lock', 'list', 'fs1', '--json', '--wait', '20s')).json.locks as {resource: string}[]
     expect(locks.map((l) => l.resource).filter((r) => /^r\d$/.test(r)).sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5'])
-    expect(ok(await dlmctl(url, 'check', '--json', '--wait', '20s')).json.ok).toBe(true)
+    expect(succeeded(await dlmctl(url, 'check', '--json', '--wait', '20s')).json.ok).toBe(true)
   }, 90_000)
 })

@@ -3,28 +3,19 @@
 // the etcd keys as they come from a directory's files; an unreachable etcd
 // completes no names, quickly and silently (a Tab must not hang or print errors).
 // And what messages call the state: on etcd its URL, never "state directory".
-import {afterAll, beforeAll, describe, expect, test} from 'vitest'
-import {dlmctl, type RunResult} from './helpers.js'
-import {startEtcd, type EtcdCluster} from '../unit/helpers/etcd.js'
+import {beforeAll, describe, expect, test} from 'vitest'
+import {dlmctl, succeeded} from './helpers.js'
+import {sharedEtcd} from '../unit/helpers/etcd-shared.js'
 import {EtcdClient} from '../../src/store/etcd/client.js'
 
-let etcd: EtcdCluster
+const etcd = sharedEtcd()
 let url: string
 beforeAll(async () => {
-  etcd = await startEtcd(1)
-  url = etcd.url(`tab${process.pid}`)
-  ok(await dlmctl(url, 'init', '--nodes', 'n1,n2,n3', '--fs', 'fs1,fs2:n1+n2'))
-  ok(await dlmctl(url, 'lock', 'request', 'fs1', 'r/a', '--node', 'n1', '--mode', 'EX'))
-  ok(await dlmctl(url, 'lock', 'request', 'fs1', 'r/b', '--node', 'n2', '--mode', 'PR'))
+  url = etcd.url('tab')
+  succeeded(await dlmctl(url, 'init', '--nodes', 'n1,n2,n3', '--fs', 'fs1,fs2:n1+n2'))
+  succeeded(await dlmctl(url, 'lock', 'request', 'fs1', 'r/a', '--node', 'n1', '--mode', 'EX'))
+  succeeded(await dlmctl(url, 'lock', 'request', 'fs1', 'r/b', '--node', 'n2', '--mode', 'PR'))
 }, 60_000)
-afterAll(async () => {
-  await etcd?.stop()
-})
-
-function ok(r: RunResult): RunResult {
-  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
-  return r
-}
 
 /** What a Tab at the end of `words` offers (the bash script's call), with DLMCTL_STATE = `state`. */
 async function tab(state: string, ...words: string[]): Promise<string[]> {
@@ -35,7 +26,7 @@ async function tab(state: string, ...words: string[]): Promise<string[]> {
 
 describe('completion on an etcd state', () => {
   test('nodes, file systems and lock ids come from etcd (DLMCTL_STATE and --state on the line)', async () => {
-    const ids = (ok(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {lockId: number; resource: string}[])
+    const ids = (succeeded(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {lockId: number; resource: string}[])
       .map((l) => String(l.lockId))
       .sort((a, b) => Number(a) - Number(b))
     expect(ids.length).toBeGreaterThanOrEqual(2)
@@ -59,13 +50,13 @@ describe('completion on an etcd state', () => {
 
 describe('messages name the etcd state, not a "state directory"', () => {
   test("check's line names the URL; a cluster missing its membership says which etcd state", async () => {
-    const chk = ok(await dlmctl(url, 'check'))
+    const chk = succeeded(await dlmctl(url, 'check'))
     expect(chk.stdout).toBe(`etcd state ${url} is consistent\n`)
-    const broken = etcd.url(`tabx${process.pid}`)
-    ok(await dlmctl(broken, 'init', '--nodes', 'n1'))
-    const client = new EtcdClient([etcd.members[0].endpoint])
+    const broken = etcd.url('tabx')
+    succeeded(await dlmctl(broken, 'init', '--nodes', 'n1'))
+    const client = new EtcdClient([etcd.endpoint])
     try {
-      await client.txn([], [{del: `tabx${process.pid}/membership.json`}])
+      await client.txn([], [{del: `${broken.split('/').slice(3).join('/')}/membership.json`}])
     } finally {
       client.close()
     }

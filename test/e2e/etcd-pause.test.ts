@@ -8,51 +8,40 @@
 // refused by the compare; it runs again from a fresh read, finds the domain
 // recovered and says so. Nothing lost: the same locks and data as after one
 // plain recover, check clean.
-import {afterAll, beforeAll, describe, expect, test} from 'vitest'
-import {dlmctl, resultOf, spawnDlmctl, stackLines, type RunResult} from './helpers.js'
-import {startEtcd, stopped, type EtcdCluster} from '../unit/helpers/etcd.js'
+import {describe, expect, test} from 'vitest'
+import {dlmctl, resultOf, spawnDlmctl, stackLines, succeeded} from './helpers.js'
+import {stopped} from '../unit/helpers/etcd.js'
+import {sharedEtcd} from '../unit/helpers/etcd-shared.js'
 
-let etcd: EtcdCluster
-let n = 0
-beforeAll(async () => {
-  etcd = await startEtcd(1)
-}, 30_000)
-afterAll(async () => {
-  await etcd?.stop()
-})
-
-function ok(r: RunResult): RunResult {
-  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
-  return r
-}
+const etcd = sharedEtcd()
 
 /** A domain to recover: n2 held a persistent lock and wrote data, then died. */
 async function deadNode(): Promise<string> {
-  const url = etcd.url(`pause${process.pid}-${n++}`)
-  ok(await dlmctl(url, 'init', '--nodes', 'n1,n2,n3', '--fs', 'fs1', '--json'))
-  ok(await dlmctl(url, 'lock', 'request', 'fs1', 'meta/a', '--node', 'n2', '--mode', 'EX', '--persistent'))
-  ok(await dlmctl(url, 'lock', 'request', 'fs1', 'meta/b', '--node', 'n1', '--mode', 'PR', '--persistent'))
-  ok(await dlmctl(url, 'fs', 'write', 'fs1', '--node', 'n2', 'a=42'))
-  ok(await dlmctl(url, 'node', 'mark-dead', 'n2', '--yes'))
+  const url = etcd.url('pause')
+  succeeded(await dlmctl(url, 'init', '--nodes', 'n1,n2,n3', '--fs', 'fs1', '--json'))
+  succeeded(await dlmctl(url, 'lock', 'request', 'fs1', 'meta/a', '--node', 'n2', '--mode', 'EX', '--persistent'))
+  succeeded(await dlmctl(url, 'lock', 'request', 'fs1', 'meta/b', '--node', 'n1', '--mode', 'PR', '--persistent'))
+  succeeded(await dlmctl(url, 'fs', 'write', 'fs1', '--node', 'n2', 'a=42'))
+  succeeded(await dlmctl(url, 'node', 'mark-dead', 'n2', '--yes'))
   return url
 }
 
 /** What must come out of the recovery whoever ran it: the domain, its application locks, the data. */
 async function outcome(url: string) {
-  const st = ok(await dlmctl(url, 'status', '--json')).json
-  const locks = ok(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {resource: string; node: string; mode: string; status: string; persistent: boolean}[]
+  const st = succeeded(await dlmctl(url, 'status', '--json')).json
+  const locks = succeeded(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {resource: string; node: string; mode: string; status: string; persistent: boolean}[]
   return {
     domains: st.domains.map((d: {name: string; state: string}) => [d.name, d.state]),
     locks: locks.filter((l) => l.resource.startsWith('meta/')).map((l) => `${l.resource} ${l.node} ${l.mode} ${l.status} ${l.persistent}`).sort(),
-    data: ok(await dlmctl(url, 'fs', 'read', 'fs1', 'a', '--raw', '--json')).json,
-    check: ok(await dlmctl(url, 'check', '--json')).json.ok,
+    data: succeeded(await dlmctl(url, 'fs', 'read', 'fs1', 'a', '--raw', '--json')).json,
+    check: succeeded(await dlmctl(url, 'check', '--json')).json.ok,
   }
 }
 
 describe('recover on etcd, paused past its lease', () => {
   test('resumed after another recover took over: its stale write is refused, it retries and reports the domain recovered; nothing lost, check clean', async () => {
     const control = await deadNode()
-    ok(await dlmctl(control, 'recover', 'fs1', '--yes', '--json'))
+    succeeded(await dlmctl(control, 'recover', 'fs1', '--yes', '--json'))
     const want = await outcome(control)
     expect(want.domains).toEqual([['fs1', 'normal']])
     expect(want.check).toBe(true)
@@ -66,17 +55,17 @@ describe('recover on etcd, paused past its lease', () => {
     await stopped(first.pid!)
     // It holds the claim (a key on its lease) while stopped…
     const claimKey = `${new URL(url.replace('etcd:', 'http:')).pathname.slice(1)}/claim/recover.fs1`
-    const held = await fetch(`http://${etcd.members[0].endpoint}/v3/kv/range`, {method: 'POST', body: JSON.stringify({key: Buffer.from(claimKey).toString('base64')})})
+    const held = await fetch(`http://${etcd.endpoint}/v3/kv/range`, {method: 'POST', body: JSON.stringify({key: Buffer.from(claimKey).toString('base64')})})
     expect(((await held.json()) as {kvs?: {lease?: string}[]}).kvs?.[0]?.lease).toMatch(/^[1-9]\d*$/)
     // …until its lease runs out: then a second recover takes the claim and runs.
     const second = await dlmctl(url, 'recover', 'fs1', '--yes', '--json', '--wait', '30s')
-    ok(second)
+    succeeded(second)
     expect(second.json.domains[0]).toMatchObject({name: 'fs1', result: 'RECOVERED', replayedNodes: ['n2']})
     process.kill(first.pid!, 'SIGCONT')
     const r = resultOf(await first)
     expect(stackLines(r.stderr)).toEqual([])
     // Its attach, read before the pause, was refused; from a fresh read there is nothing left to do.
-    ok(r)
+    succeeded(r)
     expect(r.json.domains[0]).toMatchObject({name: 'fs1', result: 'RECOVERED', replayedNodes: []})
     expect(await outcome(url)).toEqual(want)
   }, 90_000)

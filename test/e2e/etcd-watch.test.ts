@@ -2,26 +2,16 @@
 // (/v3/watch through the gateway), not by polling: idle, they send etcd no
 // read at all; a change another process commits shows up at once, even with
 // an --interval far longer than the test.
-import {afterAll, beforeAll, describe, expect, test} from 'vitest'
-import {dlmctl, spawnDlmctl, type RunResult} from './helpers.js'
-import {startEtcd, type EtcdCluster} from '../unit/helpers/etcd.js'
+import {describe, expect, test} from 'vitest'
+import {dlmctl, spawnDlmctl, succeeded} from './helpers.js'
+import {ownEtcd} from '../unit/helpers/etcd-shared.js'
 
-let etcd: EtcdCluster
-beforeAll(async () => {
-  etcd = await startEtcd(1)
-}, 30_000)
-afterAll(async () => {
-  await etcd?.stop()
-})
-
-function ok(r: RunResult): RunResult {
-  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
-  return r
-}
+// Its own etcd: the test counts the server's range requests, which other files would add to.
+const etcd = ownEtcd(1)
 
 /** Range requests etcd has served so far (its Prometheus metrics). */
 async function ranges(): Promise<number> {
-  const text = await (await fetch(`http://${etcd.members[0].endpoint}/metrics`)).text()
+  const text = await (await fetch(`http://${etcd().members[0].endpoint}/metrics`)).text()
   let n = 0
   for (const m of text.matchAll(/^grpc_server_started_total\{grpc_method="Range",[^}]*\} (\d+)/gm)) n += Number(m[1])
   return n
@@ -31,8 +21,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('watching an etcd state', () => {
   test('status --watch (--interval 1h) and events --follow: no reads while idle; another process\'s change shows up at once', async () => {
-    const url = etcd.url(`watch${process.pid}`)
-    ok(await dlmctl(url, 'init', '--nodes', 'n1,n2,n3', '--fs', 'fs1', '--json'))
+    const url = etcd().url(`watch${process.pid}`)
+    succeeded(await dlmctl(url, 'init', '--nodes', 'n1,n2,n3', '--fs', 'fs1', '--json'))
     const start = (args: string[]) => {
       const c = spawnDlmctl(url, args, {timeout: 50_000})
       const o = {text: '', c}
@@ -56,7 +46,7 @@ describe('watching an etcd state', () => {
     expect(await ranges()).toBe(before)
     expect(lines(watch.text)).toHaveLength(1)
     // Another process changes the state: both see it well inside the 1 h interval.
-    ok(await dlmctl(url, 'node', 'mark-dead', 'n2', '--yes'))
+    succeeded(await dlmctl(url, 'node', 'mark-dead', 'n2', '--yes'))
     await until(watch, (t) => lines(t).length >= 2 && JSON.parse(lines(t).at(-1)!).domains[0].deadNodes.includes('n2'))
     await until(follow, (t) => /"type":"node\.dead"/.test(t))
     for (const o of [watch, follow]) o.c.kill('SIGTERM')

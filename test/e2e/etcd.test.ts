@@ -1,29 +1,19 @@
-// The CLI contract on etcd (`--state etcd://…`), against a real etcd started
-// for this file: the seed's story gives the same JSON as on a directory, export
+// The CLI contract on etcd (`--state etcd://…`), against the run's shared etcd
+// (its own key prefixes): the seed's story gives the same JSON as on a directory, export
 // is byte-identical after the same history, several processes on one domain
 // lose and duplicate nothing, init refuses an existing cluster, and an
 // unreachable etcd is one line with exit 9.
-import {createServer} from 'node:net'
-import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, test} from 'vitest'
-import {dlmctl, spawnDlmctl, resultOf, stackLines, tempDir, type RunResult} from './helpers.js'
-import {startEtcd, stopped, type EtcdCluster} from '../unit/helpers/etcd.js'
+import {basename, join} from 'node:path'
+import {describe, expect, test} from 'vitest'
+import {HEAVY, commandsInProcess, coveringDrills, dlmctl, dlmctlWith, pMap, spawnDlmctl, resultOf, stackLines, tempDir, succeeded} from './helpers.js'
+import {freePort, stopped} from '../unit/helpers/etcd.js'
+import {sharedEtcd} from '../unit/helpers/etcd-shared.js'
+import {FULL} from '../full.js'
 
-let etcd: EtcdCluster
-let n = 0
-const prefix = () => `e2e${process.pid}-${n++}`
-
-beforeAll(async () => {
-  etcd = await startEtcd(1)
-}, 30_000)
-afterAll(async () => {
-  await etcd?.stop()
-})
-
-function ok(r: RunResult): RunResult {
-  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
-  return r
-}
+const etcd = sharedEtcd()
+// Single commands run in this process (the same command code, no start-up each);
+// what is about processes (racing, paused, watching, drills) spawns the binary.
+commandsInProcess()
 
 const INIT = ['init', '--nodes', 'n1,n2,n3', '--fs', 'fs1,fs2:n1+n2', '--json']
 
@@ -45,14 +35,14 @@ const STORY: string[][] = [
 ]
 
 async function walk(state: string): Promise<{outputs: unknown[]; exported: string}> {
-  const init = ok(await dlmctl(state, ...INIT))
+  const init = succeeded(await dlmctl(state, ...INIT))
   const outputs: unknown[] = [{...init.json, state: '<state>'}]
   for (const args of STORY) {
     const r = await dlmctl(state, ...args)
     expect({args, exit: r.exitCode, stderr: r.stderr}).toEqual({args, exit: r.exitCode === 3 ? 3 : 0, stderr: ''})
     outputs.push(r.json)
   }
-  const ex = ok(await dlmctl(state, 'export'))
+  const ex = succeeded(await dlmctl(state, 'export'))
   return {outputs, exported: ex.stdout}
 }
 
@@ -60,16 +50,16 @@ describe('dlmctl on etcd', () => {
   test('the seed story gives the same JSON on etcd as on a directory, and export is byte-identical', async () => {
     const dir = join(tempDir(), 'c')
     const onDir = await walk(dir)
-    const onEtcd = await walk(etcd.url(prefix()))
+    const onEtcd = await walk(etcd.url('e2e'))
     for (let i = 0; i < onDir.outputs.length; i++) expect({step: i, out: onEtcd.outputs[i]}).toEqual({step: i, out: onDir.outputs[i]})
     expect(onEtcd.exported).toBe(onDir.exported)
     expect(onEtcd.exported).toContain('"meta/a"')
   }, 60_000)
 
   test('several processes × request/release pairs on one domain: no lost or duplicated lock, check clean', async () => {
-    const url = etcd.url(prefix())
-    ok(await dlmctl(url, ...INIT))
-    const next0: number = JSON.parse(ok(await dlmctl(url, 'export')).stdout).domains.find((d: {name: string}) => d.name === 'fs1').nextLockId
+    const url = etcd.url('e2e')
+    succeeded(await dlmctl(url, ...INIT))
+    const next0: number = JSON.parse(succeeded(await dlmctl(url, 'export')).stdout).domains.find((d: {name: string}) => d.name === 'fs1').nextLockId
     const N = 6
     const K = 4
     const worker = async (w: number) => {
@@ -77,27 +67,27 @@ describe('dlmctl on etcd', () => {
       // One process per request and per release: the processes race on the same domain keys.
       for (let i = 0; i < K; i++) {
         const r = resultOf(await spawnDlmctl(url, ['lock', 'request', 'fs1', `w/${w}/${i}`, '--node', 'n1', '--mode', 'EX', '--persistent', '--json', '--wait', '60s']))
-        ok(r)
+        succeeded(r)
         ids.push(r.json.lockId)
-        if (i % 2 === 0) ok(resultOf(await spawnDlmctl(url, ['lock', 'release', 'fs1', String(r.json.lockId), '--wait', '60s'])))
+        if (i % 2 === 0) succeeded(resultOf(await spawnDlmctl(url, ['lock', 'release', 'fs1', String(r.json.lockId), '--wait', '60s'])))
       }
       return ids
     }
     const all = (await Promise.all(Array.from({length: N}, (_, w) => worker(w)))).flat()
     // Every request got its own id, and the counter moved by exactly the number of requests.
     expect([...all].sort((a, b) => a - b)).toEqual(Array.from({length: N * K}, (_, i) => next0 + i))
-    const ex = JSON.parse(ok(await dlmctl(url, 'export')).stdout)
+    const ex = JSON.parse(succeeded(await dlmctl(url, 'export')).stdout)
     expect(ex.domains.find((d: {name: string}) => d.name === 'fs1').nextLockId).toBe(next0 + N * K)
     // Every release happened, every kept lock is there.
-    const locks = ok(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {lockId: number; resource: string}[]
+    const locks = succeeded(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {lockId: number; resource: string}[]
     const kept = locks.filter((l) => l.resource.startsWith('w/')).map((l) => l.resource).sort()
     expect(kept).toEqual(Array.from({length: N}, (_, w) => [`w/${w}/1`, `w/${w}/3`]).flat().sort())
-    expect(ok(await dlmctl(url, 'check', '--json')).json).toMatchObject({ok: true, problems: []})
+    expect(succeeded(await dlmctl(url, 'check', '--json')).json).toMatchObject({ok: true, problems: []})
   }, 120_000)
 
   test('a writer paused (SIGSTOP) just before its commit while another changes the domain: resumed, its stale write is refused and retried, nothing lost', async () => {
-    const url = etcd.url(prefix())
-    ok(await dlmctl(url, ...INIT))
+    const url = etcd.url('e2e')
+    succeeded(await dlmctl(url, ...INIT))
     const paused = spawnDlmctl(url, ['lock', 'request', 'fs1', 'meta/p', '--node', 'n1', '--mode', 'EX', '--persistent', '--json', '--wait', '30s'], {
       env: {DLMCTL_CRASH_POINT: 'commit.before-record', DLMCTL_CRASH_SIGNAL: 'SIGSTOP'},
     })
@@ -105,22 +95,22 @@ describe('dlmctl on etcd', () => {
     // Wait until it has stopped itself at its commit point.
     await stopped(pid)
     // Meanwhile another operator takes the next lock id and changes the same domain.
-    const other = ok(await dlmctl(url, 'lock', 'request', 'fs1', 'meta/q', '--node', 'n2', '--mode', 'EX', '--persistent', '--json'))
+    const other = succeeded(await dlmctl(url, 'lock', 'request', 'fs1', 'meta/q', '--node', 'n2', '--mode', 'EX', '--persistent', '--json'))
     process.kill(pid, 'SIGCONT')
     const p = resultOf(await paused)
-    ok(p)
+    succeeded(p)
     expect(p.json.lockId).not.toBe(other.json.lockId)
-    const locks = ok(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {lockId: number; resource: string}[]
+    const locks = succeeded(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {lockId: number; resource: string}[]
     expect(locks.filter((l) => l.resource === 'meta/p' || l.resource === 'meta/q').map((l) => [l.resource, l.lockId]).sort()).toEqual([
       ['meta/p', p.json.lockId],
       ['meta/q', other.json.lockId],
     ])
-    expect(ok(await dlmctl(url, 'check', '--json')).json.ok).toBe(true)
+    expect(succeeded(await dlmctl(url, 'check', '--json')).json.ok).toBe(true)
   }, 60_000)
 
   test('status --watch and events --follow on etcd: a line per change, only what changed is read; SIGTERM ends them', async () => {
-    const url = etcd.url(prefix())
-    ok(await dlmctl(url, ...INIT))
+    const url = etcd.url('e2e')
+    succeeded(await dlmctl(url, ...INIT))
     const start = (args: string[]) => {
       const c = spawnDlmctl(url, args, {timeout: 50_000})
       const o = {text: '', c}
@@ -139,24 +129,24 @@ describe('dlmctl on etcd', () => {
     await new Promise((r) => setTimeout(r, 400)) // idle: nothing more while nothing changes
     expect(lines(watch.text)).toHaveLength(1)
     expect(JSON.parse(lines(watch.text)[0]).domains[0]).toMatchObject({name: 'fs1', state: 'normal', deadNodes: []})
-    ok(await dlmctl(url, 'lock', 'request', 'fs1', 'r/new', '--node', 'n3', '--mode', 'PR'))
-    ok(await dlmctl(url, 'node', 'mark-dead', 'n2', '--yes'))
+    succeeded(await dlmctl(url, 'lock', 'request', 'fs1', 'r/new', '--node', 'n3', '--mode', 'PR'))
+    succeeded(await dlmctl(url, 'node', 'mark-dead', 'n2', '--yes'))
     await until(watch, (t) => lines(t).length >= 2 && JSON.parse(lines(t).at(-1)!).generation === 2)
     await until(follow, (t) => /"type":"node\.dead"/.test(t))
     const evs = lines(follow.text).map((l) => JSON.parse(l))
-    expect(evs.map((e) => e.type)).toEqual(ok(await dlmctl(url, 'events', '--json')).json.events.map((e: {type: string}) => e.type))
+    expect(evs.map((e) => e.type)).toEqual(succeeded(await dlmctl(url, 'events', '--json')).json.events.map((e: {type: string}) => e.type))
     for (const o of [watch, follow]) o.c.kill('SIGTERM')
     for (const o of [watch, follow]) expect((await o.c).exitCode).toBe(0)
   }, 60_000)
 
   test('init twice on one prefix: the second is refused and changes nothing', async () => {
-    const url = etcd.url(prefix())
-    ok(await dlmctl(url, ...INIT))
-    const before = ok(await dlmctl(url, 'export')).stdout
+    const url = etcd.url('e2e')
+    succeeded(await dlmctl(url, ...INIT))
+    const before = succeeded(await dlmctl(url, 'export')).stdout
     const again = await dlmctl(url, 'init', '--nodes', 'n9')
     expect(again.exitCode).toBe(2)
     expect(again.stderr).toBe(`dlmctl: ${url} already holds a cluster (cluster.json); init refuses to overwrite it\n`)
-    expect(ok(await dlmctl(url, 'export')).stdout).toBe(before)
+    expect(succeeded(await dlmctl(url, 'export')).stdout).toBe(before)
   })
 
   test('an unreachable etcd: one line naming the endpoints, exit 9, no stack', async () => {
@@ -170,15 +160,16 @@ describe('dlmctl on etcd', () => {
     expect(j.json.error.code).toBe('STORE_UNREACHABLE')
   })
 
-  test('every bundled drill passes on etcd (drill run --state etcd://…)', async () => {
-    const list = ok(await dlmctl(tempDir(), 'drill', 'list', '--json')).json
-    const names: string[] = (list.drills ?? list).map((d: {name: string}) => d.name)
-    expect(names).toContain('seed-story')
-    for (const name of names) {
-      const r = await dlmctl(tempDir(), 'drill', 'run', name, '--state', etcd.url(prefix()), '--json')
-      expect({name, exit: r.exitCode, failed: r.json.steps?.filter((s: {ok: boolean}) => !s.ok)}).toEqual({name, exit: 0, failed: []})
-    }
-  }, 120_000)
+  test(`${FULL ? 'every bundled drill' : 'bundled drills that together run every command and kind of step'} pass on etcd (drill run --state etcd://…)`, async () => {
+    const list = succeeded(await dlmctlWith({process: true}, tempDir(), 'drill', 'list', '--json')).json
+    const files: string[] = list.drills.map((d: {file: string}) => d.file)
+    expect(files.map((f) => basename(f))).toContain('seed-story.yaml')
+    // Each drill costs etcd as much CPU again as its own: npm test runs a covering few, npm run test:full all.
+    const chosen = FULL ? files : coveringDrills(files)
+    // Two at a time (each on its own prefix): a drill spends much of its time waiting on etcd.
+    const runs = await pMap(chosen, 2, async (file) => ({file, r: await dlmctlWith({process: true, timeout: HEAVY}, tempDir(), 'drill', 'run', file, '--state', etcd.url('e2e'), '--json')}))
+    for (const {file, r} of runs) expect({file, exit: r.exitCode, failed: r.json.steps?.filter((s: {ok: boolean}) => !s.ok)}).toEqual({file, exit: 0, failed: []})
+  }, 2 * HEAVY)
 
   test('a bad etcd URL is a usage error (exit 2) naming the form expected', async () => {
     const r = await dlmctl('etcd://127.0.0.1/c1', 'status')
@@ -186,14 +177,3 @@ describe('dlmctl on etcd', () => {
     expect(r.stderr).toMatch(/^dlmctl: --state "etcd:\/\/127\.0\.0\.1\/c1" is not an etcd URL: endpoint "127\.0\.0\.1" is not HOST:PORT \(expected etcd:\/\/HOST:PORT\[,HOST:PORT…\]\/PREFIX\)\n$/)
   })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0))
-    })
-  })
-}

@@ -18,13 +18,15 @@ import {cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, r
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {afterAll, onTestFinished} from 'vitest'
+import {afterAll, expect, onTestFinished} from 'vitest'
+import {parse as parseYaml} from 'yaml'
 import {TEST_BASE} from '../tmpbase.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const BIN = join(ROOT, 'bin/run.js')
 export const FIXTURES = join(ROOT, 'fixtures/clusters')
 export const CLOCK = '2026-01-01T00:00:00Z'
+export const BUNDLED_DRILLS = join(ROOT, 'fixtures/drills')
 
 let built = false
 export function requireBuilt(): void {
@@ -129,6 +131,10 @@ let inThisProcess = false
  */
 export function commandsInProcess(): void {
   inThisProcess = true
+  // Test files share this module when vitest does not isolate them: the choice is the file's own.
+  afterAll(() => {
+    inThisProcess = false
+  })
 }
 
 /** Environment that only a real process may see: a crash point or a stop would hit the test runner. */
@@ -176,6 +182,12 @@ export function dlmctl(state: string, ...args: string[]): Promise<RunResult> {
   return dlmctlWith({}, state, ...args)
 }
 
+/** Requires a run to have exited 0 with nothing on stderr; returns it. */
+export function succeeded(r: RunResult): RunResult {
+  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
+  return r
+}
+
 /** Result of a spawned run (after awaiting spawnDlmctl). */
 export const resultOf = toResult
 
@@ -208,7 +220,10 @@ let perFile = false
  */
 export function tempDirsPerFile(): void {
   perFile = true
-  afterAll(cleanup)
+  afterAll(() => {
+    cleanup()
+    perFile = false
+  })
 }
 
 /**
@@ -457,8 +472,9 @@ export const width = (line: string) => [...stripAnsi(line)].length
 export function parseTables(text: string): string[][][] {
   const tables: string[][][] = []
   let cur: string[][] | undefined
-  for (const raw of stripAnsi(text).split('\n')) {
-    const line = raw.trimEnd()
+  // A line erased (ESC[2K: a progress line on a slow machine) shows only what follows.
+  for (const raw of text.split('\n')) {
+    const line = stripAnsi(raw.split('\x1b[2K').at(-1)!).trimEnd()
     if (line.startsWith('┌')) {
       cur = []
       tables.push(cur)
@@ -553,4 +569,80 @@ export async function runTtyScript(state: string, args: string[], steps: TtyStep
     timedOut: !!r.timedOut,
     steps: next,
   }
+}
+
+// ---- drills ----
+
+/** A drill run's result: stdout parsed as JSON when it is JSON, else json is undefined. */
+export interface DrillRun {
+  exitCode: number | undefined
+  stdout: string
+  stderr: string
+  json: any
+}
+
+/**
+ * `node bin/run.js ...args` for the drill tests: the caller's environment less
+ * DLMCTL_* and NODE_ENV (a drill takes its clock and state from its file), plus
+ * NO_COLOR=1 and `env`; in `cwd` (default the repository).
+ */
+export async function drillCli(args: string[], opts: {cwd?: string; env?: Record<string, string>} = {}): Promise<DrillRun> {
+  requireBuilt()
+  const base: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DLMCTL_') && k !== 'NODE_ENV') base[k] = v
+  const r = await execa(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: {...base, NO_COLOR: '1', ...opts.env}, extendEnv: false, reject: false})
+  let json: any
+  try {
+    json = JSON.parse(r.stdout)
+  } catch {
+    json = undefined
+  }
+  return {exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, json}
+}
+
+/** The command groups (commands/<group>/): a command id is the group and one more word, else one word. */
+const GROUPS = new Set(readdirSync(join(ROOT, 'commands'), {withFileTypes: true}).filter((e) => e.isDirectory()).map((e) => e.name))
+
+/**
+ * What a drill file exercises: every kind of step it uses (`step:run`,
+ * `step:crash`, `step:parallel`, `step:kill`, …, nested ones included), the
+ * command of every run (`cmd:lock request`) and every kind of check
+ * (`check:metadata`: each expands to its own commands).
+ */
+export function drillFeatures(file: string): Set<string> {
+  const out = new Set<string>()
+  const step = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(step)
+    if (!x || typeof x !== 'object') return
+    for (const [k, v] of Object.entries(x)) {
+      if (k === 'expect' || k === 'as') continue
+      out.add(`step:${k}`)
+      if (k === 'run' && typeof v === 'string') {
+        const w = v.trim().split(/\s+/)
+        out.add(`cmd:${GROUPS.has(w[0]) ? w.slice(0, 2).join(' ') : w[0]}`)
+      } else if (k === 'check' && v && typeof v === 'object') for (const c of Object.keys(v)) out.add(`check:${c}`)
+      else if (k === 'parallel' || k === 'crash') step(v)
+    }
+  }
+  step((parseYaml(readFileSync(file, 'utf8')) as {steps?: unknown}).steps)
+  return out
+}
+
+/**
+ * A few of `files` that together exercise every feature any of them does
+ * (drillFeatures), chosen greedily (most new features first, then by name):
+ * what a costly way of running drills (as processes, on etcd) needs to be tried
+ * on for every command and kind of step, when not every drill is run that way.
+ */
+export function coveringDrills(files: string[]): string[] {
+  const feats = new Map(files.map((f) => [f, drillFeatures(f)]))
+  const left = new Set([...feats.values()].flatMap((s) => [...s]))
+  const chosen: string[] = []
+  while (left.size) {
+    const gain = (f: string) => [...feats.get(f)!].filter((x) => left.has(x)).length
+    const best = [...files].filter((f) => !chosen.includes(f)).sort((a, b) => gain(b) - gain(a) || a.localeCompare(b))[0]
+    chosen.push(best)
+    for (const x of feats.get(best)!) left.delete(x)
+  }
+  return chosen.sort()
 }

@@ -3,9 +3,11 @@
 import {describe, expect, it} from 'vitest'
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {tempDirsPerFile, copyFixture, treeFiles, json, run, tempDir} from './helpers.js'
+import {commandsInProcess, tempDirsPerFile, copyFixture, treeFiles, json, run, tempDir} from './helpers.js'
 
 tempDirsPerFile()
+// What a dry run says and that it changes nothing are rules of the commands: in this process.
+commandsInProcess()
 
 /** Runs a dry run on `state` and checks that neither the files nor `export` moved; returns its JSON (and exit). */
 async function dryRun(state: string, args: string[], exit = 0): Promise<any> {

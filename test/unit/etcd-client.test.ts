@@ -6,7 +6,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {DlmError, EXIT} from '../../src/errors.js'
 import {EtcdClient, prefixEnd, type WatchEvent} from '../../src/store/etcd/client.js'
 import {parseEtcdUrl} from '../../src/store/etcd/url.js'
-import {startEtcd, stopped, type EtcdCluster} from './helpers/etcd.js'
+import {stopped} from './helpers/etcd.js'
+import {ownEtcd} from './helpers/etcd-shared.js'
 
 describe('etcd URL', () => {
   it('takes one or several endpoints and a prefix', () => {
@@ -43,16 +44,13 @@ describe('etcd URL', () => {
 })
 
 describe('etcd client on a real server', () => {
-  let etcd: EtcdCluster
+  // Its own etcd: these tests write keys outside any cluster prefix.
+  const etcd = ownEtcd(1)
   let client: EtcdClient
-  beforeAll(async () => {
-    etcd = await startEtcd(1)
-    client = new EtcdClient(etcd.members.map((m) => m.endpoint))
+  beforeAll(() => {
+    client = new EtcdClient(etcd().members.map((m) => m.endpoint))
   })
-  afterAll(async () => {
-    client?.close()
-    await etcd?.stop()
-  })
+  afterAll(() => client?.close())
 
   it('txn puts and range reads back, with revisions', async () => {
     const t = await client.txn([{key: 't/a', modRevision: 0}], [{put: 't/a', value: 'one'}, {put: 't/b', value: Buffer.from([0, 1, 2])}])
@@ -124,7 +122,7 @@ describe('etcd client on a real server', () => {
   it('a watch from a compacted revision is cancelled by etcd: it rejects, it does not hang', async () => {
     const first = (await client.txn([], [{put: 'c/1', value: 'a'}])).revision
     const last = (await client.txn([], [{put: 'c/1', value: 'b'}])).revision
-    const r = await fetch(`http://${etcd.members[0].endpoint}/v3/kv/compaction`, {method: 'POST', body: JSON.stringify({revision: String(last)})})
+    const r = await fetch(`http://${etcd().members[0].endpoint}/v3/kv/compaction`, {method: 'POST', body: JSON.stringify({revision: String(last)})})
     expect(r.ok).toBe(true)
     const ac = new AbortController()
     const t = setTimeout(() => ac.abort(), 5000)
@@ -191,32 +189,26 @@ describe('etcd client when etcd is not there', () => {
 })
 
 describe('etcd client on a three-member cluster', () => {
-  let etcd: EtcdCluster
-  beforeAll(async () => {
-    etcd = await startEtcd(3)
-  }, 60_000)
-  afterAll(async () => {
-    await etcd?.stop()
-  })
+  const etcd = ownEtcd(3)
 
   it('keeps working on the two left when one member is killed or paused', async () => {
-    const c = new EtcdClient(etcd.members.map((m) => m.endpoint), {requestTimeoutMs: 1000})
+    const c = new EtcdClient(etcd().members.map((m) => m.endpoint), {requestTimeoutMs: 1000})
     try {
       await c.txn([], [{put: 'm/a', value: '1'}])
       // Kill the member the client talks to first.
       // Gone for sure before going on (under load a killed process takes a moment to exit).
-      const gone = new Promise((r) => etcd.members[0].proc.once('exit', r))
-      etcd.members[0].proc.kill('SIGKILL')
+      const gone = new Promise((r) => etcd().members[0].proc.once('exit', r))
+      etcd().members[0].proc.kill('SIGKILL')
       await gone
       const r1 = await c.txn([], [{put: 'm/b', value: '2'}], [], Date.now() + 15_000)
       expect(r1.succeeded).toBe(true)
       // Pause another one: requests go to the last member, which still has a quorum? No:
       // 1 of 3 is no quorum, so writes must time out — clearly, within the deadline.
-      etcd.members[1].proc.kill('SIGSTOP')
-      await stopped(etcd.members[1].proc.pid!)
+      etcd().members[1].proc.kill('SIGSTOP')
+      await stopped(etcd().members[1].proc.pid!)
       const err = await c.txn([], [{put: 'm/c', value: '3'}], [], Date.now() + 3000).catch((e: unknown) => e)
       expect((err as DlmError).exitCode).toBe(6)
-      etcd.members[1].proc.kill('SIGCONT')
+      etcd().members[1].proc.kill('SIGCONT')
       const r2 = await c.txn([], [{put: 'm/d', value: '4'}], [], Date.now() + 20_000)
       expect(r2.succeeded).toBe(true)
       const keys = (await c.range('m/', {prefix: true}, Date.now() + 10_000)).kvs.map((k) => k.key)

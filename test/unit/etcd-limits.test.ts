@@ -4,7 +4,7 @@
 // limit is refused with one clear error (STORE_IO, exit 9, naming the bucket
 // key and its size; nothing written), and a death whose buckets do not fit four
 // to a commit is still brought up to date, fewer buckets at a time.
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {DlmError, EXIT} from '../../src/errors.js'
 import type {Ctx} from '../../src/core/context.js'
 import {initCluster} from '../../src/core/init.js'
@@ -14,22 +14,16 @@ import {checkState} from '../../src/core/cluster-views.js'
 import {systemClock} from '../../src/core/clock.js'
 import {bucketOf} from '../../src/store/layout.js'
 import {etcdStore} from '../../src/store/etcd/store.js'
-import {startEtcd, type EtcdCluster} from './helpers/etcd.js'
+import {ownEtcd} from './helpers/etcd-shared.js'
 
 const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
 const LIMIT = 64 * 1024
-let etcd: EtcdCluster
+// Its own etcd: a smaller request limit.
+const etcd = ownEtcd(1, {args: ['--max-request-bytes', String(LIMIT)]})
 let n = 0
 
-beforeAll(async () => {
-  etcd = await startEtcd(1, {args: ['--max-request-bytes', String(LIMIT)]})
-}, 30_000)
-afterAll(async () => {
-  await etcd?.stop()
-})
-
 async function freshCluster(): Promise<Ctx> {
-  const ctx: Ctx = {root: etcd.url(`lim${process.pid}-${n++}`), waitMs: 20_000, clock}
+  const ctx: Ctx = {root: etcd().url(`lim${process.pid}-${n++}`), waitMs: 20_000, clock}
   await initCluster(ctx.root, {name: 'c', nodes: ['n1', 'n2', 'n3'], fs: [{name: 'fs1', members: ['n1', 'n2', 'n3']}], lvbSize: 1024, fenceCmd: null, fenceTimeoutMs: 1000}, clock)
   return ctx
 }

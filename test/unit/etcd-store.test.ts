@@ -1,12 +1,11 @@
-// The etcd backend in-process against a real etcd (one per file): the same core
+// The etcd backend in-process against a real etcd (the run's shared one): the same core
 // operations as on a directory, optimistic transactions that lose a race run
 // again from a fresh read (a stale writer never overwrites newer state), init
 // claims the prefix, and an unreachable etcd is one clear error.
 import {mkdtempSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import {DlmError, EXIT} from '../../src/errors.js'
 import {withTx, type Ctx} from '../../src/core/context.js'
 import {initCluster} from '../../src/core/init.js'
@@ -19,21 +18,15 @@ import {etcdStore} from '../../src/store/etcd/store.js'
 import {claimOnEtcd} from '../../src/store/etcd/claim.js'
 import type {Reader, Tx} from '../../src/store/txdir.js'
 import {guardOf} from '../../src/store/contract.js'
-import {startEtcd, type EtcdCluster} from './helpers/etcd.js'
+import {freePort} from './helpers/etcd.js'
+import {sharedEtcd} from './helpers/etcd-shared.js'
 
 const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
-let etcd: EtcdCluster
-let n = 0
+const etcd = sharedEtcd()
 
-beforeAll(async () => {
-  etcd = await startEtcd(1)
-}, 30_000)
-afterAll(async () => {
-  await etcd?.stop()
-})
 
 async function freshCluster(): Promise<Ctx> {
-  const ctx: Ctx = {root: etcd.url(`t${process.pid}-${n++}`), waitMs: 5000, clock}
+  const ctx: Ctx = {root: etcd.url('t'), waitMs: 5000, clock}
   await initCluster(ctx.root, {name: 'c', nodes: ['n1', 'n2', 'n3'], fs: [{name: 'fs1', members: ['n1', 'n2', 'n3']}], lvbSize: 32, fenceCmd: null, fenceTimeoutMs: 1000}, clock)
   return ctx
 }
@@ -51,7 +44,7 @@ describe('etcd backend', () => {
   it('layout: each state file is one key with the same bytes as on a directory; an append-only file is its segments in order', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'dlmctl-etcd-layout-')), 'c')
     try {
-      const url = etcd.url(`layout${process.pid}`)
+      const url = etcd.url('layout')
       for (const root of [dir, url]) {
         const ctx: Ctx = {root, waitMs: 5000, clock}
         await initCluster(root, {name: 'c', nodes: ['n1', 'n2'], fs: [{name: 'fs1', members: ['n1', 'n2']}], lvbSize: 32, fenceCmd: null, fenceTimeoutMs: 1000}, clock)
@@ -217,7 +210,7 @@ describe('etcd backend', () => {
     expect(e.message).toBe(`${ctx.root} already holds a cluster (cluster.json); init refuses to overwrite it`)
 
     // Leftovers of an init killed before its commit point: the marker and some files.
-    const url = etcd.url(`killed${process.pid}`)
+    const url = etcd.url('killed')
     const st = etcdStore(url)
     await st.client.txn([], [{put: st.key('.dlmctl-init'), value: '1'}, {put: st.key('membership.json'), value: 'junk'}])
     await initCluster(url, spec, clock)
@@ -226,7 +219,7 @@ describe('etcd backend', () => {
   })
 
   it('a command on a prefix with no cluster: NO_STATE naming it', async () => {
-    const url = etcd.url(`empty${process.pid}`)
+    const url = etcd.url('empty')
     const e = await rejection(exportState({root: url, waitMs: 1000, clock}))
     expect(e.code).toBe('NO_STATE')
     expect(e.message).toBe(`no cluster at ${url} (create one with: dlmctl init --state ${url})`)
@@ -240,17 +233,6 @@ describe('etcd backend', () => {
     expect(e.message).toBe(`etcd unreachable: tried 127.0.0.1:${ports[0]} (connection refused), 127.0.0.1:${ports[1]} (connection refused)`)
   })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0))
-    })
-  })
-}
 
 /** Every file under `root`, relative, sorted. */
 function treeFiles(root: string, rel = ''): string[] {

@@ -3,28 +3,22 @@
 // domain, in this process: every commit's compare succeeds the first time,
 // ids are all distinct, check clean. (Across processes etcd's compares still
 // arbitrate: etcd-store.test.ts and conformance.test.ts.)
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import type {Ctx} from '../../src/core/context.js'
 import {initCluster} from '../../src/core/init.js'
 import {requestLockOp} from '../../src/core/locks.js'
 import {checkState} from '../../src/core/cluster-views.js'
 import {systemClock} from '../../src/core/clock.js'
 import {etcdStore} from '../../src/store/etcd/store.js'
-import {startEtcd, type EtcdCluster} from './helpers/etcd.js'
+import {sharedEtcd} from './helpers/etcd-shared.js'
 
 const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
-let etcd: EtcdCluster
+const etcd = sharedEtcd()
 
-beforeAll(async () => {
-  etcd = await startEtcd(1)
-}, 30_000)
-afterAll(async () => {
-  await etcd?.stop()
-})
 
 describe('writers of one process on etcd', () => {
   it('take turns on a shared scope: no lost race, no duplicate id', async () => {
-    const ctx: Ctx = {root: etcd.url(`turns${process.pid}`), waitMs: 30_000, clock}
+    const ctx: Ctx = {root: etcd.url('turns'), waitMs: 30_000, clock}
     await initCluster(ctx.root, {name: 'c', nodes: ['n1', 'n2'], fs: [{name: 'fs1', members: ['n1', 'n2']}], lvbSize: 32, fenceCmd: null, fenceTimeoutMs: 1000}, clock)
     const client = etcdStore(ctx.root).client
     const txn = client.txn.bind(client)

@@ -10,6 +10,7 @@ import {MODES, compatible, type Mode} from '../../src/model/modes.js'
 import {cancelLock, convertLock, findLock, lockStatus, newResource, releaseLock, requestLock} from '../../src/model/resource.js'
 import type {Lock, Resource} from '../../src/model/types.js'
 import {invalidReasons} from '../../src/model/validity.js'
+import {thrownDlmError} from './helpers/thrown.js'
 
 const SIZE = 4
 const OLD = 'aaaaaaaa' // the resource's value before the operation
@@ -31,19 +32,9 @@ const expected = (from: Mode, to: Mode): LvbOp => ({R: 'read', W: 'write', '-': 
 
 const kind = (from: Mode, to: Mode) => (from === to ? 'same-mode' : MODES.indexOf(to) < MODES.indexOf(from) ? 'down' : 'up')
 
-function codeOf(fn: () => unknown): DlmError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(DlmError)
-    return e as DlmError
-  }
-  throw new Error('expected a DlmError, nothing was thrown')
-}
-
 function refusedUnchanged(res: Resource, fn: () => unknown): DlmError {
   const before = structuredClone(res)
-  const e = codeOf(fn)
+  const e = thrownDlmError(fn)
   expect(e.code).toBe('LVB_NOT_WRITER')
   expect(res).toEqual(before)
   return e

@@ -22,6 +22,7 @@ import {
 } from '../../src/model/resource.js'
 import type {Lock, Resource} from '../../src/model/types.js'
 import {resourceProblems} from '../../src/model/invariants.js'
+import {thrownDlmError} from './helpers/thrown.js'
 
 const LVB_SIZE = 4
 
@@ -36,20 +37,10 @@ function setup() {
 const ids = (q: Lock[]) => q.map((l) => l.id)
 const snapshot = (res: Resource) => structuredClone(res)
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(DlmError)
-    return (e as DlmError).code
-  }
-  throw new Error('expected a DlmError, nothing was thrown')
-}
-
 /** Refused with `code` and the resource left exactly as it was. */
 function expectRefusedUnchanged(res: Resource, code: string, fn: () => unknown) {
   const before = snapshot(res)
-  expect(codeOf(fn)).toBe(code)
+  expect(thrownDlmError(fn).code).toBe(code)
   expect(res).toEqual(before)
 }
 

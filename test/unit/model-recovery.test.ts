@@ -2,7 +2,6 @@
 // deadman locks, what a death does, validity reasons, attach/validate, membership,
 // and the seed's whole story at model level.
 import {describe, expect, it} from 'vitest'
-import {DlmError} from '../../src/errors.js'
 import {
   applyDeath,
   attach,
@@ -32,20 +31,11 @@ import type {Mode} from '../../src/model/modes.js'
 import {allLocks, convertLock, findLock, isIdle, lockStatus, newResource, releaseLock, requestLock} from '../../src/model/resource.js'
 import type {DomainMeta, Lock, Membership, Resource} from '../../src/model/types.js'
 import {invalidReasons, lockView} from '../../src/model/validity.js'
+import {thrownDlmError} from './helpers/thrown.js'
 
 const T0 = '2025-01-01T00:00:00.000Z'
 const LVB = 32
 const hex = (byte: string) => byte.repeat(LVB)
-
-function codeOf(fn: () => unknown): DlmError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(DlmError)
-    return e as DlmError
-  }
-  throw new Error('expected a DlmError, nothing was thrown')
-}
 
 /** joinDomain's result items: a Lock, or {lock, resource}. */
 const lockOfTaken = (t: unknown): Lock => ((t as {lock?: Lock}).lock ?? (t as Lock))
@@ -342,7 +332,7 @@ describe('applyDeath: what a death does', () => {
   it('a node dead twice cannot be marked dead again (NODE_NOT_UP)', () => {
     const {m, d} = deathScene()
     d.die('n2')
-    const e = codeOf(() => markDead(m, 'n2'))
+    const e = thrownDlmError(() => markDead(m, 'n2'))
     expect(e.code).toBe('NODE_NOT_UP')
     expect(m.generation).toBe(2)
   })
@@ -413,7 +403,7 @@ describe('validity reasons', () => {
     const pr = d.request('n1', 'meta/c', 'PR', {persistent: true})
     expect(d.status(pr)).toBe('granted')
     const before = structuredClone(d.get('meta/c'))
-    const e = codeOf(() => d.request('n1', 'meta/c', 'EX', {persistent: true, noqueue: true}))
+    const e = thrownDlmError(() => d.request('n1', 'meta/c', 'EX', {persistent: true, noqueue: true}))
     expect(e.code).toBe('NOTQUEUED')
     expect(d.get('meta/c')).toEqual(before)
     const ex = d.request('n1', 'meta/c', 'EX', {persistent: true})
@@ -470,9 +460,9 @@ describe('attach and validate', () => {
     expect(detach(d.meta, 1)).toEqual(a1)
     expect(d.meta.attachments).toEqual([a2])
     // A detached id is retired, never reused: refused by the lock rules (exit 5), not unknown.
-    expect(codeOf(() => detach(d.meta, 1)).code).toBe('RECOVERY_ID_RETIRED')
-    expect(codeOf(() => detach(d.meta, 1)).exitCode).toBe(5)
-    expect(codeOf(() => detach(d.meta, 3)).code).toBe('UNKNOWN_RECOVERY_ID')
+    expect(thrownDlmError(() => detach(d.meta, 1)).code).toBe('RECOVERY_ID_RETIRED')
+    expect(thrownDlmError(() => detach(d.meta, 1)).exitCode).toBe(5)
+    expect(thrownDlmError(() => detach(d.meta, 3)).code).toBe('UNKNOWN_RECOVERY_ID')
   })
 
   it('unknown recovery id → UNKNOWN_RECOVERY_ID (usage, exit 2), nothing changed', () => {
@@ -480,13 +470,13 @@ describe('attach and validate', () => {
     d.die('n2')
     attach(d.meta, 'n1')
     const before = d.snapshot()
-    const e = codeOf(() => d.validate(7))
+    const e = thrownDlmError(() => d.validate(7))
     expect(e.code).toBe('UNKNOWN_RECOVERY_ID')
     expect(e.exitCode).toBe(2)
     expect(e.message).toContain('7')
     expect(e.message).toContain('1') // lists the known ids
     expect(d.snapshot()).toEqual(before)
-    expect(codeOf(() => epochMoved(d.meta, 99)).code).toBe('UNKNOWN_RECOVERY_ID')
+    expect(thrownDlmError(() => epochMoved(d.meta, 99)).code).toBe('UNKNOWN_RECOVERY_ID')
   })
 
   it('MORE_RECOVERY when the epoch moved since attach, and nothing changes (deep-equal)', () => {
@@ -512,7 +502,7 @@ describe('attach and validate', () => {
     d.die('n2')
     const a = attach(d.meta, 'n1')
     const before = d.snapshot()
-    const e = codeOf(() => d.validate(a.id, {unreplayed: ['n2']}))
+    const e = thrownDlmError(() => d.validate(a.id, {unreplayed: ['n2']}))
     expect(e.code).toBe('REPLAY_INCOMPLETE')
     expect(e.exitCode).toBe(5)
     expect(e.message).toContain('n2')
@@ -592,7 +582,7 @@ describe('attach and validate', () => {
     expect(d.meta.attachments).toEqual([])
     const before = d.snapshot()
     for (const id of [a.id, b.id]) {
-      const e = codeOf(() => d.validate(id))
+      const e = thrownDlmError(() => d.validate(id))
       expect(e.code).toBe('RECOVERY_ID_RETIRED')
       expect(e.exitCode).toBe(5)
     }
@@ -638,8 +628,8 @@ describe('membership', () => {
     addNode(m, 'n2', T0)
     expect(m.nodes.map((n) => n.name)).toEqual(['n1', 'n2', 'n3'])
     expect(m.generation).toBe(2)
-    expect(codeOf(() => addNode(m, 'n2', T0)).code).toBe('ALREADY_EXISTS')
-    expect(codeOf(() => addNode(m, 'N4', T0)).code).toBe('BAD_NAME')
+    expect(thrownDlmError(() => addNode(m, 'n2', T0)).code).toBe('ALREADY_EXISTS')
+    expect(thrownDlmError(() => addNode(m, 'N4', T0)).code).toBe('BAD_NAME')
     expect(m.generation).toBe(2)
     expect(m.nodes).toHaveLength(3)
   })
@@ -649,18 +639,18 @@ describe('membership', () => {
     const n = markDead(m, 'n2')
     expect(n.state).toBe('dead')
     expect(m.generation).toBe(2)
-    expect(codeOf(() => markDead(m, 'n2')).code).toBe('NODE_NOT_UP')
+    expect(thrownDlmError(() => markDead(m, 'n2')).code).toBe('NODE_NOT_UP')
     settleRecovered(m, [])
-    expect(codeOf(() => markDead(m, 'n2')).code).toBe('NODE_NOT_UP')
+    expect(thrownDlmError(() => markDead(m, 'n2')).code).toBe('NODE_NOT_UP')
     expect(m.generation).toBe(2)
-    expect(codeOf(() => markDead(m, 'n9')).code).toBe('UNKNOWN_NODE')
+    expect(thrownDlmError(() => markDead(m, 'n9')).code).toBe('UNKNOWN_NODE')
   })
 
   it('rejoin: a dead node cannot rejoin (NODE_DEAD, nothing changed); recovered → up with incarnation + 1', () => {
     const m = newMembership(['n1', 'n2'], T0)
     markDead(m, 'n2')
     const before = structuredClone(m)
-    const e = codeOf(() => rejoin(m, 'n2', '2025-02-01T00:00:00.000Z'))
+    const e = thrownDlmError(() => rejoin(m, 'n2', '2025-02-01T00:00:00.000Z'))
     expect(e.code).toBe('NODE_DEAD')
     expect(e.exitCode).toBe(5)
     expect(m).toEqual(before)
@@ -688,7 +678,7 @@ describe('membership', () => {
     const m = newMembership(['n1'], T0)
     expect(rejoin(m, 'n1', '2025-03-01T00:00:00.000Z')).toBe(false)
     expect(findNode(m, 'n1')).toMatchObject({state: 'up', incarnation: 1, heartbeat: '2025-03-01T00:00:00.000Z'})
-    expect(codeOf(() => rejoin(m, 'zz', T0)).code).toBe('UNKNOWN_NODE')
+    expect(thrownDlmError(() => rejoin(m, 'zz', T0)).code).toBe('UNKNOWN_NODE')
   })
 
   it('settleRecovered: only dead nodes that no domain still lists; up and recovered untouched', () => {
@@ -719,7 +709,7 @@ describe('membership', () => {
     expect(staleNodes(m, now, 10_000).map((n) => n.name)).toEqual(['n1'])
     expect(staleNodes(m, now, 9_999).map((n) => n.name)).toEqual(['n1', 'n2'])
     expect(staleNodes(m, now, 60_000)).toEqual([])
-    expect(codeOf(() => heartbeat(m, 'n4', now)).code).toBe('NODE_NOT_UP')
+    expect(thrownDlmError(() => heartbeat(m, 'n4', now)).code).toBe('NODE_NOT_UP')
   })
 
   it('checkName: the SPEC pattern ^[a-z][a-z0-9-]{0,31}$, BAD_NAME otherwise', () => {
@@ -727,32 +717,32 @@ describe('membership', () => {
       expect(checkName('node', good)).toBe(good)
     }
     for (const bad of ['', '1n', 'N1', 'nA', 'n_1', 'n.1', '-n', 'a'.repeat(33), '../etc', 'n/1', 'n 1', 'ñ', 'n1\n', ' n1']) {
-      const e = codeOf(() => checkName('node', bad))
+      const e = thrownDlmError(() => checkName('node', bad))
       expect(e.code, JSON.stringify(bad)).toBe('BAD_NAME')
       expect(e.exitCode).toBe(2)
     }
-    expect(codeOf(() => checkName('file system', 'FS')).message).toContain('file system')
+    expect(thrownDlmError(() => checkName('file system', 'FS')).message).toContain('file system')
   })
 
   it('findNode: UNKNOWN_NODE naming the known nodes; a bad name is BAD_NAME', () => {
     const m = newMembership(['n1', 'n2', 'n3'], T0)
     expect(findNode(m, 'n2').name).toBe('n2')
-    const e = codeOf(() => findNode(m, 'n9'))
+    const e = thrownDlmError(() => findNode(m, 'n9'))
     expect(e.code).toBe('UNKNOWN_NODE')
     expect(e.exitCode).toBe(2)
     expect(e.message).toContain('n9')
     expect(e.message).toContain('n1, n2, n3')
-    expect(codeOf(() => findNode(m, 'Bad!')).code).toBe('BAD_NAME')
-    expect(codeOf(() => findNode(newMembership([], T0), 'n1')).message).toContain('none')
+    expect(thrownDlmError(() => findNode(m, 'Bad!')).code).toBe('BAD_NAME')
+    expect(thrownDlmError(() => findNode(newMembership([], T0), 'n1')).message).toContain('none')
   })
 
   it('requireUp: NODE_NOT_UP for dead and recovered nodes', () => {
     const m = newMembership(['n1', 'n2'], T0)
     expect(requireUp(m, 'n1').name).toBe('n1')
     markDead(m, 'n2')
-    expect(codeOf(() => requireUp(m, 'n2')).code).toBe('NODE_NOT_UP')
+    expect(thrownDlmError(() => requireUp(m, 'n2')).code).toBe('NODE_NOT_UP')
     settleRecovered(m, [])
-    expect(codeOf(() => requireUp(m, 'n2')).code).toBe('NODE_NOT_UP')
+    expect(thrownDlmError(() => requireUp(m, 'n2')).code).toBe('NODE_NOT_UP')
     expect([...upNodes(m)]).toEqual(['n1'])
   })
 })

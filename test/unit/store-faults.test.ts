@@ -10,11 +10,15 @@
 // (looked at before each of its operations), and a rerun must converge to the
 // uninterrupted result, ids included (its event log aside).
 //
-// Bound (the whole file must stay a few seconds per command): per command, kills
-// at the first op of every kind (open, write, fsync, rename, unlink, mkdir, ...)
-// plus evenly spaced ones, 8 in all at least; power cuts at 4 evenly spaced ops;
-// ENOSPC and EIO at 3 each, at different ops. DLMCTL_FAULTS_FULL=1 tries every
-// op of every command in every mode (about 2,400 runs; for a full audit).
+// Bound: npm test tries, per command, kills at the first op of every kind (open,
+// write, fsync, rename, unlink, mkdir, ...) plus evenly spaced ones, 6 in all
+// at least; power cuts at 3 evenly spaced ops; ENOSPC and EIO at 2 each, at
+// different ops. `npm run test:full` (DLMCTL_TEST_FULL=1, run by .ci/run) adds,
+// in every mode, the first and the last op at every distinct site: an op's kind
+// and its path with ids, tx and bucket numbers blanked, so that a batch
+// repeated 16 times counts once, first and last (about 1,500 runs).
+// DLMCTL_FAULTS_FULL=1 tries every op of every command in every mode (over
+// 10,000 runs: mark-dead rewrites every bucket; for an audit).
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -22,9 +26,10 @@ import {DlmError} from '../../src/errors.js'
 import {takeNotices} from '../../src/store/envfail.js'
 import {runWithFaults, uninstallFaults, type Plan} from './helpers/faultfs.js'
 import {SCENARIOS, checked, copyState, ctxOf, exported, scratch, type Scenario} from './helpers/scenarios.js'
+import {FULL} from '../full.js'
 
-const FULL = process.env.DLMCTL_FAULTS_FULL === '1'
-const CAP = {crash: 8, power: 4, errno: 3}
+const EVERY_OP = process.env.DLMCTL_FAULTS_FULL === '1'
+const CAP = {crash: 6, power: 3, errno: 2}
 
 const tmp = scratch('faults')
 afterAll(() => {
@@ -32,19 +37,28 @@ afterAll(() => {
   tmp.done()
 })
 
+/** Where an op is, not which: its kind, and its path with every segment that holds a digit (ids, tx, lock numbers) and bucket names (hex) blanked. */
+const siteOf = (kind: string, path: string) => `${kind} ${path.replace(/[^/.]*\d[^/.]*/g, '#').replace(/\/[0-9a-f]{2}\.json/g, '/#.json')}`
+
 /**
  * Which op indices to try: all of them under DLMCTL_FAULTS_FULL=1 or when there
  * are at most `cap`; else the first op of every kind when `kinds` is asked for,
  * then evenly spaced ones (starting `shift` steps in, so that ENOSPC and EIO
- * try different ops) up to `cap`.
+ * try different ops) up to `cap`; under FULL also the first and last op at
+ * every site (siteOf).
  */
-function samplePoints(kinds: string[], cap: number, opts: {everyKind?: boolean; shift?: number} = {}): number[] {
+function samplePoints(base: {kinds: string[]; paths: string[]}, cap: number, opts: {everyKind?: boolean; shift?: number} = {}): number[] {
+  const {kinds} = base
   const n = kinds.length
-  if (FULL || n <= cap) return [...Array(n).keys()]
+  if (EVERY_OP || n <= cap) return [...Array(n).keys()]
   const pick = new Set<number>()
   if (opts.everyKind) for (const k of new Set(kinds)) pick.add(kinds.indexOf(k))
   const step = n / cap
   for (let i = 0; pick.size < cap && i < cap; i++) pick.add(Math.min(n - 1, Math.floor((i + (opts.shift ?? 0.5)) * step)))
+  if (FULL) {
+    const sites = kinds.map((k, i) => siteOf(k, base.paths[i]))
+    for (const s of new Set(sites)) pick.add(sites.indexOf(s)).add(sites.lastIndexOf(s))
+  }
   return [...pick].sort((a, b) => a - b)
 }
 
@@ -56,6 +70,8 @@ interface Base {
   /** Code of the error a second run gives, or null when it succeeds. */
   rerunCode: string | null
   kinds: string[]
+  /** The path of each op (faultfs's report). */
+  paths: string[]
   /** For a stepwise command: every state a reader could see while it ran uninterrupted. */
   steps: Set<string>
 }
@@ -115,7 +131,7 @@ async function makeBase(sc: Scenario): Promise<Base> {
   expect(neu).not.toBe(old)
   takeNotices()
   steps.add(neu)
-  return {dir, old, new: neu, new2, rerunCode, kinds: counted.kinds, steps}
+  return {dir, old, new: neu, new2, rerunCode, kinds: counted.kinds, paths: counted.paths, steps}
 }
 
 /** One faulted run and the three assertions; returns a description of what went wrong, or null. */
@@ -166,30 +182,30 @@ describe.each(SCENARIOS.map((sc) => [sc.name, sc] as const))('%s under faults', 
 
   it('killed at each mutating I/O operation: old or new state, check clean, rerun converges', async () => {
     const bad: string[] = []
-    const points = samplePoints(base.kinds, CAP.crash, {everyKind: true})
+    const points = samplePoints(base, CAP.crash, {everyKind: true})
     for (const at of points) {
       const b = await trial(sc, base, {kind: 'crash', at})
       if (b) bad.push(b)
     }
     expect(bad).toEqual([])
     expect(points.length).toBeGreaterThan(0)
-  }, 120_000)
+  }, FULL ? 1_800_000 : 120_000)
 
   it('power cut at each mutating I/O operation (unsynced data and directory entries lost): the same', async () => {
     const bad: string[] = []
-    for (const at of samplePoints(base.kinds, CAP.power)) {
+    for (const at of samplePoints(base, CAP.power)) {
       const b = await trial(sc, base, {kind: 'power', at})
       if (b) bad.push(b)
     }
     expect(bad).toEqual([])
-  }, 120_000)
+  }, FULL ? 1_800_000 : 120_000)
 
   it.each(['ENOSPC', 'EIO'])('%s at each mutating I/O operation: STORE_IO (exit 9) and the old state, or success and the new one', async (errno) => {
     const bad: string[] = []
-    for (const at of samplePoints(base.kinds, CAP.errno, {shift: errno === 'EIO' ? 0.9 : 0.3})) {
+    for (const at of samplePoints(base, CAP.errno, {shift: errno === 'EIO' ? 0.9 : 0.3})) {
       const b = await trial(sc, base, {kind: 'errno', at, errno})
       if (b) bad.push(b)
     }
     expect(bad).toEqual([])
-  }, 120_000)
+  }, FULL ? 1_800_000 : 120_000)
 })

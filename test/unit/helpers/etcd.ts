@@ -25,7 +25,8 @@ export interface EtcdCluster {
   stop(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
+/** A loopback TCP port nothing listens on (for a server to start, or for an endpoint that refuses). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.unref()

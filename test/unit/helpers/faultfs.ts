@@ -34,6 +34,8 @@ export interface RunReport {
   ops: number
   /** Kinds of those ops, in order ("rename", "write", …). */
   kinds: string[]
+  /** The path of each of those ops (for a rename, where to). */
+  paths: string[]
   /** Whether the plan's op was reached. */
   hit: boolean
   error?: unknown
@@ -43,6 +45,7 @@ interface Run {
   plan: Plan
   ops: number
   kinds: string[]
+  paths: string[]
   dead: boolean
   hit: boolean
   inflight: number
@@ -162,6 +165,11 @@ async function perform(op: string, args: unknown[], run: Run | undefined): Promi
         noteDirChange(dirname(to), () => {
           if (existsSync(to)) renameSync(to, from)
           if (old) writeFileSync(to, old)
+          // What is synced of the new data goes back with its name; the old file was durable as it is
+          // (left in the map, its shorter or longer old content would be cut to the new one's size).
+          const moved = synced.get(to)
+          synced.delete(to)
+          if (moved !== undefined) synced.set(from, moved)
         })
       }
       return undefined
@@ -202,6 +210,7 @@ function install(): void {
         }
         const n = run.ops++
         run.kinds.push(kind)
+        run.paths.push((op === 'rename' ? (args[1] as string) : pathArg(op, args)) ?? '')
         const {plan} = run
         if (plan.kind !== 'none' && n === plan.at) {
           run.hit = true
@@ -241,7 +250,7 @@ const settle = () => new Promise<void>((r) => setImmediate(r))
  */
 export async function runWithFaults(plan: Plan, cmd: () => Promise<unknown>): Promise<RunReport> {
   install()
-  const run: Run = {plan, ops: 0, kinds: [], dead: false, hit: false, inflight: 0, handles: new Set()}
+  const run: Run = {plan, ops: 0, kinds: [], paths: [], dead: false, hit: false, inflight: 0, handles: new Set()}
   synced.clear()
   undo = []
   tracking = plan.kind === 'power'
@@ -266,5 +275,5 @@ export async function runWithFaults(plan: Plan, cmd: () => Promise<unknown>): Pr
   tracking = false
   synced.clear()
   undo = []
-  return {ops: run.ops, kinds: run.kinds, hit: run.hit, error}
+  return {ops: run.ops, kinds: run.kinds, paths: run.paths, hit: run.hit, error}
 }
