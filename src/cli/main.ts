@@ -10,6 +10,7 @@ import {unknownCommand, unknownMessage} from './suggest.js'
 import {escapeControl} from '../render/escape.js'
 import {commandIds, fromBundle, loadCommand} from './commands.js'
 import {runCommand} from './run.js'
+import {EXIT} from '../errors.js'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
@@ -59,6 +60,12 @@ export const dlmctlVersion = (): string => (typeof __DLMCTL_VERSION__ === 'undef
  * runs (bin/run.js, bin/dev.mjs): oclif finds the package from it.
  */
 export async function main(bin: string): Promise<void> {
+  // A reader that went away (dlmctl export | head): stop quietly, as Unix tools do. Output is
+  // written after a command's change is committed; what is left of it has nowhere to go.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') process.stderr.write(`dlmctl: cannot write to standard output: ${e.code ?? e.message}\n`)
+    process.exit(e.code === 'EPIPE' ? (process.exitCode ?? 0) : EXIT.INTERNAL)
+  })
   const lifted = hoistGlobalFlags(process.argv.slice(2))
   let argv = lifted.argv
   // A Tab in the shell: answer without loading oclif (see src/cli/complete.ts).
