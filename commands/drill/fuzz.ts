@@ -14,7 +14,7 @@ export default defineCommand({
   summary: 'Run random drills on small random clusters, check every step, and shrink a failure to a minimal drill file',
   description: 'Each drill runs through the real commands (as drill run does) and is checked after every step against an in-memory run of the pure model and against invariants written apart from it (compatible grants, queue order, orphans, validity, replay idempotence, crash atomicity). On the first failure the drill is shrunk while it still fails and written as an ordinary drill file in --out; exit 8. The same --seed and --runs give the same drills, whatever --workers runs them at once. See man dlmctl-drill.5 (FUZZING).',
   examples: [
-    {description: '300 random drills, one worker process per CPU (about a minute on 2 idle CPUs)', command: '<%= config.bin %> drill fuzz'},
+    {description: '200 random drills, one worker process per CPU (about a minute on 2 idle CPUs)', command: '<%= config.bin %> drill fuzz'},
     '<%= config.bin %> drill fuzz --seed 1829391 --runs 500 --steps 30 --out fuzz-out',
     {description: 'a few drills one after the other, in this process', command: '<%= config.bin %> drill fuzz --seed 7 --runs 20 --workers 1 --json --junit fuzz.xml'},
   ],

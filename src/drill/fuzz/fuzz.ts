@@ -14,7 +14,7 @@ import {commandOf, kindOf, type FuzzDrill} from './ops.js'
 import {FUZZ_CLOCK, fuzzDrillYaml} from './yaml.js'
 
 export const FUZZ_DEFAULTS = {
-  runs: 300,
+  runs: 200,
   steps: 30,
   /** Drills at once: one worker process per CPU. */
   workers: () => availableParallelism(),
