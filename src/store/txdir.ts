@@ -319,6 +319,13 @@ export const foldAppend = (prev: Staged | undefined, data: Buffer): Staged =>
     ? {kind: prev.kind, data: Buffer.concat([prev.data, data])}
     : {kind: prev ? 'write' : 'append', data}
 
+/** A transaction's write, remove and append, each staged through `stage` (one op per path; both backends). */
+export const stagedWrites = (stage: (rel: string, op: (prev: Staged | undefined) => Staged) => void): Pick<Tx, 'write' | 'remove' | 'append'> => ({
+  write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),
+  remove: (rel) => stage(rel, () => ({kind: 'remove'})),
+  append: (rel, data) => stage(rel, (prev) => foldAppend(prev, toBuf(data))),
+})
+
 async function fileSize(abs: string): Promise<number> {
   try {
     return (await io.stat(abs)).size
@@ -568,9 +575,7 @@ async function transactRaw<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Prom
         const n = normRel(rel)
         return staged.has(n) ? ((await tx.read(n)) ?? Buffer.alloc(0)) : ahead.source(n)
       },
-      write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),
-      remove: (rel) => stage(rel, () => ({kind: 'remove'})),
-      append: (rel, data) => stage(rel, (prev) => foldAppend(prev, toBuf(data))),
+      ...stagedWrites(stage),
     }
     let result: T
     try {

@@ -19,7 +19,7 @@ import {AsyncLocalStorage} from 'node:async_hooks'
 import {DlmError} from '../../errors.js'
 import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
 import {crashPoint} from '../io.js'
-import {foldAppend, toBuf, type Reader, type Staged, type Tx} from '../txdir.js'
+import {stagedWrites, type Reader, type Staged, type Tx} from '../txdir.js'
 import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
 import {parseEtcdUrl} from './url.js'
 import {TOO_LARGE, tooLargeError} from './limits.js'
@@ -380,9 +380,7 @@ export class EtcdStore {
         noteRead(rel)
         return base.tail!(rel, bytes)
       },
-      write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),
-      remove: (rel) => stage(rel, () => ({kind: 'remove'})),
-      append: (rel, data) => stage(rel, (prev) => foldAppend(prev, toBuf(data))),
+      ...stagedWrites(stage),
     }
     let result: T
     try {
