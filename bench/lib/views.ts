@@ -3,7 +3,7 @@
 // change within 1 s and idling under 5% of a core; status and lock list
 // --summary timed for reference.
 import {spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {cleanEnv, cpuProbe, median, mustRun, round, type Ran} from './stats.js'
@@ -12,7 +12,15 @@ type Cli = (state: string, ...args: string[]) => string[]
 const ms1 = (xs: number[]) => xs.map((x) => round(x))
 // CPU time next to wall time: on a loaded machine wall ≫ cpu shows the load, not dlmctl.
 let probe: ReturnType<typeof cpuProbe> | undefined
-const cpu = () => (probe ??= cpuProbe(mkdtempSync(join(tmpdir(), 'dlmctl-bench-views-'))))
+const cpu = () => {
+  if (!probe) {
+    const dir = mkdtempSync(join(tmpdir(), 'dlmctl-bench-views-'))
+    // The bench removes its own directory at the end; this one goes with the process.
+    process.once('exit', () => rmSync(dir, {recursive: true, force: true}))
+    probe = cpuProbe(dir)
+  }
+  return probe
+}
 
 function timed(cli: Cli, state: string, args: string[], runs: number, root: string, check?: (stdout: string) => void): {ms: number; cpuMs: number; runs: number[]} {
   if (check) check(mustRun(cli(state, ...args), {cwd: root, capture: true}).stdout)
