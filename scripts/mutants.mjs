@@ -62,7 +62,7 @@ const MUTANTS = [
   {
     name: 'commit-record-deleted-before-rename',
     what: "a commit deletes its record before renaming the files into place (a crash leaves a mix)",
-    file: 'src/store/txdir.ts',
+    file: 'src/store/apply-record.ts',
     from: "  for (const w of r.writes) {\n    crashPoint('commit.apply')",
     to: "  await unlinkIfPresent(join(root, 'commit', `${r.txid}.json`))\n  for (const w of r.writes) {\n    crashPoint('commit.apply')",
   },

@@ -1,0 +1,22 @@
+// What a transaction stages (both backends, txdir.ts and etcd/store.ts): one
+// operation per path — a whole-file write, a remove, or an append folded into
+// what was staged before it.
+import type {Tx} from './txdir.js'
+
+export const toBuf = (d: string | Buffer): Buffer => (typeof d === 'string' ? Buffer.from(d, 'utf8') : Buffer.from(d))
+
+/** A staged change to one path (both backends stage the same way). */
+export type Staged = {kind: 'write'; data: Buffer} | {kind: 'remove'} | {kind: 'append'; data: Buffer}
+
+/** An append staged after a write, a remove or an append of the same path: one op per path. */
+export const foldAppend = (prev: Staged | undefined, data: Buffer): Staged =>
+  prev?.kind === 'write' || prev?.kind === 'append'
+    ? {kind: prev.kind, data: Buffer.concat([prev.data, data])}
+    : {kind: prev ? 'write' : 'append', data}
+
+/** A transaction's write, remove and append, each staged through `stage` (one op per path; both backends). */
+export const stagedWrites = (stage: (rel: string, op: (prev: Staged | undefined) => Staged) => void): Pick<Tx, 'write' | 'remove' | 'append'> => ({
+  write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),
+  remove: (rel) => stage(rel, () => ({kind: 'remove'})),
+  append: (rel, data) => stage(rel, (prev) => foldAppend(prev, toBuf(data))),
+})

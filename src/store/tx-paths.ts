@@ -1,0 +1,37 @@
+// The paths of a transactional directory (txdir.ts): what a state path may be
+// (relative, '/'-separated, normalised), the reserved names (top-level commit/
+// and lock/, names ending in .tmp) and where a record's new image waits (its temp).
+import {posix} from 'node:path'
+import {DlmError} from '../errors.js'
+
+/** True for the names of store temp files (never data). */
+export const isTempName = (name: string): boolean => name.endsWith('.tmp')
+
+export const tempOf = (abs: string, txid: string): string => `${abs}.tx-${txid}.tmp`
+
+export function normRel(rel: string): string {
+  const n = posix.normalize(rel)
+  if (!rel || rel.includes('\0') || n.startsWith('/') || n === '.' || n === '..' || n.startsWith('../') || n.endsWith('/'))
+    throw new DlmError('INTERNAL', `invalid state path ${JSON.stringify(rel)}`)
+  return n
+}
+
+/** '' for the root; normalised without trailing slash otherwise. */
+export function normDir(relDir: string): string {
+  const n = posix.normalize(relDir || '.').replace(/\/+$/, '')
+  return n === '.' ? '' : normRel(n)
+}
+
+export function checkStagePath(rel: string): string {
+  const n = normRel(rel)
+  if (/^(commit|lock)(\/|$)/.test(n) || isTempName(n)) throw new DlmError('INTERNAL', `reserved state path ${JSON.stringify(rel)}`)
+  return n
+}
+
+/** Name of the entry directly under `dir` that `rel` lives in, or null. */
+export function childOf(dir: string, rel: string): {name: string; direct: boolean} | null {
+  if (dir !== '' && !rel.startsWith(dir + '/')) return null
+  const rest = dir === '' ? rel : rel.slice(dir.length + 1)
+  const i = rest.indexOf('/')
+  return i < 0 ? {name: rest, direct: true} : {name: rest.slice(0, i), direct: false}
+}
