@@ -5,10 +5,10 @@
 // cachedData, Node 20's public API). A cache V8 rejects (another Node or V8 build)
 // or a missing one only costs the compile: the bundle loads the same either way.
 import {readFileSync, writeFileSync} from 'node:fs'
-import Module, {createRequire} from 'node:module'
+import {Module, createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import vm from 'node:vm'
+import {Script} from 'node:vm'
 
 /** Content hash of dist/dlmctl.cjs, written by scripts/bundle.mjs: a cache is only ever used with its own bundle. */
 declare const __DLMCTL_BUNDLE_HASH__: string
@@ -20,7 +20,7 @@ interface Cli {
 const bundleFile = () => join(dirname(fileURLToPath(import.meta.url)), 'dlmctl.cjs')
 const cacheFile = () => join(dirname(fileURLToPath(import.meta.url)), `dlmctl-${__DLMCTL_BUNDLE_HASH__}.v8cache`)
 
-function load(): {cli: Cli; script: vm.Script} {
+function load(): {cli: Cli; script: Script} {
   const file = bundleFile()
   let cachedData: Buffer | undefined
   try {
@@ -31,7 +31,7 @@ function load(): {cli: Cli; script: vm.Script} {
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`
   // Node 20 loses a script's import() callback with its code cache: what imports modules at run time
   // (oclif's execute and Command, for help and discovery) stays outside the bundle (scripts/bundle.mjs).
-  const script = new vm.Script(source, {filename: file, cachedData})
+  const script = new Script(source, {filename: file, cachedData})
   const mod = new Module(file)
   mod.filename = file
   const req = createRequire(file)

@@ -2,7 +2,7 @@
 // stdout is a terminal and the text is taller than it, through $PAGER (default
 // `less -FRX`: quit if it fits, keep colours, leave the text on screen). An empty
 // PAGER, PAGER=cat or a pager that cannot start prints straight to the terminal.
-import {spawn} from 'node:child_process'
+import {createRequire} from 'node:module'
 
 export const DEFAULT_PAGER = 'less -FRX'
 
@@ -20,6 +20,9 @@ export async function writeHuman(text: string): Promise<void> {
     process.stdout.write(out)
     return
   }
+  // node:child_process only here: loading it is a few milliseconds of every command's start. (require, not
+  // import(): the bundle runs through vm.Script, where import() is not available, src/cli/boot.ts.)
+  const {spawn} = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')
   const ok = await new Promise<boolean>((resolve) => {
     // Through the shell, as git does: PAGER may carry options ("less -S").
     const child = spawn('/bin/sh', ['-c', pager], {stdio: ['pipe', 'inherit', 'inherit'], env: {LESS: 'FRX', ...process.env}})

@@ -1,13 +1,11 @@
 // A transaction's commit record (txdir.ts): what it says (the writes, removes and
 // appends of one transaction), its txid, its CRC, and how the records found in
 // commit/ are read back — valid, torn (power loss: discarded) or foreign (refused).
-import {createRequire} from 'node:module'
 import {join} from 'node:path'
+import {crc32cStr} from '../util/crc32c.js'
 import {fsyncDir} from './durable.js'
 import {checkStagePath} from './tx-paths.js'
 import {readAbs, readdirAbs, unlinkIfPresent} from './tx-disk.js'
-
-const CRC32C = createRequire(import.meta.url)('crc-32/crc32c.js') as {str(s: string): number}
 
 export interface AppendEntry {
   path: string
@@ -45,7 +43,7 @@ export const newTxid = (): string =>
   `${Date.now().toString(36).padStart(9, '0')}-${process.pid.toString(36)}-${(txSeq++).toString(36).padStart(4, '0')}`
 
 /** The record of `body`: its fields, then the CRC of their JSON (in the key order written). */
-export const sealRecord = (body: Omit<CommitRecord, 'crc'>): CommitRecord => ({...body, crc: CRC32C.str(JSON.stringify(body)) >>> 0})
+export const sealRecord = (body: Omit<CommitRecord, 'crc'>): CommitRecord => ({...body, crc: crc32cStr(JSON.stringify(body))})
 
 const isStrArr = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string')
 const validRel = (s: string): boolean => {
@@ -67,7 +65,7 @@ function parseRecord(file: string, txid: string, buf: Buffer): PendingRecord {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return bad(true, 'not a JSON object')
   // The CRC covers the JSON of the record without crc, in the key order written.
   const {crc, ...body} = obj as Record<string, unknown>
-  if (typeof crc !== 'number' || (CRC32C.str(JSON.stringify(body)) >>> 0) !== crc) {
+  if (typeof crc !== 'number' || crc32cStr(JSON.stringify(body)) !== crc) {
     const temps = isStrArr(body.writes) ? body.writes.filter(validRel).map((w) => `${w}.tx-${txid}.tmp`) : []
     return bad(true, 'CRC mismatch', temps)
   }

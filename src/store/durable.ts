@@ -1,9 +1,14 @@
 // Crash-safe primitives: a file is either its old or its new content after a
 // crash (write temp, fsync, rename, fsync dir), and a new directory entry is
 // only trusted once its parent directory has been fsynced.
-import {randomBytes} from 'node:crypto'
+import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {errnoOf, io} from './io.js'
+
+// node:crypto when a file is first written: loading it is a few milliseconds of every read-only command's start.
+// (require, not import(): the bundle runs through vm.Script, where import() is not available, src/cli/boot.ts.)
+let cryptoModule: typeof import('node:crypto') | undefined
+const crypto = () => (cryptoModule ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'))
 
 /** fsync a directory so the entries created/renamed/removed in it are durable. */
 export async function fsyncDir(absDir: string): Promise<void> {
@@ -64,7 +69,7 @@ export async function writeFileDurable(
   const abs = join(root, rel)
   const dir = dirname(abs)
   await mkdirDurable(dir)
-  const tmp = `${abs}.${randomBytes(6).toString('hex')}.tmp`
+  const tmp = `${abs}.${crypto().randomBytes(6).toString('hex')}.tmp`
   await writeNewFileSynced(tmp, data)
   try {
     await io.rename(tmp, abs)
