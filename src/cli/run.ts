@@ -11,7 +11,7 @@ import {DlmError, EXIT} from '../errors.js'
 import {systemClock} from '../core/clock.js'
 import type {Ctx} from '../core/context.js'
 import {parseDuration} from '../util/duration.js'
-import {loadTables} from '../render/table.js'
+import {renderHuman} from '../render/table.js'
 import {escapeControl} from '../render/escape.js'
 import {busyWatch} from '../store/filelock.js'
 import {switchWithValue, usageMessage, type CommandShape} from './usage.js'
@@ -61,8 +61,7 @@ function context(argv: string[]): RunContext {
         await writeJson(process.stdout, result)
         return
       }
-      await loadTables()
-      const text = human()
+      const text = await renderHuman(human)
       if (text !== undefined && text !== '') await writeHuman(text)
     },
     tell(line) {

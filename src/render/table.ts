@@ -3,10 +3,30 @@
 type TableCtor = typeof import('cli-table3')
 let Table: TableCtor | undefined
 
-/** Load cli-table3 (bundled in its own chunk) before rendering; --json output never pays for it. */
+/** Load cli-table3 before rendering a table that needs it (see table()). */
 export async function loadTables(): Promise<void> {
   const m = (await import('cli-table3')) as unknown as {default?: TableCtor} & TableCtor
   Table ??= m.default ?? m
+}
+
+/** table() was asked for a table only cli-table3 draws before loadTables() was awaited. */
+export class TablesNotLoaded extends Error {}
+
+/**
+ * The text of `human` (a renderer that may draw tables). cli-table3 is loaded only
+ * for a table that needs it — on a terminal, or with cells plainTable does not
+ * draw —: loading it and laying out with it is milliseconds of every command's
+ * start-up (SPEC §5), and a plain table off a terminal is drawn here alike.
+ */
+export async function renderHuman(human: () => string | undefined): Promise<string | undefined> {
+  if (process.stdout.isTTY) await loadTables()
+  try {
+    return human()
+  } catch (e) {
+    if (!(e instanceof TablesNotLoaded)) throw e
+  }
+  await loadTables()
+  return human()
 }
 
 export const useColor = (): boolean => !!process.stdout.isTTY && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb'
@@ -25,8 +45,14 @@ export const bold = paint('1')
  */
 export function table(head: string[], rows: (string | number)[][]): string {
   if (rows.length > BIG_TABLE) return bigTable(head.map((h) => bold(h)), rows, process.stdout.isTTY ? process.stdout.columns : undefined)
-  if (!Table) throw new Error('loadTables() was not awaited before table()')
   const widths = process.stdout.isTTY && process.stdout.columns ? fitWidths(head, rows, process.stdout.columns) : undefined
+  if (!widths && isPlain(head) && rows.every((r) => r.length === head.length && isPlain(r))) return plainTable(head, rows)
+  return cliTable3(head, rows, widths)
+}
+
+/** A table drawn by cli-table3 (loaded by loadTables()): at `widths` (a terminal's fit), else at natural widths. */
+export function cliTable3(head: string[], rows: (string | number)[][], widths?: number[]): string {
+  if (!Table) throw new TablesNotLoaded('loadTables() was not awaited before table()')
   const fit = (cell: string, i: number) => (widths ? breakLongWords(cell, widths[i] - 2) : cell)
   const t = new Table({
     head: head.map((h, i) => fit(bold(h), i)),
@@ -54,19 +80,40 @@ export function bigTable(head: string[], rows: (string | number)[][], columns?: 
   // On a terminal narrower than the table: the widest columns wrap (see fitWidths).
   const wrap = columns !== undefined && widths.reduce((a, b) => a + b, 0) + head.length + 1 > columns
   if (wrap) widths = fitWidths(head, rows, columns)
+  const cells = (r: (string | number)[]) => widths.map((w, i) => (wrap ? wrapCell(text(r[i] ?? ''), w - 2) : [text(r[i] ?? '')]))
+  return drawBox(widths, [cells(head), ...rows.map(cells)])
+}
+
+/**
+ * Cells of printable ASCII and of the symbols dlmctl itself puts in tables: each
+ * character one column wide, as cli-table3 (string-width) counts it too. A cell
+ * with anything else (wide or combining characters, emoji, colour) is left to
+ * cli-table3's width rules.
+ */
+const PLAIN_CELL = /^[\x20-\x7e\n×…→✓✗]*$/
+const isPlain = (cells: (string | number)[]): boolean => cells.every((c) => typeof c === 'number' || PLAIN_CELL.test(c))
+
+/**
+ * A table of plain cells (isPlain) at natural widths, drawn as cli-table3 draws it:
+ * a cell's lines one under the other, each column as wide as its longest line.
+ */
+export function plainTable(head: string[], rows: (string | number)[][]): string {
+  const lines = [head, ...rows].map((r) => r.map((c) => String(c).split('\n')))
+  const widths = head.map((_, i) => Math.max(...lines.map((r) => Math.max(...r[i].map((l) => l.length)))) + 2)
+  return drawBox(widths, lines)
+}
+
+/** The box style of every table: rows of cells (each its lines) at `widths` (padding included), top-aligned. */
+function drawBox(widths: number[], rows: string[][][]): string {
   const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w)).join(m) + r
-  const row = (cells: (string | number)[]) => {
-    const parts = widths.map((w, i) => (wrap ? wrapCell(text(cells[i] ?? ''), w - 2) : [text(cells[i] ?? '')]))
+  const out = [line('┌', '┬', '┐')]
+  for (const parts of rows) {
     const height = Math.max(...parts.map((p) => p.length))
-    const lines: string[] = []
-    for (let k = 0; k < height; k++) lines.push('│' + widths.map((w, i) => {
+    for (let k = 0; k < height; k++) out.push('│' + widths.map((w, i) => {
       const c = parts[i][k] ?? ''
       return ' ' + c + ' '.repeat(Math.max(0, w - 1 - visible(c)))
     }).join('│') + '│')
-    return lines.join('\n')
   }
-  const out = [line('┌', '┬', '┐'), row(head)]
-  for (const r of rows) out.push(row(r))
   out.push(line('└', '┴', '┘'))
   return out.join('\n')
 }
