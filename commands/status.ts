@@ -1,6 +1,5 @@
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../src/cli/define.js'
-import {runWatch} from '../src/cli/watch.js'
 import {status} from '../src/core/cluster-views.js'
 import {renderStatus} from '../src/render/views.js'
 import {parseDuration} from '../src/util/duration.js'
@@ -19,7 +18,8 @@ export default defineCommand({
   },
   async run({flags}, cx) {
     const ctx = cx.ctx(flags)
-    if (flags.watch) return runWatch(ctx, {intervalMs: Math.max(50, parseDuration(flags.interval, '--interval')), json: cx.json})
+    // The watch loop is loaded only for --watch: a plain status starts without it.
+    if (flags.watch) return (await import('../src/cli/watch.js')).runWatch(ctx, {intervalMs: Math.max(50, parseDuration(flags.interval, '--interval')), json: cx.json})
     const r = await status(ctx)
     await cx.emit(r, () => renderStatus(r))
   },
