@@ -1,6 +1,7 @@
 // A drill's `steps:`: each step read and checked (its command is one a drill may
 // run, its references name earlier results, its expectation is well formed);
 // the sugar steps (kill, recover, check, crash) compile to the commands they stand for.
+import {commandIds} from '../cli/commands.js'
 import {CRASH_POINTS, CRASH_POINT_SPEC} from '../store/io.js'
 import {splitArgs} from '../util/argv.js'
 import {parseDuration} from '../util/duration.js'
@@ -9,14 +10,15 @@ import {DrillNames, REF_NAME} from './refs.js'
 import {DrillInvalid, type CrashStep, type Expect, type RunStep, type Step} from './types.js'
 import type {YMap, YNode, YSeq, YScalar, YamlReader} from './yaml-reader.js'
 
-// Commands a drill may run (checked before anything runs).
-export const DRILL_COMMANDS = [
-  'init', 'status', 'events', 'export', 'check', 'validate', 'replay', 'recover',
-  'node list', 'node add', 'node join', 'node mark-dead', 'node heartbeat', 'node check',
-  'domain list', 'domain attach', 'domain detach',
-  'lock request', 'lock convert', 'lock release', 'lock list', 'lock blockers', 'lock explain',
-  'fs write', 'fs read', 'fs checkpoint', 'fs show', 'journal show',
-]
+/** Commands that are not steps of a drill: the shell's completion, a scraper's metrics, and drills themselves. */
+const notADrillStep = (id: string): boolean => id === 'completion' || id === 'metrics' || id.startsWith('drill ')
+
+/**
+ * The commands a drill may run (checked before anything runs): every command of
+ * the command table (its ids only: no command is loaded) but those above; init is
+ * refused with a reason of its own.
+ */
+export const drillCommands = (): string[] => commandIds().filter((id) => !notADrillStep(id))
 
 const STEP_KEYS = ['run', 'as', 'expect', 'kill', 'recover', 'check', 'crash', 'parallel', 'name']
 const STEP_KINDS = ['run', 'kill', 'recover', 'check', 'crash', 'parallel']
@@ -36,7 +38,8 @@ export function parseSteps(r: YamlReader, nodes: string[], stepNodes: YNode[]): 
     }
     if (words.length === 0) bad(n, 'empty command')
     if (words[0] === 'dlmctl') bad(n, "write the command without 'dlmctl'")
-    const id = [3, 2, 1].map((k) => words.slice(0, k).join(' ')).find((c) => DRILL_COMMANDS.includes(c))
+    const allowed = drillCommands()
+    const id = [3, 2, 1].map((k) => words.slice(0, k).join(' ')).find((c) => allowed.includes(c))
     if (!id) bad(n, `unknown command '${words.slice(0, 2).join(' ')}' (see: dlmctl --help)`)
     if (id === 'init') bad(n, "the drill's cluster is created from 'cluster:'; do not run init")
     for (const w of words) if (w === '--state' || w.startsWith('--state=')) bad(n, "steps run on the drill's state directory: no --state")

@@ -8,7 +8,7 @@ import {parseSteps} from './parse-steps.js'
 import {DrillInvalid, type ClusterSpec, type Drill} from './types.js'
 import {YamlReader, type YAML, type YMap, type YNode} from './yaml-reader.js'
 
-export {DRILL_COMMANDS} from './parse-steps.js'
+export {drillCommands} from './parse-steps.js'
 export * from './types.js'
 
 export async function parseDrill(text: string, file: string): Promise<Drill> {

@@ -74,6 +74,13 @@ export const errnoOf = (e: unknown): string | undefined =>
 export const CRASH_POINTS = ['commit.before-record', 'commit.after-record', 'commit.apply', 'commit.after-apply'] as const
 export type CrashPointName = (typeof CRASH_POINTS)[number]
 
+/**
+ * Whether a kill at crash point `spec` (a DLMCTL_CRASH_POINT value) leaves the state
+ * as it was before the command: the points before the commit record. From the
+ * record on, the command's change happened (the next opener rolls it forward).
+ */
+export const beforeCommitPoint = (spec: string): boolean => spec.replace(/#.*$/, '') === 'commit.before-record'
+
 /** A DLMCTL_CRASH_POINT value: a crash point, optionally #N for its N-th hit. */
 export const CRASH_POINT_SPEC = new RegExp(`^(${CRASH_POINTS.map((p) => p.replaceAll('.', '\\.')).join('|')})(#[1-9][0-9]*)?$`)
 

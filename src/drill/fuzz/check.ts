@@ -9,6 +9,7 @@ import {constants} from 'node:fs'
 import {access, cp, mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {beforeCommitPoint} from '../../store/io.js'
 import {splitArgs} from '../../util/argv.js'
 import {runInProcess, type CliResult, type Resolver} from '../inproc.js'
 import {mismatches} from '../match.js'
@@ -142,7 +143,7 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
           if (exported !== exportBefore && exported !== exportAfter) {
             // The drill states the state the store converges to (after, once the commit record is
             // written; before, when killed before it), at the keys where export differs from it.
-            const which = step.at === 'commit.before-record' ? 'before' : 'after'
+            const which = beforeCommitPoint(step.at) ? 'before' : 'after'
             const want = expectedWhereDifferent(parse(which === 'before' ? exportBefore : exportAfter), parse(exported))
             add('crash-atomic', `after ${commandOf(op)} was killed at ${step.at}, export is neither the state before the command nor the state after it (the ${which} state differs at ${paths(want).slice(0, 6).join(', ')})`, {run: 'export', expect: {exit: 0, json: want}})
           }

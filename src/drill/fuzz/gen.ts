@@ -9,6 +9,7 @@ import {allLocks} from '../../model/resource.js'
 import type {Lock, Resource} from '../../model/types.js'
 import type {FuzzCluster, FuzzDrill, FuzzStep, Op} from './ops.js'
 import {Reference} from './reference.js'
+import {beforeCommitPoint, CRASH_POINTS} from '../../store/io.js'
 
 export const INTENTS = ['request', 'convert', 'cancel', 'release', 'write', 'checkpoint', 'kill', 'join', 'attach', 'replay', 'validate', 'recover', 'parallel', 'crash', 'detach', 'add', 'heartbeat', 'check'] as const
 export type IntentKind = (typeof INTENTS)[number]
@@ -84,7 +85,8 @@ const JOURNAL_WEIGHTS: [IntentKind, number][] = [
 const MAX_NODES = 9
 
 export const RESOURCES = ['meta/a', 'meta/b', 'r/1']
-export const CRASH_POINTS = ['commit.before-record', 'commit.after-record', 'commit.apply', 'commit.apply#2', 'commit.after-apply']
+/** Where fuzz crash steps kill: every store crash point, and the second hit of commit.apply (between two renames of one record). */
+export const FUZZ_CRASH_POINTS: string[] = CRASH_POINTS.flatMap((p) => (p === 'commit.apply' ? [p, `${p}#2`] : [p]))
 
 export function fuzzCaseArb(fc: typeof FC, maxSteps: number): FC.Arbitrary<FuzzCase> {
   // Modes in order of simplicity: shrinking goes towards EX (the mode everything conflicts with) last.
@@ -136,7 +138,7 @@ export function materialize(c: FuzzCase, crashOps: readonly CrashOp[] = CRASH_OP
     if (step.kind === 'parallel') step.ops.forEach((o) => ref.apply(o))
     else if (step.kind === 'crash') {
       // A kill before the commit record leaves the old state; from the record on, the command happened.
-      if (step.at !== 'commit.before-record') ref.apply(step.op)
+      if (!beforeCommitPoint(step.at)) ref.apply(step.op)
     } else ref.apply(step.op)
   }
   return {cluster, steps}
@@ -154,7 +156,7 @@ function stepFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number
   if (it.kind === 'crash') {
     if (crashOps.length === 0) return undefined
     const inner = opFor(ref, cluster, {...it, kind: crashOps[it.flags % crashOps.length]}, index)
-    return inner ? {kind: 'crash', op: inner, at: CRASH_POINTS[it.c % CRASH_POINTS.length]} : undefined
+    return inner ? {kind: 'crash', op: inner, at: FUZZ_CRASH_POINTS[it.c % FUZZ_CRASH_POINTS.length]} : undefined
   }
   const op = opFor(ref, cluster, it, index)
   return op && {kind: 'op', op}
