@@ -1,5 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
+import {KILL_AFTER_ATTACH, testingAid} from '../src/core/testing-aids.js'
 import {defineCommand} from '../src/cli/define.js'
 import {planRecovery} from '../src/core/recover.js'
 import {recoverExitCode, recoverTargets} from '../src/core/recover-targets.js'
@@ -46,7 +47,7 @@ export default defineCommand({
     const r = await recoverConfirmed(ctx, names, {preview: shown, expectGeneration: flags['expect-generation']}, {
       as: flags.as,
       maxAttempts: flags['max-attempts'],
-      killAfterAttach: process.env.DLMCTL_KILL_AFTER_ATTACH || undefined,
+      killAfterAttach: testingAid(KILL_AFTER_ATTACH),
       ...shows.hooks,
     }).finally(shows.done)
     await cx.emit(r, () => renderRecover(r))

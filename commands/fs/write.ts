@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../../src/cli/define.js'
 import {fsWrite, parseAssignments} from '../../src/core/fs.js'
+import {testingAid, TORN_WRITE} from '../../src/core/testing-aids.js'
 import {usage} from '../../src/errors.js'
 import {renderFsWrite} from '../../src/render/results.js'
 
@@ -20,14 +21,13 @@ export default defineCommand({
   flags: {
     node: Flags.string({description: 'the writing node', required: true}),
     del: Flags.string({description: 'delete this key (repeatable)', multiple: true}),
-    'simulate-torn': Flags.boolean({description: 'testing aid: write the commit record only half, as a node dying mid-write', hidden: true}),
   },
   async run({args, argv, flags}, cx) {
     const rest = (argv as string[]).slice(1)
     const bad = rest.find((a) => a.startsWith('-'))
     if (bad) throw usage(`unknown flag ${bad} (see: dlmctl fs write --help)`)
     const sets = parseAssignments(rest)
-    const r = await fsWrite(cx.ctx(flags), args.fs, flags.node, sets, flags.del ?? [], {simulateTorn: flags['simulate-torn']})
+    const r = await fsWrite(cx.ctx(flags), args.fs, flags.node, sets, flags.del ?? [], {simulateTorn: testingAid(TORN_WRITE) !== undefined})
     await cx.emit(r, () => renderFsWrite(r))
   },
 })

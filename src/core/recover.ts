@@ -6,6 +6,7 @@
 // step is its own transaction and safe to rerun, so a recover killed at any point
 // is finished by running it again; a second recover of a domain waits for the
 // running one (its claim, recover.<fs>) and finds nothing left to do.
+import {KILL_AFTER_ATTACH} from './testing-aids.js'
 import {DlmError} from '../errors.js'
 import {requireUpMember, upNodes} from '../model/membership.js'
 import {allLocks, removeLock, requestLock} from '../model/resource.js'
@@ -221,7 +222,7 @@ async function recoverClaimed(ctx: Ctx, fs: string, opts: RecoverOptions, out: D
       ids.push(a.id)
       step(`attempt ${out.attempts}: ${runner} attached (recovery id ${a.id}, epoch ${a.epoch})`)
       if (opts.killAfterAttach && out.attempts === 1) {
-        await markDead(ctx, opts.killAfterAttach, {skipFence: true, reason: 'recover with DLMCTL_KILL_AFTER_ATTACH (testing)'})
+        await markDead(ctx, opts.killAfterAttach, {skipFence: true, reason: `recover with ${KILL_AFTER_ATTACH} (testing)`})
         step(`${opts.killAfterAttach} died during recovery`)
       }
       const r = await replayOp(ctx, fs, a.id, {onProgress: opts.onReplayProgress && ((n, f) => opts.onReplayProgress!(fs, n, f))})

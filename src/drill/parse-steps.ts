@@ -2,6 +2,7 @@
 // run, its references name earlier results, its expectation is well formed);
 // the sugar steps (kill, recover, check, crash) compile to the commands they stand for.
 import {commandIds} from '../cli/commands.js'
+import {STEP_TESTING_VARIABLES} from '../core/testing-aids.js'
 import {CRASH_POINTS, CRASH_POINT_SPEC} from '../store/io.js'
 import {splitArgs} from '../util/argv.js'
 import {parseDuration} from '../util/duration.js'
@@ -20,7 +21,7 @@ const notADrillStep = (id: string): boolean => id === 'completion' || id === 'me
  */
 export const drillCommands = (): string[] => commandIds().filter((id) => !notADrillStep(id))
 
-const STEP_KEYS = ['run', 'as', 'expect', 'kill', 'recover', 'check', 'crash', 'parallel', 'name']
+const STEP_KEYS = ['run', 'as', 'expect', 'env', 'kill', 'recover', 'check', 'crash', 'parallel', 'name']
 const STEP_KINDS = ['run', 'kill', 'recover', 'check', 'crash', 'parallel']
 
 /** Every step of `stepNodes`; a broken step is a collected mistake and the next ones are still read. */
@@ -66,6 +67,19 @@ export function parseSteps(r: YamlReader, nodes: string[], stepNodes: YNode[]): 
     return e
   }
 
+  /** A step's env: testing variables only (a drill stages failures, it does not reconfigure dlmctl). */
+  const parseEnv = (n: YNode): Record<string, string> => {
+    if (!Y.isMap(n)) bad(n, `env is a mapping of testing variables (${STEP_TESTING_VARIABLES.join(', ')}) to strings`)
+    const env: Record<string, string> = {}
+    for (const p of (n as YMap).items) {
+      const k = p.key as YNode
+      const name = r.str(k, 'env')
+      if (!STEP_TESTING_VARIABLES.includes(name)) bad(k, `env: '${name}' is not a testing variable a step may set (${STEP_TESTING_VARIABLES.join(', ')})`)
+      env[name] = r.str(p.value as YNode, `env.${name}`)
+    }
+    return env
+  }
+
   const parseCrash = (v: YNode, expectNode: YNode | undefined, expectKey: YNode): CrashStep => {
     if (!Y.isMap(v)) bad(v, 'crash: {run: <command>, at: <crash point> | after: <delay>}')
     const cm = v as YMap
@@ -100,6 +114,9 @@ export function parseSteps(r: YamlReader, nodes: string[], stepNodes: YNode[]): 
     const kinds = STEP_KINDS.filter((k) => r.get(m, k))
     if (kinds.length !== 1) bad(n, `a step has exactly one of run, kill, recover, check, crash, parallel (found: ${kinds.join(', ') || 'none'})`)
     const kind = kinds[0]
+    const envNode = r.get(m, 'env')?.value as YNode
+    if (envNode && (kind === 'check' || kind === 'parallel')) bad(envNode, `a ${kind} step sets no env (put env on the steps inside it)`)
+    const env = envNode ? parseEnv(envNode) : undefined
     const pos = r.at(n)!
     const asNode = r.get(m, 'as')?.value as YNode
     const as = asNode ? r.str(asNode, 'as') : undefined
@@ -156,6 +173,11 @@ export function parseSteps(r: YamlReader, nodes: string[], stepNodes: YNode[]): 
         for (const s of inner) if (s.kind !== 'run') bad(v, 'parallel steps are run steps (run, kill, recover)')
         step = {kind: 'parallel', steps: inner as RunStep[], pos, label: `parallel (${inner.length})`}
       }
+    }
+    if (env && (step.kind === 'run' || step.kind === 'crash')) {
+      step.env = env
+      // The timeline shows the variables as a shell line would.
+      step.label = `${Object.entries(env).map(([k, x]) => `${k}=${x} `).join('')}${step.label}`
     }
     if (as) names.remember(as)
     return step

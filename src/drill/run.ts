@@ -60,7 +60,7 @@ export interface RunOptions {
 type Proc = CliResult
 
 /** How a step's command is run: `alone` when nothing else runs at the same time (not in a parallel block). */
-type Exec = (args: string[], alone: boolean) => Promise<Proc>
+type Exec = (args: string[], alone: boolean, stepEnv?: Record<string, string>) => Promise<Proc>
 
 export function runCli(bin: string, args: string[], env: NodeJS.ProcessEnv, kill?: {afterMs: number}): Promise<Proc> {
   const t0 = performance.now()
@@ -118,7 +118,10 @@ export async function runDrill(drill: Drill, opts: RunOptions): Promise<DrillRes
     if (c.fenceCmd) initArgs.push('--fence-cmd', c.fenceCmd.map(shellQuote).join(' '))
     if (c.fenceTimeout) initArgs.push('--fence-timeout', c.fenceTimeout)
     const inProcess = opts.inProcess && inProcessAllowed() ? opts.inProcess : undefined
-    const exec: Exec = async (args, alone) => (alone && inProcess ? await runInProcess(inProcess, args, env) : undefined) ?? runCli(opts.bin, args, env)
+    const exec: Exec = async (args, alone, stepEnv) => {
+      const e = stepEnv ? {...env, ...stepEnv} : env
+      return (alone && inProcess ? await runInProcess(inProcess, args, e) : undefined) ?? runCli(opts.bin, args, e)
+    }
     const init = await exec(initArgs, true)
     const initOk = init.exit === 0
     report({
@@ -176,14 +179,14 @@ async function runStep(
   if (step.kind === 'parallel') {
     // A check only looks (status, lock list, fs show, check): in-process, its parts run one after the other.
     const outs: StepOutcome[] = []
-    if (step.readOnly && inProc) for (const [j, s] of step.steps.entries()) outs.push(await runOne(s, `${index}.${j + 1}`, root, (a) => exec(a, true), results))
-    else outs.push(...(await Promise.all(step.steps.map((s, j) => runOne(s, `${index}.${j + 1}`, root, (a) => exec(a, false), results)))))
+    if (step.readOnly && inProc) for (const [j, s] of step.steps.entries()) outs.push(await runOne(s, `${index}.${j + 1}`, root, (a) => exec(a, true, s.env), results))
+    else outs.push(...(await Promise.all(step.steps.map((s, j) => runOne(s, `${index}.${j + 1}`, root, (a) => exec(a, false, s.env), results)))))
     // Remember results only after all ran: siblings never see each other's.
     for (const [j, s] of step.steps.entries()) if (s.as && outs[j].json !== undefined && outs[j].ok) results.set(s.as, outs[j].json)
     outs.forEach(report)
     return outs.some((o) => !o.ok)
   }
-  const o = step.kind === 'crash' ? await runCrash(step, index, root, bin, env, results) : await runOne(step, index, root, (a) => exec(a, true), results)
+  const o = step.kind === 'crash' ? await runCrash(step, index, root, bin, env, results) : await runOne(step, index, root, (a) => exec(a, true, step.env), results)
   if (step.kind === 'run' && step.as && o.ok && o.json !== undefined) results.set(step.as, o.json)
   report(o)
   return !o.ok
@@ -240,7 +243,7 @@ async function runCrash(step: CrashStep, index: string, root: string, bin: strin
     if (!(e instanceof RefError)) throw e
     return {...base, command: step.run, exit: null, signal: null, ok: false, durationMs: 0, failures: [{path: '/', message: e.message}]}
   }
-  const crashEnv = step.at ? {...env, DLMCTL_CRASH_POINT: step.at} : env
+  const crashEnv = {...env, ...step.env, ...(step.at ? {DLMCTL_CRASH_POINT: step.at} : {})}
   const p = await runCli(bin, [...words, '--json', '--state', root], crashEnv, step.afterMs !== undefined ? {afterMs: step.afterMs} : undefined)
   const killed = p.signal === 'SIGKILL'
   const failures: Mismatch[] = []

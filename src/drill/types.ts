@@ -15,6 +15,8 @@ export interface RunStep {
   run: string
   as?: string
   expect: Expect
+  /** Testing variables set for this command only (env:, core/testing-aids.ts). */
+  env?: Record<string, string>
   pos: Pos
   /** What the step was written as, for the timeline (e.g. "kill: n2"). */
   label: string
@@ -26,6 +28,8 @@ export interface CrashStep {
   /** A named crash point of the store (DLMCTL_CRASH_POINT), or a delay before SIGKILL. */
   at?: string
   afterMs?: number
+  /** Testing variables set for this command only (env:, core/testing-aids.ts). */
+  env?: Record<string, string>
   pos: Pos
   label: string
 }

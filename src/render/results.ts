@@ -1,5 +1,6 @@
 // The one-line answers of the commands that change one thing (human output; the
 // JSON output is the result itself). Each takes the core's result as it is.
+import {TORN_WRITE} from '../core/testing-aids.js'
 import type {validateConfirmed} from '../core/confirmed.js'
 import type {attachOp, validateOp} from '../core/domains.js'
 import type {fsCheckpoint, fsRead, fsWrite} from '../core/fs.js'
@@ -51,7 +52,7 @@ export function renderValidate(r: Result<typeof validateOp> | Result<typeof vali
 export const renderFsWrite = (r: Result<typeof fsWrite>) =>
   r.committed
     ? `${r.node} committed transaction ${r.tx} on ${r.domain}: ${r.records} record(s), seq ${r.seqs[0]}..${r.seqs[1]}`
-    : `${r.node} wrote transaction ${r.tx} on ${r.domain} with a torn commit record (--simulate-torn): not committed`
+    : `${r.node} wrote transaction ${r.tx} on ${r.domain} with a torn commit record (${TORN_WRITE}): not committed`
 
 export const renderFsRead = (r: Result<typeof fsRead>) =>
   (r.value === null ? `${esc(r.key)} is not set` : esc(r.value)) + (r.valid ? '' : '  (not valid: the domain awaits replay)')

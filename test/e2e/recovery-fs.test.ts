@@ -189,3 +189,15 @@ describe("a survivor's reads never go back in time across a death", () => {
     await ok(state, ['check'])
   })
 })
+
+describe('a torn write is a testing variable, not a flag', () => {
+  it('DLMCTL_TEST_TORN_WRITE=1 tears the commit record (committed: false); --simulate-torn is an unknown flag', async () => {
+    const state = await newCluster(['--nodes', 'n1,n2', '--fs', 'fs1'])
+    await j(state, ['lock', 'request', 'fs1', 'meta/a', '--node', 'n2', '--mode', 'EX', '--persistent'])
+    expect((await refusal(state, ['fs', 'write', 'fs1', '--node', 'n2', 'a=1', '--simulate-torn'], 2)).message).toMatch(/simulate-torn/)
+    const torn = await dlm(state, ['fs', 'write', 'fs1', '--node', 'n2', 'a=1', '--json'], {env: {DLMCTL_TEST_TORN_WRITE: '1'}})
+    expect(torn.exitCode).toBe(0)
+    expect(torn.json()).toMatchObject({committed: false})
+    expect((await j(state, ['journal', 'show', 'fs1', '--node', 'n2'])).records.at(-1)).toMatchObject({status: 'torn'})
+  })
+})

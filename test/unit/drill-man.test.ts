@@ -55,7 +55,7 @@ describe('man dlmctl-drill(5)', () => {
 
   it('names every top-level, cluster, step, expect and check key', () => {
     const body = unroff(MAN)
-    for (const k of ['name', 'description', 'clock', 'cluster', 'steps', 'nodes', 'fs', 'lvbSize', 'fenceCmd', 'fenceTimeout', 'run', 'as', 'expect', 'kill', 'recover', 'check', 'crash', 'parallel', 'exit', 'json', 'absent', 'domains', 'locks', 'noLocks', 'metadata', 'consistent', 'at', 'after']) {
+    for (const k of ['name', 'description', 'clock', 'cluster', 'steps', 'nodes', 'fs', 'lvbSize', 'fenceCmd', 'fenceTimeout', 'run', 'as', 'expect', 'env', 'kill', 'recover', 'check', 'crash', 'parallel', 'exit', 'json', 'absent', 'domains', 'locks', 'noLocks', 'metadata', 'consistent', 'at', 'after']) {
       expect(body, k).toMatch(new RegExp(`\\.(TP\\n\\.)?B[IR]? ${k}\\b|\\b${k}:`))
     }
   })
@@ -73,8 +73,7 @@ describe('man dlmctl-drill(5)', () => {
     const bare = MAN.split('\n').filter((l) => /(^|[^\\])--/.test(l.replaceAll('\\-\\-', '')))
     expect(bare).toEqual([])
     expect(MAN).toContain('\\-\\-junit')
-    expect(MAN).toContain('\\-\\-simulate\\-torn')
-    expect(MAN).toContain('\\-\\-kill\\-after\\-attach')
+    expect(MAN).toContain('\\-\\-crash\\-ops')
   })
 
   it('is a man(7) page in section 5 with the sections an operator looks for', () => {

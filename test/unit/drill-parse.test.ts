@@ -228,6 +228,13 @@ describe('invalid drills: DRILL_INVALID, exit 2, file:line:col', () => {
     const text = drill('  - run: status\n  - run: status\n    expcet: {exit: 0}\n')
     await invalidAt(text, 'expcet', /unknown key 'expcet' in a step/)
   })
+  it('env: only the testing variables, on run, kill, recover and crash steps; shown in the label', async () => {
+    const d = await parseDrill(drill('  - run: fs write fs1 --node n1 a=1\n    env: {DLMCTL_TEST_TORN_WRITE: "1"}\n  - crash: {run: recover fs1 --yes, at: commit.apply}\n    env: {DLMCTL_KILL_AFTER_ATTACH: n3}\n'), FILE)
+    expect(d.steps[0]).toMatchObject({kind: 'run', run: 'fs write fs1 --node n1 a=1', env: {DLMCTL_TEST_TORN_WRITE: '1'}, label: 'DLMCTL_TEST_TORN_WRITE=1 fs write fs1 --node n1 a=1'})
+    expect(d.steps[1]).toMatchObject({kind: 'crash', env: {DLMCTL_KILL_AFTER_ATTACH: 'n3'}})
+    await invalidAt(drill('  - run: status\n    env: {DLMCTL_STATE: /tmp/x}\n'), 'DLMCTL_STATE', /env: 'DLMCTL_STATE' is not a testing variable a step may set/)
+    await invalidAt(drill('  - check: {consistent: true}\n    env: {DLMCTL_TEST_TORN_WRITE: "1"}\n'), '{DLMCTL_TEST', /a check step sets no env/)
+  })
   it('unknown expect key', async () => {
     const text = drill('  - run: status\n    expect:\n      exit: 0\n      jsn: {}\n')
     await invalidAt(text, 'jsn', /unknown key 'jsn' in expect/)

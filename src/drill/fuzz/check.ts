@@ -15,7 +15,7 @@ import {runInProcess, type CliResult, type Resolver} from '../inproc.js'
 import {mismatches} from '../match.js'
 import {runCli} from '../run.js'
 import {checkInvariants, queueExit, type SeenLock, type SeenStatus} from './invariants.js'
-import {commandOf, type FuzzDrill, type Op} from './ops.js'
+import {commandOf, envOf, type FuzzDrill, type Op} from './ops.js'
 import {Reference, sortLocks, type Prediction} from './reference.js'
 
 export interface ExecOptions {
@@ -73,7 +73,7 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
   const dir = await scratch()
   const root = join(dir, 'cluster')
   const alone = async (args: string[], env = o.env): Promise<CliResult> => (o.resolver ? await runInProcess(o.resolver, args, env) : undefined) ?? runCli(o.bin, args, env)
-  const cli = (words: string[], state = root) => alone([...words, '--json', '--state', state])
+  const cli = (words: string[], state = root, env?: Record<string, string>) => alone([...words, '--json', '--state', state], env ? {...o.env, ...env} : o.env)
   const ref = new Reference(drill.cluster)
   const predictions: Prediction[][] = []
   let previous: SeenLock[] | undefined
@@ -98,7 +98,7 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
         const ops = step.kind === 'op' ? [step.op] : step.ops
         const preds = ops.map((op) => ref.apply(op))
         predictions.push(preds)
-        const outs = step.kind === 'op' ? [await cli(splitArgs(commandOf(step.op)))] : await Promise.all(ops.map((op) => runCli(o.bin, [...splitArgs(commandOf(op)), '--json', '--state', root], o.env)))
+        const outs = step.kind === 'op' ? [await cli(splitArgs(commandOf(step.op)), root, envOf(step.op))] : await Promise.all(ops.map((op) => runCli(o.bin, [...splitArgs(commandOf(op)), '--json', '--state', root], {...o.env, ...envOf(op)})))
         ops.forEach((op, j) => {
           if (previous) checkQueueExit(op, previous, outs[j], add)
           compareStep(op, preds[j], outs[j], add)
@@ -126,13 +126,13 @@ export async function runFuzzDrill(drill: FuzzDrill, o: ExecOptions): Promise<Fu
         const problemsBefore = new Set(((parse((await cli(['check'])).stdout)?.problems ?? []) as unknown[]).map((x) => JSON.stringify(x)))
         const copy = join(dir, 'after')
         await cp(root, copy, {recursive: true})
-        await cli(splitArgs(commandOf(op)), copy)
+        await cli(splitArgs(commandOf(op)), copy, envOf(op))
         const exportAfter = (await cli(['export'], copy)).stdout
-        // Nor what check says once the command has run uncrashed (a write --simulate-torn tears the journal on purpose).
+        // Nor what check says once the command has run uncrashed (a torn write tears the journal on purpose).
         const problemsAfter = new Set(((parse((await cli(['check'], copy)).stdout)?.problems ?? []) as unknown[]).map((x) => JSON.stringify(x)))
         await rm(copy, {recursive: true, force: true})
         const words = [...splitArgs(commandOf(op)), '--json', '--state', root]
-        const p = await runCli(o.bin, words, {...o.env, DLMCTL_CRASH_POINT: step.at})
+        const p = await runCli(o.bin, words, {...o.env, ...envOf(op), DLMCTL_CRASH_POINT: step.at})
         if ('fs' in op && typeof op.fs === 'string') touched.add(op.fs)
         if (p.signal !== 'SIGKILL') {
           // It never reached the crash point (e.g. refused before committing): an ordinary step.

@@ -2,6 +2,7 @@
 // Generated from random choices against the reference (gen.ts), run through
 // the real CLI (check.ts) and the pure model (reference.ts), written back as
 // ordinary drill steps (yaml.ts).
+import {TORN_WRITE} from '../../core/testing-aids.js'
 import type {Mode} from '../../model/modes.js'
 
 export type Op =
@@ -53,7 +54,7 @@ export function commandOf(op: Op): string {
     case 'release':
       return `lock release ${op.fs} ${op.id}${op.lvb !== undefined ? ` --lvb ${op.lvb}` : ''}`
     case 'write':
-      return `fs write ${op.fs} --node ${op.node} ${op.del ? `--del ${op.key}` : `${op.key}=${op.value}`}${op.torn ? ' --simulate-torn' : ''}`
+      return `fs write ${op.fs} --node ${op.node} ${op.del ? `--del ${op.key}` : `${op.key}=${op.value}`}`
     case 'checkpoint':
       return `fs checkpoint ${op.fs} --node ${op.node}`
     case 'kill':
@@ -79,6 +80,9 @@ export function commandOf(op: Op): string {
       return `node check --timeout ${CHECK_TIMEOUT} --yes`
   }
 }
+
+/** The testing variables an operation's command runs with (a torn write's), or undefined. */
+export const envOf = (op: Op): Record<string, string> | undefined => (op.kind === 'write' && op.torn ? {[TORN_WRITE]: '1'} : undefined)
 
 /** The step kinds a summary counts (requests by mode class, conversions up/down…). */
 export function kindOf(step: FuzzStep): string {

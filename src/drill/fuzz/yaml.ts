@@ -5,7 +5,7 @@
 // build without it.
 import type {Witness} from './check.js'
 import type {FuzzFailure} from './check.js'
-import {commandOf, type FuzzDrill, type Op} from './ops.js'
+import {commandOf, envOf, type FuzzDrill, type Op} from './ops.js'
 import type {Prediction} from './reference.js'
 
 export const FUZZ_CLOCK = '2026-01-01T00:00:00Z'
@@ -41,6 +41,7 @@ export function fuzzDrillYaml(drill: FuzzDrill, predictions: Prediction[][], fai
   const runStep = (op: Op, p: Prediction | undefined, indent: string, failing: boolean) => {
     const w = failing ? own(op) : undefined
     lines.push(`${indent}- run: ${plain(commandOf(op))}`)
+    if (envOf(op)) lines.push(`${indent}  env: ${flow(envOf(op))}`)
     if (w) lines.push(`${indent}  expect: ${flow(w.expect)}`)
     else if (p && p.exit !== 0) lines.push(`${indent}  expect: ${flow({exit: p.exit})}`)
   }
@@ -52,7 +53,10 @@ export function fuzzDrillYaml(drill: FuzzDrill, predictions: Prediction[][], fai
     else if (step.kind === 'parallel') {
       lines.push('  - parallel:')
       step.ops.forEach((op, j) => runStep(op, preds[j], '      ', failing))
-    } else lines.push(`  - crash: {run: ${plain(commandOf(step.op))}, at: ${step.at}}`)
+    } else {
+      lines.push(`  - crash: {run: ${plain(commandOf(step.op))}, at: ${step.at}}`)
+      if (envOf(step.op)) lines.push(`    env: ${flow(envOf(step.op))}`)
+    }
   }
   // The checks that failed, after the step (the step's own answer is checked on the step).
   const ownRuns = new Set(steps.at(-1) ? (steps.at(-1)!.kind === 'parallel' ? (steps.at(-1) as {ops: Op[]}).ops : [(steps.at(-1) as {op: Op}).op]).map(commandOf) : [])
