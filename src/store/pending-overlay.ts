@@ -2,7 +2,7 @@
 import {join} from 'node:path'
 import type {AppendEntry, CommitRecord} from './commit-record.js'
 import {spliceAppend} from './apply-record.js'
-import {childOf, normDir, normRel, tempOf} from './tx-paths.js'
+import {childNames, normDir, normRel, tempOf} from './tx-paths.js'
 import {listDisk, readAbs} from './tx-disk.js'
 import type {Reader} from './txdir.js'
 
@@ -48,14 +48,7 @@ export function overlayReader(root: string, overlay: Map<string, PendingOp[]>): 
     read: (rel) => readThrough(root, normRel(rel), overlay.get(normRel(rel))),
     async list(relDir) {
       const dir = normDir(relDir)
-      const names = await listDisk(root, dir)
-      for (const [rel, ops] of overlay) {
-        const c = childOf(dir, rel)
-        if (!c) continue
-        if (ops[ops.length - 1].op !== 'remove') names.add(c.name)
-        else if (c.direct) names.delete(c.name)
-      }
-      return [...names].sort()
+      return childNames(await listDisk(root, dir), dir, overlay, (ops) => ops[ops.length - 1].op === 'remove')
     },
     async source(rel) {
       const n = normRel(rel)

@@ -14,6 +14,14 @@ export const foldAppend = (prev: Staged | undefined, data: Buffer): Staged =>
     ? {kind: prev.kind, data: Buffer.concat([prev.data, data])}
     : {kind: prev ? 'write' : 'append', data}
 
+/** A file as a transaction sees it: `op`, what it staged for the path, over what the base has (`base`). */
+export async function readStaged(op: Staged | undefined, base: () => Promise<Buffer | null>): Promise<Buffer | null> {
+  if (op?.kind === 'write') return Buffer.from(op.data)
+  if (op?.kind === 'remove') return null
+  const cur = await base()
+  return op ? Buffer.concat([cur ?? Buffer.alloc(0), op.data]) : cur
+}
+
 /** A transaction's write, remove and append, each staged through `stage` (one op per path; both backends). */
 export const stagedWrites = (stage: (rel: string, op: (prev: Staged | undefined) => Staged) => void): Pick<Tx, 'write' | 'remove' | 'append'> => ({
   write: (rel, data) => stage(rel, () => ({kind: 'write', data: toBuf(data)})),

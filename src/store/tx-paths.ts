@@ -28,6 +28,22 @@ export function checkStagePath(rel: string): string {
   return n
 }
 
+/**
+ * The entries directly under `dir` once changes to paths are applied to `names`
+ * (what the base lists there): a path written adds the entry it lives in, a
+ * removed file drops its name (a removed file deeper down leaves its directory).
+ */
+export function childNames<C>(names: Iterable<string>, dir: string, changes: Iterable<[string, C]>, removes: (c: C) => boolean): string[] {
+  const out = new Set(names)
+  for (const [rel, change] of changes) {
+    const c = childOf(dir, rel)
+    if (!c) continue
+    if (!removes(change)) out.add(c.name)
+    else if (c.direct) out.delete(c.name)
+  }
+  return [...out].sort()
+}
+
 /** Name of the entry directly under `dir` that `rel` lives in, or null. */
 export function childOf(dir: string, rel: string): {name: string; direct: boolean} | null {
   if (dir !== '' && !rel.startsWith(dir + '/')) return null

@@ -18,8 +18,8 @@ import {applyRecord} from './apply-record.js'
 import {commit} from './commit.js'
 import {discardTorn, pendingRecords, type CommitRecord} from './commit-record.js'
 import {overlayReader, pendingOverlay} from './pending-overlay.js'
-import {stagedWrites, type Staged} from './staging.js'
-import {checkStagePath, childOf, normDir, normRel} from './tx-paths.js'
+import {readStaged, stagedWrites, type Staged} from './staging.js'
+import {checkStagePath, childNames, normDir, normRel} from './tx-paths.js'
 import {requireRoot} from './tx-disk.js'
 
 // state.ts reads the pending records through the API.
@@ -129,24 +129,13 @@ async function transactRaw<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Prom
     }
     const ahead = overlayReader(root, pendingOverlay(others))
     const tx: Tx = {
-      async read(rel) {
+      read(rel) {
         const n = normRel(rel)
-        const op = staged.get(n)
-        if (op?.kind === 'write') return Buffer.from(op.data)
-        if (op?.kind === 'remove') return null
-        const cur = await ahead.read(n)
-        return op ? Buffer.concat([cur ?? Buffer.alloc(0), op.data]) : cur
+        return readStaged(staged.get(n), () => ahead.read(n))
       },
       async list(relDir) {
         const dir = normDir(relDir)
-        const names = new Set(await ahead.list(dir))
-        for (const [rel, op] of staged) {
-          const c = childOf(dir, rel)
-          if (!c) continue
-          if (op.kind !== 'remove') names.add(c.name)
-          else if (c.direct) names.delete(c.name)
-        }
-        return [...names].sort()
+        return childNames(await ahead.list(dir), dir, staged, (op) => op.kind === 'remove')
       },
       // Our scopes' pending records were rolled forward above: the disk is current for them.
       async source(rel) {

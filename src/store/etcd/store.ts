@@ -20,7 +20,8 @@ import {DlmError} from '../../errors.js'
 import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
 import {crashPoint} from '../io.js'
 import type {Reader, Tx} from '../txdir.js'
-import {stagedWrites, type Staged} from '../staging.js'
+import {readStaged, stagedWrites, type Staged} from '../staging.js'
+import {childNames} from '../tx-paths.js'
 import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
 import {parseEtcdUrl} from './url.js'
 import {TOO_LARGE, tooLargeError} from './limits.js'
@@ -352,26 +353,16 @@ export class EtcdStore {
       staged.set(rel, op(staged.get(rel)))
     }
     const tx: Tx = {
-      async read(rel) {
-        const op = staged.get(rel)
-        if (op?.kind === 'write') return Buffer.from(op.data)
-        if (op?.kind === 'remove') return null
-        noteRead(rel)
-        const cur = await base.read(rel)
-        return op ? Buffer.concat([cur ?? Buffer.alloc(0), op.data]) : cur
+      read(rel) {
+        return readStaged(staged.get(rel), () => {
+          noteRead(rel)
+          return base.read(rel)
+        })
       },
       async list(relDir) {
         noteRead(relDir.replace(/\/+$/, '') + '/x')
         const dir = relDir.replace(/\/+$/, '')
-        const names = new Set(await base.list(dir))
-        for (const [rel, op] of staged) {
-          if (!rel.startsWith(dir + '/')) continue
-          const rest = rel.slice(dir.length + 1)
-          const name = rest.split('/')[0]
-          if (op.kind !== 'remove') names.add(name)
-          else if (!rest.includes('/')) names.delete(name)
-        }
-        return [...names].sort()
+        return childNames(await base.list(dir), dir, staged, (op) => op.kind === 'remove')
       },
       async source(rel) {
         return (await tx.read(rel)) ?? Buffer.alloc(0)
