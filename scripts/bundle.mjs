@@ -4,6 +4,9 @@
 //   each one lazily). bin/run.js loads it through dist/boot.cjs (src/cli/boot.ts)
 //   with V8's code cache, dist/dlmctl-<hash>.v8cache, written here after a warm
 //   run of `status`.
+// - dist/vendor/*.cjs: the libraries only drills use (yaml, fast-check), one file
+//   each, loaded when a drill command needs them: the code every command reads and
+//   deserializes at start (the bundle and its code cache) stays without them.
 // - dist/commands/**.js: oclif's Command classes (generated adapters of the same
 //   definitions, src/cli/adapter.ts), which oclif finds through its manifest for
 //   help, --version and topics.
@@ -42,6 +45,27 @@ const common = {
   metafile: true,
 }
 
+// Libraries only drills use, each bundled into a file of its own under dist/vendor/.
+// In the CLI's bundle an import of one is a require of that file, by the bundle's own
+// require (relative to dist/dlmctl.cjs) when the importing code first runs.
+const VENDOR = ['yaml', 'fast-check']
+await build({
+  ...common,
+  entryPoints: Object.fromEntries(VENDOR.map((v) => [v, v])),
+  outdir: 'dist/vendor',
+  outExtension: {'.js': '.cjs'},
+  format: 'cjs',
+})
+const vendorChunks = {
+  name: 'vendor-chunks',
+  setup(b) {
+    const filter = new RegExp(`^(${VENDOR.join('|')})$`)
+    b.onResolve({filter}, (a) => ({path: a.path, namespace: 'vendor'}))
+    b.onLoad({filter: /.*/, namespace: 'vendor'}, (a) => ({contents: `module.exports = require(${JSON.stringify(`./vendor/${a.path}.cjs`)})`, loader: 'js'}))
+    b.onResolve({filter: /^\.\/vendor\//}, (a) => ({path: a.path, external: true}))
+  },
+}
+
 // The entry: the command table (each command imported lazily), the command line, the adapters.
 const entry = [
   "import {registerCommands} from './src/cli/commands.ts'",
@@ -58,6 +82,7 @@ const cli = await build({
   // The terminal prompts too: only a terminal that asks needs them, and they are half a megabyte.
   external: [...common.external, '@oclif/core/execute', '@oclif/core/command', '@inquirer/prompts'],
   stdin: {contents: entry, resolveDir: '.', sourcefile: 'dlmctl-entry.ts', loader: 'ts'},
+  plugins: [vendorChunks],
   outfile: 'dist/dlmctl.cjs',
   format: 'cjs',
   // CommonJS has no import.meta: the bundle's own URL stands in (createRequire, paths next to the bundle).
