@@ -11,14 +11,14 @@
 // tx-disk.ts (disk reads), commit-record.ts (the record), staging.ts (staged
 // changes), commit.ts (commit), apply-record.ts (apply, roll forward) and
 // pending-overlay.ts (readers' virtual apply).
-import {DlmError, StateCorrupt} from '../errors.js'
+import {StateCorrupt} from '../errors.js'
 import {withEnvErrors} from './envfail.js'
 import {acquireScopes, orderScopes, type HeldLocks} from './filelock.js'
 import {applyRecord} from './apply-record.js'
 import {commit} from './commit.js'
 import {discardTorn, pendingRecords, type CommitRecord} from './commit-record.js'
 import {overlayReader, pendingOverlay} from './pending-overlay.js'
-import {readStaged, stagedWrites, type Staged} from './staging.js'
+import {readStaged, requireGuarded, staging} from './staging.js'
 import {checkStagePath, childNames, normDir, normRel} from './tx-paths.js'
 import {requireRoot} from './tx-disk.js'
 
@@ -34,17 +34,6 @@ export interface TxOptions {
    * staging a change to a path outside opts.scopes throws at once (a bug).
    */
   guardOf?: (rel: string) => string | null
-}
-
-/** Throws (INTERNAL: a bug, never the operator's doing) unless one of `held` guards `rel`. */
-function requireGuarded(rel: string, held: ReadonlySet<string>, guardOf: (rel: string) => string | null): void {
-  const g = guardOf(rel)
-  if (g === null || !held.has(g)) {
-    throw new DlmError(
-      'INTERNAL',
-      `programming error: a change to ${rel} was staged ${g === null ? 'but no scope guards that path' : `without holding its scope ${g}`} (held: ${[...held].join(', ') || 'none'})`,
-    )
-  }
 }
 
 export interface Reader {
@@ -117,16 +106,13 @@ async function transactRaw<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Prom
       locks = await acquireScopes(root, [...held], {shared: false, waitMs})
     }
 
-    const staged = new Map<string, Staged>()
     // The scopes asked for, not those widened to for a roll-forward: the contract is the caller's.
     const scopeSet = new Set(scopes)
-    let open = true
-    const stage = (rel: string, op: (prev: Staged | undefined) => Staged) => {
-      if (!open) throw new DlmError('INTERNAL', 'transaction already finished')
+    const {staged, writes, run} = staging((rel) => {
       const n = checkStagePath(rel)
       if (opts.guardOf) requireGuarded(n, scopeSet, opts.guardOf)
-      staged.set(n, op(staged.get(n)))
-    }
+      return n
+    })
     const ahead = overlayReader(root, pendingOverlay(others))
     const tx: Tx = {
       read(rel) {
@@ -142,14 +128,9 @@ async function transactRaw<T>(opts: TxOptions, fn: (tx: Tx) => Promise<T>): Prom
         const n = normRel(rel)
         return staged.has(n) ? ((await tx.read(n)) ?? Buffer.alloc(0)) : ahead.source(n)
       },
-      ...stagedWrites(stage),
+      ...writes,
     }
-    let result: T
-    try {
-      result = await fn(tx)
-    } finally {
-      open = false
-    }
+    const result = await run(() => fn(tx))
     await commit(root, scopes, staged)
     return result
   } finally {

@@ -20,7 +20,7 @@ import {DlmError} from '../../errors.js'
 import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
 import {crashPoint} from '../io.js'
 import type {Reader, Tx} from '../txdir.js'
-import {readStaged, stagedWrites, type Staged} from '../staging.js'
+import {readStaged, requireGuarded, staging} from '../staging.js'
 import {childNames} from '../tx-paths.js'
 import {EtcdClient, EtcdError, prefixEnd, type KeyValue, type ModCompare, type TxnOp} from './client.js'
 import {parseEtcdUrl} from './url.js'
@@ -343,15 +343,10 @@ export class EtcdStore {
     // Scopes whose files this transaction read: their keys are compared too.
     const readScopes = new Set<string>(scopes)
     const noteRead = (rel: string) => readScopes.add(guardOf(rel) ?? SCOPE_MEMBERSHIP)
-    const staged = new Map<string, Staged>()
-    let open = true
-    const stage = (rel: string, op: (prev: Staged | undefined) => Staged) => {
-      if (!open) throw new DlmError('INTERNAL', 'transaction already finished')
-      const g = guardOf(rel)
-      if (g === null || !held.has(g))
-        throw new DlmError('INTERNAL', `programming error: a change to ${rel} was staged without holding its scope ${g ?? '(none)'} (held: ${[...held].join(', ')})`)
-      staged.set(rel, op(staged.get(rel)))
-    }
+    const {staged, writes, run} = staging((rel) => {
+      requireGuarded(rel, held, guardOf)
+      return rel
+    })
     const tx: Tx = {
       read(rel) {
         return readStaged(staged.get(rel), () => {
@@ -372,14 +367,9 @@ export class EtcdStore {
         noteRead(rel)
         return base.tail!(rel, bytes)
       },
-      ...stagedWrites(stage),
+      ...writes,
     }
-    let result: T
-    try {
-      result = await fn(tx)
-    } finally {
-      open = false
-    }
+    const result = await run(() => fn(tx))
     if (staged.size === 0) return {committed: true, result}
 
     const ops: TxnOp[] = []
