@@ -62,7 +62,7 @@ export interface RunOptions {
  * 'test', which makes oclif print development warnings — or DLMCTL_* never leak in),
  * then `extra` (a value of undefined removes a variable).
  */
-function baseEnv(state: string | undefined, extra: Record<string, string | undefined> = {}): Record<string, string> {
+export function baseEnv(state: string | undefined, extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOME: process.env.HOME ?? tmpdir(),
