@@ -629,20 +629,16 @@ export function drillFeatures(file: string): Set<string> {
 }
 
 /**
- * A few of `files` that together exercise every feature any of them does
- * (drillFeatures), chosen greedily (most new features first, then by name):
- * what a costly way of running drills (as processes, on etcd) needs to be tried
- * on for every command and kind of step, when not every drill is run that way.
+ * test/e2e/drills/covering.yaml: one drill that runs every kind of step and check
+ * and every command the bundled drills use, once each, in few steps. The costly
+ * ways of running drills (each step as a process, on etcd) run it in npm test,
+ * every bundled drill under test:full; drill-fuzz.test.ts checks that it still
+ * covers them (missingFrom).
  */
-export function coveringDrills(files: string[]): string[] {
-  const feats = new Map(files.map((f) => [f, drillFeatures(f)]))
-  const left = new Set([...feats.values()].flatMap((s) => [...s]))
-  const chosen: string[] = []
-  while (left.size) {
-    const gain = (f: string) => [...feats.get(f)!].filter((x) => left.has(x)).length
-    const best = [...files].filter((f) => !chosen.includes(f)).sort((a, b) => gain(b) - gain(a) || a.localeCompare(b))[0]
-    chosen.push(best)
-    for (const x of feats.get(best)!) left.delete(x)
-  }
-  return chosen.sort()
+export const COVERING_DRILL = join(ROOT, 'test/e2e/drills/covering.yaml')
+
+/** What the drills `files` exercise (drillFeatures) that the drill `covering` does not. */
+export function missingFrom(covering: string, files: string[]): string[] {
+  const has = drillFeatures(covering)
+  return [...new Set(files.flatMap((f) => [...drillFeatures(f)]))].filter((x) => !has.has(x)).sort()
 }
