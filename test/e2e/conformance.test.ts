@@ -51,22 +51,40 @@ beforeAll(async () => {
 type Pair = {id: number; resource: string; mode: Mode; status: string; released: number; granted: number[]}
 type WorkerOut = {worker: number; pairs: Pair[]; cpuMs: number; error?: string}
 
-function runWorker(state: string, w: number): Promise<WorkerOut> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [WORKER, state, String(w), String(PAIRS), '12'], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, DLMCTL_CLOCK: ''}})
+/** The workers, started together: each is spawned, and all are told to begin once every one is loaded (workers/pairs.ts). */
+function runWorkers(state: string): Promise<WorkerOut>[] {
+  const ready: Promise<void>[] = []
+  const children = Array.from({length: PROCS}, (_, w) => {
+    const c = spawn(process.execPath, [WORKER, state, String(w), String(PAIRS), '12'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, DLMCTL_CLOCK: ''}})
     let stdout = ''
     let stderr = ''
-    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    ready.push(
+      new Promise<void>((res, rej) => {
+        c.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString()
+          if (stdout.startsWith('ready\n')) res()
+        })
+        c.on('exit', () => rej(new Error(`worker ${w} ended before it was ready: ${stdout}${stderr}`)))
+      }),
+    )
     c.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    c.on('error', reject)
-    c.on('exit', (code) => {
-      try {
-        resolve(JSON.parse(stdout) as WorkerOut)
-      } catch {
-        reject(new Error(`worker ${w} exit ${code}: ${stdout}${stderr}`))
-      }
+    const done = new Promise<WorkerOut>((resolve, reject) => {
+      c.on('error', reject)
+      c.on('exit', (code) => {
+        try {
+          resolve(JSON.parse(stdout.replace(/^ready\n/, '')) as WorkerOut)
+        } catch {
+          reject(new Error(`worker ${w} exit ${code}: ${stdout}${stderr}`))
+        }
+      })
     })
+    return {c, done}
   })
+  void Promise.all(ready).then(
+    () => children.forEach(({c}) => c.stdin.end('go\n')),
+    () => children.forEach(({c}) => c.kill()),
+  )
+  return children.map(({done}) => done)
 }
 
 /** Every granted (or converting) lock on each resource, from one listing: pairwise compatible? */
@@ -83,7 +101,7 @@ async function conformance(state: string) {
   const next0: number = (await exported()).nextLockId
   const cpu0 = process.cpuUsage()
   let running = true
-  const workers = Promise.all(Array.from({length: PROCS}, (_, w) => runWorker(state, w))).finally(() => (running = false))
+  const workers = Promise.all(runWorkers(state)).finally(() => (running = false))
   // A reader during the run: every listing (one consistent view) grants only compatible modes.
   const ctx = {root: state, waitMs: 60_000, clock: systemClock()}
   const seen: string[] = []
