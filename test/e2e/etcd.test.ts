@@ -56,12 +56,14 @@ describe('dlmctl on etcd', () => {
     expect(onEtcd.exported).toContain('"meta/a"')
   }, 60_000)
 
-  test('several processes × request/release pairs on one domain: no lost or duplicated lock, check clean', async () => {
+  test(`${FULL ? '6 processes × 4' : '4 processes × 2'} requests (every other released) on one domain: no lost or duplicated lock, check clean`, async () => {
     const url = etcd.url('e2e')
     succeeded(await dlmctl(url, ...INIT))
     const next0: number = JSON.parse(succeeded(await dlmctl(url, 'export')).stdout).domains.find((d: {name: string}) => d.name === 'fs1').nextLockId
-    const N = 6
-    const K = 4
+    // A small end-to-end proof that dlmctl processes race safely on etcd; the store's own
+    // proof under load is conformance.test.ts (8 processes × 15 pairs through the core).
+    const N = FULL ? 6 : 4
+    const K = FULL ? 4 : 2
     const worker = async (w: number) => {
       const ids: number[] = []
       // One process per request and per release: the processes race on the same domain keys.
@@ -81,7 +83,7 @@ describe('dlmctl on etcd', () => {
     // Every release happened, every kept lock is there.
     const locks = succeeded(await dlmctl(url, 'lock', 'list', 'fs1', '--json')).json.locks as {lockId: number; resource: string}[]
     const kept = locks.filter((l) => l.resource.startsWith('w/')).map((l) => l.resource).sort()
-    expect(kept).toEqual(Array.from({length: N}, (_, w) => [`w/${w}/1`, `w/${w}/3`]).flat().sort())
+    expect(kept).toEqual(Array.from({length: N}, (_, w) => Array.from({length: K}, (_, i) => `w/${w}/${i}`).filter((_, i) => i % 2 === 1)).flat().sort())
     expect(succeeded(await dlmctl(url, 'check', '--json')).json).toMatchObject({ok: true, problems: []})
   }, 120_000)
 
