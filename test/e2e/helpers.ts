@@ -393,17 +393,17 @@ export interface UxRun {
 export async function run(
   state: string | undefined,
   args: string[],
-  opts: {env?: Record<string, string | undefined>; cwd?: string; timeout?: number} = {},
+  opts: {env?: Record<string, string | undefined>; cwd?: string; timeout?: number; process?: boolean} = {},
 ): Promise<UxRun> {
   const t0 = performance.now()
-  const here = await inProcess(state, args, {env: opts.env, cwd: opts.cwd, timeout: opts.timeout})
+  const here = await inProcess(state, args, {env: opts.env, cwd: opts.cwd, timeout: opts.timeout, process: opts.process})
   const r = here ?? (await runCli(state, args, {env: opts.env, cwd: opts.cwd, timeout: opts.timeout ?? 20_000, stdin: 'pipe', process: true}))
   return {exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0, timedOut: r.timedOut}
 }
 
 /** --json result of a command that must succeed (exit 0 unless `exit` says otherwise). */
-export async function json<T = any>(state: string, args: string[], exit = 0): Promise<T> {
-  const r = await run(state, [...args, '--json'])
+export async function json<T = any>(state: string, args: string[], exit = 0, opts: {process?: boolean} = {}): Promise<T> {
+  const r = await run(state, [...args, '--json'], opts)
   if (r.exitCode !== exit) throw new Error(`dlmctl ${args.join(' ')} --json: exit ${r.exitCode} (expected ${exit})\n${r.stdout}${r.stderr}`)
   return JSON.parse(r.stdout) as T
 }
