@@ -9,10 +9,10 @@
 // command lines the bin/dev.mjs test spawns. And bin/dev.mjs (npm run dev: the
 // TypeScript sources, no build) answers as the build.
 import {describe, expect, it} from 'vitest'
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
-import {baseEnv, copyFixture, requireBuilt, ROOT, tempDir, HEAVY, CLOCK} from './helpers.js'
+import {baseEnv, copyFixture, inOneProcess, ROOT, tempDir, HEAVY, CLOCK, type CliRun, type CliAnswer as Answer} from './helpers.js'
 
 interface Case {
   fixture: 'basic' | 'chain' | 'recovering' | 'none'
@@ -82,27 +82,6 @@ function commandIds(): string[] {
   }
   walk(join(ROOT, 'commands'), [])
   return ids
-}
-
-interface CliRun {
-  args: string[]
-  env: Record<string, string>
-  cwd: string
-}
-interface Answer {
-  exit: number
-  stdout: string
-  stderr: string
-}
-
-/** Runs the command lines one after the other in one process of the built CLI (workers/cli-runs.mjs). */
-async function inOneProcess(runs: CliRun[]): Promise<Answer[]> {
-  requireBuilt()
-  const dir = tempDir('runs')
-  writeFileSync(join(dir, 'runs.json'), JSON.stringify(runs))
-  const r = await execa(process.execPath, [join(ROOT, 'test/e2e/workers/cli-runs.mjs'), join(dir, 'runs.json'), join(dir, 'answers.json')], {reject: false, stdin: 'ignore', timeout: HEAVY})
-  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
-  return JSON.parse(readFileSync(join(dir, 'answers.json'), 'utf8')) as Answer[]
 }
 
 /** One case one way: its own copy of the fixture, the environment every e2e run gets. */

@@ -14,7 +14,7 @@
 // spawns the CLI checks that the build is there and says how to make it if not.
 import {execa, type ResultPromise} from 'execa'
 import {createHash} from 'node:crypto'
-import {cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
+import {cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -165,6 +165,35 @@ async function runCli(state: string | undefined, args: string[], opts: SpawnOpti
   if (here) return here
   const r = await spawnCli(state, args, opts)
   return {exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), timedOut: !!r.timedOut}
+}
+
+/** A command line for inOneProcess: its arguments, its whole environment, its working directory. */
+export interface CliRun {
+  args: string[]
+  env: Record<string, string>
+  cwd: string
+}
+export interface CliAnswer {
+  exit: number
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Command lines of the built CLI run one after the other in ONE process
+ * (workers/cli-runs.mjs: what bin/run.js does — boot the bundle, main() — per
+ * line, output captured, the exit status the process would have), instead of a
+ * process each: for many runs whose point is what the CLI answers (help text,
+ * both paths compared), not the process (cli-both-ways.test.ts checks that it
+ * answers as bin/run.js does).
+ */
+export async function inOneProcess(runs: CliRun[]): Promise<CliAnswer[]> {
+  requireBuilt()
+  const dir = tempDir('runs')
+  writeFileSync(join(dir, 'runs.json'), JSON.stringify(runs))
+  const r = await execa(process.execPath, [join(ROOT, 'test/e2e/workers/cli-runs.mjs'), join(dir, 'runs.json'), join(dir, 'answers.json')], {reject: false, stdin: 'ignore', timeout: HEAVY})
+  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
+  return JSON.parse(readFileSync(join(dir, 'answers.json'), 'utf8')) as CliAnswer[]
 }
 
 /** Start `node bin/run.js ...args` on state directory `state` without waiting (for kill tests). */

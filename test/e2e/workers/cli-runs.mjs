@@ -1,4 +1,4 @@
-// Many command lines of the built CLI in one process (cli-both-ways.test.ts): each
+// Many command lines of the built CLI in one process (helpers.ts inOneProcess): each
 // runs as bin/run.js runs it — dist/boot.cjs loads the bundle afresh (its code
 // cache) and calls its main() — with that run's argv, whole environment and
 // working directory; stdout and stderr captured; the exit status what the process
