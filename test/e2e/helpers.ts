@@ -189,11 +189,16 @@ export interface CliAnswer {
  */
 export async function inOneProcess(runs: CliRun[]): Promise<CliAnswer[]> {
   requireBuilt()
-  const dir = tempDir('runs')
-  writeFileSync(join(dir, 'runs.json'), JSON.stringify(runs))
-  const r = await execa(process.execPath, [join(ROOT, 'test/e2e/workers/cli-runs.mjs'), join(dir, 'runs.json'), join(dir, 'answers.json')], {reject: false, stdin: 'ignore', timeout: HEAVY})
-  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
-  return JSON.parse(readFileSync(join(dir, 'answers.json'), 'utf8')) as CliAnswer[]
+  // Its own directory, removed here: callers may start runs outside a test (at collection).
+  const dir = mkdtempSync(join(TEST_BASE, 'dlmctl-runs-'))
+  try {
+    writeFileSync(join(dir, 'runs.json'), JSON.stringify(runs))
+    const r = await execa(process.execPath, [join(ROOT, 'test/e2e/workers/cli-runs.mjs'), join(dir, 'runs.json'), join(dir, 'answers.json')], {reject: false, stdin: 'ignore', timeout: HEAVY})
+    if (r.exitCode !== 0 || r.stderr) throw new Error(`workers/cli-runs.mjs: exit ${r.exitCode}, signal ${r.signal}\n${r.stderr}`)
+    return JSON.parse(readFileSync(join(dir, 'answers.json'), 'utf8')) as CliAnswer[]
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
 }
 
 /** Start `node bin/run.js ...args` on state directory `state` without waiting (for kill tests). */
@@ -617,16 +622,26 @@ export interface DrillRun {
  */
 export async function drillCli(args: string[], opts: {cwd?: string; env?: Record<string, string>} = {}): Promise<DrillRun> {
   requireBuilt()
+  const r = await execa(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: drillEnv(opts.env), extendEnv: false, reject: false})
+  return drillRunOf(r)
+}
+
+/** The environment drillCli gives: the caller's less DLMCTL_* and NODE_ENV, NO_COLOR=1, then `env`. */
+export function drillEnv(env: Record<string, string> = {}): Record<string, string> {
   const base: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DLMCTL_') && k !== 'NODE_ENV') base[k] = v
-  const r = await execa(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: {...base, NO_COLOR: '1', ...opts.env}, extendEnv: false, reject: false})
+  return {...base, NO_COLOR: '1', ...env}
+}
+
+/** A drill run's result from a process's exit and output (stdout without its final newline, as execa gives it). */
+export function drillRunOf(r: {exitCode?: number; exit?: number; stdout: string; stderr: string}): DrillRun {
   let json: any
   try {
     json = JSON.parse(r.stdout)
   } catch {
     json = undefined
   }
-  return {exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, json}
+  return {exitCode: r.exitCode ?? r.exit, stdout: r.stdout, stderr: r.stderr, json}
 }
 
 /** The command groups (commands/<group>/): a command id is the group and one more word, else one word. */
