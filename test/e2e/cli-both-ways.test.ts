@@ -2,13 +2,17 @@
 // (bin/run.js → runCommand, oclif's parser only) and through oclif's execute()
 // (the generated adapter, as for help), forced by DLMCTL_TEST_OCLIF (a testing aid,
 // man dlmctl(1)). Same fixture, same arguments, fresh copies each way: stdout,
-// stderr and the exit status must be equal, and be what the case expects. And
-// bin/dev.mjs (npm run dev: the TypeScript sources, no build) answers as the build.
+// stderr and the exit status must be equal, and be what the case expects. The
+// cases of each way run one after the other in one process of the built CLI
+// (workers/cli-runs.mjs: bin/run.js's boot and main, a run at a time), not a
+// process each; that this answers as `node bin/run.js` does is checked on the
+// command lines the bin/dev.mjs test spawns. And bin/dev.mjs (npm run dev: the
+// TypeScript sources, no build) answers as the build.
 import {describe, expect, it} from 'vitest'
 import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
-import {copyFixture, dlmctlWith, pMap, ROOT, tempDir, HEAVY, CLOCK} from './helpers.js'
+import {baseEnv, copyFixture, inOneProcess, ROOT, tempDir, HEAVY, CLOCK, type CliRun, type CliAnswer as Answer} from './helpers.js'
 
 interface Case {
   fixture: 'basic' | 'chain' | 'recovering' | 'none'
@@ -80,12 +84,16 @@ function commandIds(): string[] {
   return ids
 }
 
-async function runWay(c: Case, viaOclif: boolean) {
+/** One case one way: its own copy of the fixture, the environment every e2e run gets. */
+function runOf(c: Case, viaOclif: boolean): CliRun & {state: string} {
   const state = c.fixture === 'none' ? join(tempDir('both'), 'state') : copyFixture(c.fixture)
-  const r = await dlmctlWith({env: viaOclif ? {DLMCTL_TEST_OCLIF: '1'} : {}}, state, ...c.args)
-  // The state's path is the copy's, and a drill's timeline shows how long steps took.
+  return {state, args: c.args, cwd: ROOT, env: baseEnv(state, {NO_COLOR: '1', ...(viaOclif ? {DLMCTL_TEST_OCLIF: '1'} : {})})}
+}
+
+/** The state's path is the copy's, and a drill's timeline shows how long steps took. */
+const normalized = (a: Answer, state: string) => {
   const norm = (s: string) => s.replaceAll(state, '<state>').replace(/\b\d+(?:\.\d+)?m?s\b/g, '<time>')
-  return {exit: r.exitCode, stdout: norm(r.stdout), stderr: norm(r.stderr)}
+  return {exit: a.exit, stdout: norm(a.stdout), stderr: norm(a.stderr)}
 }
 
 describe('the fast path and oclif answer the same', () => {
@@ -97,7 +105,11 @@ describe('the fast path and oclif answer the same', () => {
   it(
     'stdout, stderr and exit status, command by command',
     async () => {
-      const ran = await pMap(cases, 2, async (c) => ({c, fast: await runWay(c, false), oclif: await runWay(c, true)}))
+      const fastRuns = cases.map((c) => runOf(c, false))
+      const oclifRuns = cases.map((c) => runOf(c, true))
+      // The two ways in two processes at once.
+      const [fastAnswers, oclifAnswers] = await Promise.all([inOneProcess(fastRuns), inOneProcess(oclifRuns)])
+      const ran = cases.map((c, i) => ({c, fast: normalized(fastAnswers[i], fastRuns[i].state), oclif: normalized(oclifAnswers[i], oclifRuns[i].state)}))
       for (const {c, fast, oclif} of ran) {
         const what = `dlmctl ${c.args.join(' ')} (on ${c.fixture})`
         expect(oclif, what).toEqual(fast)
@@ -111,17 +123,21 @@ describe('the fast path and oclif answer the same', () => {
 
 describe('bin/dev.mjs runs the sources as bin/run.js runs the bundle', () => {
   it(
-    'a command, a usage error, and help through oclif',
+    'a command, a usage error, and help through oclif; the runs of one process (workers/cli-runs.mjs) answer as bin/run.js',
     async () => {
       const state = copyFixture('chain')
+      const env = {PATH: process.env.PATH!, HOME: process.env.HOME!, NO_COLOR: '1', DLMCTL_CLOCK: CLOCK, DLMCTL_STATE: state}
       const way = async (bin: string, args: string[]) => {
-        const r = await execa(process.execPath, [join(ROOT, bin), ...args], {cwd: ROOT, reject: false, extendEnv: false, stdin: 'ignore', env: {PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', DLMCTL_CLOCK: CLOCK, DLMCTL_STATE: state}})
+        const r = await execa(process.execPath, [join(ROOT, bin), ...args], {cwd: ROOT, reject: false, extendEnv: false, stdin: 'ignore', stripFinalNewline: false, env})
         return {exit: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr)}
       }
-      for (const args of [['lock', 'list', 'fs1', '--json'], ['lock', 'request', 'fs1', 'r', '--node', 'n1', '--mode', 'XX'], ['lock', 'request', '--help']]) {
+      const lines = [['lock', 'list', 'fs1', '--json'], ['lock', 'request', 'fs1', 'r', '--node', 'n1', '--mode', 'XX'], ['lock', 'request', '--help']]
+      const inOne = await inOneProcess(lines.map((args) => ({args, env, cwd: ROOT})))
+      for (const [i, args] of lines.entries()) {
         const built = await way('bin/run.js', args)
         expect(built.stdout + built.stderr, args.join(' ')).not.toBe('')
         expect(await way('bin/dev.mjs', args), args.join(' ')).toEqual(built)
+        expect(inOne[i], args.join(' ')).toEqual(built)
       }
     },
     HEAVY,

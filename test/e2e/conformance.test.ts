@@ -9,8 +9,9 @@
 // always compatible; nothing left; check clean. The reader runs in this process
 // (core API too): a CLI spawned in a loop would cost more CPU than the workers.
 //
-// Size: 15 pairs a process in npm test (240 commits a backend, a few seconds of
-// CPU); the issue's 8 × 200 (3,200 commits: ~20 s of CPU on a directory, over a
+// Size: in npm test 15 pairs a process on a directory, 10 on etcd (240 and 160
+// commits, a few seconds of CPU each; the processes start together, so they
+// race); the issue's 8 × 200 (3,200 commits: ~20 s of CPU on a directory, over a
 // minute on etcd, where lost races re-read and retry) under `npm run test:full`
 // (DLMCTL_TEST_FULL=1, run by .ci/run); DLMCTL_TEST_PAIRS=N sets it.
 import {spawn} from 'node:child_process'
@@ -27,7 +28,8 @@ import {systemClock} from '../../src/core/clock.js'
 import {isSystemLock} from '../../src/core/summary.js'
 
 const PROCS = 8
-const PAIRS = Number(process.env.DLMCTL_TEST_PAIRS ?? (FULL ? 200 : 15))
+const pairsOf = (small: number) => Number(process.env.DLMCTL_TEST_PAIRS ?? (FULL ? 200 : small))
+const PAIRS = {directory: pairsOf(15), etcd: pairsOf(10)}
 const WORKER = join(ROOT, 'node_modules/.cache/dlmctl-test/pairs.mjs')
 
 // Its own etcd: 8 processes hammer it on purpose, which would slow the files sharing the run's etcd.
@@ -51,22 +53,40 @@ beforeAll(async () => {
 type Pair = {id: number; resource: string; mode: Mode; status: string; released: number; granted: number[]}
 type WorkerOut = {worker: number; pairs: Pair[]; cpuMs: number; error?: string}
 
-function runWorker(state: string, w: number): Promise<WorkerOut> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [WORKER, state, String(w), String(PAIRS), '12'], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, DLMCTL_CLOCK: ''}})
+/** The workers, started together: each is spawned, and all are told to begin once every one is loaded (workers/pairs.ts). */
+function runWorkers(state: string, pairs: number): Promise<WorkerOut>[] {
+  const ready: Promise<void>[] = []
+  const children = Array.from({length: PROCS}, (_, w) => {
+    const c = spawn(process.execPath, [WORKER, state, String(w), String(pairs), '12'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, DLMCTL_CLOCK: ''}})
     let stdout = ''
     let stderr = ''
-    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    ready.push(
+      new Promise<void>((res, rej) => {
+        c.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString()
+          if (stdout.startsWith('ready\n')) res()
+        })
+        c.on('exit', () => rej(new Error(`worker ${w} ended before it was ready: ${stdout}${stderr}`)))
+      }),
+    )
     c.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    c.on('error', reject)
-    c.on('exit', (code) => {
-      try {
-        resolve(JSON.parse(stdout) as WorkerOut)
-      } catch {
-        reject(new Error(`worker ${w} exit ${code}: ${stdout}${stderr}`))
-      }
+    const done = new Promise<WorkerOut>((resolve, reject) => {
+      c.on('error', reject)
+      c.on('exit', (code) => {
+        try {
+          resolve(JSON.parse(stdout.replace(/^ready\n/, '')) as WorkerOut)
+        } catch {
+          reject(new Error(`worker ${w} exit ${code}: ${stdout}${stderr}`))
+        }
+      })
     })
+    return {c, done}
   })
+  void Promise.all(ready).then(
+    () => children.forEach(({c}) => c.stdin.end('go\n')),
+    () => children.forEach(({c}) => c.kill()),
+  )
+  return children.map(({done}) => done)
 }
 
 /** Every granted (or converting) lock on each resource, from one listing: pairwise compatible? */
@@ -77,13 +97,13 @@ function incompatibleGrants(locks: {lockId: number; resource: string; mode: Mode
   return bad
 }
 
-async function conformance(state: string) {
+async function conformance(state: string, n: number) {
   succeeded(await dlmctl(state, 'init', '--nodes', 'n1,n2,n3', '--fs', 'fs1', '--json'))
   const exported = async () => JSON.parse(succeeded(await dlmctl(state, 'export')).stdout).domains.find((d: {name: string}) => d.name === 'fs1')
   const next0: number = (await exported()).nextLockId
   const cpu0 = process.cpuUsage()
   let running = true
-  const workers = Promise.all(Array.from({length: PROCS}, (_, w) => runWorker(state, w))).finally(() => (running = false))
+  const workers = Promise.all(runWorkers(state, n)).finally(() => (running = false))
   // A reader during the run: every listing (one consistent view) grants only compatible modes.
   const ctx = {root: state, waitMs: 60_000, clock: systemClock()}
   const seen: string[] = []
@@ -98,12 +118,12 @@ async function conformance(state: string) {
   const cpuMs = outs.reduce((a, o) => a + o.cpuMs, 0) + (cpu.user + cpu.system) / 1000
   expect(outs.filter((o) => o.error).map((o) => `${o.worker}: ${o.error}`)).toEqual([])
   const pairs = outs.flatMap((o) => o.pairs)
-  expect(pairs).toHaveLength(PROCS * PAIRS)
+  expect(pairs).toHaveLength(PROCS * n)
   const ids = pairs.map((p) => p.id)
   // No duplicated lock: each id once; no lost one: exactly the ids the counter advanced over.
   expect(new Set(ids).size).toBe(ids.length)
   expect([...ids].sort((a, b) => a - b)).toEqual(Array.from({length: ids.length}, (_, i) => next0 + i))
-  expect((await exported()).nextLockId).toBe(next0 + PROCS * PAIRS)
+  expect((await exported()).nextLockId).toBe(next0 + PROCS * n)
   // Each release released the requester's own lock; what a release let through had been waiting.
   expect(pairs.filter((p) => p.released !== p.id)).toEqual([])
   const waited = new Set(pairs.filter((p) => p.status === 'waiting').map((p) => p.id))
@@ -118,13 +138,13 @@ async function conformance(state: string) {
   return {waited: waited.size, letThrough: pairs.reduce((a, p) => a + p.granted.length, 0), listings, cpuMs: Math.round(cpuMs)}
 }
 
-describe(`${PROCS} processes × ${PAIRS} request/release pairs on shared resources`, () => {
-  test('on a state directory', async () => {
-    const r = await conformance(join(tempDir(), 'c'))
+describe(`${PROCS} processes × request/release pairs on shared resources`, () => {
+  test(`on a state directory (× ${PAIRS.directory})`, async () => {
+    const r = await conformance(join(tempDir(), 'c'), PAIRS.directory)
     console.log(`directory: ${JSON.stringify(r)}`)
   }, 600_000)
-  test('on etcd', async () => {
-    const r = await conformance(etcd().url(`conf${process.pid}`))
+  test(`on etcd (× ${PAIRS.etcd})`, async () => {
+    const r = await conformance(etcd().url(`conf${process.pid}`), PAIRS.etcd)
     console.log(`etcd: ${JSON.stringify(r)}`)
   }, 600_000)
 })

@@ -5,15 +5,19 @@
 // lock index, only events/export/check read the event logs) must at least leave
 // it alone.
 //
-// Here through the binary, once per file with one kind of damage (truncated): the
-// exit code, the one-line message, the JSON error and that nothing is written.
+// Here through the commands as the CLI runs them (in this process: helpers.ts
+// commandsInProcess), once per file with one kind of damage (truncated): the
+// exit code, the one-line message, the JSON error and that nothing is written;
+// the binary's own exit 4 once (check on a damaged directory, a process).
 // Every kind of damage against every command that reads the file is checked
-// in-process by test/unit/corrupt-reads.test.ts (same table: test/damage.ts).
+// against the core by test/unit/corrupt-reads.test.ts (same table: test/damage.ts).
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 import {KINDS, TARGETS as TABLE, damage, type Reader} from '../damage.js'
-import {copyFixture, dlmctl, stackLines, treeFiles, type RunResult} from './helpers.js'
+import {commandsInProcess, copyFixture, dlmctl, dlmctlWith, stackLines, treeFiles, type RunResult} from './helpers.js'
+
+commandsInProcess()
 
 const STATUS = ['status']
 const LIST = ['lock', 'list']
@@ -134,7 +138,7 @@ describe('check on a damaged directory', () => {
     damage(join(s, 'domains/fs2/locks/0.json'), 'wrong shape')
     damage(join(s, 'domains/fs1/events.jsonl'), 'truncated')
     const before = treeFiles(s)
-    const [h, j] = await Promise.all([dlmctl(s, 'check'), dlmctl(s, 'check', '--json')])
+    const [h, j] = await Promise.all([dlmctlWith({process: true}, s, 'check'), dlmctl(s, 'check', '--json')])
     expect(h.exitCode).toBe(4)
     expect(j.exitCode).toBe(4)
     expect(stackLines(h.stderr + j.stderr)).toEqual([])

@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
 import {afterAll, describe, expect, test} from 'vitest'
 import {parse as parseYaml} from 'yaml'
-import {BIN, BUNDLED_DRILLS as BUNDLED, coveringDrills, drillCli, pMap, requireBuilt} from './helpers.js'
+import {BIN, BUNDLED_DRILLS as BUNDLED, COVERING_DRILL, drillCli, drillEnv, drillRunOf, inOneProcess, missingFrom, pMap, requireBuilt} from './helpers.js'
 import {FULL} from '../full.js'
 
 const TMP = mkdtempSync(join(tmpdir(), 'dlmctl-fuzz-e2e-'))
@@ -17,25 +17,32 @@ const dlmctl = (args: string[]) => drillCli(args, {cwd: TMP})
 const comparable = (s: any) => JSON.stringify({...s, durationMs: undefined}).replace(/commit\/[0-9a-z-]+\.json/g, 'commit/X.json')
 
 describe('in-process steps give what separate processes give', () => {
-  const drills = readdirSync(BUNDLED).filter((f) => f.endsWith('.yaml')).sort()
+  const bundled = readdirSync(BUNDLED).filter((f) => f.endsWith('.yaml')).sort()
+  const drills = [...bundled.map((f) => join(BUNDLED, f)), COVERING_DRILL]
   // Every bundled drill runs in-process (each must pass); as separate processes (~4× the CPU)
-  // npm test runs the few that together run every command and kind of step, npm run test:full all.
-  const asProcesses = new Set((FULL ? drills.map((f) => join(BUNDLED, f)) : coveringDrills(drills.map((f) => join(BUNDLED, f)))).map((f) => basename(f)))
-  const runs = pMap(drills, 2, async (f) => {
-    const [inproc, procs] = await Promise.all([dlmctl(['drill', 'run', join(BUNDLED, f), '--json']), asProcesses.has(f) ? dlmctl(['drill', 'run', join(BUNDLED, f), '--json', '--processes']) : undefined])
-    return {f, inproc, procs}
+  // npm test runs the covering drill (every command and kind of step once), npm run test:full every drill.
+  const asProcesses = new Set(FULL ? drills : [COVERING_DRILL])
+  // The in-process runs: `drill run` of each drill, in two processes of the built CLI (half the drills
+  // each, one after the other: helpers.ts inOneProcess), not one process per drill.
+  const stripped = (a: {exit: number; stdout: string; stderr: string}) => drillRunOf({exit: a.exit, stdout: a.stdout.replace(/\n$/, ''), stderr: a.stderr.replace(/\n$/, '')})
+  const half = Math.ceil(drills.length / 2)
+  const inprocRuns = Promise.all([drills.slice(0, half), drills.slice(half)].map((part) => inOneProcess(part.map((file) => ({args: ['drill', 'run', file, '--json'], env: drillEnv(), cwd: TMP}))))).then((x) => x.flat().map(stripped))
+  const procRuns = pMap(drills, 2, (file) => (asProcesses.has(file) ? dlmctl(['drill', 'run', file, '--json', '--processes']) : Promise.resolve(undefined)))
+  const runs = Promise.all([inprocRuns, procRuns]).then(([inproc, procs]) => drills.map((file, i) => ({f: basename(file), file, inproc: inproc[i], procs: procs[i]})))
+  test('the covering drill runs every kind of step and check and every command a bundled drill runs', () => {
+    expect(missingFrom(COVERING_DRILL, bundled.map((f) => join(BUNDLED, f)))).toEqual([])
   })
-  test(`every bundled drill passes; ${FULL ? 'each' : 'a covering few'} as processes: the same exit, the same timeline, the same JSON`, {timeout: 240_000}, async () => {
-    expect(drills.length).toBeGreaterThanOrEqual(8)
-    expect(drills).toContain('seed-story.yaml')
-    expect(asProcesses.size).toBeGreaterThanOrEqual(FULL ? drills.length : 3)
-    for (const {f, inproc, procs} of await runs) {
+  test(`every bundled drill passes; ${FULL ? 'each' : 'the covering drill'} as processes: the same exit, the same timeline, the same JSON`, {timeout: 240_000}, async () => {
+    expect(bundled.length).toBeGreaterThanOrEqual(8)
+    expect(bundled).toContain('seed-story.yaml')
+    for (const {f, file, inproc, procs} of await runs) {
       expect(inproc.exitCode, `${f}: ${JSON.stringify(inproc.json?.steps?.filter((s: any) => !s.ok) ?? inproc.stderr)}`).toBe(0)
       // Every bundled drill passes (the one run of each that drill-e2e relies on): every step, and more steps than written (step 0, expanded checks).
-      const y = parseYaml(readFileSync(join(BUNDLED, f), 'utf8'))
+      const y = parseYaml(readFileSync(file, 'utf8'))
       expect(inproc.json, f).toMatchObject({drill: y.name, ok: true, failed: 0, state: '(temporary, removed)'})
       expect(inproc.json.passed, f).toBe(inproc.json.steps.length)
       expect(inproc.json.steps.length, f).toBeGreaterThan(y.steps.length)
+      expect(!!procs, f).toBe(asProcesses.has(file))
       if (!procs) continue
       expect(procs.exitCode, f).toBe(0)
       const a = inproc.json.steps
@@ -48,7 +55,7 @@ describe('in-process steps give what separate processes give', () => {
   })
   test('the step count of drill list is the one drill run reports', {timeout: 240_000}, async () => {
     const list = await dlmctl(['drill', 'list', '--json'])
-    for (const {f, inproc} of await runs) {
+    for (const {f, inproc} of (await runs).filter((r) => r.file !== COVERING_DRILL)) {
       const listed = list.json.drills.find((d: any) => d.file.endsWith(`/${f}`))
       expect(inproc.json.stepCount, f).toBe(listed.steps)
     }

@@ -4,7 +4,12 @@
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
-import {copyFixture, dlmctl, dlmctlWith, stackLines, tempDir, treeFiles, type RunResult} from './helpers.js'
+import {commandsInProcess, copyFixture, dlmctl, dlmctlWith, stackLines, tempDir, treeFiles, type RunResult} from './helpers.js'
+
+// The rules behind the errors: this file's pipe runs go through the commands in this process
+// (helpers.ts commandsInProcess). The exit status of the binary itself is checked once per
+// code: an unknown command (2, only bin/run.js answers it) and a refusal (5) run as processes.
+commandsInProcess()
 
 /** A human-mode failure: exit `code`, nothing on stdout, exactly one line on stderr, no stack. */
 function failsWith(r: RunResult, code: number, pattern: RegExp): void {
@@ -145,7 +150,7 @@ describe('refused by the lock rules: exit 5 with the code', () => {
     const before = treeFiles(s)
     const [j, h] = await Promise.all([
       dlmctl(s, 'lock', 'request', 'fs1', 'r/1', '--node', 'n2', '--mode', 'PR', '--noqueue', '--json'),
-      dlmctl(s, 'lock', 'request', 'fs1', 'r/1', '--node', 'n2', '--mode', 'PR', '--noqueue'),
+      dlmctlWith({process: true}, s, 'lock', 'request', 'fs1', 'r/1', '--node', 'n2', '--mode', 'PR', '--noqueue'),
     ])
     expect(failsWithJson(j, 5, 'NOTQUEUED').message).toMatch(/r\/1/)
     expect(h.exitCode).toBe(5)

@@ -9,11 +9,14 @@
 // recovered and says so. Nothing lost: the same locks and data as after one
 // plain recover, check clean.
 import {describe, expect, test} from 'vitest'
-import {dlmctl, resultOf, spawnDlmctl, stackLines, succeeded} from './helpers.js'
+import {commandsInProcess, dlmctl, resultOf, spawnDlmctl, stackLines, succeeded} from './helpers.js'
 import {stopped} from '../unit/helpers/etcd.js'
 import {sharedEtcd} from '../unit/helpers/etcd-shared.js'
 
 const etcd = sharedEtcd()
+// The set-up, the second recover and the look at the outcome run in this process (the same
+// command code, no start-up each); the paused recover is a process of its own.
+commandsInProcess()
 
 /** A domain to recover: n2 held a persistent lock and wrote data, then died. */
 async function deadNode(): Promise<string> {

@@ -40,9 +40,9 @@ describe('watching an etcd state', () => {
     await until(watch, (t) => lines(t).length >= 1)
     await until(follow, (t) => /"type":"init"/.test(t))
     await sleep(500)
-    // Idle: a poll every 250 ms would send several range requests a second.
+    // Idle: a poll every 250 ms would send several range requests in this second.
     const before = await ranges()
-    await sleep(2000)
+    await sleep(1000)
     expect(await ranges()).toBe(before)
     expect(lines(watch.text)).toHaveLength(1)
     // Another process changes the state: both see it well inside the 1 h interval.

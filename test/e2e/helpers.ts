@@ -14,7 +14,7 @@
 // spawns the CLI checks that the build is there and says how to make it if not.
 import {execa, type ResultPromise} from 'execa'
 import {createHash} from 'node:crypto'
-import {cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
+import {cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -62,7 +62,7 @@ export interface RunOptions {
  * 'test', which makes oclif print development warnings — or DLMCTL_* never leak in),
  * then `extra` (a value of undefined removes a variable).
  */
-function baseEnv(state: string | undefined, extra: Record<string, string | undefined> = {}): Record<string, string> {
+export function baseEnv(state: string | undefined, extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOME: process.env.HOME ?? tmpdir(),
@@ -165,6 +165,40 @@ async function runCli(state: string | undefined, args: string[], opts: SpawnOpti
   if (here) return here
   const r = await spawnCli(state, args, opts)
   return {exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), timedOut: !!r.timedOut}
+}
+
+/** A command line for inOneProcess: its arguments, its whole environment, its working directory. */
+export interface CliRun {
+  args: string[]
+  env: Record<string, string>
+  cwd: string
+}
+export interface CliAnswer {
+  exit: number
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Command lines of the built CLI run one after the other in ONE process
+ * (workers/cli-runs.mjs: what bin/run.js does — boot the bundle, main() — per
+ * line, output captured, the exit status the process would have), instead of a
+ * process each: for many runs whose point is what the CLI answers (help text,
+ * both paths compared), not the process (cli-both-ways.test.ts checks that it
+ * answers as bin/run.js does).
+ */
+export async function inOneProcess(runs: CliRun[]): Promise<CliAnswer[]> {
+  requireBuilt()
+  // Its own directory, removed here: callers may start runs outside a test (at collection).
+  const dir = mkdtempSync(join(TEST_BASE, 'dlmctl-runs-'))
+  try {
+    writeFileSync(join(dir, 'runs.json'), JSON.stringify(runs))
+    const r = await execa(process.execPath, [join(ROOT, 'test/e2e/workers/cli-runs.mjs'), join(dir, 'runs.json'), join(dir, 'answers.json')], {reject: false, stdin: 'ignore', timeout: HEAVY})
+    if (r.exitCode !== 0 || r.stderr) throw new Error(`workers/cli-runs.mjs: exit ${r.exitCode}, signal ${r.signal}\n${r.stderr}`)
+    return JSON.parse(readFileSync(join(dir, 'answers.json'), 'utf8')) as CliAnswer[]
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
 }
 
 /** Start `node bin/run.js ...args` on state directory `state` without waiting (for kill tests). */
@@ -393,17 +427,17 @@ export interface UxRun {
 export async function run(
   state: string | undefined,
   args: string[],
-  opts: {env?: Record<string, string | undefined>; cwd?: string; timeout?: number} = {},
+  opts: {env?: Record<string, string | undefined>; cwd?: string; timeout?: number; process?: boolean} = {},
 ): Promise<UxRun> {
   const t0 = performance.now()
-  const here = await inProcess(state, args, {env: opts.env, cwd: opts.cwd, timeout: opts.timeout})
+  const here = await inProcess(state, args, {env: opts.env, cwd: opts.cwd, timeout: opts.timeout, process: opts.process})
   const r = here ?? (await runCli(state, args, {env: opts.env, cwd: opts.cwd, timeout: opts.timeout ?? 20_000, stdin: 'pipe', process: true}))
   return {exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0, timedOut: r.timedOut}
 }
 
 /** --json result of a command that must succeed (exit 0 unless `exit` says otherwise). */
-export async function json<T = any>(state: string, args: string[], exit = 0): Promise<T> {
-  const r = await run(state, [...args, '--json'])
+export async function json<T = any>(state: string, args: string[], exit = 0, opts: {process?: boolean} = {}): Promise<T> {
+  const r = await run(state, [...args, '--json'], opts)
   if (r.exitCode !== exit) throw new Error(`dlmctl ${args.join(' ')} --json: exit ${r.exitCode} (expected ${exit})\n${r.stdout}${r.stderr}`)
   return JSON.parse(r.stdout) as T
 }
@@ -588,16 +622,26 @@ export interface DrillRun {
  */
 export async function drillCli(args: string[], opts: {cwd?: string; env?: Record<string, string>} = {}): Promise<DrillRun> {
   requireBuilt()
+  const r = await execa(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: drillEnv(opts.env), extendEnv: false, reject: false})
+  return drillRunOf(r)
+}
+
+/** The environment drillCli gives: the caller's less DLMCTL_* and NODE_ENV, NO_COLOR=1, then `env`. */
+export function drillEnv(env: Record<string, string> = {}): Record<string, string> {
   const base: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DLMCTL_') && k !== 'NODE_ENV') base[k] = v
-  const r = await execa(process.execPath, [BIN, ...args], {cwd: opts.cwd ?? ROOT, env: {...base, NO_COLOR: '1', ...opts.env}, extendEnv: false, reject: false})
+  return {...base, NO_COLOR: '1', ...env}
+}
+
+/** A drill run's result from a process's exit and output (stdout without its final newline, as execa gives it). */
+export function drillRunOf(r: {exitCode?: number; exit?: number; stdout: string; stderr: string}): DrillRun {
   let json: any
   try {
     json = JSON.parse(r.stdout)
   } catch {
     json = undefined
   }
-  return {exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, json}
+  return {exitCode: r.exitCode ?? r.exit, stdout: r.stdout, stderr: r.stderr, json}
 }
 
 /** The command groups (commands/<group>/): a command id is the group and one more word, else one word. */
@@ -629,20 +673,16 @@ export function drillFeatures(file: string): Set<string> {
 }
 
 /**
- * A few of `files` that together exercise every feature any of them does
- * (drillFeatures), chosen greedily (most new features first, then by name):
- * what a costly way of running drills (as processes, on etcd) needs to be tried
- * on for every command and kind of step, when not every drill is run that way.
+ * test/e2e/drills/covering.yaml: one drill that runs every kind of step and check
+ * and every command the bundled drills use, once each, in few steps. The costly
+ * ways of running drills (each step as a process, on etcd) run it in npm test,
+ * every bundled drill under test:full; drill-fuzz.test.ts checks that it still
+ * covers them (missingFrom).
  */
-export function coveringDrills(files: string[]): string[] {
-  const feats = new Map(files.map((f) => [f, drillFeatures(f)]))
-  const left = new Set([...feats.values()].flatMap((s) => [...s]))
-  const chosen: string[] = []
-  while (left.size) {
-    const gain = (f: string) => [...feats.get(f)!].filter((x) => left.has(x)).length
-    const best = [...files].filter((f) => !chosen.includes(f)).sort((a, b) => gain(b) - gain(a) || a.localeCompare(b))[0]
-    chosen.push(best)
-    for (const x of feats.get(best)!) left.delete(x)
-  }
-  return chosen.sort()
+export const COVERING_DRILL = join(ROOT, 'test/e2e/drills/covering.yaml')
+
+/** What the drills `files` exercise (drillFeatures) that the drill `covering` does not. */
+export function missingFrom(covering: string, files: string[]): string[] {
+  const has = drillFeatures(covering)
+  return [...new Set(files.flatMap((f) => [...drillFeatures(f)]))].filter((x) => !has.has(x)).sort()
 }

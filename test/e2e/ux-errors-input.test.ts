@@ -6,7 +6,11 @@
 import {execa} from 'execa'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {BIN, CLOCK, tempDirsPerFile, copyFixture, treeFiles, json, pMap, run, runTty, stripAnsi, tempDir} from './helpers.js'
+import {commandsInProcess, BIN, CLOCK, tempDirsPerFile, copyFixture, treeFiles, json, pMap, run, runTty, stripAnsi, tempDir} from './helpers.js'
+
+// Rules and output shapes: this file's pipe runs go through the commands in this process
+// (helpers.ts commandsInProcess); terminals, other working directories and time limits still spawn.
+commandsInProcess()
 
 tempDirsPerFile()
 

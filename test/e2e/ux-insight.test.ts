@@ -3,7 +3,11 @@
 //                     ← n2's persistent PR (incompatible with EX; an orphan of dead n2 that validate releases)
 // then the same questions after `recover fs1`.
 import {beforeAll, describe, expect, it} from 'vitest'
-import {chainIds, tempDirsPerFile, copyFixture, treeFiles, json, run, type ChainIds} from './helpers.js'
+import {commandsInProcess, chainIds, tempDirsPerFile, copyFixture, treeFiles, json, run, type ChainIds} from './helpers.js'
+
+// Rules and output shapes: this file's pipe runs go through the commands in this process
+// (helpers.ts commandsInProcess); terminals, other working directories and time limits still spawn.
+commandsInProcess()
 
 tempDirsPerFile()
 

@@ -2,7 +2,11 @@
 // counts, and the pager: snapshots on fixture copies with DLMCTL_CLOCK fixed.
 import {beforeAll, describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
-import {tempDirsPerFile, copyFixture, treeFiles, json, pMap, parseTables, run, runTty, stripAnsi} from './helpers.js'
+import {commandsInProcess, tempDirsPerFile, copyFixture, treeFiles, json, pMap, parseTables, run, runTty, stripAnsi} from './helpers.js'
+
+// Rules and output shapes: this file's pipe runs go through the commands in this process
+// (helpers.ts commandsInProcess); terminals, other working directories and time limits still spawn.
+commandsInProcess()
 
 tempDirsPerFile()
 
@@ -198,7 +202,9 @@ describe('fs show -o on the recovering fixture (metadata applied)', () => {
 describe('drill list -o', () => {
   it('tsv: one line per bundled drill, the same values as --json; yaml is the whole document', async () => {
     const state = copyFixture('basic')
-    const [doc, t, y] = await Promise.all([json(state, ['drill', 'list']), run(state, ['drill', 'list', '-o', 'tsv']), run(state, ['drill', 'list', '-o', 'yaml'])])
+    // The bundled drills are found next to the running bin/run.js: processes of it.
+    const p = {process: true}
+    const [doc, t, y] = await Promise.all([json(state, ['drill', 'list'], 0, p), run(state, ['drill', 'list', '-o', 'tsv'], p), run(state, ['drill', 'list', '-o', 'yaml'], p)])
     expect([t.exitCode, y.exitCode]).toEqual([0, 0])
     const lines = t.stdout.replace(/\n$/, '').split('\n')
     expect(lines[0]).toBe('name\tsteps\tdescription\tfile')

@@ -1,7 +1,11 @@
 // Human output: plain tables when not on a terminal (snapshots, no escape codes),
 // coloured tables that fit the terminal's width and cut nothing when on one.
 import {beforeAll, describe, expect, it} from 'vitest'
-import {ANSI, chainIds, tempDirsPerFile, copyFixture, treeFiles, json, pMap, parseTables, run, runTty, stripAnsi, width, type ChainIds} from './helpers.js'
+import {commandsInProcess, ANSI, chainIds, tempDirsPerFile, copyFixture, treeFiles, json, pMap, parseTables, run, runTty, stripAnsi, width, type ChainIds} from './helpers.js'
+
+// Rules and output shapes: this file's pipe runs go through the commands in this process
+// (helpers.ts commandsInProcess); terminals, other working directories and time limits still spawn.
+commandsInProcess()
 
 tempDirsPerFile()
 

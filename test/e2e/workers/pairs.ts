@@ -3,6 +3,9 @@
 // many transactions: the race is between processes, as between operators), on
 // a few shared resources in modes drawn from a seed, so that some requests wait
 // and some releases let others through. Prints one JSON line: what it got.
+// The processes start together: each prints "ready" once loaded and begins when
+// a line arrives on its stdin (a slow start-up on a busy machine would otherwise
+// let one finish before the next begins, and nothing would race).
 //   node pairs.mjs <state> <worker> <count> <seed>
 import {releaseLockOp, requestLockOp} from '../../../src/core/locks.js'
 import {systemClock} from '../../../src/core/clock.js'
@@ -25,6 +28,9 @@ const cpuMs = () => {
   const c = process.cpuUsage()
   return Math.round((c.user + c.system) / 1000)
 }
+process.stdout.write('ready\n')
+await new Promise((go) => process.stdin.once('data', go))
+process.stdin.destroy()
 const out: {id: number; resource: string; mode: Mode; status: string; released: number; granted: number[]}[] = []
 try {
   for (let i = 0; i < Number(count); i++) {
