@@ -50,6 +50,7 @@ import {pendingRecords} from '../store/txdir.js'
 import {LINE_HEAD, bucketText, mergeRuns, streamable, type Run} from './ordered.js'
 import {markedLines, parseResourceLine, resourceLines} from '../store/resource-line.js'
 import {LazyBucket} from './lazy-bucket.js'
+import {LineEditor, applyLineEdits, type BucketEdits} from '../store/line-edits.js'
 import {join} from 'node:path'
 import {isEtcdState, stateName} from '../store/etcd/url.js'
 import type {Clock} from './clock.js'
@@ -520,35 +521,42 @@ export class DomainSession {
   }
 
   /**
-   * Every resource of the domain a change may concern (its concernMarks in its line), up
-   * to date, bucket by bucket. A bucket file in the line layout that
-   * canonicalBucketLines takes, not behind, is checked without parsing and only its
-   * concerned lines are parsed, as the caller iterates (a death of a node holding
-   * half of a million locks parses that half); any other bucket is read whole and
-   * all of it given.
+   * Take a change's effect on every resource of the domain it may concern (its
+   * concernMarks in its line), up to date, bucket by bucket: `take` changes the
+   * resource in place (and reports what it did). A bucket file in the line layout
+   * that canonicalBucketLines takes, not behind, is checked without parsing and
+   * only its concerned lines are parsed, one at a time (a death of a node holding
+   * half of a million locks parses that half); what each becomes is recorded as
+   * an edit of the file's bytes (line-edits.ts), returned by bucket for
+   * catchUpBucket right after the commit. Any other bucket is read whole, all of
+   * it given to `take`, and has no edits.
    */
-  async *scanConcerned(change: LogicalChange): AsyncGenerator<Iterable<Resource>> {
+  async takeConcerned(change: LogicalChange, take: (res: Resource) => void): Promise<Map<number, BucketEdits>> {
     const marks = concernMarks(change)
+    const edits = new Map<number, BucketEdits>()
     for (let b = 0; b < BUCKETS; b++) {
       if (this.buckets.has(b) || this.lazy.has(b)) {
-        yield [...(await this.bucket(b)).values()]
+        for (const res of (await this.bucket(b)).values()) take(res)
         continue
       }
       const bytes = await this.bucketBytes(b)
       const text = bytes === null ? null : bytes.toString('utf8')
       const got = text === null ? undefined : canonicalBucketLines(text)
       if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) {
-        yield [...this.upToDate(b, this.parseBucket(b, text, bytes).data).values()]
+        for (const res of this.upToDate(b, this.parseBucket(b, text, bytes).data).values()) take(res)
         continue
       }
-      // Checked whole; its concerned lines are parsed as the caller takes them (few alive at a time).
-      const lines = bytes!
-      yield {
-        *[Symbol.iterator]() {
-          for (const line of markedLines(lines, marks)) if (line.marked) yield parseResourceLine(lines, line.at)
-        },
+      // Checked whole; its concerned lines are parsed one at a time (few alive at a time).
+      const editor = new LineEditor(bytes!, got.applied)
+      for (const line of markedLines(bytes!, marks)) {
+        if (!line.marked) continue
+        const res = parseResourceLine(bytes!, line.at)
+        take(res)
+        editor.edit(line.at, line.end, isIdle(res, this.lvbSize) ? null : JSON.stringify(res))
       }
+      edits.set(b, editor.done())
     }
+    return edits
   }
 
   /** Load a bucket for update: it is rewritten (with the last change applied and stamped) on flush. */
@@ -565,10 +573,11 @@ export class DomainSession {
    * Bring bucket b up to date with the last change, for a writer that knows the
    * bucket's file was validated in this same change (the command that committed
    * it read every bucket first): the resources the change cannot concern are kept
-   * as their bytes, the others parsed, changed and written again. Returns whether
-   * the bucket was behind (and is rewritten on flush).
+   * as their bytes, the others parsed, changed and written again — or, given the
+   * committing command's `edits` of the same bytes (takeConcerned), none parsed.
+   * Returns whether the bucket was behind (and is rewritten on flush).
    */
-  async catchUpBucket(b: number): Promise<boolean> {
+  async catchUpBucket(b: number, edits?: BucketEdits): Promise<boolean> {
     const change = this.meta.change
     if (!change || change.done) return false
     const bytes = this.buckets.has(b) || this.lazy.has(b) ? null : await this.bucketBytes(b)
@@ -581,7 +590,14 @@ export class DomainSession {
       this.dirtyBuckets.add(b)
       return true
     }
-    if (Number(/"applied":([0-9]+)/.exec(head[0])?.[1] ?? 0) >= change.seq) return false
+    const applied = Number(/"applied":([0-9]+)/.exec(head[0])?.[1] ?? 0)
+    if (applied >= change.seq) return false
+    // The committing command's edits of these very bytes (still behind: nobody wrote the file since its commit).
+    const image = edits && edits.applied === applied ? applyLineEdits(bytes, edits, `{"applied":${change.seq},"resources":[`) : undefined
+    if (image) {
+      this.rawImages.set(b, image)
+      return true
+    }
     // Runs of untouched lines are copied as they are (with the ',\n' between them).
     const pieces: (Buffer | string)[] = []
     let size = 0
