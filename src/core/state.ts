@@ -534,6 +534,7 @@ export class DomainSession {
   async takeConcerned(change: LogicalChange, take: (res: Resource) => void): Promise<Map<number, BucketEdits>> {
     const marks = concernMarks(change)
     const edits = new Map<number, BucketEdits>()
+    const idle = (res: Resource) => isIdle(res, this.lvbSize)
     for (let b = 0; b < BUCKETS; b++) {
       if (this.buckets.has(b) || this.lazy.has(b)) {
         for (const res of (await this.bucket(b)).values()) take(res)
@@ -546,14 +547,9 @@ export class DomainSession {
         for (const res of this.upToDate(b, this.parseBucket(b, text, bytes).data).values()) take(res)
         continue
       }
-      // Checked whole; its concerned lines are parsed one at a time (few alive at a time).
+      // Checked whole; its concerned lines are parsed one at a time (few alive at a time), and what each becomes recorded.
       const editor = new LineEditor(bytes!, got.applied)
-      for (const line of markedLines(bytes!, marks)) {
-        if (!line.marked) continue
-        const res = parseResourceLine(bytes!, line.at)
-        take(res)
-        editor.edit(line.at, line.end, isIdle(res, this.lvbSize) ? null : JSON.stringify(res))
-      }
+      for (const line of markedLines(bytes!, marks)) if (line.marked) editor.take(line.at, line.end, take, idle)
       edits.set(b, editor.done())
     }
     return edits

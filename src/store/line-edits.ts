@@ -8,6 +8,9 @@
 // is the one that was read before it uses the edits, and goes the parsing way
 // otherwise.
 
+import type {Resource} from '../model/types.js'
+import {ResourceSnapshot, parseResourceLine} from './resource-line.js'
+
 /** The edits of one bucket file, made from its bytes as read under the domain's lock. */
 export interface BucketEdits {
   /** The file's size and stamp when it was read (edits apply to those bytes only). */
@@ -26,11 +29,31 @@ export class LineEditor {
   private middles: number[] = []
   private texts: string[] = []
   private textIds = new Map<string, number>()
+  private snapshot = new ResourceSnapshot()
 
   constructor(
     private bytes: Buffer,
     private applied: number,
   ) {}
+
+  /**
+   * The resource of the line at [at, end) (a line canonicalBucketLines took),
+   * parsed, given to `change` (which changes it in place), and what it became
+   * recorded: nothing if nothing changed, the line's removal if it is `idle`
+   * now, a few bytes if only its head fields changed (an orphaned lock, a value
+   * block no longer valid), else its new text.
+   */
+  take(at: number, end: number, change: (res: Resource) => void, idle: (res: Resource) => boolean): void {
+    const res = parseResourceLine(this.bytes, at)
+    this.snapshot.before(res)
+    change(res)
+    if (idle(res)) this.edit(at, end, null)
+    else if (!this.snapshot.queuesUnchanged(res)) this.edit(at, end, JSON.stringify(res))
+    else {
+      const head = this.snapshot.headEdit(this.bytes, at, res)
+      if (head) this.replace(at, end, head.keepHead, head.tailAt, head.middle)
+    }
+  }
 
   /**
    * The line at [at, end) (without its ',') becomes `json`, or goes (null). Only
@@ -50,15 +73,19 @@ export class LineEditor {
     while (head < max && b[at + head] < 0x80 && json.charCodeAt(head) === b[at + head]) head++
     let tail = 0
     while (tail < max - head && b[end - 1 - tail] < 0x80 && json.charCodeAt(json.length - 1 - tail) === b[end - 1 - tail]) tail++
-    const middle = json.slice(head, json.length - tail)
+    this.replace(at, end, head, end - tail, json.slice(head, json.length - tail))
+  }
+
+  /** The line at [at, end) keeps its first `keepHead` bytes and its bytes from `tailAt`, with `middle` between. */
+  replace(at: number, end: number, keepHead: number, tailAt: number, middle: string): void {
     let id = this.textIds.get(middle)
     if (id === undefined) {
       id = this.texts.length
       this.texts.push(middle)
       // Orphaned lines share a few middles; a resource-specific one is not worth a map entry.
-      if (middle.length <= 16) this.textIds.set(middle, id)
+      if (middle.length <= 32) this.textIds.set(middle, id)
     }
-    this.spans.push(at, end, head, tail)
+    this.spans.push(at, end, keepHead, end - tailAt)
     this.middles.push(id)
   }
 

@@ -149,3 +149,63 @@ export function* markedLines(buf: Buffer, marks: string[]): Generator<LineSpan> 
     at = nl + 1
   }
 }
+
+/**
+ * What a change did to a resource read from a checked line, told without writing
+ * it again: `before` is taken just before the change, `unchanged` after it. Queues
+ * are compared lock by lock, field by field (the fields the line grammar has); the
+ * head fields (value block, its validity, persistence) one by one. A death mostly
+ * orphans a lock and marks the value block not valid: only the head changes.
+ */
+export class ResourceSnapshot {
+  private lvb = ''
+  private lvbValid = false
+  private persistent = false
+  /** Per queue: its length, then per lock its object and fields. */
+  private queues: unknown[] = []
+
+  before(res: Resource): void {
+    this.lvb = res.lvb
+    this.lvbValid = res.lvbValid
+    this.persistent = res.persistent
+    const q = this.queues
+    q.length = 0
+    for (const queue of [res.grantQueue, res.convertQueue, res.waitQueue]) {
+      q.push(queue.length)
+      for (const l of queue) q.push(l, l.id, l.node, l.mode, l.requestedMode, l.persistent, l.lvb, l.writeLvb)
+    }
+  }
+
+  /** The queues are as they were (same locks, same fields, same order). */
+  queuesUnchanged(res: Resource): boolean {
+    const q = this.queues
+    let i = 0
+    for (const queue of [res.grantQueue, res.convertQueue, res.waitQueue]) {
+      if (q[i++] !== queue.length) return false
+      for (const l of queue) {
+        if (q[i] !== l || q[i + 1] !== l.id || q[i + 2] !== l.node || q[i + 3] !== l.mode || q[i + 4] !== l.requestedMode) return false
+        if (q[i + 5] !== l.persistent || q[i + 6] !== l.lvb || q[i + 7] !== l.writeLvb) return false
+        i += 8
+      }
+    }
+    return true
+  }
+
+  /**
+   * When only head fields changed: the edit of the line at `at` (bytes, a line
+   * canonicalBucketLines took) that writes them — the bytes kept at its start,
+   * the text after them, and where the kept end starts (its grantQueue key) —
+   * or null when nothing changed at all.
+   */
+  headEdit(buf: Buffer, at: number, res: Resource): {keepHead: number; middle: string; tailAt: number} | null {
+    if (res.lvb === this.lvb && res.lvbValid === this.lvbValid && res.persistent === this.persistent) return null
+    const lvbAt = quoteFrom(buf, at + 9) + 9 // the name (no quote or escape in a checked line), then ","lvb":"
+    const lvbEnd = quoteFrom(buf, lvbAt)
+    const flagsAt = lvbEnd + 13 // ","lvbValid":
+    const tailAt = flagsAt + (this.lvbValid ? 4 : 5) + 14 + (this.persistent ? 4 : 5) // ,"persistent":
+    const flags = `${res.lvbValid},"persistent":${res.persistent}`
+    return res.lvb === this.lvb
+      ? {keepHead: flagsAt - at, middle: flags, tailAt}
+      : {keepHead: lvbAt - 1 - at, middle: `${JSON.stringify(res.lvb)},"lvbValid":${flags}`, tailAt}
+  }
+}

@@ -27,17 +27,18 @@ function resource(i: number): Resource {
 
 const summary = (): DeathSummary => ({domain: 'fs1', node: 'n2', epoch: 1, orphaned: [], dropped: [], withdrawn: [], conversionsWithdrawn: [], invalidatedResources: [], granted: [], touched: []})
 
-/** The death of n2 on a bucket file: its edits as takeConcerned records them, and the image written the long way. */
-function deathOf(resources: Resource[], applied: number) {
+const death = (res: Resource) => deathOfResource(res, 'n2', summary())
+
+/** A change (the death of n2) on a bucket file: its edits as takeConcerned records them, and the image written the long way. */
+function deathOf(resources: Resource[], applied: number, change: (res: Resource) => void = death) {
   const bytes = Buffer.from(bucketText(applied, resources), 'utf8')
   const editor = new LineEditor(bytes, applied)
   const after: Resource[] = []
   for (const line of markedLines(bytes, ['"node":"n2"'])) {
+    // As takeConcerned records them; the long way parses and writes the resource again.
+    if (line.marked) editor.take(line.at, line.end, change, (res) => isIdle(res, LVB))
     const res = parseResourceLine(bytes, line.at)
-    if (line.marked) {
-      deathOfResource(res, 'n2', summary())
-      editor.edit(line.at, line.end, isIdle(res, LVB) ? null : JSON.stringify(res))
-    }
+    if (line.marked) change(res)
     if (!isIdle(res, LVB)) after.push(res)
   }
   return {bytes, edits: editor.done(), expected: bucketText(applied + 1, after)}
@@ -56,6 +57,26 @@ describe('line edits of a bucket file', () => {
       if (edits.middles.length) changed++
     }
     expect(changed).toBeGreaterThan(200)
+  })
+
+  it('a change of head fields only (value block, its validity, persistence) or of nothing: the same bytes', () => {
+    const changes: ((res: Resource) => void)[] = [
+      (res) => (res.lvb = res.lvb.length ? '' : 'cd'.repeat(LVB)),
+      (res) => (res.lvbValid = !res.lvbValid),
+      (res) => (res.persistent = !res.persistent),
+      (res) => {
+        res.lvb = 'ef'
+        res.persistent = !res.persistent
+      },
+      () => {},
+    ]
+    for (const change of changes) {
+      for (let round = 0; round < 20; round++) {
+        const resources = Array.from({length: 1 + rnd(8)}, (_, i) => resource(i)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        const {bytes, edits, expected} = deathOf(resources, 1, change)
+        expect(applyLineEdits(bytes, edits, '{"applied":2,"resources":[')?.toString('utf8')).toBe(expected)
+      }
+    }
   })
 
   it('a bucket whose every line goes is written empty', () => {
