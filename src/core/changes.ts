@@ -10,7 +10,7 @@ import {isEtcdState} from '../store/etcd/url.js'
 import {isTooLarge} from '../store/etcd/limits.js'
 import {DlmError} from '../errors.js'
 import {pushNotice, storeIoError} from '../store/envfail.js'
-import type {ClusterState, DomainSession} from './state.js'
+import {CatchUpBuffers, type ClusterState, type DomainSession} from './state.js'
 import type {BucketEdits} from '../store/line-edits.js'
 
 /** Buckets rewritten per commit, and index chunks per commit: bounded memory and record size. */
@@ -52,6 +52,7 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[], e
   let live: Uint8Array | undefined
   let next = 0
   const batch = batchesOf(ctx)
+  const buffers = new CatchUpBuffers()
   while (next < BUCKETS) {
     const from = next
     const step = withTx(ctx, [scopes.domain(fs)], async (s) => {
@@ -67,7 +68,7 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[], e
       for (let rewritten = 0; next < BUCKETS && rewritten < batch.buckets; next++) {
         if (!live) {
           // The committing command validated every bucket just before: touch only what the change concerns.
-          if (await d.catchUpBucket(next, edits?.seq === seq ? edits.buckets.get(next) : undefined)) rewritten++
+          if (await d.catchUpBucket(next, edits?.seq === seq ? edits.buckets.get(next) : undefined, buffers)) rewritten++
           continue
         }
         const resources = await d.bucketForUpdate(next)
@@ -84,12 +85,15 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[], e
     try {
       stop = await step
     } catch (e) {
+      buffers.release()
       // Too big for one etcd request (large buckets): nothing was written; the same buckets again, fewer per commit.
       if (!isTooLarge(e) || batch.buckets === 1) throw e
       batch.buckets = Math.max(1, Math.floor(batch.buckets / 2))
       next = from
       continue
     }
+    // The batch is committed: its images are written.
+    buffers.release()
     if (stop) return
   }
   // The lock index: chunks that may name a removed lock.

@@ -103,8 +103,9 @@ export class LineEditor {
  * '\n]}\n') with its edits applied and its head line `head` (the new stamp),
  * or undefined when the edits do not fit these bytes (the file is not the one
  * they were made from): then the caller brings the bucket up to date the long way.
+ * `alloc` gives the buffer the image is written in (the image is a view of it).
  */
-export function applyLineEdits(bytes: Buffer, e: BucketEdits, head: string): Buffer | undefined {
+export function applyLineEdits(bytes: Buffer, e: BucketEdits, head: string, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer | undefined {
   if (bytes.length !== e.size) return undefined
   const first = bytes.indexOf(10) + 1
   const last = bytes.length - 4 // the '\n' before ']}\n'
@@ -136,7 +137,7 @@ export function applyLineEdits(bytes: Buffer, e: BucketEdits, head: string): Buf
   }
   if (cursor <= last) add(bytes.subarray(cursor, last), true)
   const items = itemStart.length
-  const out = Buffer.allocUnsafe(head.length + 2 + size + 2 * items + 4)
+  const out = alloc(head.length + 2 + size + 2 * items + 4)
   let at = out.write(head, 0, 'latin1')
   if (items === 0) {
     at += out.write(']}\n', at, 'latin1')

@@ -58,7 +58,7 @@ export interface Reader {
 }
 
 export interface Tx extends Reader {
-  /** Staged whole-file replace; last write wins; reads in this tx see it. */
+  /** Staged whole-file replace; last write wins; reads in this tx see it. A Buffer is kept, not copied: do not change it afterwards. */
   write(rel: string, data: string | Buffer): void
   /** Staged append (UTF-8 data) to an append-only file, created if missing. */
   append(rel: string, data: string | Buffer): void
@@ -125,7 +125,8 @@ function checkStagePath(rel: string): string {
   return n
 }
 
-export const toBuf = (d: string | Buffer): Buffer => (typeof d === 'string' ? Buffer.from(d, 'utf8') : Buffer.from(d))
+/** Staged data as bytes: a Buffer is taken as it is (not copied: a bucket image is a megabyte; the caller leaves it alone). */
+export const toBuf = (d: string | Buffer): Buffer => (typeof d === 'string' ? Buffer.from(d, 'utf8') : d)
 
 async function readAbs(abs: string): Promise<Buffer | null> {
   try {
