@@ -191,9 +191,20 @@ export function deathOfResource(res: Resource, node: string, s: DeathSummary): v
 
 /** Lists in the order a death reports them (ids ascending, names sorted). */
 export function finishDeathSummary(s: DeathSummary): DeathSummary {
-  for (const list of [s.orphaned, s.dropped, s.withdrawn, s.conversionsWithdrawn]) list.sort((a, b) => a - b)
-  s.invalidatedResources.sort()
+  for (const list of [s.orphaned, s.dropped, s.withdrawn, s.conversionsWithdrawn]) sortIds(list)
+  // The order sort() gives strings (UTF-16 code units), with a comparison that needs no conversion.
+  s.invalidatedResources.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   return s
+}
+
+/** Lock ids ascending, in place (a death of half a million orphans: sorted as a typed array, several times faster). */
+function sortIds(list: number[]): void {
+  if (list.length < 1024) {
+    list.sort((a, b) => a - b)
+    return
+  }
+  const sorted = Float64Array.from(list).sort()
+  for (let i = 0; i < sorted.length; i++) list[i] = sorted[i]
 }
 
 export function attach(domain: DomainMeta, node: string): Attachment {

@@ -150,6 +150,9 @@ export function* markedLines(buf: Buffer, marks: string[]): Generator<LineSpan> 
   }
 }
 
+/** The text of a resource's lvbValid and persistent values, from "lvbValid": on (one string each: edits share them). */
+const FLAGS = [false, true].flatMap((valid) => [false, true].map((persistent) => `${valid},"persistent":${persistent}`))
+
 /**
  * What a change did to a resource read from a checked line, told without writing
  * it again: `before` is taken just before the change, `unchanged` after it. Queues
@@ -168,27 +171,35 @@ export class ResourceSnapshot {
     this.lvb = res.lvb
     this.lvbValid = res.lvbValid
     this.persistent = res.persistent
+    this.queues.length = 0
+    this.keep(res.grantQueue)
+    this.keep(res.convertQueue)
+    this.keep(res.waitQueue)
+  }
+
+  private keep(queue: Lock[]): void {
     const q = this.queues
-    q.length = 0
-    for (const queue of [res.grantQueue, res.convertQueue, res.waitQueue]) {
-      q.push(queue.length)
-      for (const l of queue) q.push(l, l.id, l.node, l.mode, l.requestedMode, l.persistent, l.lvb, l.writeLvb)
-    }
+    q.push(queue.length)
+    for (const l of queue) q.push(l, l.id, l.node, l.mode, l.requestedMode, l.persistent, l.lvb, l.writeLvb)
   }
 
   /** The queues are as they were (same locks, same fields, same order). */
   queuesUnchanged(res: Resource): boolean {
+    const i = this.same(res.grantQueue, 0)
+    const j = i < 0 ? i : this.same(res.convertQueue, i)
+    return j >= 0 && this.same(res.waitQueue, j) >= 0
+  }
+
+  /** Whether `queue` is as kept from index i on: the index after it, or -1. */
+  private same(queue: Lock[], i: number): number {
     const q = this.queues
-    let i = 0
-    for (const queue of [res.grantQueue, res.convertQueue, res.waitQueue]) {
-      if (q[i++] !== queue.length) return false
-      for (const l of queue) {
-        if (q[i] !== l || q[i + 1] !== l.id || q[i + 2] !== l.node || q[i + 3] !== l.mode || q[i + 4] !== l.requestedMode) return false
-        if (q[i + 5] !== l.persistent || q[i + 6] !== l.lvb || q[i + 7] !== l.writeLvb) return false
-        i += 8
-      }
+    if (q[i++] !== queue.length) return -1
+    for (const l of queue) {
+      if (q[i] !== l || q[i + 1] !== l.id || q[i + 2] !== l.node || q[i + 3] !== l.mode || q[i + 4] !== l.requestedMode) return -1
+      if (q[i + 5] !== l.persistent || q[i + 6] !== l.lvb || q[i + 7] !== l.writeLvb) return -1
+      i += 8
     }
-    return true
+    return i
   }
 
   /**
@@ -203,7 +214,7 @@ export class ResourceSnapshot {
     const lvbEnd = quoteFrom(buf, lvbAt)
     const flagsAt = lvbEnd + 13 // ","lvbValid":
     const tailAt = flagsAt + (this.lvbValid ? 4 : 5) + 14 + (this.persistent ? 4 : 5) // ,"persistent":
-    const flags = `${res.lvbValid},"persistent":${res.persistent}`
+    const flags = FLAGS[(res.lvbValid ? 2 : 0) + (res.persistent ? 1 : 0)]
     return res.lvb === this.lvb
       ? {keepHead: flagsAt - at, middle: flags, tailAt}
       : {keepHead: lvbAt - 1 - at, middle: `${JSON.stringify(res.lvb)},"lvbValid":${flags}`, tailAt}
