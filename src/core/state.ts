@@ -48,7 +48,7 @@ import {
 import type {Reader, Tx} from '../store/txdir.js'
 import {pendingRecords} from '../store/txdir.js'
 import {LINE_HEAD, bucketText, mergeRuns, streamable, type Run} from './ordered.js'
-import {markedLines, parseResourceLine, resourceLines} from '../store/resource-line.js'
+import {concernedLines, markedLines, parseResourceLine, resourceLines} from '../store/resource-line.js'
 import {LazyBucket} from './lazy-bucket.js'
 import {LineEditor, applyLineEdits, type BucketEdits} from '../store/line-edits.js'
 import {join} from 'node:path'
@@ -586,12 +586,23 @@ export class DomainSession {
     const marks = concernMarks(change)
     const edits = new Map<number, BucketEdits>()
     const idle = (res: Resource) => isIdle(res, this.lvbSize)
+    const loaded = (b: number) => this.buckets.has(b) || this.lazy.has(b)
+    // The next file is read while this one is checked (the disk and the parser overlap).
+    const read = (b: number): Promise<Buffer | null> | undefined => {
+      if (b >= BUCKETS || loaded(b)) return undefined
+      const p = this.bucketBytes(b)
+      p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
+      return p
+    }
+    let ahead = read(0)
     for (let b = 0; b < BUCKETS; b++) {
-      if (this.buckets.has(b) || this.lazy.has(b)) {
+      const reading = ahead
+      ahead = read(b + 1)
+      if (!reading) {
         for (const res of (await this.bucket(b)).values()) take(res)
         continue
       }
-      const bytes = await this.bucketBytes(b)
+      const bytes = await reading
       const text = bytes === null ? null : bytes.toString('utf8')
       const got = text === null ? undefined : canonicalBucketLines(text)
       if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) {
@@ -600,7 +611,7 @@ export class DomainSession {
       }
       // Checked whole; its concerned lines are parsed one at a time (few alive at a time), and what each becomes recorded.
       const editor = new LineEditor(bytes!, got.applied)
-      for (const line of markedLines(bytes!, marks)) if (line.marked) editor.take(line.at, line.end, take, idle)
+      for (const line of concernedLines(bytes!, marks)) editor.take(line.at, line.end, take, idle)
       edits.set(b, editor.done())
     }
     return edits

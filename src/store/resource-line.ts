@@ -154,6 +154,28 @@ export function* markedLines(buf: Buffer, marks: string[]): Generator<LineSpan> 
 const FLAGS = [false, true].flatMap((valid) => [false, true].map((persistent) => `${valid},"persistent":${persistent}`))
 
 /**
+ * The lines of markedLines that contain one of `marks`, found from the marks
+ * (each looked for through the whole file, natively): the lines between them
+ * are not visited at all.
+ */
+export function* concernedLines(buf: Buffer, marks: string[]): Generator<{at: number; end: number}> {
+  const needles = marks.map((m) => Buffer.from(m, 'utf8'))
+  const last = buf.length - 4 // the '\n' before ']}\n'
+  const from = buf.indexOf(10) + 1
+  const next = needles.map((n) => buf.indexOf(n, from))
+  for (;;) {
+    let p = -1
+    for (const x of next) if (x !== -1 && x < last && (p === -1 || x < p)) p = x
+    if (p === -1) return
+    // Marks hold no newline: the line around the first one left.
+    const at = buf.lastIndexOf(10, p) + 1
+    const nl = buf.indexOf(10, p)
+    for (let i = 0; i < needles.length; i++) if (next[i] !== -1 && next[i] < nl) next[i] = buf.indexOf(needles[i], nl)
+    yield {at, end: buf[nl - 1] === 0x2c ? nl - 1 : nl}
+  }
+}
+
+/**
  * What a change did to a resource read from a checked line, told without writing
  * it again: `before` is taken just before the change, `unchanged` after it. Queues
  * are compared lock by lock, field by field (the fields the line grammar has); the

@@ -5,7 +5,7 @@
 import {describe, expect, it} from 'vitest'
 import {bucketText} from '../../src/core/ordered.js'
 import {LineEditor, applyLineEdits} from '../../src/store/line-edits.js'
-import {markedLines, parseResourceLine} from '../../src/store/resource-line.js'
+import {concernedLines, markedLines, parseResourceLine} from '../../src/store/resource-line.js'
 import {isIdle} from '../../src/model/resource.js'
 import {deathOfResource, type DeathSummary} from '../../src/model/domain.js'
 import type {Lock, Resource} from '../../src/model/types.js'
@@ -75,6 +75,17 @@ describe('line edits of a bucket file', () => {
         const resources = Array.from({length: 1 + rnd(8)}, (_, i) => resource(i)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         const {bytes, edits, expected} = deathOf(resources, 1, change)
         expect(applyLineEdits(bytes, edits, '{"applied":2,"resources":[')?.toString('utf8')).toBe(expected)
+      }
+    }
+  })
+
+  it('the concerned lines are the marked lines, each once, in order (one mark or several, several in a line)', () => {
+    for (const marks of [['"node":"n2"'], ['"lvbValid":false', '"node":"n2"', '"node":"n3"'], ['"node":"n9"']]) {
+      for (let round = 0; round < 50; round++) {
+        const resources = Array.from({length: 1 + rnd(15)}, (_, i) => resource(i)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        const bytes = Buffer.from(bucketText(rnd(2), resources), 'utf8')
+        const marked = [...markedLines(bytes, marks)].filter((l) => l.marked).map(({at, end}) => ({at, end}))
+        expect([...concernedLines(bytes, marks)]).toEqual(marked)
       }
     }
   })
