@@ -192,8 +192,7 @@ export function deathOfResource(res: Resource, node: string, s: DeathSummary): v
 /** Lists in the order a death reports them (ids ascending, names sorted). */
 export function finishDeathSummary(s: DeathSummary): DeathSummary {
   for (const list of [s.orphaned, s.dropped, s.withdrawn, s.conversionsWithdrawn]) sortIds(list)
-  // The order sort() gives strings (UTF-16 code units), with a comparison that needs no conversion.
-  s.invalidatedResources.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  s.invalidatedResources.sort()
   return s
 }
 
@@ -203,7 +202,7 @@ function sortIds(list: number[]): void {
     list.sort((a, b) => a - b)
     return
   }
-  const sorted = Float64Array.from(list).sort()
+  const sorted = new Float64Array(list).sort()
   for (let i = 0; i < sorted.length; i++) list[i] = sorted[i]
 }
 
