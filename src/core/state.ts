@@ -51,6 +51,7 @@ import {LINE_HEAD, bucketText, mergeRuns, streamable, type Run} from './ordered.
 import {concernedLines, markedLines, parseResourceLine, resourceLines} from '../store/resource-line.js'
 import {LazyBucket} from './lazy-bucket.js'
 import {LineEditor, applyLineEdits, type BucketEdits} from '../store/line-edits.js'
+import {canonicalBucketBytes} from '../store/line-bytes.js'
 import {join} from 'node:path'
 import {errnoOf, io} from '../store/io.js'
 import {isEtcdState, stateName} from '../store/etcd/url.js'
@@ -292,13 +293,15 @@ function checkedLines(text: string, bytes: Buffer = Buffer.from(text, 'utf8')): 
  * writes it is done.
  */
 export class CatchUpBuffers {
-  private read = Buffer.alloc(0)
+  private reads: Buffer[] = []
   private images: Buffer[] = []
   private used = 0
 
-  forRead(size: number): Buffer {
-    if (this.read.length < size) this.read = Buffer.allocUnsafe(Math.max(size, Math.floor(this.read.length * 1.25)))
-    return this.read
+  /** A buffer for reading a file (slot: one per file being read at a time). */
+  forRead(size: number, slot = 0): Buffer {
+    const had = this.reads[slot]
+    if (!had || had.length < size) this.reads[slot] = Buffer.allocUnsafe(Math.max(size, Math.floor((had?.length ?? 0) * 1.25)))
+    return this.reads[slot]
   }
 
   forImage = (size: number): Buffer => {
@@ -367,8 +370,8 @@ export class DomainSession {
     return (await this.hasBucketFile(b)) ? this.state.readBytesOf(bucketFile(this.name, b)) : null
   }
 
-  /** bucketBytes into `buffers`' read buffer when the disk holds what this transaction sees (valid until the next call). */
-  private async bucketBytesInto(b: number, buffers: CatchUpBuffers): Promise<Buffer | null> {
+  /** bucketBytes into `buffers`' read buffer `slot` when the disk holds what this transaction sees (valid until that slot is read into again). */
+  private async bucketBytesInto(b: number, buffers: CatchUpBuffers, slot = 0): Promise<Buffer | null> {
     if (!(await this.hasBucketFile(b))) return null
     const src = await this.state.io.source(bucketFile(this.name, b))
     if (typeof src !== 'string') return src
@@ -381,7 +384,7 @@ export class DomainSession {
     }
     try {
       const size = (await io.fstat(fh)).size
-      const buf = buffers.forRead(size)
+      const buf = buffers.forRead(size, slot)
       return buf.subarray(0, await io.read(fh, buf.subarray(0, size), 0))
     } finally {
       await io.close(fh)
@@ -587,10 +590,12 @@ export class DomainSession {
     const edits = new Map<number, BucketEdits>()
     const idle = (res: Resource) => isIdle(res, this.lvbSize)
     const loaded = (b: number) => this.buckets.has(b) || this.lazy.has(b)
-    // The next file is read while this one is checked (the disk and the parser overlap).
+    // The next file is read while this one is checked (the disk and the parser overlap), into
+    // two buffers in turn: a file's bytes are not needed once its lines are taken.
+    const buffers = new CatchUpBuffers()
     const read = (b: number): Promise<Buffer | null> | undefined => {
       if (b >= BUCKETS || loaded(b)) return undefined
-      const p = this.bucketBytes(b)
+      const p = this.state.onDisk ? this.bucketBytesInto(b, buffers, b % 2) : this.bucketBytes(b)
       p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
       return p
     }
@@ -603,10 +608,10 @@ export class DomainSession {
         continue
       }
       const bytes = await reading
-      const text = bytes === null ? null : bytes.toString('utf8')
-      const got = text === null ? undefined : canonicalBucketLines(text)
+      // An ASCII file is checked on its bytes (no 1 MB string a bucket); another, on its text.
+      const got = bytes === null ? undefined : (canonicalBucketBytes(bytes) ?? canonicalBucketLines(bytes.toString('utf8')))
       if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) {
-        for (const res of this.upToDate(b, this.parseBucket(b, text, bytes).data).values()) take(res)
+        for (const res of this.upToDate(b, this.parseBucket(b, bytes === null ? null : bytes.toString('utf8'), bytes).data).values()) take(res)
         continue
       }
       // Checked whole; its concerned lines are parsed one at a time (few alive at a time), and what each becomes recorded.
