@@ -10,7 +10,8 @@ import {isEtcdState} from '../store/etcd/url.js'
 import {isTooLarge} from '../store/etcd/limits.js'
 import {DlmError} from '../errors.js'
 import {pushNotice, storeIoError} from '../store/envfail.js'
-import type {ClusterState, DomainSession} from './state.js'
+import {CatchUpBuffers, type ClusterState, type DomainSession} from './state.js'
+import type {BucketEdits} from '../store/line-edits.js'
 
 /** Buckets rewritten per commit, and index chunks per commit: bounded memory and record size. */
 export const BUCKET_BATCH = 16
@@ -23,6 +24,15 @@ export const INDEX_BATCH = 64
  */
 const batchesOf = (ctx: Ctx) => (isEtcdState(ctx.root) ? {buckets: 4, index: 16} : {buckets: BUCKET_BATCH, index: INDEX_BATCH})
 
+/**
+ * What the committing command recorded of change `seq`'s effect on the bucket
+ * files it read (DomainSession.takeConcerned): their new images as edits, by bucket.
+ */
+export interface ChangeEdits {
+  seq: number
+  buckets: Map<number, BucketEdits>
+}
+
 /** Is the domain's last change still being applied (some bucket or the index may lag)? */
 export const changePending = (d: DomainSession): boolean => d.meta.change !== undefined && !d.meta.change.done
 
@@ -30,9 +40,10 @@ export const changePending = (d: DomainSession): boolean => d.meta.change !== un
  * Rewrite every bucket behind the last change, fix the lock index, then mark the
  * change done. `removed`: the lock ids the change removed, when the caller knows
  * them (it computed them before committing); otherwise the index is checked against
- * every lock that exists.
+ * every lock that exists. `edits`: the new images of the buckets it read, when it
+ * kept them (a bucket whose file changed since is brought up to date the long way).
  */
-export async function finishChange(outer: Ctx, fs: string, removed?: number[]): Promise<void> {
+export async function finishChange(outer: Ctx, fs: string, removed?: number[], edits?: ChangeEdits): Promise<void> {
   // Bookkeeping commits of their own: a confirmed command's guard checks its own commit, not these.
   const ctx: Ctx = {...outer, guard: undefined}
   let seq = 0
@@ -41,6 +52,7 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[]): 
   let live: Uint8Array | undefined
   let next = 0
   const batch = batchesOf(ctx)
+  const buffers = new CatchUpBuffers()
   while (next < BUCKETS) {
     const from = next
     const step = withTx(ctx, [scopes.domain(fs)], async (s) => {
@@ -56,7 +68,7 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[]): 
       for (let rewritten = 0; next < BUCKETS && rewritten < batch.buckets; next++) {
         if (!live) {
           // The committing command validated every bucket just before: touch only what the change concerns.
-          if (await d.catchUpBucket(next)) rewritten++
+          if (await d.catchUpBucket(next, edits?.seq === seq ? edits.buckets.get(next) : undefined, buffers)) rewritten++
           continue
         }
         const resources = await d.bucketForUpdate(next)
@@ -73,12 +85,15 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[]): 
     try {
       stop = await step
     } catch (e) {
+      buffers.release()
       // Too big for one etcd request (large buckets): nothing was written; the same buckets again, fewer per commit.
       if (!isTooLarge(e) || batch.buckets === 1) throw e
       batch.buckets = Math.max(1, Math.floor(batch.buckets / 2))
       next = from
       continue
     }
+    // The batch is committed: its images are written.
+    buffers.release()
     if (stop) return
   }
   // The lock index: chunks that may name a removed lock.
@@ -114,9 +129,9 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[]): 
  * retry a death or a validate that happened. It becomes a warning; the next
  * command that needs the domain whole finishes the work.
  */
-export async function finishAfterCommit(ctx: Ctx, fs: string, removed?: number[]): Promise<void> {
+export async function finishAfterCommit(ctx: Ctx, fs: string, removed?: number[], edits?: ChangeEdits): Promise<void> {
   try {
-    await finishChange(ctx, fs, removed)
+    await finishChange(ctx, fs, removed, edits)
   } catch (e) {
     const err = storeIoError(e, ctx.root) ?? e
     if (!(err instanceof DlmError) || !(err.code === 'STORE_IO' || err.code === 'BUSY')) throw e

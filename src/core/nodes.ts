@@ -2,7 +2,7 @@
 import {DlmError} from '../errors.js'
 import {deathOfResource, enterDeath, finishDeathSummary, joinDomain, joinNeeds, unknownFileSystem, type DeathSummary} from '../model/domain.js'
 import {nextChange, removedIds} from '../model/changes.js'
-import {changePending, finishAfterCommit, finishPending, requireIndexReadable} from './changes.js'
+import {changePending, finishAfterCommit, finishPending, requireIndexReadable, type ChangeEdits} from './changes.js'
 import * as M from '../model/membership.js'
 import {checkName} from '../model/names.js'
 import type {NodeInfo} from '../model/types.js'
@@ -181,6 +181,7 @@ export async function markDead(
     // Only the last whole-domain change is kept: one a crash left half applied is finished first.
     if (!opts.dryRun) await finishPending(ctx, domains)
     const removed = new Map<string, number[]>()
+    const prepared = new Map<string, ChangeEdits>()
     const run = async (s: ClusterState) => {
       const m = await s.membership()
       const node = M.findNode(m, name)
@@ -199,12 +200,14 @@ export async function markDead(
         // commit itself is the logical record, the buckets follow (finishChange).
         const change = nextChange(d.meta, {kind: 'death', node: name})
         const sum = enterDeath(d.meta, name)
-        // Only the resources it concerns: the death does nothing to the others.
-        for await (const resources of d.scanConcerned(change)) for (const res of resources) deathOfResource(res, name, sum)
+        // Only the resources it concerns: the death does nothing to the others. What
+        // each of their lines becomes is kept for bringing the buckets up to date.
+        const edits = await d.takeConcerned(change, (res) => deathOfResource(res, name, sum))
         finishDeathSummary(sum)
         d.meta.change = change
         d.changed()
         removed.set(fs, removedIds(sum))
+        prepared.set(fs, {seq: change.seq, buckets: edits})
         await requireIndexReadable(s, fs, removed.get(fs)!)
         const {granted, node: _n, touched: _t, ...rest} = sum
         const out = {...rest, granted: granted.map((l) => l.id)}
@@ -228,7 +231,7 @@ export async function markDead(
     const r = opts.dryRun ? await withView(ctx, scopeList, run) : await withTx(ctx, scopeList, run)
     if (r) {
       // Eagerly, in small commits; a crash here leaves a state every reader already sees whole.
-      if (!opts.dryRun) for (const [fs, ids] of removed) await finishAfterCommit(ctx, fs, ids)
+      if (!opts.dryRun) for (const [fs, ids] of removed) await finishAfterCommit(ctx, fs, ids, prepared.get(fs))
       return r
     }
     if (attempt > 5) throw new DlmError('BUSY', `membership of ${name} kept changing; try again`)

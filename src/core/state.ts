@@ -48,9 +48,12 @@ import {
 import type {Reader, Tx} from '../store/txdir.js'
 import {pendingRecords} from '../store/txdir.js'
 import {LINE_HEAD, bucketText, mergeRuns, streamable, type Run} from './ordered.js'
-import {markedLines, parseResourceLine, resourceLines} from '../store/resource-line.js'
+import {concernedLines, markedLines, parseResourceLine, resourceLines} from '../store/resource-line.js'
 import {LazyBucket} from './lazy-bucket.js'
+import {LineEditor, applyLineEdits, type BucketEdits} from '../store/line-edits.js'
+import {canonicalBucketBytes} from '../store/line-bytes.js'
 import {join} from 'node:path'
+import {errnoOf, io} from '../store/io.js'
 import {isEtcdState, stateName} from '../store/etcd/url.js'
 import type {Clock} from './clock.js'
 import {EVENT_TAIL, stampEvents} from './eventorder.js'
@@ -282,6 +285,37 @@ function checkedLines(text: string, bytes: Buffer = Buffer.from(text, 'utf8')): 
   return got.applied > 0 ? {applied: got.applied, resources} : {resources}
 }
 
+/**
+ * Buffers that bringing a domain's buckets up to date reuses from bucket to
+ * bucket: at a million locks it reads and writes 600 MB, and every 64 MB of new
+ * buffers costs a full garbage collection. The read buffer is free again when
+ * catchUpBucket returns; an image is kept until release(), once the commit that
+ * writes it is done.
+ */
+export class CatchUpBuffers {
+  private reads: Buffer[] = []
+  private images: Buffer[] = []
+  private used = 0
+
+  /** A buffer for reading a file (slot: one per file being read at a time). */
+  forRead(size: number, slot = 0): Buffer {
+    const had = this.reads[slot]
+    if (!had || had.length < size) this.reads[slot] = Buffer.allocUnsafe(Math.max(size, Math.floor((had?.length ?? 0) * 1.25)))
+    return this.reads[slot]
+  }
+
+  forImage = (size: number): Buffer => {
+    const i = this.used++
+    if (!this.images[i] || this.images[i].length < size) this.images[i] = Buffer.allocUnsafe(Math.max(size, Math.floor((this.images[i]?.length ?? 0) * 1.25)))
+    return this.images[i]
+  }
+
+  /** The images handed out so far are written (their commit is done): hand them out again. */
+  release(): void {
+    this.used = 0
+  }
+}
+
 export interface FoundLock {
   res: Resource
   lock: Lock
@@ -334,6 +368,27 @@ export class DomainSession {
   /** A bucket file's bytes (null: it does not exist). */
   private async bucketBytes(b: number): Promise<Buffer | null> {
     return (await this.hasBucketFile(b)) ? this.state.readBytesOf(bucketFile(this.name, b)) : null
+  }
+
+  /** bucketBytes into `buffers`' read buffer `slot` when the disk holds what this transaction sees (valid until that slot is read into again). */
+  private async bucketBytesInto(b: number, buffers: CatchUpBuffers, slot = 0): Promise<Buffer | null> {
+    if (!(await this.hasBucketFile(b))) return null
+    const src = await this.state.io.source(bucketFile(this.name, b))
+    if (typeof src !== 'string') return src
+    let fh
+    try {
+      fh = await io.open(src, 'r')
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') return null
+      throw e
+    }
+    try {
+      const size = (await io.fstat(fh)).size
+      const buf = buffers.forRead(size, slot)
+      return buf.subarray(0, await io.read(fh, buf.subarray(0, size), 0))
+    } finally {
+      await io.close(fh)
+    }
   }
 
   private async bucket(b: number): Promise<Map<string, Resource>> {
@@ -520,35 +575,51 @@ export class DomainSession {
   }
 
   /**
-   * Every resource of the domain a change may concern (its concernMarks in its line), up
-   * to date, bucket by bucket. A bucket file in the line layout that
-   * canonicalBucketLines takes, not behind, is checked without parsing and only its
-   * concerned lines are parsed, as the caller iterates (a death of a node holding
-   * half of a million locks parses that half); any other bucket is read whole and
-   * all of it given.
+   * Take a change's effect on every resource of the domain it may concern (its
+   * concernMarks in its line), up to date, bucket by bucket: `take` changes the
+   * resource in place (and reports what it did). A bucket file in the line layout
+   * that canonicalBucketLines takes, not behind, is checked without parsing and
+   * only its concerned lines are parsed, one at a time (a death of a node holding
+   * half of a million locks parses that half); what each becomes is recorded as
+   * an edit of the file's bytes (line-edits.ts), returned by bucket for
+   * catchUpBucket right after the commit. Any other bucket is read whole, all of
+   * it given to `take`, and has no edits.
    */
-  async *scanConcerned(change: LogicalChange): AsyncGenerator<Iterable<Resource>> {
+  async takeConcerned(change: LogicalChange, take: (res: Resource) => void): Promise<Map<number, BucketEdits>> {
     const marks = concernMarks(change)
-    for (let b = 0; b < BUCKETS; b++) {
-      if (this.buckets.has(b) || this.lazy.has(b)) {
-        yield [...(await this.bucket(b)).values()]
-        continue
-      }
-      const bytes = await this.bucketBytes(b)
-      const text = bytes === null ? null : bytes.toString('utf8')
-      const got = text === null ? undefined : canonicalBucketLines(text)
-      if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) {
-        yield [...this.upToDate(b, this.parseBucket(b, text, bytes).data).values()]
-        continue
-      }
-      // Checked whole; its concerned lines are parsed as the caller takes them (few alive at a time).
-      const lines = bytes!
-      yield {
-        *[Symbol.iterator]() {
-          for (const line of markedLines(lines, marks)) if (line.marked) yield parseResourceLine(lines, line.at)
-        },
-      }
+    const edits = new Map<number, BucketEdits>()
+    const idle = (res: Resource) => isIdle(res, this.lvbSize)
+    const loaded = (b: number) => this.buckets.has(b) || this.lazy.has(b)
+    // The next file is read while this one is checked (the disk and the parser overlap), into
+    // two buffers in turn: a file's bytes are not needed once its lines are taken.
+    const buffers = new CatchUpBuffers()
+    const read = (b: number): Promise<Buffer | null> | undefined => {
+      if (b >= BUCKETS || loaded(b)) return undefined
+      const p = this.state.onDisk ? this.bucketBytesInto(b, buffers, b % 2) : this.bucketBytes(b)
+      p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
+      return p
     }
+    let ahead = read(0)
+    for (let b = 0; b < BUCKETS; b++) {
+      const reading = ahead
+      ahead = read(b + 1)
+      if (!reading) {
+        for (const res of (await this.bucket(b)).values()) take(res)
+        continue
+      }
+      const bytes = await reading
+      // An ASCII file is checked on its bytes (no 1 MB string a bucket); another, on its text.
+      const got = bytes === null ? undefined : (canonicalBucketBytes(bytes) ?? canonicalBucketLines(bytes.toString('utf8')))
+      if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) {
+        for (const res of this.upToDate(b, this.parseBucket(b, bytes === null ? null : bytes.toString('utf8'), bytes).data).values()) take(res)
+        continue
+      }
+      // Checked whole; its concerned lines are parsed one at a time (few alive at a time), and what each becomes recorded.
+      const editor = new LineEditor(bytes!, got.applied)
+      for (const line of concernedLines(bytes!, marks)) editor.take(line.at, line.end, take, idle)
+      edits.set(b, editor.done())
+    }
+    return edits
   }
 
   /** Load a bucket for update: it is rewritten (with the last change applied and stamped) on flush. */
@@ -565,13 +636,14 @@ export class DomainSession {
    * Bring bucket b up to date with the last change, for a writer that knows the
    * bucket's file was validated in this same change (the command that committed
    * it read every bucket first): the resources the change cannot concern are kept
-   * as their bytes, the others parsed, changed and written again. Returns whether
-   * the bucket was behind (and is rewritten on flush).
+   * as their bytes, the others parsed, changed and written again — or, given the
+   * committing command's `edits` of the same bytes (takeConcerned), none parsed.
+   * Returns whether the bucket was behind (and is rewritten on flush).
    */
-  async catchUpBucket(b: number): Promise<boolean> {
+  async catchUpBucket(b: number, edits?: BucketEdits, buffers?: CatchUpBuffers): Promise<boolean> {
     const change = this.meta.change
     if (!change || change.done) return false
-    const bytes = this.buckets.has(b) || this.lazy.has(b) ? null : await this.bucketBytes(b)
+    const bytes = this.buckets.has(b) || this.lazy.has(b) ? null : buffers && this.state.onDisk ? await this.bucketBytesInto(b, buffers) : await this.bucketBytes(b)
     const nl = bytes === null ? -1 : bytes.indexOf(10)
     const head = nl < 0 ? null : LINE_HEAD.exec(bytes!.toString('latin1', 0, nl + 1))
     if (bytes === null || !head || bytes[nl + 1] !== 0x7b || bytes.toString('latin1', bytes.length - 4) !== '\n]}\n') {
@@ -581,7 +653,14 @@ export class DomainSession {
       this.dirtyBuckets.add(b)
       return true
     }
-    if (Number(/"applied":([0-9]+)/.exec(head[0])?.[1] ?? 0) >= change.seq) return false
+    const applied = Number(/"applied":([0-9]+)/.exec(head[0])?.[1] ?? 0)
+    if (applied >= change.seq) return false
+    // The committing command's edits of these very bytes (still behind: nobody wrote the file since its commit).
+    const image = edits && edits.applied === applied ? applyLineEdits(bytes, edits, `{"applied":${change.seq},"resources":[`, buffers?.forImage) : undefined
+    if (image) {
+      this.rawImages.set(b, image)
+      return true
+    }
     // Runs of untouched lines are copied as they are (with the ',\n' between them).
     const pieces: (Buffer | string)[] = []
     let size = 0
@@ -612,7 +691,7 @@ export class DomainSession {
     endRun()
     const stamped = pieces.length ? `{"applied":${change.seq},"resources":[\n` : `{"applied":${change.seq},"resources":[]}\n`
     // One buffer for the whole image (not one per changed line: half a million small objects).
-    const out = Buffer.allocUnsafe(stamped.length + size + 2 * pieces.length + 3)
+    const out = buffers ? buffers.forImage(stamped.length + size + 2 * pieces.length + 3) : Buffer.allocUnsafe(stamped.length + size + 2 * pieces.length + 3)
     let at = out.write(stamped, 0, 'latin1')
     pieces.forEach((p, i) => {
       if (i) at += out.write(',\n', at, 'latin1')

@@ -94,6 +94,12 @@ export interface ResourceDeath {
   granted: Lock[]
 }
 
+/** Does `node` have a lock in queue q? (A plain function: a closure made per resource costs a death of half a million.) */
+function holdsIn(q: Lock[], node: string): boolean {
+  for (const l of q) if (l.node === node) return true
+  return false
+}
+
 /**
  * What the death of `node` does to ONE resource (undefined: the node has no lock
  * on it, nothing changes): its waiting requests and pending conversions are
@@ -102,9 +108,8 @@ export interface ResourceDeath {
  * written and becomes not valid; then the queues are served. Idempotent.
  */
 export function deathOnResource(res: Resource, node: string): ResourceDeath | undefined {
-  const holds = (q: Lock[]) => q.some((l) => l.node === node)
   // Most resources of a big domain are not the dead node's: skip them without allocating.
-  if (!holds(res.grantQueue) && !holds(res.convertQueue) && !holds(res.waitQueue)) return undefined
+  if (!holdsIn(res.grantQueue, node) && !holdsIn(res.convertQueue, node) && !holdsIn(res.waitQueue, node)) return undefined
   const r: ResourceDeath = {orphaned: [], dropped: [], withdrawn: [], conversionsWithdrawn: [], invalidated: false, granted: []}
   for (const lock of res.waitQueue.filter((l) => l.node === node)) {
     removeLock(res, lock)
@@ -186,9 +191,19 @@ export function deathOfResource(res: Resource, node: string, s: DeathSummary): v
 
 /** Lists in the order a death reports them (ids ascending, names sorted). */
 export function finishDeathSummary(s: DeathSummary): DeathSummary {
-  for (const list of [s.orphaned, s.dropped, s.withdrawn, s.conversionsWithdrawn]) list.sort((a, b) => a - b)
+  for (const list of [s.orphaned, s.dropped, s.withdrawn, s.conversionsWithdrawn]) sortIds(list)
   s.invalidatedResources.sort()
   return s
+}
+
+/** Lock ids ascending, in place (a death of half a million orphans: sorted as a typed array, several times faster). */
+function sortIds(list: number[]): void {
+  if (list.length < 1024) {
+    list.sort((a, b) => a - b)
+    return
+  }
+  const sorted = new Float64Array(list).sort()
+  for (let i = 0; i < sorted.length; i++) list[i] = sorted[i]
 }
 
 export function attach(domain: DomainMeta, node: string): Attachment {

@@ -149,3 +149,96 @@ export function* markedLines(buf: Buffer, marks: string[]): Generator<LineSpan> 
     at = nl + 1
   }
 }
+
+/** The text of a resource's lvbValid and persistent values, from "lvbValid": on (one string each: edits share them). */
+const FLAGS = [false, true].flatMap((valid) => [false, true].map((persistent) => `${valid},"persistent":${persistent}`))
+
+/**
+ * The lines of markedLines that contain one of `marks`, found from the marks
+ * (each looked for through the whole file, natively): the lines between them
+ * are not visited at all.
+ */
+export function* concernedLines(buf: Buffer, marks: string[]): Generator<{at: number; end: number}> {
+  const needles = marks.map((m) => Buffer.from(m, 'utf8'))
+  const last = buf.length - 4 // the '\n' before ']}\n'
+  const from = buf.indexOf(10) + 1
+  const next = needles.map((n) => buf.indexOf(n, from))
+  for (;;) {
+    let p = -1
+    for (const x of next) if (x !== -1 && x < last && (p === -1 || x < p)) p = x
+    if (p === -1) return
+    // Marks hold no newline: the line around the first one left.
+    const at = buf.lastIndexOf(10, p) + 1
+    const nl = buf.indexOf(10, p)
+    for (let i = 0; i < needles.length; i++) if (next[i] !== -1 && next[i] < nl) next[i] = buf.indexOf(needles[i], nl)
+    yield {at, end: buf[nl - 1] === 0x2c ? nl - 1 : nl}
+  }
+}
+
+/**
+ * What a change did to a resource read from a checked line, told without writing
+ * it again: `before` is taken just before the change, `unchanged` after it. Queues
+ * are compared lock by lock, field by field (the fields the line grammar has); the
+ * head fields (value block, its validity, persistence) one by one. A death mostly
+ * orphans a lock and marks the value block not valid: only the head changes.
+ */
+export class ResourceSnapshot {
+  private lvb = ''
+  private lvbValid = false
+  private persistent = false
+  /** Per queue: its length, then per lock its object and fields. */
+  private queues: unknown[] = []
+
+  before(res: Resource): void {
+    this.lvb = res.lvb
+    this.lvbValid = res.lvbValid
+    this.persistent = res.persistent
+    this.queues.length = 0
+    this.keep(res.grantQueue)
+    this.keep(res.convertQueue)
+    this.keep(res.waitQueue)
+  }
+
+  private keep(queue: Lock[]): void {
+    const q = this.queues
+    q.push(queue.length)
+    for (const l of queue) q.push(l, l.id, l.node, l.mode, l.requestedMode, l.persistent, l.lvb, l.writeLvb)
+  }
+
+  /** The queues are as they were (same locks, same fields, same order). */
+  queuesUnchanged(res: Resource): boolean {
+    const i = this.same(res.grantQueue, 0)
+    const j = i < 0 ? i : this.same(res.convertQueue, i)
+    return j >= 0 && this.same(res.waitQueue, j) >= 0
+  }
+
+  /** Whether `queue` is as kept from index i on: the index after it, or -1. */
+  private same(queue: Lock[], i: number): number {
+    const q = this.queues
+    if (q[i++] !== queue.length) return -1
+    for (const l of queue) {
+      if (q[i] !== l || q[i + 1] !== l.id || q[i + 2] !== l.node || q[i + 3] !== l.mode || q[i + 4] !== l.requestedMode) return -1
+      if (q[i + 5] !== l.persistent || q[i + 6] !== l.lvb || q[i + 7] !== l.writeLvb) return -1
+      i += 8
+    }
+    return i
+  }
+
+  /**
+   * When only head fields changed: the edit of the line at `at` (bytes, a line
+   * canonicalBucketLines took) that writes them — the bytes kept at its start,
+   * the text after them, and where the kept end starts (its grantQueue key) —
+   * or null when nothing changed at all.
+   */
+  headEdit(buf: Buffer, at: number, res: Resource): {keepHead: number; middle: string; tailAt: number} | null {
+    if (res.lvb === this.lvb && res.lvbValid === this.lvbValid && res.persistent === this.persistent) return null
+    const lvbAt = quoteFrom(buf, at + 9) + 9 // the name (no quote or escape in a checked line), then ","lvb":"
+    const lvbEnd = quoteFrom(buf, lvbAt)
+    const flagsAt = lvbEnd + 13 // ","lvbValid":
+    const tailAt = flagsAt + (this.lvbValid ? 4 : 5) + 14 + (this.persistent ? 4 : 5) // ,"persistent":
+    const flags = FLAGS[(res.lvbValid ? 2 : 0) + (res.persistent ? 1 : 0)]
+    return res.lvb === this.lvb
+      ? {keepHead: flagsAt - at, middle: flags, tailAt}
+      : {keepHead: lvbAt - 1 - at, middle: `${JSON.stringify(res.lvb)},"lvbValid":${flags}`, tailAt}
+  }
+}

@@ -4,7 +4,8 @@
 import {DlmError} from '../errors.js'
 import type {Tx} from './txdir.js'
 
-export const toBuf = (d: string | Buffer): Buffer => (typeof d === 'string' ? Buffer.from(d, 'utf8') : Buffer.from(d))
+/** Staged data as bytes: a Buffer is taken as it is (not copied: a bucket image is a megabyte; the caller leaves it alone). */
+export const toBuf = (d: string | Buffer): Buffer => (typeof d === 'string' ? Buffer.from(d, 'utf8') : d)
 
 /** A staged change to one path (both backends stage the same way). */
 export type Staged = {kind: 'write'; data: Buffer} | {kind: 'remove'} | {kind: 'append'; data: Buffer}

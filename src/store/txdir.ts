@@ -55,7 +55,7 @@ export interface Reader {
 }
 
 export interface Tx extends Reader {
-  /** Staged whole-file replace; last write wins; reads in this tx see it. */
+  /** Staged whole-file replace; last write wins; reads in this tx see it. A Buffer is kept, not copied: do not change it afterwards. */
   write(rel: string, data: string | Buffer): void
   /** Staged append (UTF-8 data) to an append-only file, created if missing. */
   append(rel: string, data: string | Buffer): void
