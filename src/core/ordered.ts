@@ -7,7 +7,7 @@ import {closeSync, openSync, readSync} from 'node:fs'
 import {applyChange} from '../model/changes.js'
 import {isIdle} from '../model/resource.js'
 import type {LogicalChange, Resource} from '../model/types.js'
-import {parseResourceLine} from '../store/resource-line.js'
+import {parseResourceLine, resourceLineAt, type ResourceLine} from '../store/resource-line.js'
 
 /**
  * Where a run comes from: resources in memory, or a bucket file read line by line
@@ -38,10 +38,15 @@ export function streamable(text: string, resources: Resource[]): boolean {
   return lines === resources.length + 2
 }
 
-function* fileRun(run: Extract<Run, {kind: 'file'}>): Generator<Resource> {
+/**
+ * A run's resources; with `lines`, a resource of a checked line that no change
+ * concerns comes as its line, not parsed (ResourceLine).
+ */
+function* fileRun(run: Extract<Run, {kind: 'file'}>, lines: boolean): Generator<Resource | ResourceLine> {
   // Synchronous reads: each asynchronous read is a round trip through libuv's thread
   // pool, and a merge of 256 runs makes ~12,000 of them at a million locks (measured:
   // most of the command's system time).
+  const asLines = lines && run.checked === true && run.change === undefined
   const fd = openSync(run.path, 'r')
   try {
     // Bytes, not strings: a line decoded on its own is a fresh string (a slice of a
@@ -55,6 +60,7 @@ function* fileRun(run: Extract<Run, {kind: 'file'}>): Generator<Resource> {
       const bytesRead = readSync(fd, buf, 0, buf.length, null)
       if (bytesRead === 0) break
       const bytes = rest.length ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead)
+      const view = asLines ? new DataView(bytes.buffer, bytes.byteOffset, bytes.length) : undefined
       let start = 0
       for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, start)) {
         const at = start
@@ -64,6 +70,10 @@ function* fileRun(run: Extract<Run, {kind: 'file'}>): Generator<Resource> {
           continue
         }
         if (bytes[at] === 0x5d) return // ]}
+        if (asLines) {
+          yield resourceLineAt(bytes, view!, at)
+          continue
+        }
         const res = run.checked ? parseResourceLine(bytes, at) : (JSON.parse(bytes.toString('utf8', at, bytes[nl - 1] === 0x2c ? nl - 1 : nl)) as Resource) // without a trailing ','
         if (run.change) {
           applyChange(res, run.change)
@@ -82,13 +92,17 @@ function* fileRun(run: Extract<Run, {kind: 'file'}>): Generator<Resource> {
  * Merge the runs by resource name (each run sorted). Synchronous: a million
  * resources through a chain of async generators cost more than reading them.
  * A tree of losers: one comparison per level for each resource (a heap needs two).
+ * With `lines`, checked lines come unparsed (see fileRun): a line is valid until
+ * the merge's next step.
  */
-export function* mergeRuns(runs: Run[]): Generator<Resource> {
-  const its = runs.map((r) => (r.kind === 'memory' ? r.resources[Symbol.iterator]() : fileRun(r)))
+export function mergeRuns(runs: Run[]): Generator<Resource>
+export function mergeRuns(runs: Run[], lines: true): Generator<Resource | ResourceLine>
+export function* mergeRuns(runs: Run[], lines = false): Generator<Resource | ResourceLine> {
+  const its = runs.map((r) => (r.kind === 'memory' ? r.resources[Symbol.iterator]() : fileRun(r, lines)))
   let k = 1
   while (k < its.length) k *= 2
   /** Each run's current resource; undefined once it is done (after every name). */
-  const head: (Resource | undefined)[] = []
+  const head: (Resource | ResourceLine | undefined)[] = []
   const advance = (i: number) => {
     const n = i < its.length ? its[i].next() : undefined
     head[i] = n && !n.done ? n.value : undefined
