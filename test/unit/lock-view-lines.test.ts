@@ -2,11 +2,13 @@
 // line's bytes (render/lock-view-lines.ts). Whatever the lines hold, the bytes must
 // be those of lockView's objects through JSON.stringify, and the listing the same
 // document as the one built from parsed resources.
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
 import {describe, expect, it} from 'vitest'
-import {tempClusters} from './helpers/clusters.js'
+import {TEST_BASE, tempClusters} from './helpers/clusters.js'
 import {prng} from '../prng.js'
-import {bucketText} from '../../src/core/ordered.js'
+import {bucketText, mergeRuns, type Run} from '../../src/core/ordered.js'
 import {LockLine, type LineDomain} from '../../src/core/lock-line.js'
 import {convertLockOp, listLocks, requestLockOp, streamLocks, type ListFilter} from '../../src/core/locks.js'
 import {markDead} from '../../src/core/nodes.js'
@@ -15,7 +17,7 @@ import type {DomainMeta, Lock, NodeState, Resource} from '../../src/model/types.
 import {lockView} from '../../src/model/validity.js'
 import {writeJsonList} from '../../src/render/json-stream.js'
 import {canonicalBucketLines} from '../../src/store/schema.js'
-import {resourceLineAt} from '../../src/store/resource-line.js'
+import {ResourceLine, resourceLineAt} from '../../src/store/resource-line.js'
 
 const rng = prng(11)
 const rnd = rng.int
@@ -143,4 +145,30 @@ describe('lock list --json from bucket lines', () => {
     await markDead(ctx, 'n2', {skipFence: true})
     await check(false)
   }, 60_000)
+})
+
+describe('runs merged from bucket files', () => {
+  it('lines longer than a read, as lines or parsed: the resources of the files, in name order', () => {
+    const dir = mkdtempSync(join(TEST_BASE, 'dlmctl-runs-'))
+    try {
+      const files = [0, 1, 2].map((f) => {
+        const resources = Array.from({length: 30}, (_, i) => ({...resource(i), name: `r/${String(i * 3 + f).padStart(3, '0')}`}))
+        // Lines of 100 KiB and more (the reads are of 64 KiB).
+        resources[5].lvb = 'ab'.repeat(50_000 + f)
+        resources[6].grantQueue = Array.from({length: 2000}, (_, k) => lock(k + 1))
+        const path = join(dir, `${f}.json`)
+        writeFileSync(path, bucketText(0, resources))
+        return {path, resources}
+      })
+      const all = files.flatMap((f) => f.resources).sort((a, b) => (a.name < b.name ? -1 : 1))
+      const runs: Run[] = files.map((f) => ({kind: 'file', path: f.path, lvbSize: 32, checked: true}))
+      expect([...mergeRuns(runs)]).toEqual(all)
+      // A line is read before the merge's next step (its bytes are the run's).
+      const lines: Resource[] = []
+      for (const x of mergeRuns(runs, true)) lines.push(x instanceof ResourceLine ? x.parse() : x)
+      expect(lines).toEqual(all)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
 })
