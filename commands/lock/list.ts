@@ -42,7 +42,7 @@ export default defineCommand({
     const filter = {fs: args.fs, node: flags.node, resource: flags.resource, invalid: flags.invalid, waiting: flags.waiting}
     if (format === 'json' && !flags.summary && sort === undefined && limit === undefined) {
       // Streamed: a million locks are never held in memory (same bytes as one JSON.stringify).
-      await streamLocks(ctx, filter, () => domainsOf(ctx), (locks) => writeJsonList(process.stdout, 'locks', locks))
+      await streamLocks(ctx, filter, () => domainsOf(ctx), (locks) => writeJsonList(process.stdout, 'locks', locks), {lines: true})
       return
     }
     const bar = progress(format === 'table')

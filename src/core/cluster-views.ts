@@ -19,6 +19,7 @@ import {crc32cBuf, crc32cStr} from '../util/crc32c.js'
 import {isEtcdState} from '../store/etcd/url.js'
 import type {DomainSession} from './state.js'
 import type {Resource} from '../model/types.js'
+import type {ResourceLine} from '../store/resource-line.js'
 import {changePending} from './changes.js'
 import {writeExportResources} from './export-resources.js'
 
@@ -114,11 +115,11 @@ export async function exportState(ctx: Ctx) {
 export async function writeExport(ctx: Ctx, write: (chunk: string | Buffer) => Promise<void>): Promise<void> {
   const {list} = await allScopes(ctx)
   await withView(ctx, list, async (s) => {
-    const streams: (() => Generator<Resource>)[] = []
+    const streams: (() => Generator<Resource | ResourceLine>)[] = []
     const domains = []
     for (const d of await s.allDomains()) {
       const {change: _c, ...meta} = d.meta
-      streams.push(await d.prepareInOrder())
+      streams.push(await d.prepareInOrder(true))
       domains.push({...meta, resources: `\u0000resources ${streams.length - 1}\u0000`, fs: await fsDump(s, d)})
     }
     const doc = canonicalJson({

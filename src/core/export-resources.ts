@@ -3,6 +3,7 @@
 // 12 and their keys at 14. At a million resources export is mostly this array:
 // resources of the stored shape are written byte by byte (util/json-bytes.ts),
 // anything else through canonicalJson, with the same bytes.
+import {ResourceLine} from '../store/resource-line.js'
 import {ByteSink, asciiAt, intAt, stringAt, type Send} from '../util/json-bytes.js'
 
 const RESOURCE_KEYS = new Set(['name', 'lvb', 'lvbValid', 'persistent', 'grantQueue', 'convertQueue', 'waitQueue'])
@@ -12,39 +13,38 @@ type LockFields = {id: number; node: string; mode: string; requestedMode?: strin
 
 const optionalString = (v: unknown) => v === undefined || typeof v === 'string'
 
-function lockBound(x: unknown): number {
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return -1
+/** Is x a lock of the stored shape (keys and types)? */
+function isStoredLock(x: unknown): boolean {
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return false
   let n = 0
-  for (const k in x) if (!LOCK_KEYS.has(k) || !Object.hasOwn(x, k) || (n++, false)) return -1
+  for (const k in x) if (!LOCK_KEYS.has(k) || !Object.hasOwn(x, k) || (n++, false)) return false
   const l = x as LockFields
-  if (!Number.isSafeInteger(l.id) || typeof l.node !== 'string' || typeof l.mode !== 'string' || typeof l.persistent !== 'boolean' || typeof l.lvb !== 'string') return -1
-  if (!optionalString(l.requestedMode) || !optionalString(l.writeLvb) || n < 5) return -1
-  return 300 + 6 * (l.node.length + l.mode.length + l.lvb.length + (l.requestedMode?.length ?? 0) + (l.writeLvb?.length ?? 0))
+  if (!Number.isSafeInteger(l.id) || typeof l.node !== 'string' || typeof l.mode !== 'string' || typeof l.persistent !== 'boolean' || typeof l.lvb !== 'string') return false
+  return optionalString(l.requestedMode) && optionalString(l.writeLvb) && n >= 5
 }
 
-function queueBound(q: unknown): number {
-  if (!Array.isArray(q)) return -1
+const isStoredQueue = (q: unknown): boolean => Array.isArray(q) && q.every(isStoredLock)
+
+/** Is x a resource of the stored shape (keys and types, its locks too)? */
+function isStoredResource(x: unknown): boolean {
+  // A plain object: canonicalJson's JSON.stringify would use a toJSON of another prototype.
+  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return false
   let n = 0
-  for (const l of q) {
-    const b = lockBound(l)
-    if (b < 0) return -1
-    n += b
-  }
+  for (const k in x) if (!RESOURCE_KEYS.has(k) || !Object.hasOwn(x, k) || (n++, false)) return false
+  const r = x as ResourceFields
+  if (n !== RESOURCE_KEYS.size || typeof r.name !== 'string' || typeof r.lvb !== 'string' || typeof r.lvbValid !== 'boolean' || typeof r.persistent !== 'boolean') return false
+  return isStoredQueue(r.grantQueue) && isStoredQueue(r.convertQueue) && isStoredQueue(r.waitQueue)
+}
+
+function queueBound(q: LockFields[]): number {
+  let n = 0
+  for (const l of q) n += 300 + 6 * (l.node.length + l.mode.length + l.lvb.length + (l.requestedMode?.length ?? 0) + (l.writeLvb?.length ?? 0))
   return n
 }
 
-/** An upper bound of the item's bytes if it is a resource of the stored shape, else -1. */
-function resourceBound(x: unknown): number {
-  // A plain object: canonicalJson's JSON.stringify would use a toJSON of another prototype.
-  if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== Object.prototype) return -1
-  let n = 0
-  for (const k in x) if (!RESOURCE_KEYS.has(k) || !Object.hasOwn(x, k) || (n++, false)) return -1
-  const r = x as ResourceFields
-  if (n !== RESOURCE_KEYS.size || typeof r.name !== 'string' || typeof r.lvb !== 'string' || typeof r.lvbValid !== 'boolean' || typeof r.persistent !== 'boolean') return -1
-  const g = queueBound(r.grantQueue)
-  const c = queueBound(r.convertQueue)
-  const w = queueBound(r.waitQueue)
-  return g < 0 || c < 0 || w < 0 ? -1 : 400 + 6 * (r.name.length + r.lvb.length) + g + c + w
+/** An upper bound of the bytes of a resource of the stored shape: 6 bytes at most per character (\u0000), plus keys and indentation. */
+function storedBound(r: ResourceFields): number {
+  return 400 + 6 * (r.name.length + r.lvb.length) + queueBound(r.grantQueue) + queueBound(r.convertQueue) + queueBound(r.waitQueue)
 }
 
 function queueAt(b: Buffer, p: number, q: LockFields[]): number {
@@ -78,16 +78,18 @@ function resourceAt(b: Buffer, p: number, r: ResourceFields): number {
 /**
  * A domain's resources as the value of export's "resources" key: the bytes
  * `canonical` (canonicalJson of the resources) would print at that depth. Resources
- * of the stored shape are written byte by byte; any other item through `canonical`.
+ * of the stored shape (bucket lines among them) are written byte by byte; any other
+ * item through `canonical`.
  */
 export async function writeExportResources(resources: Iterable<unknown>, send: Send, canonical: (items: unknown[]) => string): Promise<void> {
   const sink = new ByteSink(send)
   let first = true
-  for (const r of resources) {
-    const bound = resourceBound(r)
+  for (const item of resources) {
+    // A bucket line (ResourceLine) is read into a resource of the stored shape.
+    const r = item instanceof ResourceLine ? item.parse() : item
     let wait: Promise<void> | undefined
-    if (bound >= 0) {
-      wait = sink.room(bound + 16)
+    if (r !== item || isStoredResource(r)) {
+      wait = sink.room(storedBound(r as ResourceFields) + 16)
       sink.pos = resourceAt(sink.buf, asciiAt(sink.buf, sink.pos, first ? '[\n' : ',\n'), r as ResourceFields)
     } else {
       const text = canonical([r])

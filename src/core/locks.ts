@@ -5,7 +5,9 @@ import {findNode, requireUpMember} from '../model/membership.js'
 import {checkName, checkResource} from '../model/names.js'
 import {isMode, type Mode} from '../model/modes.js'
 import {cancelLock, convertLock, lockStatus, releaseLock, requestLock, allLocks} from '../model/resource.js'
-import type {Membership, Resource} from '../model/types.js'
+import type {LockStatus, Membership, Resource} from '../model/types.js'
+import {ResourceLine} from '../store/resource-line.js'
+import {LockLine, type LineDomain} from './lock-line.js'
 import {lockView, type LockView} from '../model/validity.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import type {ClusterState, DomainSession, FoundLock} from './state.js'
@@ -137,17 +139,35 @@ export async function listLocks(ctx: Ctx, f: ListFilter, allDomainNames: () => P
   })
 }
 
+/** The filter's rule for one lock: by its holder, and by its view. */
+function lockFilter(f: ListFilter) {
+  return {
+    holder: (node: string) => !f.node || node === f.node,
+    view: (status: LockStatus, valid: boolean) => !(f.invalid && valid) && !(f.waiting && status === 'granted'),
+  }
+}
+
 /**
  * The same locks as listLocks, in the same order, handed to `consume` as a stream
  * (bounded memory at any domain size) while the view holds its locks. Every bucket
  * is read and validated before the first lock is produced: a damaged file fails
- * the listing before anything is printed.
+ * the listing before anything is printed. With `lines`, the locks of a resource
+ * whose bucket line was checked come as that line (LockLine), not as views.
  */
+export async function streamLocks<T>(ctx: Ctx, f: ListFilter, allDomainNames: () => Promise<string[]>, consume: (locks: Iterable<LockView>) => Promise<T>): Promise<T>
+export async function streamLocks<T>(
+  ctx: Ctx,
+  f: ListFilter,
+  allDomainNames: () => Promise<string[]>,
+  consume: (locks: Iterable<LockView | LockLine>) => Promise<T>,
+  opts: {lines: true},
+): Promise<T>
 export async function streamLocks<T>(
   ctx: Ctx,
   f: ListFilter,
   allDomainNames: () => Promise<string[]>,
   consume: (locks: Iterable<LockView>) => Promise<T>,
+  opts: {lines?: boolean} = {},
 ): Promise<T> {
   if (f.node) checkName('node', f.node)
   const names = f.fs ? [f.fs] : await allDomainNames()
@@ -155,33 +175,38 @@ export async function streamLocks<T>(
     const m = await s.membership()
     if (f.node) findNode(m, f.node)
     const match = resourceMatcher(f.resource)
+    const keep = lockFilter(f)
     // Read and validate every domain first; each is merged from its files in its turn.
-    const sources: {d: DomainSession; start: () => Iterator<Resource>; it?: Iterator<Resource>}[] = []
+    const sources: {d: DomainSession; lines: LineDomain; start: () => Iterator<Resource | ResourceLine>; it?: Iterator<Resource | ResourceLine>}[] = []
     for (const fs of names) {
       const d = await s.domain(fs)
       const exact = f.resource && !f.resource.endsWith('*') ? [await d.resource(f.resource)].filter((r) => r !== undefined) : undefined
-      sources.push({d, start: exact ? () => exact[Symbol.iterator]() : await d.prepareInOrder()})
+      const lines: LineDomain = {meta: d.meta, holderState: (node) => nodeState(m, node), keep: (node, status, valid) => keep.holder(node) && keep.view(status, valid)}
+      sources.push({d, lines, start: exact ? () => exact[Symbol.iterator]() : opts.lines ? await d.prepareInOrder(true) : await d.prepareInOrder()})
     }
     // Synchronous from here: a million locks through async iterators cost more than
     // reading them, and every file is open already (ordered.ts reads synchronously).
-    function* locks(): Generator<LockView> {
+    function* locks(): Generator<LockView | LockLine> {
       for (const src of sources) {
         const it = (src.it = src.start())
         for (let n = it.next(); !n.done; n = it.next()) {
           const res = n.value
           if (!match(res.name)) continue
+          if (res instanceof ResourceLine) {
+            yield new LockLine(res, src.lines)
+            continue
+          }
           for (const lock of allLocks(res)) {
-            if (f.node && lock.node !== f.node) continue
+            if (!keep.holder(lock.node)) continue
             const v = lockView(lock, res, src.d.meta, nodeState(m, lock.node), lockStatus(res, lock))
-            if (f.invalid && v.valid) continue
-            if (f.waiting && v.status === 'granted') continue
-            yield v
+            if (keep.view(v.status, v.valid)) yield v
           }
         }
       }
     }
     try {
-      return await consume({[Symbol.iterator]: locks})
+      // Lines only when asked for (prepareInOrder(true)).
+      return await consume({[Symbol.iterator]: locks} as Iterable<LockView>)
     } finally {
       for (const {it} of sources) it?.return?.()
     }

@@ -2,7 +2,9 @@
 // byte for byte what JSON.stringify(doc, null, 2) + "\n" prints, so a listing of
 // a million locks never has to be held in memory. Writes respect backpressure.
 import {once} from 'node:events'
+import {LockLine} from '../core/lock-line.js'
 import {ByteSink, asciiAt, both, intAt, stringAt, streamSend} from '../util/json-bytes.js'
+import {writeLockLine} from './lock-view-lines.js'
 
 const BATCH = 2048
 
@@ -60,37 +62,62 @@ function lockViewAt(b: Buffer, p: number, v: ViewFields): number {
   return asciiAt(b, p, '\n    }')
 }
 
+/** The items of {"<key>": [...]} as they are written: each item's bytes go after its separator. */
+export class JsonListSink {
+  readonly sink: ByteSink
+  readonly open: string
+  first = true
+
+  constructor(out: NodeJS.WritableStream, key: string) {
+    this.sink = new ByteSink(streamSend(out))
+    this.open = `{\n  ${JSON.stringify(key)}: [\n`
+  }
+
+  /** Room for an item of at most n bytes, and its separator written (a wait when the output asks for one). */
+  item(n: number): Promise<void> | undefined {
+    const wait = this.sink.room(n + this.open.length)
+    this.sink.pos = asciiAt(this.sink.buf, this.sink.pos, this.first ? this.open : ',\n')
+    this.first = false
+    return wait
+  }
+
+  /** Items' text, joined to what came before. */
+  text(items: string): Promise<void> | undefined {
+    const wait = this.sink.text((this.first ? this.open : ',\n') + items)
+    this.first = false
+    return wait
+  }
+}
+
 /**
  * {"<key>": [items…]} as JSON.stringify(doc, null, 2) + "\n" prints it, written as
- * items arrive. Lock views are written byte by byte (above); any other item is
+ * items arrive. Lock views are written byte by byte (above), and the locks of a
+ * bucket line (LockLine) from its bytes (lock-view-lines.ts); any other item is
  * serialized a batch at a time as the same document shape (one native call) and
  * cut out of it.
  */
 export async function writeJsonList(out: NodeJS.WritableStream, key: string, items: Iterable<unknown> | AsyncIterable<unknown>): Promise<void> {
-  const open = `{\n  ${JSON.stringify(key)}: [\n`
+  const list = new JsonListSink(out, key)
+  const {sink, open} = list
   const close = '\n  ]\n}\n'
-  const sink = new ByteSink(streamSend(out))
   let batch: unknown[] = []
-  let first = true
   const flush = () => {
     if (batch.length === 0) return undefined
     const doc = JSON.stringify({[key]: batch}, null, 2)
     batch = []
-    // doc is open + items + '\n  ]\n}': keep the items, joined to what came before by ',\n'.
-    const wait = sink.text((first ? open : ',\n') + doc.slice(open.length, doc.length - close.length + 1))
-    first = false
-    return wait
+    // doc is open + items + '\n  ]\n}': keep the items.
+    return list.text(doc.slice(open.length, doc.length - close.length + 1))
   }
   const put = (item: unknown): Promise<void> | undefined => {
+    if (item instanceof LockLine) return both(flush(), writeLockLine(list, item))
     const bound = lockViewBound(item)
     if (bound < 0) {
       batch.push(item)
       return batch.length >= BATCH ? flush() : undefined
     }
     const flushed = flush()
-    const wait = sink.room(bound + open.length)
-    sink.pos = lockViewAt(sink.buf, asciiAt(sink.buf, sink.pos, first ? open : ',\n'), item as ViewFields)
-    first = false
+    const wait = list.item(bound)
+    sink.pos = lockViewAt(sink.buf, sink.pos, item as ViewFields)
     return both(flushed, wait)
   }
   if (Symbol.iterator in items) {
@@ -106,7 +133,7 @@ export async function writeJsonList(out: NodeJS.WritableStream, key: string, ite
     }
   }
   await flush()
-  await sink.text(first ? `{\n  ${JSON.stringify(key)}: []\n}\n` : close)
+  await sink.text(list.first ? `{\n  ${JSON.stringify(key)}: []\n}\n` : close)
   await sink.flush()
 }
 

@@ -2,10 +2,12 @@
 // read straight from its bytes. That check pins the line's grammar down to the
 // exact text JSON.stringify writes for a resource in dlmctl's key order, so this
 // reader only walks it: it skips the keys by their known lengths and reads the
-// values, and gives the same object JSON.parse would (same keys, same order).
+// values. One walker (LineReader) knows the grammar; parseResourceLine builds from
+// it the same object JSON.parse would (same keys, same order), and a listing reads
+// the fields where they are, without building objects (render/lock-view-lines.ts).
 // A million locks are read several times faster than by JSON.parse, which must
 // look at every byte. Never give it a line that check did not take.
-import type {Mode} from '../model/modes.js'
+import {MODES} from '../model/modes.js'
 import type {Lock, Resource} from '../model/types.js'
 
 interface SliceBuffer extends Buffer {
@@ -15,12 +17,14 @@ interface SliceBuffer extends Buffer {
 
 const QUOTE = 0x22
 const COMMA = 0x2c
+const CLOSE_BRACKET = 0x5d
 const LETTER_R = 0x72
 const LETTER_T = 0x74
 
-/** The two letters of a mode, as one number (every mode has two). */
-const MODE_OF = new Map<number, Mode>((['NL', 'CR', 'CW', 'PR', 'PW', 'EX'] as const).map((m) => [(m.charCodeAt(0) << 8) | m.charCodeAt(1), m]))
-const modeAt = (b: Buffer, p: number): Mode => MODE_OF.get((b[p] << 8) | b[p + 1])!
+/** A mode's two letters (as one number) → its index in MODES; -1 for anything else. */
+const MODE_CODE = new Int8Array(1 << 16).fill(-1)
+MODES.forEach((m, i) => (MODE_CODE[(m.charCodeAt(0) << 8) | m.charCodeAt(1)] = i))
+const modeCodeAt = (b: Buffer, p: number): number => MODE_CODE[(b[p] << 8) | b[p + 1]]
 
 /** Names of nodes recur on every line: one string each. */
 const nodeNames = new Map<number, string[]>()
@@ -44,70 +48,194 @@ function quoteFrom(b: Buffer, p: number): number {
   return p
 }
 
-/** The resource whose line starts at `start` in buf (a line canonicalBucketLines took). */
-export function parseResourceLine(buf: Buffer, start: number): Resource {
-  const b = buf as SliceBuffer
-  let p = start + 9 // {"name":"
-  let q = quoteFrom(b, p)
-  let ascii = true
-  for (let i = p; i < q; i++) if (b[i] >= 0x80) ascii = false
-  const name = ascii ? b.latin1Slice(p, q) : b.utf8Slice(p, q)
-  p = q + 9 // ","lvb":"
-  q = quoteFrom(b, p)
-  const lvb = b.latin1Slice(p, q)
-  p = q + 13 // ","lvbValid":
-  const lvbValid = b[p] === LETTER_T
-  p += (lvbValid ? 4 : 5) + 14 // ,"persistent":
-  const persistent = b[p] === LETTER_T
-  p += (persistent ? 4 : 5) + 15 // ,"grantQueue":[
-  const grantQueue: Lock[] = []
-  p = locksAt(b, p, grantQueue) + 18 // ],"convertQueue":[
-  const convertQueue: Lock[] = []
-  p = locksAt(b, p, convertQueue) + 15 // ],"waitQueue":[
-  const waitQueue: Lock[] = []
-  locksAt(b, p, waitQueue)
-  return {name, lvb, lvbValid, persistent, grantQueue, convertQueue, waitQueue}
-}
+/** The queues of a resource, in the order of its line. */
+export const GRANT = 0
+export const CONVERT = 1
+export const WAIT = 2
 
-/** The locks of a queue from p (just after its '['); returns the index of its ']'. */
-function locksAt(b: SliceBuffer, p: number, out: Lock[]): number {
-  while (p < b.length && b[p] !== 0x5d) {
+/** Where requestedMode's key is among a lock's keys (JSON.parse keeps the first place of a repeated key). */
+export const NO_KEY = 0
+export const BEFORE_PERSISTENT = 1
+export const AFTER_LVB = 2
+
+/**
+ * One resource line read in place: `start` reads the resource's own fields, then
+ * each `nextLock` the next lock's, queue after queue. Values are positions in the
+ * buffer ([at, end) of a string's characters, without quotes), modes are indexes
+ * in MODES. One reader walks any number of lines.
+ */
+export class LineReader {
+  buf: SliceBuffer = Buffer.alloc(0) as SliceBuffer
+  nameAt = 0
+  nameEnd = 0
+  /** The name's bytes are ASCII (its characters). */
+  nameAscii = true
+  lvbAt = 0
+  lvbEnd = 0
+  lvbValid = false
+  persistent = false
+  /** The current lock: its queue (GRANT, CONVERT, WAIT) and fields. */
+  queue = GRANT
+  idAt = 0
+  idEnd = 0
+  node = ''
+  mode = 0
+  /** -1 when absent; a repeated key's last value (as JSON.parse). */
+  requestedMode = -1
+  requestedKey = NO_KEY
+  lockPersistent = false
+  lockLvbAt = 0
+  lockLvbEnd = 0
+  /** -1 when absent. */
+  writeLvbAt = -1
+  writeLvbEnd = -1
+  /** writeLvb's key came before a requestedMode key after lvb. */
+  writeLvbFirst = false
+  private p = 0
+
+  /** Read the resource whose line starts at `at` (a line canonicalBucketLines took). */
+  start(buf: Buffer, at: number): this {
+    const b = (this.buf = buf as SliceBuffer)
+    let p = at + 9 // {"name":"
+    let q = quoteFrom(b, p)
+    let ascii = true
+    for (let i = p; i < q; i++) if (b[i] >= 0x80) ascii = false
+    this.nameAt = p
+    this.nameEnd = q
+    this.nameAscii = ascii
+    p = q + 9 // ","lvb":"
+    q = quoteFrom(b, p)
+    this.lvbAt = p
+    this.lvbEnd = q
+    p = q + 13 // ","lvbValid":
+    const lvbValid = (this.lvbValid = b[p] === LETTER_T)
+    p += (lvbValid ? 4 : 5) + 14 // ,"persistent":
+    const persistent = (this.persistent = b[p] === LETTER_T)
+    this.p = p + (persistent ? 4 : 5) + 15 // ,"grantQueue":[
+    this.queue = GRANT
+    return this
+  }
+
+  name(): string {
+    return this.nameAscii ? this.buf.latin1Slice(this.nameAt, this.nameEnd) : this.buf.utf8Slice(this.nameAt, this.nameEnd)
+  }
+
+  /** Read the next lock; false after the last one. */
+  nextLock(): boolean {
+    const b = this.buf
+    let p = this.p
+    while (b[p] === CLOSE_BRACKET) {
+      if (this.queue === WAIT) return false
+      p += this.queue === GRANT ? 18 : 15 // ],"convertQueue":[  ],"waitQueue":[
+      this.queue++
+    }
+    if (p >= b.length) return false
     p += 6 // {"id":
-    let id = 0
-    for (let c = b[p]; c >= 0x30 && c <= 0x39; c = b[++p]) id = id * 10 + (c - 0x30)
+    this.idAt = p
+    while (b[p] >= 0x30 && b[p] <= 0x39) p++
+    this.idEnd = p
     p += 9 // ,"node":"
-    const q = quoteFrom(b, p)
-    const node = nodeAt(b, p, q)
-    p = q + 10 // ","mode":"
-    const mode = modeAt(b, p)
+    let e = quoteFrom(b, p)
+    this.node = nodeAt(b, p, e)
+    p = e + 10 // ","mode":"
+    this.mode = modeCodeAt(b, p)
     p += 3
-    const lock = {id, node, mode} as Lock
+    this.requestedMode = -1
+    this.requestedKey = NO_KEY
     if (b[p + 2] === LETTER_R) {
-      lock.requestedMode = modeAt(b, p + 18) // ,"requestedMode":"
+      this.requestedMode = modeCodeAt(b, p + 18) // ,"requestedMode":"
+      this.requestedKey = BEFORE_PERSISTENT
       p += 21
     }
     p += 14 // ,"persistent":
-    lock.persistent = b[p] === LETTER_T
-    p += (lock.persistent ? 4 : 5) + 8 // ,"lvb":"
-    let e = quoteFrom(b, p)
-    lock.lvb = b.latin1Slice(p, e)
+    const persistent = (this.lockPersistent = b[p] === LETTER_T)
+    p += (persistent ? 4 : 5) + 8 // ,"lvb":"
+    e = quoteFrom(b, p)
+    this.lockLvbAt = p
+    this.lockLvbEnd = e
     p = e + 1
+    this.writeLvbAt = this.writeLvbEnd = -1
+    this.writeLvbFirst = false
     while (b[p] === COMMA) {
       if (b[p + 2] === LETTER_R) {
-        lock.requestedMode = modeAt(b, p + 18)
+        this.requestedMode = modeCodeAt(b, p + 18)
+        if (this.requestedKey === NO_KEY) {
+          this.requestedKey = AFTER_LVB
+          this.writeLvbFirst = this.writeLvbAt >= 0
+        }
         p += 21
       } else {
         p += 13 // ,"writeLvb":"
         e = quoteFrom(b, p)
-        lock.writeLvb = b.latin1Slice(p, e)
+        this.writeLvbAt = p
+        this.writeLvbEnd = e
         p = e + 1
       }
     }
-    out.push(lock)
     p++ // }
     if (b[p] === COMMA) p++
+    this.p = p
+    return true
   }
-  return p
+
+  /** The current lock as JSON.parse gives it (same keys, same order). */
+  lock(): Lock {
+    const b = this.buf
+    let id = 0
+    for (let i = this.idAt; i < this.idEnd; i++) id = id * 10 + (b[i] - 0x30)
+    const lock = {id, node: this.node, mode: MODES[this.mode]} as Lock
+    if (this.requestedKey === BEFORE_PERSISTENT) lock.requestedMode = MODES[this.requestedMode]
+    lock.persistent = this.lockPersistent
+    lock.lvb = b.latin1Slice(this.lockLvbAt, this.lockLvbEnd)
+    const writeLvb = this.writeLvbAt >= 0
+    if (writeLvb && this.writeLvbFirst) lock.writeLvb = b.latin1Slice(this.writeLvbAt, this.writeLvbEnd)
+    if (this.requestedKey === AFTER_LVB) lock.requestedMode = MODES[this.requestedMode]
+    if (writeLvb && !this.writeLvbFirst) lock.writeLvb = b.latin1Slice(this.writeLvbAt, this.writeLvbEnd)
+    return lock
+  }
+}
+
+const reader = new LineReader()
+
+/** The resource whose line starts at `start` in buf (a line canonicalBucketLines took). */
+export function parseResourceLine(buf: Buffer, start: number): Resource {
+  const r = reader.start(buf, start)
+  const name = r.name()
+  const lvb = r.buf.latin1Slice(r.lvbAt, r.lvbEnd)
+  const grantQueue: Lock[] = []
+  const convertQueue: Lock[] = []
+  const waitQueue: Lock[] = []
+  while (r.nextLock()) (r.queue === GRANT ? grantQueue : r.queue === CONVERT ? convertQueue : waitQueue).push(r.lock())
+  return {name, lvb, lvbValid: r.lvbValid, persistent: r.persistent, grantQueue, convertQueue, waitQueue}
+}
+
+/**
+ * A resource line of a checked bucket file, not parsed: its name (what a merge by
+ * name needs) and where its bytes are. The bytes are the reading run's: valid until
+ * that run moves on to its next line. `view`: the same bytes as a DataView (one per
+ * piece of the file read, not per line), to copy values out a few bytes at a time.
+ */
+export class ResourceLine {
+  constructor(
+    readonly name: string,
+    readonly buf: Buffer,
+    readonly view: DataView,
+    readonly at: number,
+  ) {}
+
+  parse(): Resource {
+    return parseResourceLine(this.buf, this.at)
+  }
+}
+
+/** The line at `at` (a line canonicalBucketLines took), not parsed; `view`: a DataView of buf. */
+export function resourceLineAt(buf: Buffer, view: DataView, at: number): ResourceLine {
+  const b = buf as SliceBuffer
+  const p = at + 9 // {"name":"
+  const q = quoteFrom(b, p)
+  let ascii = true
+  for (let i = p; i < q; i++) if (b[i] >= 0x80) ascii = false
+  return new ResourceLine(ascii ? b.latin1Slice(p, q) : b.utf8Slice(p, q), buf, view, at)
 }
 
 /** Every resource of a bucket file that canonicalBucketLines took whole (its bytes), one at a time. */
