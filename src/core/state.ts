@@ -286,6 +286,9 @@ function checkedLines(text: string, bytes: Buffer = Buffer.from(text, 'utf8')): 
   return got.applied > 0 ? {applied: got.applied, resources} : {resources}
 }
 
+/** Memory the edits a death keeps for bringing its buckets up to date may take (takeConcerned). */
+export const EDIT_BUDGET = 48 << 20
+
 /**
  * Buffers that bringing a domain's buckets up to date reuses from bucket to
  * bucket: at a million locks it reads and writes 600 MB, and every 64 MB of new
@@ -596,13 +599,16 @@ export class DomainSession {
    * only its concerned lines are parsed, one at a time (a death of a node holding
    * half of a million locks parses that half); what each becomes is recorded as
    * an edit of the file's bytes (line-edits.ts), returned by bucket for
-   * catchUpBucket right after the commit. Any other bucket is read whole, all of
-   * it given to `take`, and has no edits.
+   * catchUpBucket right after the commit, up to EDIT_BUDGET. Any other bucket is
+   * read whole, all of it given to `take`, and has no edits.
    */
   async takeConcerned(change: LogicalChange, take: (res: Resource) => void): Promise<Map<number, BucketEdits>> {
     const marks = concernMarks(change)
     const edits = new Map<number, BucketEdits>()
     const idle = (res: Resource) => isIdle(res, this.lvbSize)
+    // Edits are a few bytes for an orphaned lock, a line's worth where queues change: past
+    // the budget, the remaining buckets are left to the long way (memory stays bounded).
+    let budget = EDIT_BUDGET
     const loaded = (b: number) => this.buckets.has(b) || this.lazy.has(b)
     // The next file is read while this one is checked (the disk and the parser overlap), into
     // two buffers in turn: a file's bytes are not needed once its lines are taken.
@@ -629,9 +635,15 @@ export class DomainSession {
         continue
       }
       // Checked whole; its concerned lines are parsed one at a time (few alive at a time), and what each becomes recorded.
+      if (budget <= 0) {
+        for (const line of concernedLines(bytes!, marks)) take(parseResourceLine(bytes!, line.at))
+        continue
+      }
       const editor = new LineEditor(bytes!, got.applied)
       for (const line of concernedLines(bytes!, marks)) editor.take(line.at, line.end, take, idle)
-      edits.set(b, editor.done())
+      const done = editor.done()
+      budget -= done.bytes
+      if (budget >= 0) edits.set(b, done)
     }
     return edits
   }

@@ -21,6 +21,8 @@ export interface BucketEdits {
   /** Per edited line, the text between the kept bytes (an index into `texts`). */
   middles: Int32Array
   texts: string[]
+  /** About the memory the edits hold (their texts and numbers). */
+  bytes: number
 }
 
 /** Collects the edits of one bucket file, line by line in file order. */
@@ -29,6 +31,7 @@ export class LineEditor {
   private middles: number[] = []
   private texts: string[] = []
   private textIds = new Map<string, number>()
+  private textBytes = 0
   private snapshot = new ResourceSnapshot()
 
   constructor(
@@ -82,6 +85,7 @@ export class LineEditor {
     if (id === undefined) {
       id = this.texts.length
       this.texts.push(middle)
+      this.textBytes += 16 + middle.length
       // Orphaned lines share a few middles; a resource-specific one is not worth a map entry.
       if (middle.length <= 32) this.textIds.set(middle, id)
     }
@@ -94,7 +98,14 @@ export class LineEditor {
   }
 
   done(): BucketEdits {
-    return {size: this.bytes.length, applied: this.applied, spans: Int32Array.from(this.spans), middles: Int32Array.from(this.middles), texts: this.texts}
+    return {
+      size: this.bytes.length,
+      applied: this.applied,
+      spans: Int32Array.from(this.spans),
+      middles: Int32Array.from(this.middles),
+      texts: this.texts,
+      bytes: this.textBytes + 20 * this.middles.length,
+    }
   }
 }
 
