@@ -584,7 +584,7 @@ export class DomainSession {
    */
   private async scanSource(b: number): Promise<{resources: Iterable<Resource>}> {
     const bytes = await this.bucketBytes(b)
-    const text = bytes === null ? null : bucketFileText(bytes)
+    const text = bytes === null ? null : bytes.toString('utf8')
     const got = text === null || text.length !== bytes!.length ? undefined : canonicalBucketLines(text)
     if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) return {resources: [...this.upToDate(b, this.parseBucket(b, text, bytes).data).values()]}
     this.stamps.set(b, Math.max(got.applied, this.meta.change?.seq ?? 0))

@@ -148,11 +148,14 @@ describe('lock list --json from bucket lines', () => {
 })
 
 describe('runs merged from bucket files', () => {
-  it('lines longer than a read, as lines or parsed: the resources of the files, in name order', () => {
+  it('lines longer than a read, as lines or parsed, names ASCII or not: the resources of the files, in the order of strings', () => {
     const dir = mkdtempSync(join(TEST_BASE, 'dlmctl-runs-'))
+    // ASCII names compare by bytes; others as strings (UTF-16: \u{1f600} sorts before \uffee, its UTF-8 after).
+    const names = ['r/', 'r/a', 'r/a~', 'r/ab', 'r/\u007f', 'r/é', 'r/\uffee', 'r/\u{1f600}', 'r/\u{1f600}a', 'rr', 'r', 'R']
     try {
       const files = [0, 1, 2].map((f) => {
-        const resources = Array.from({length: 30}, (_, i) => ({...resource(i), name: `r/${String(i * 3 + f).padStart(3, '0')}`}))
+        const resources = Array.from({length: 30}, (_, i) => ({...resource(i), name: `${names[(i * 3 + f) % names.length]}${Math.floor((i * 3 + f) / names.length)}`}))
+        resources.sort((a, b) => (a.name < b.name ? -1 : 1))
         // Lines of 100 KiB and more (the reads are of 64 KiB).
         resources[5].lvb = 'ab'.repeat(50_000 + f)
         resources[6].grantQueue = Array.from({length: 2000}, (_, k) => lock(k + 1))
