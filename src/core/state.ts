@@ -2,7 +2,6 @@
 // validated and cached, changes are collected and written by flush() as one
 // commit. A domain's resources are loaded bucket by bucket, so a lock request
 // reads and writes only what it touches, whatever the domain's size.
-import {isAscii} from 'node:buffer'
 import {DlmError} from '../errors.js'
 import {unknownFileSystem} from '../model/domain.js'
 import {newResource} from '../model/resource.js'
@@ -39,7 +38,6 @@ import {
   MetaSchema,
   PointSchema,
   parseJson,
-  canonicalBucketLines,
   isCanonicalResource,
   type FsMeta,
   type JournalPoint,
@@ -52,7 +50,7 @@ import {LINE_HEAD, bucketText, mergeRuns, streamable, type Run} from './ordered.
 import {concernedLines, markedLines, parseResourceLine, resourceLines, type ResourceLine} from '../store/resource-line.js'
 import {LazyBucket} from './lazy-bucket.js'
 import {LineEditor, applyLineEdits, type BucketEdits} from '../store/line-edits.js'
-import {canonicalBucketBytes} from '../store/line-bytes.js'
+import {bucketFileText, checkBucketLines} from '../store/line-bytes.js'
 import {join} from 'node:path'
 import {errnoOf, io} from '../store/io.js'
 import {isEtcdState, stateName} from '../store/etcd/url.js'
@@ -280,7 +278,7 @@ export class ClusterState {
  */
 function checkedLines(text: string, bytes: Buffer = Buffer.from(text, 'utf8')): {applied?: number; resources: Resource[]} | undefined {
   if (bytes.length !== text.length) return undefined
-  const got = canonicalBucketLines(text)
+  const got = checkBucketLines(bytes, text)
   if (!got) return undefined
   const resources = [...resourceLines(bytes)]
   return got.applied > 0 ? {applied: got.applied, resources} : {resources}
@@ -318,15 +316,6 @@ export class CatchUpBuffers {
   release(): void {
     this.used = 0
   }
-}
-
-/**
- * A bucket file's text. Bytes that are all ASCII are decoded as latin1, a plain copy
- * (the same characters as UTF-8, which checks every byte: at a million locks, a
- * tenth of a listing's time); any other as UTF-8.
- */
-function bucketFileText(bytes: Buffer): string {
-  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8')
 }
 
 export interface FoundLock {
@@ -470,7 +459,7 @@ export class DomainSession {
   private async readBucketLines(b: number): Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null; lines?: number}> {
     const bytes = await this.bucketBytes(b)
     const text = bytes === null ? null : bucketFileText(bytes)
-    const got = text === null ? undefined : canonicalBucketLines(text)
+    const got = text === null ? undefined : checkBucketLines(bytes!, text)
     if (got && got.names.every((n, i) => bucketOf(n) === b && (i === 0 || got.names[i - 1] < n))) return {text: null, data: null, lines: got.applied}
     return this.parseBucket(b, text, bytes)
   }
@@ -585,7 +574,7 @@ export class DomainSession {
   private async scanSource(b: number): Promise<{resources: Iterable<Resource>}> {
     const bytes = await this.bucketBytes(b)
     const text = bytes === null ? null : bytes.toString('utf8')
-    const got = text === null || text.length !== bytes!.length ? undefined : canonicalBucketLines(text)
+    const got = text === null || text.length !== bytes!.length ? undefined : checkBucketLines(bytes!, text)
     if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) return {resources: [...this.upToDate(b, this.parseBucket(b, text, bytes).data).values()]}
     this.stamps.set(b, Math.max(got.applied, this.meta.change?.seq ?? 0))
     return {resources: {[Symbol.iterator]: () => resourceLines(bytes!)}}
@@ -628,8 +617,7 @@ export class DomainSession {
         continue
       }
       const bytes = await reading
-      // An ASCII file is checked on its bytes (no 1 MB string a bucket); another, on its text.
-      const got = bytes === null ? undefined : (canonicalBucketBytes(bytes) ?? canonicalBucketLines(bytes.toString('utf8')))
+      const got = bytes === null ? undefined : checkBucketLines(bytes)
       if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) {
         for (const res of this.upToDate(b, this.parseBucket(b, bytes === null ? null : bytes.toString('utf8'), bytes).data).values()) take(res)
         continue

@@ -8,6 +8,9 @@
 // makes it answer undefined, and the caller checks the file the ordinary way —
 // and it never takes a file the expression refuses (test/unit/store-line-bytes).
 
+import {isAscii} from 'node:buffer'
+import {canonicalBucketLines} from './schema.js'
+
 const Q = 0x22 // "
 const LB = 0x5b // [
 const RB = 0x5d // ]
@@ -157,4 +160,36 @@ export function canonicalBucketBytes(b: Buffer): {applied: number; names: string
     names.push(b.toString('latin1', start, q))
   }
   return names.length === 0 ? undefined : {applied, names}
+}
+
+/**
+ * A bucket file's text. Bytes that are all ASCII are decoded as latin1, a plain copy
+ * (the same characters as UTF-8, which checks every byte: at a million locks, a
+ * tenth of a listing's time); any other as UTF-8.
+ */
+export function bucketFileText(bytes: Buffer): string {
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8')
+}
+
+/**
+ * Up to this size a bucket file is checked on its bytes first: compiling the
+ * expression costs 5–8 ms, paid by every process that checks a bucket (a `status`
+ * of a small cluster is ~130 ms in all). A bigger file goes to the expression
+ * over its latin1 text: measured on the 256 files of a million locks, 255–370 ms
+ * against 730–835 ms for the walk.
+ */
+const WALKED = 64 << 10
+
+/**
+ * canonicalBucketLines of a bucket file (the one way every reader checks one):
+ * its stamp and names when every line is a resource the expression takes, else
+ * undefined (check it the ordinary way). `text`: the file's text when the caller
+ * has it (bucketFileText).
+ */
+export function checkBucketLines(bytes: Buffer, text?: string): {applied: number; names: string[]} | undefined {
+  if (bytes.length <= WALKED) {
+    const got = canonicalBucketBytes(bytes)
+    if (got) return got
+  }
+  return canonicalBucketLines(text ?? bucketFileText(bytes))
 }
