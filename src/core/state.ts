@@ -52,7 +52,8 @@ import {LazyBucket} from './lazy-bucket.js'
 import {LineEditor, applyLineEdits, type BucketEdits} from '../store/line-edits.js'
 import {bucketFileText, checkBucketLines} from '../store/line-bytes.js'
 import {join} from 'node:path'
-import {errnoOf, io} from '../store/io.js'
+import {io} from '../store/io.js'
+import {openIfPresent} from '../store/tx-disk.js'
 import {isEtcdState, stateName} from '../store/etcd/url.js'
 import type {Clock} from './clock.js'
 import {EVENT_TAIL, stampEvents} from './eventorder.js'
@@ -377,19 +378,13 @@ export class DomainSession {
     if (!(await this.hasBucketFile(b))) return null
     const src = await this.state.io.source(bucketFile(this.name, b))
     if (typeof src !== 'string') return src
-    let fh
+    const got = await openIfPresent(src)
+    if (!got) return null
     try {
-      fh = await io.open(src, 'r')
-    } catch (e) {
-      if (errnoOf(e) === 'ENOENT') return null
-      throw e
-    }
-    try {
-      const size = (await io.fstat(fh)).size
-      const buf = buffers.forRead(size, slot)
-      return buf.subarray(0, await io.read(fh, buf.subarray(0, size), 0))
+      const buf = buffers.forRead(got.size, slot)
+      return buf.subarray(0, await io.read(got.fh, buf.subarray(0, got.size), 0))
     } finally {
-      await io.close(fh)
+      await io.close(got.fh)
     }
   }
 

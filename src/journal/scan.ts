@@ -2,7 +2,8 @@
 // one string), checks each line's CRC-32C on the bytes already in hand, groups
 // records into transactions and hands over the committed ones. Stops at the
 // first torn or damaged line: nothing after it is trusted.
-import {errnoOf, io} from '../store/io.js'
+import {io} from '../store/io.js'
+import {openIfPresent} from '../store/tx-disk.js'
 import type {DataRecord, JournalRecord} from '../model/records.js'
 import {checkLine} from './format.js'
 
@@ -71,20 +72,10 @@ async function openSource(src: JournalSource): Promise<Src | null> {
   if (Buffer.isBuffer(src)) {
     return {size: src.length, read: async (buf, pos) => src.copy(buf, 0, pos), close: async () => {}}
   }
-  let fh
-  try {
-    fh = await io.open(src, 'r')
-  } catch (e) {
-    if (errnoOf(e) === 'ENOENT') return null
-    throw e
-  }
-  try {
-    const size = (await io.fstat(fh)).size
-    return {size, read: (buf, pos) => io.read(fh, buf, pos), close: () => io.close(fh)}
-  } catch (e) {
-    await io.close(fh).catch(() => {})
-    throw e
-  }
+  const got = await openIfPresent(src)
+  if (!got) return null
+  const {fh, size} = got
+  return {size, read: (buf, pos) => io.read(fh, buf, pos), close: () => io.close(fh)}
 }
 
 export async function scanJournal(path: JournalSource, from: number, opts: ScanOptions = {}): Promise<ScanResult> {

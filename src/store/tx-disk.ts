@@ -3,7 +3,7 @@
 // listed; a missing state directory is the operator's NO_STATE.
 import {join} from 'node:path'
 import {DlmError} from '../errors.js'
-import {errnoOf, io} from './io.js'
+import {errnoOf, io, type FileHandle} from './io.js'
 import {isTempName} from './tx-paths.js'
 
 export async function readAbs(abs: string): Promise<Buffer | null> {
@@ -51,6 +51,23 @@ export async function fileSize(abs: string): Promise<number> {
     return (await io.stat(abs)).size
   } catch (e) {
     if (errnoOf(e) === 'ENOENT') return 0
+    throw e
+  }
+}
+
+/** A file opened for reading with its size, or null when it does not exist; the caller closes `fh`. */
+export async function openIfPresent(abs: string): Promise<{fh: FileHandle; size: number} | null> {
+  let fh
+  try {
+    fh = await io.open(abs, 'r')
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return null
+    throw e
+  }
+  try {
+    return {fh, size: (await io.fstat(fh)).size}
+  } catch (e) {
+    await io.close(fh).catch(() => {})
     throw e
   }
 }
