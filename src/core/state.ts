@@ -285,6 +285,9 @@ function checkedLines(text: string, bytes: Buffer = Buffer.from(text, 'utf8')): 
   return got.applied > 0 ? {applied: got.applied, resources} : {resources}
 }
 
+/** Bucket files a death's scan reads ahead of the one it checks (takeConcerned). */
+const READ_AHEAD = 4
+
 /** Memory the edits a death keeps for bringing its buckets up to date may take (takeConcerned). */
 export const EDIT_BUDGET = 48 << 20
 
@@ -594,19 +597,20 @@ export class DomainSession {
     // the budget, the remaining buckets are left to the long way (memory stays bounded).
     let budget = EDIT_BUDGET
     const loaded = (b: number) => this.buckets.has(b) || this.lazy.has(b)
-    // The next file is read while this one is checked (the disk and the parser overlap), into
-    // two buffers in turn: a file's bytes are not needed once its lines are taken.
+    // The next READ_AHEAD files are read while this one is checked (the disk and the parser
+    // overlap; each read is a few round trips to the thread pool, or to etcd), into
+    // READ_AHEAD + 1 buffers in turn: a file's bytes are not needed once its lines are taken.
     const buffers = new CatchUpBuffers()
     const read = (b: number): Promise<Buffer | null> | undefined => {
       if (b >= BUCKETS || loaded(b)) return undefined
-      const p = this.state.onDisk ? this.bucketBytesInto(b, buffers, b % 2) : this.bucketBytes(b)
+      const p = this.state.onDisk ? this.bucketBytesInto(b, buffers, b % (READ_AHEAD + 1)) : this.bucketBytes(b)
       p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
       return p
     }
-    let ahead = read(0)
+    const ahead = Array.from({length: READ_AHEAD}, (_, i) => read(i))
     for (let b = 0; b < BUCKETS; b++) {
-      const reading = ahead
-      ahead = read(b + 1)
+      const reading = ahead.shift()
+      ahead.push(read(b + READ_AHEAD))
       if (!reading) {
         for (const res of (await this.bucket(b)).values()) take(res)
         continue
