@@ -43,6 +43,9 @@ export const changePending = (d: DomainSession): boolean => d.meta.change !== un
  * every lock that exists. `edits`: the new images of the buckets it read, when it
  * kept them (a bucket whose file changed since is brought up to date the long way).
  */
+/** Buckets the catch-up asks etcd for ahead of the one it brings up to date. */
+const READ_AHEAD = 8
+
 export async function finishChange(outer: Ctx, fs: string, removed?: number[], edits?: ChangeEdits): Promise<void> {
   // Bookkeeping commits of their own: a confirmed command's guard checks its own commit, not these.
   const ctx: Ctx = {...outer, guard: undefined}
@@ -65,7 +68,9 @@ export async function finishChange(outer: Ctx, fs: string, removed?: number[], e
         bound = d.meta.nextLockId
         if (!removed) live = new Uint8Array(bound)
       }
+      for (let b = next; b < next + READ_AHEAD; b++) d.readAhead(b)
       for (let rewritten = 0; next < BUCKETS && rewritten < batch.buckets; next++) {
+        d.readAhead(next + READ_AHEAD)
         if (!live) {
           // The committing command validated every bucket just before: touch only what the change concerns.
           if (await d.catchUpBucket(next, edits?.seq === seq ? edits.buckets.get(next) : undefined, buffers)) rewritten++

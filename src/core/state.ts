@@ -376,6 +376,16 @@ export class DomainSession {
     return (await this.hasBucketFile(b)) ? this.state.readBytesOf(bucketFile(this.name, b)) : null
   }
 
+  /**
+   * Start reading bucket b now, on etcd (the reader keeps the answer for when it is
+   * asked for): a catch-up that asks for 256 buckets one after the other would
+   * otherwise wait one round trip each. The directory reads into reused buffers instead.
+   */
+  readAhead(b: number): void {
+    if (this.state.onDisk || b >= BUCKETS || this.buckets.has(b) || this.lazy.has(b)) return
+    this.state.readBytesOf(bucketFile(this.name, b)).catch(() => {}) // awaited, with its error, when asked for
+  }
+
   /** bucketBytes into `buffers`' read buffer `slot` when the disk holds what this transaction sees (valid until that slot is read into again). */
   private async bucketBytesInto(b: number, buffers: CatchUpBuffers, slot = 0): Promise<Buffer | null> {
     if (!(await this.hasBucketFile(b))) return null
