@@ -1,11 +1,12 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../../src/cli/define.js'
-import {outputFlag, outputFormat, writeMachine} from '../../src/cli/output.js'
-import {lockListing} from '../../src/core/listing.js'
+import {outputFlag, outputFormat, stdoutWriter, writeMachine} from '../../src/cli/output.js'
+import {lockListing, lockTableRows} from '../../src/core/listing.js'
 import {domainsOf} from '../../src/core/nodes.js'
 import {parseLimit, parseSortKey, SORT_KEYS} from '../../src/core/summary.js'
-import {LOCK_COLUMNS, renderLockListing, renderSummary, summaryTsv, tsv, yaml} from '../../src/render/listing.js'
+import {LOCK_COLUMNS, renderLockListing, renderSummary, summaryTsv, tsv, writeLockListing, yaml} from '../../src/render/listing.js'
+import {lockRowText} from '../../src/render/views.js'
 import {streamLocks} from '../../src/core/locks.js'
 import {progress} from '../../src/render/progress.js'
 import {writeJsonList} from '../../src/render/json-stream.js'
@@ -44,6 +45,11 @@ export default defineCommand({
       // Streamed: a million locks are never held in memory (same bytes as one JSON.stringify).
       await streamLocks(ctx, filter, () => domainsOf(ctx), (locks) => writeJsonList(process.stdout, 'locks', locks), {lines: true})
       return
+    }
+    if (format === 'table' && !flags.summary && sort === undefined && !process.stdout.isTTY) {
+      // Off a terminal the table is selected and written as the locks stream (a million locks in ~200 MB).
+      const sel = await lockTableRows(ctx, filter, {limit, all: flags.all}, () => domainsOf(ctx), lockRowText(args.fs !== undefined))
+      return writeLockListing(stdoutWriter(), sel, args.fs)
     }
     const bar = progress(format === 'table')
     bar.update(`reading the locks of ${args.fs ?? 'every domain'}…`)

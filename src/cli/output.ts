@@ -32,3 +32,10 @@ export async function writeListing(format: OutputFormat, doc: unknown, rows: rea
   } else return false
   return true
 }
+
+/** Text to stdout a piece at a time, waiting when the pipe is full (a million-row table is never one string). */
+export const stdoutWriter =
+  () =>
+  async (s: string): Promise<void> => {
+    if (!process.stdout.write(s)) await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()))
+  }

@@ -2,9 +2,9 @@
 // table's choice to leave out the cluster's own locks. Works on the listing's
 // locks as an iterable (the store may stream them).
 import type {LockView} from '../model/validity.js'
-import {listLocks, type ListFilter} from './locks.js'
+import {listLocks, streamLocks, type ListFilter} from './locks.js'
 import type {Ctx} from './context.js'
-import {selectLocks, summarize, type LockSummary, type SortKey} from './summary.js'
+import {selectLockRows, selectLocks, summarize, type LockRows, type LockSummary, type SortKey} from './summary.js'
 
 export interface ListingOptions {
   summary?: boolean
@@ -31,6 +31,24 @@ export async function lockListing(ctx: Ctx, f: ListFilter, o: ListingOptions, al
   const {locks} = await listLocks(ctx, f, allDomainNames)
   if (o.summary) return {kind: 'summary', summary: summarize(locks)}
   if (o.format === 'json') return {kind: 'locks', ...selectLocks(locks, {sort: o.sort, limit: o.limit})}
-  const hideSystem = o.format === 'table' && !o.all && !f.resource
+  const hideSystem = o.format === 'table' && hidesSystemLocks(f, o)
   return {kind: 'locks', ...selectLocks(locks, {sort: o.sort ?? 'id', limit: o.limit, hideSystem})}
+}
+
+/** The human table leaves out the cluster's own locks (deadman, recovery) unless --all or a --resource filter names them. */
+const hidesSystemLocks = (f: ListFilter, o: {all?: boolean}) => !o.all && !f.resource
+
+/**
+ * The human table of lockListing (by id, system locks left out as there, then
+ * --limit), selected while the locks stream: each kept lock becomes its row
+ * (`row`) at once, so a million locks are never held as views (gigabytes).
+ */
+export async function lockTableRows(
+  ctx: Ctx,
+  f: ListFilter,
+  o: {limit?: number; all?: boolean},
+  allDomainNames: () => Promise<string[]>,
+  row: (l: LockView) => string,
+): Promise<LockRows> {
+  return streamLocks(ctx, f, allDomainNames, async (locks) => selectLockRows(locks, {limit: o.limit, hideSystem: hidesSystemLocks(f, o)}, row))
 }

@@ -204,3 +204,71 @@ export function selectLocks(
   }
   return {locks: kept, total, hiddenSystem, cutByLimit}
 }
+
+/** selectLocks' answer for a table streamed as rows (selectLockRows). */
+export interface LockRows {
+  /** The kept locks' rows, in order (by domain, then lock id), the first `limit`. */
+  rows: string[]
+  total: number
+  hiddenSystem: number
+  cutByLimit: number
+  /** Of the rows shown: how many are not valid, and how many are not granted. */
+  invalid: number
+  waiting: number
+}
+
+/**
+ * selectLocks(…, {sort: 'id', …}) for a human table of a listing too big to hold as
+ * views (a million locks: 2 GB as views and table cells): each kept lock becomes
+ * its row text at once (`row`); only the rows, ids, domains and two flags are kept.
+ * The same selection and order as selectLocks.
+ */
+export function selectLockRows(locks: Iterable<LockView>, o: {limit?: number; hideSystem?: boolean}, row: (l: LockView) => string): LockRows {
+  let total = 0
+  let hiddenSystem = 0
+  const rows: string[] = []
+  let ids = new Float64Array(1024)
+  let doms = new Uint32Array(1024)
+  let flags = new Uint8Array(1024)
+  const domains = new Map<string, number>()
+  for (const l of locks) {
+    total++
+    if (o.hideSystem && isSystemLock(l)) {
+      hiddenSystem++
+      continue
+    }
+    const i = rows.length
+    if (i === ids.length) {
+      const grow = <A extends Float64Array | Uint32Array | Uint8Array>(a: A, make: (n: number) => A): A => {
+        const b = make(a.length * 2)
+        b.set(a)
+        return b
+      }
+      ids = grow(ids, (n) => new Float64Array(n))
+      doms = grow(doms, (n) => new Uint32Array(n))
+      flags = grow(flags, (n) => new Uint8Array(n))
+    }
+    let d = domains.get(l.domain)
+    if (d === undefined) domains.set(l.domain, (d = domains.size))
+    ids[i] = l.lockId
+    doms[i] = d
+    flags[i] = (l.valid ? 0 : 1) | (l.status !== 'granted' ? 2 : 0)
+    rows.push(row(l))
+  }
+  // lockComparator('id'): domains in natural order, then lock ids.
+  const rank = new Uint32Array(domains.size)
+  ;[...domains].sort((a, b) => naturalCompare(a[0], b[0])).forEach(([, d], r) => (rank[d] = r))
+  const order = new Uint32Array(rows.length).map((_, i) => i)
+  order.sort((a, b) => rank[doms[a]] - rank[doms[b]] || ids[a] - ids[b])
+  const shown = o.limit !== undefined ? Math.min(o.limit, rows.length) : rows.length
+  let invalid = 0
+  let waiting = 0
+  const out = new Array<string>(shown)
+  for (let k = 0; k < shown; k++) {
+    const i = order[k]
+    out[k] = rows[i]
+    invalid += flags[i] & 1
+    waiting += flags[i] >> 1
+  }
+  return {rows: out, total, hiddenSystem, cutByLimit: rows.length - shown, invalid, waiting}
+}

@@ -2,8 +2,8 @@
 // row, for awk and cut) and yaml; and the human renderings of lock list's
 // selections and summary.
 import type {LockView} from '../model/validity.js'
-import type {BlockedResource, LockCounts, LockSummary} from '../core/summary.js'
-import {renderLocks} from './views.js'
+import type {BlockedResource, LockCounts, LockRows, LockSummary} from '../core/summary.js'
+import {renderLocks, writeLocks} from './views.js'
 import {table, dim} from './table.js'
 
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml', 'tsv'] as const
@@ -56,6 +56,15 @@ export function renderLockListing(
   if (sel.cutByLimit) lines.push(dim(`first ${n(sel.locks.length)} shown; ${n(sel.cutByLimit)} more not shown (--limit)`))
   if (sel.hiddenSystem) lines.push(dim(`${n(sel.hiddenSystem)} deadman and recovery lock(s) not shown (--all shows them)`))
   return lines.join('\n')
+}
+
+/** renderLockListing of a selection streamed as rows (selectLockRows), through `write`: the same text, then a newline. */
+export async function writeLockListing(write: (s: string) => Promise<void>, sel: LockRows, domain?: string): Promise<void> {
+  if (sel.rows.length === 0 && sel.total > 0) await write(domain ? `no locks shown in ${domain}` : 'no locks shown')
+  else await writeLocks(write, sel, domain)
+  if (sel.cutByLimit) await write('\n' + dim(`first ${n(sel.rows.length)} shown; ${n(sel.cutByLimit)} more not shown (--limit)`))
+  if (sel.hiddenSystem) await write('\n' + dim(`${n(sel.hiddenSystem)} deadman and recovery lock(s) not shown (--all shows them)`))
+  await write('\n')
 }
 
 const countsRow = (c: LockCounts) => [c.locks, c.granted, c.converting, c.waiting, c.orphans, c.invalid]

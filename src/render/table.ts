@@ -105,17 +105,40 @@ export function plainTable(head: string[], rows: (string | number)[][]): string 
 
 /** The box style of every table: rows of cells (each its lines) at `widths` (padding included), top-aligned. */
 function drawBox(widths: number[], rows: string[][][]): string {
-  const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w)).join(m) + r
-  const out = [line('┌', '┬', '┐')]
+  const out = [boxLine(widths, '┌', '┬', '┐')]
   for (const parts of rows) {
     const height = Math.max(...parts.map((p) => p.length))
-    for (let k = 0; k < height; k++) out.push('│' + widths.map((w, i) => {
-      const c = parts[i][k] ?? ''
-      return ' ' + c + ' '.repeat(Math.max(0, w - 1 - visible(c)))
-    }).join('│') + '│')
+    for (let k = 0; k < height; k++) out.push(boxRow(widths, parts.map((p) => p[k] ?? '')))
   }
-  out.push(line('└', '┴', '┘'))
+  out.push(boxLine(widths, '└', '┴', '┘'))
   return out.join('\n')
+}
+
+const boxLine = (widths: number[], l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w)).join(m) + r
+const boxRow = (widths: number[], cells: string[]) => '│' + widths.map((w, i) => ' ' + cells[i] + ' '.repeat(Math.max(0, w - 1 - visible(cells[i])))).join('│') + '│'
+
+/**
+ * bigTable off a terminal (natural widths, nothing wraps) written through `write`
+ * a megabyte at a time: the same text, for tables too big to hold as one string
+ * (a million locks). `row(i)`: the cells of row i, asked for twice (widths, then lines).
+ */
+export async function writeBigTable(write: (s: string) => Promise<void>, head: string[], count: number, row: (i: number) => string[]): Promise<void> {
+  const text = (c: string | undefined) => (c === undefined ? '' : c.includes('\n') ? c.replaceAll('\n', ' ') : c)
+  const widths = head.map((h) => visible(h) + 2)
+  for (let i = 0; i < count; i++) {
+    const r = row(i)
+    for (let k = 0; k < head.length; k++) widths[k] = Math.max(widths[k], visible(text(r[k])) + 2)
+  }
+  let buf = boxLine(widths, '┌', '┬', '┐') + '\n' + boxRow(widths, head.map(text))
+  for (let i = 0; i < count; i++) {
+    const r = row(i)
+    buf += '\n' + boxRow(widths, head.map((_, k) => text(r[k])))
+    if (buf.length >= 1 << 20) {
+      await write(buf)
+      buf = ''
+    }
+  }
+  await write(buf + '\n' + boxLine(widths, '└', '┴', '┘'))
 }
 
 /** A cell's lines at `max` visible characters: words kept whole where they fit, long ones broken. */
@@ -177,7 +200,8 @@ function breakWord(word: string, max: number): string {
 }
 
 // eslint-disable-next-line no-control-regex
-const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length
+// Colour codes take no column (a cell without an escape is measured as it is: a million-row table measures 8 million).
+const visible = (s: string) => (s.includes('\x1b') ? s.replace(/\x1b\[[0-9;]*m/g, '').length : s.length)
 
 /**
  * Column widths that fit the terminal: every column first gets room for its

@@ -1,6 +1,6 @@
 // Human renderings of the core's results. JSON output is the result itself.
 import type {LockView} from '../model/validity.js'
-import {table, red, yellow, green, dim, bold} from './table.js'
+import {BIG_TABLE, renderHuman, table, red, yellow, green, dim, bold, writeBigTable} from './table.js'
 import {renderExplainCycles} from './lockops.js'
 import {escapeControl as esc} from './escape.js'
 import {renderFenced} from './safety.js'
@@ -63,6 +63,23 @@ export function renderLocks(locks: LockView[], domain?: string): string {
   const invalid = locks.filter((l) => !l.valid).length
   const waiting = locks.filter((l) => l.status !== 'granted').length
   return `${table(lockHead(one), rows)}\n${lockTotals(locks.length, invalid, waiting, domain)}`
+}
+
+/** A lock's row for selectLockRows (core/summary.ts): its cells joined by '\0', which no cell holds. */
+export const lockRowText =
+  (one: boolean) =>
+  (l: LockView): string =>
+    lockRow(l, one).join('\0')
+
+/** renderLocks of rows made by lockRowText, through `write`: the same text, a big table never one string. */
+export async function writeLocks(write: (s: string) => Promise<void>, sel: {rows: string[]; invalid: number; waiting: number}, domain?: string): Promise<void> {
+  if (sel.rows.length === 0) return write(domain ? `no locks in ${domain}` : 'no locks')
+  const one = domain !== undefined
+  const totals = lockTotals(sel.rows.length, sel.invalid, sel.waiting, domain)
+  // A small table as every table is drawn (cli-table3 for cells it measures: loaded by renderHuman when needed).
+  if (sel.rows.length <= BIG_TABLE || process.stdout.isTTY) return write((await renderHuman(() => `${table(lockHead(one), sel.rows.map((r) => r.split('\0')))}\n${totals}`)) ?? '')
+  await writeBigTable(write, lockHead(one).map((h) => bold(h)), sel.rows.length, (i) => sel.rows[i].split('\0'))
+  await write(`\n${totals}`)
 }
 
 const lockHead = (one: boolean) => ['ID', ...(one ? [] : ['DOMAIN']), 'RESOURCE', 'NODE', 'MODE', 'STATUS', 'PERSISTENT', 'VALID', 'LVB']
