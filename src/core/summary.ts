@@ -205,10 +205,61 @@ export function selectLocks(
   return {locks: kept, total, hiddenSystem, cutByLimit}
 }
 
+/** Rows of text by position: `at(k)` is row k. */
+export interface RowList {
+  readonly length: number
+  at(k: number): string
+}
+
+/**
+ * Row texts kept as UTF-8 in 4 MB chunks outside the JavaScript heap: a million
+ * rows held as strings are ~80 MB more heap for the collector to walk and grow
+ * by; here they are ~60 MB of bytes, and each is a string again only while written.
+ */
+export class RowBytes {
+  private chunks: Buffer[] = []
+  private used: number
+  private where = new Float64Array(1024)
+  private size = new Uint32Array(1024)
+  length = 0
+
+  /** `chunk`: bytes per chunk (a row longer than that gets a chunk of its own). */
+  constructor(private readonly chunk = 4 << 20) {
+    this.used = chunk
+  }
+
+  push(text: string): void {
+    const need = Buffer.byteLength(text, 'utf8')
+    if (this.used + need > this.chunk) {
+      this.chunks.push(Buffer.allocUnsafe(Math.max(this.chunk, need)))
+      this.used = 0
+    }
+    if (this.length === this.where.length) {
+      const w = new Float64Array(this.length * 2)
+      w.set(this.where)
+      this.where = w
+      const z = new Uint32Array(this.length * 2)
+      z.set(this.size)
+      this.size = z
+    }
+    const c = this.chunks.length - 1
+    this.chunks[c].write(text, this.used, 'utf8')
+    this.where[this.length] = c * this.chunk + this.used
+    this.size[this.length++] = need
+    this.used += need
+  }
+
+  at(i: number): string {
+    const c = Math.floor(this.where[i] / this.chunk)
+    const from = this.where[i] - c * this.chunk
+    return this.chunks[c].toString('utf8', from, from + this.size[i])
+  }
+}
+
 /** selectLocks' answer for a table streamed as rows (selectLockRows). */
 export interface LockRows {
   /** The kept locks' rows, in order (by domain, then lock id), the first `limit`. */
-  rows: string[]
+  rows: RowList
   total: number
   hiddenSystem: number
   cutByLimit: number
@@ -226,7 +277,7 @@ export interface LockRows {
 export function selectLockRows(locks: Iterable<LockView>, o: {limit?: number; hideSystem?: boolean}, row: (l: LockView) => string): LockRows {
   let total = 0
   let hiddenSystem = 0
-  const rows: string[] = []
+  const rows = new RowBytes()
   let ids = new Float64Array(1024)
   let doms = new Uint32Array(1024)
   let flags = new Uint8Array(1024)
@@ -263,12 +314,10 @@ export function selectLockRows(locks: Iterable<LockView>, o: {limit?: number; hi
   const shown = o.limit !== undefined ? Math.min(o.limit, rows.length) : rows.length
   let invalid = 0
   let waiting = 0
-  const out = new Array<string>(shown)
   for (let k = 0; k < shown; k++) {
-    const i = order[k]
-    out[k] = rows[i]
-    invalid += flags[i] & 1
-    waiting += flags[i] >> 1
+    invalid += flags[order[k]] & 1
+    waiting += flags[order[k]] >> 1
   }
+  const out: RowList = {length: shown, at: (k) => rows.at(order[k])}
   return {rows: out, total, hiddenSystem, cutByLimit: rows.length - shown, invalid, waiting}
 }

@@ -4,7 +4,7 @@ import {BIG_TABLE, renderHuman, table, red, yellow, green, dim, bold, writeBigTa
 import {renderExplainCycles} from './lockops.js'
 import {escapeControl as esc} from './escape.js'
 import {renderFenced} from './safety.js'
-import type {LockCounts} from '../core/summary.js'
+import type {LockCounts, RowList} from '../core/summary.js'
 
 const lvbShort = (lvb: string) => (/^0*$/.test(lvb) ? dim('0…') : lvb.replace(/0+$/, '') + (lvb.endsWith('0') ? dim('…') : ''))
 const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invalidReasons.join(' ')}`))
@@ -72,13 +72,13 @@ export const lockRowText =
     lockRow(l, one).join('\0')
 
 /** renderLocks of rows made by lockRowText, through `write`: the same text, a big table never one string. */
-export async function writeLocks(write: (s: string) => Promise<void>, sel: {rows: string[]; invalid: number; waiting: number}, domain?: string): Promise<void> {
+export async function writeLocks(write: (s: string) => Promise<void>, sel: {rows: RowList; invalid: number; waiting: number}, domain?: string): Promise<void> {
   if (sel.rows.length === 0) return write(domain ? `no locks in ${domain}` : 'no locks')
   const one = domain !== undefined
   const totals = lockTotals(sel.rows.length, sel.invalid, sel.waiting, domain)
   // A small table as every table is drawn (cli-table3 for cells it measures: loaded by renderHuman when needed).
-  if (sel.rows.length <= BIG_TABLE || process.stdout.isTTY) return write((await renderHuman(() => `${table(lockHead(one), sel.rows.map((r) => r.split('\0')))}\n${totals}`)) ?? '')
-  await writeBigTable(write, lockHead(one).map((h) => bold(h)), sel.rows.length, (i) => sel.rows[i].split('\0'))
+  if (sel.rows.length <= BIG_TABLE || process.stdout.isTTY) return write((await renderHuman(() => `${table(lockHead(one), Array.from({length: sel.rows.length}, (_, k) => sel.rows.at(k).split('\0')))}\n${totals}`)) ?? '')
+  await writeBigTable(write, lockHead(one).map((h) => bold(h)), sel.rows.length, (i) => sel.rows.at(i).split('\0'))
   await write(`\n${totals}`)
 }
 

@@ -6,7 +6,7 @@
 // selection: system locks hidden or not, --limit, one domain or all.
 import {describe, expect, it} from 'vitest'
 import {prng} from '../prng.js'
-import {selectLockRows, selectLocks} from '../../src/core/summary.js'
+import {RowBytes, selectLockRows, selectLocks} from '../../src/core/summary.js'
 import type {LockView} from '../../src/model/validity.js'
 import type {Mode} from '../../src/model/modes.js'
 import {renderLockListing, writeLockListing} from '../../src/render/listing.js'
@@ -83,5 +83,17 @@ describe('the streamed lock table is the in-memory one, byte for byte', () => {
     expect(await streamed(system, {hideSystem: true}, 'fs1')).toBe(inMemory(system, {hideSystem: true}, 'fs1'))
     expect(await streamed([], {hideSystem: true})).toBe(inMemory([], {hideSystem: true}))
     expect(await streamed([], {hideSystem: false}, 'fs2')).toBe(inMemory([], {hideSystem: false}, 'fs2'))
+  })
+})
+
+describe('rows kept as bytes (RowBytes)', () => {
+  it('gives back every row as pushed, across chunk ends, multi-byte characters and rows longer than a chunk', () => {
+    const texts = Array.from({length: 3000}, (_, i) => ['', 'a', '✓\0→…', 'x'.repeat(rng.int(200)), `${i}\0é\0日本`][rng.int(5)] + i)
+    for (const chunk of [16, 64, 1000, 4 << 20]) {
+      const rows = new RowBytes(chunk)
+      for (const t of texts) rows.push(t)
+      expect(rows.length).toBe(texts.length)
+      expect(Array.from({length: rows.length}, (_, i) => rows.at(i))).toEqual(texts)
+    }
   })
 })
