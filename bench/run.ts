@@ -208,6 +208,9 @@ function million(small: string) {
   log(`million: generated in ${round(g.ms / 1000, 1)} s`)
   const out: Record<string, unknown> = {locks: MILLION_LOCKS, nodeLocks: MILLION_NODE_LOCKS, generatorMs: round(g.ms)}
   Object.assign(out, timed('lockListJson', cli(state, 'lock', 'list', '--json'), 3000))
+  // The human table (off a terminal: streamed as rows). The issue sets its memory (300 MB), not its
+  // time; 12 s is ours (1.5× the 8 s measured when it began streaming).
+  Object.assign(out, timed('lockListTable', cli(state, 'lock', 'list'), 12_000))
   Object.assign(out, timed('export', cli(state, 'export'), 6000))
   Object.assign(out, timed('check', cli(state, 'check', '--json'), 6000))
   out.lockRequest = requestRatio(state, small, 'm')
@@ -220,7 +223,7 @@ function million(small: string) {
   out.lockRequestAfterDeath = requestRatio(state, small, 'd')
   out.checkAfterDeath = (JSON.parse(runNode(cli(state, 'check', '--json'), {cwd: ROOT, capture: true}).stdout) as {ok: boolean}).ok
   rmSync(state, {recursive: true, force: true})
-  const figures = ['lockListJson', 'export', 'check', 'lockRequest', 'markDead', 'lockRequestAfterDeath'] as const
+  const figures = ['lockListJson', 'lockListTable', 'export', 'check', 'lockRequest', 'markDead', 'lockRequestAfterDeath'] as const
   out.met = figures.every((f) => (out[f] as {met: boolean}).met) && out.checkAfterDeath === true
   return out
 }
