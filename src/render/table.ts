@@ -199,8 +199,8 @@ function breakWord(word: string, max: number): string {
   return out.join('\n')
 }
 
-// eslint-disable-next-line no-control-regex
 // Colour codes take no column (a cell without an escape is measured as it is: a million-row table measures 8 million).
+// eslint-disable-next-line no-control-regex
 const visible = (s: string) => (s.includes('\x1b') ? s.replace(/\x1b\[[0-9;]*m/g, '').length : s.length)
 
 /**
