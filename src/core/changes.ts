@@ -10,7 +10,8 @@ import {isEtcdState} from '../store/etcd/url.js'
 import {isTooLarge} from '../store/etcd/limits.js'
 import {DlmError} from '../errors.js'
 import {pushNotice, storeIoError} from '../store/envfail.js'
-import {CatchUpBuffers, type ClusterState, type DomainSession} from './state.js'
+import {type ClusterState} from './state.js'
+import {CatchUpBuffers, type DomainSession} from './domain-session.js'
 import type {BucketEdits} from '../store/line-edits.js'
 
 /** Buckets rewritten per commit, and index chunks per commit: bounded memory and record size. */

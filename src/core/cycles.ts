@@ -8,7 +8,7 @@ import type {Membership, Resource} from '../model/types.js'
 import {lockView, type LockView} from '../model/validity.js'
 import {withView, scopes, type Ctx} from './context.js'
 import {recoveryResource} from './recover.js'
-import type {DomainSession, FoundLock} from './state.js'
+import type {DomainSession, FoundLock} from './domain-session.js'
 
 export interface CycleView {
   /** The locks of the cycle in order: each waits on the next, or is held by the node whose next lock waits. */

@@ -9,7 +9,8 @@ import {applyMetaRecord, checkRead, checkWrite, metaResource, type MetaKeys} fro
 import {checkKey, checkName} from '../model/names.js'
 import {journalFile} from '../store/layout.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
-import type {ClusterState, DomainSession} from './state.js'
+import type {ClusterState} from './state.js'
+import type {DomainSession} from './domain-session.js'
 
 /** `key=value` arguments of fs write. */
 export function parseAssignments(args: string[]): [string, string][] {

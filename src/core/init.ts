@@ -14,7 +14,8 @@ import {initLockFiles} from '../store/filelock.js'
 import {CLUSTER, INIT_MARKER, MEMBERSHIP, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
 import type {Tx} from '../store/txdir.js'
 import type {Clock} from './clock.js'
-import {ClusterState, stateJson} from './state.js'
+import {ClusterState} from './state.js'
+import {stateJson} from './state-format.js'
 import {isEtcdState} from '../store/etcd/url.js'
 
 export interface InitSpec {

@@ -10,7 +10,8 @@ import {ResourceLine} from '../store/resource-line.js'
 import {LockLine, type LineDomain} from './lock-line.js'
 import {lockView, type LockView} from '../model/validity.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
-import type {ClusterState, DomainSession, FoundLock} from './state.js'
+import type {ClusterState} from './state.js'
+import type {DomainSession, FoundLock} from './domain-session.js'
 
 export function parseMode(s: string): Mode {
   const m = s.toUpperCase()

@@ -8,7 +8,8 @@ import {checkName} from '../model/names.js'
 import type {NodeInfo} from '../model/types.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import {fenceArgv, runFence, type FenceResult} from './fence.js'
-import type {ClusterState, DomainSession} from './state.js'
+import type {ClusterState} from './state.js'
+import type {DomainSession} from './domain-session.js'
 import {journalTail} from '../journal/tail.js'
 
 export interface NodeView {

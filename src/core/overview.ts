@@ -7,7 +7,8 @@ import type {Membership} from '../model/types.js'
 import {lockView, type LockView} from '../model/validity.js'
 import {scanJournal} from '../journal/scan.js'
 import {BUCKETS, bucketFile, domainDir} from '../store/layout.js'
-import type {ClusterState, DomainSession} from './state.js'
+import type {ClusterState} from './state.js'
+import type {DomainSession} from './domain-session.js'
 import {countLocks, type LockCounts} from './summary.js'
 
 /**

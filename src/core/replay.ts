@@ -17,7 +17,8 @@ import {io} from '../store/io.js'
 import {DomainSchema, parseJson} from '../store/schema.js'
 import {onEtcd, withTx, withView, scopes, type Ctx} from './context.js'
 import type {DomainMeta} from '../model/types.js'
-import type {ClusterState, DomainSession} from './state.js'
+import type {ClusterState} from './state.js'
+import type {DomainSession} from './domain-session.js'
 
 export interface JournalReplay {
   node: string
