@@ -4,7 +4,7 @@
 // small edit of the line's bytes (the bytes kept at its start and end, and the
 // text in between), so that bringing the bucket up to date right after the
 // commit copies bytes instead of parsing half a million resources a second time.
-// Both ways give the same bytes: catchUpBucket (core/state.ts) checks the file
+// Both ways give the same bytes: catchUpBucket (core/domain-session.ts) checks the file
 // is the one that was read before it uses the edits, and goes the parsing way
 // otherwise.
 

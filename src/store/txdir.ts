@@ -22,7 +22,7 @@ import {readStaged, requireGuarded, staging} from './staging.js'
 import {checkStagePath, childNames, normDir, normRel} from './tx-paths.js'
 import {requireRoot} from './tx-disk.js'
 
-// state.ts reads the pending records through the API.
+// core/state.ts reads the pending records through the API.
 export {pendingRecords}
 
 export interface TxOptions {
