@@ -1,6 +1,7 @@
 // -o/--output of the listing commands: table (the human table), json (the same
 // document as --json), yaml, tsv. --json stays and means -o json.
 import * as Flags from '@oclif/core/flags'
+import {streamSend, type Send} from '../util/json-bytes.js'
 import {OUTPUT_FORMATS, columnsOf, tsv, yaml, type OutputFormat} from '../render/listing.js'
 
 export const outputFlag = Flags.string({
@@ -34,8 +35,4 @@ export async function writeListing(format: OutputFormat, doc: unknown, rows: rea
 }
 
 /** Text to stdout a piece at a time, waiting when the pipe is full (a million-row table is never one string). */
-export const stdoutWriter =
-  () =>
-  async (s: string): Promise<void> => {
-    if (!process.stdout.write(s)) await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()))
-  }
+export const stdoutWriter = (): Send<string> => streamSend<string>(process.stdout)

@@ -1,9 +1,8 @@
 // A JSON document of the shape {"<key>": [items…]} written as items arrive,
 // byte for byte what JSON.stringify(doc, null, 2) + "\n" prints, so a listing of
 // a million locks never has to be held in memory. Writes respect backpressure.
-import {once} from 'node:events'
 import {LockLine} from '../core/lock-line.js'
-import {ByteSink, asciiAt, both, intAt, stringAt, streamSend} from '../util/json-bytes.js'
+import {ByteSink, TextSink, asciiAt, both, intAt, stringAt, streamSend} from '../util/json-bytes.js'
 import {writeLockLine} from './lock-view-lines.js'
 
 const BATCH = 2048
@@ -143,15 +142,8 @@ export async function writeJsonList(out: NodeJS.WritableStream, key: string, ite
  * text is never built in memory.
  */
 export async function writeJson(out: NodeJS.WritableStream, value: unknown): Promise<void> {
-  let buf = ''
-  const put = async (s: string) => {
-    buf += s
-    if (buf.length >= 1 << 20) {
-      const ok = out.write(buf)
-      buf = ''
-      if (!ok) await once(out, 'drain')
-    }
-  }
+  const sink = new TextSink(streamSend<string>(out))
+  const put = async (s: string) => sink.put(s)
   const walk = async (v: unknown, indent: string): Promise<void> => {
     const inner = indent + '  '
     if (Array.isArray(v) && v.length > BATCH) {
@@ -182,8 +174,7 @@ export async function writeJson(out: NodeJS.WritableStream, value: unknown): Pro
     return put((JSON.stringify(v, null, 2) ?? 'undefined').replaceAll('\n', '\n' + indent))
   }
   await walk(value, '')
-  buf += '\n'
-  if (!out.write(buf)) await once(out, 'drain')
+  await sink.end('\n')
 }
 
 /** Is there an array longer than a batch somewhere in v (worth writing piecewise)? */

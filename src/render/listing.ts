@@ -5,6 +5,7 @@ import type {LockView} from '../model/validity.js'
 import type {BlockedResource, LockCounts, LockRows, LockSummary} from '../core/summary.js'
 import {renderLocks, writeLocks} from './views.js'
 import {table, dim} from './table.js'
+import type {Send} from '../util/json-bytes.js'
 
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml', 'tsv'] as const
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
@@ -59,7 +60,7 @@ export function renderLockListing(
 }
 
 /** renderLockListing of a selection streamed as rows (selectLockRows), through `write`: the same text, then a newline. */
-export async function writeLockListing(write: (s: string) => Promise<void>, sel: LockRows, domain?: string): Promise<void> {
+export async function writeLockListing(write: Send<string>, sel: LockRows, domain?: string): Promise<void> {
   if (sel.rows.length === 0 && sel.total > 0) await write(domain ? `no locks shown in ${domain}` : 'no locks shown')
   else await writeLocks(write, sel, domain)
   if (sel.cutByLimit) await write('\n' + dim(`first ${n(sel.rows.length)} shown; ${n(sel.cutByLimit)} more not shown (--limit)`))

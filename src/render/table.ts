@@ -1,5 +1,7 @@
 // Tables and colour. Plain (no colour, ASCII-safe borders kept simple) when
 // stdout is not a terminal or NO_COLOR is set, so pipes and snapshots are stable.
+import {TextSink, type Send} from '../util/json-bytes.js'
+
 type TableCtor = typeof import('cli-table3')
 let Table: TableCtor | undefined
 
@@ -122,23 +124,21 @@ const boxRow = (widths: number[], cells: string[]) => '│' + widths.map((w, i) 
  * a megabyte at a time: the same text, for tables too big to hold as one string
  * (a million locks). `row(i)`: the cells of row i, asked for twice (widths, then lines).
  */
-export async function writeBigTable(write: (s: string) => Promise<void>, head: string[], count: number, row: (i: number) => string[]): Promise<void> {
+export async function writeBigTable(write: Send<string>, head: string[], count: number, row: (i: number) => string[]): Promise<void> {
   const text = (c: string | undefined) => (c === undefined ? '' : c.includes('\n') ? c.replaceAll('\n', ' ') : c)
   const widths = head.map((h) => visible(h) + 2)
   for (let i = 0; i < count; i++) {
     const r = row(i)
     for (let k = 0; k < head.length; k++) widths[k] = Math.max(widths[k], visible(text(r[k])) + 2)
   }
-  let buf = boxLine(widths, '┌', '┬', '┐') + '\n' + boxRow(widths, head.map(text))
+  const sink = new TextSink(write)
+  await sink.put(boxLine(widths, '┌', '┬', '┐') + '\n' + boxRow(widths, head.map(text)))
   for (let i = 0; i < count; i++) {
     const r = row(i)
-    buf += '\n' + boxRow(widths, head.map((_, k) => text(r[k])))
-    if (buf.length >= 1 << 20) {
-      await write(buf)
-      buf = ''
-    }
+    const wait = sink.put('\n' + boxRow(widths, head.map((_, k) => text(r[k]))))
+    if (wait) await wait
   }
-  await write(buf + '\n' + boxLine(widths, '└', '┴', '┘'))
+  await sink.end('\n' + boxLine(widths, '└', '┴', '┘'))
 }
 
 /** A cell's lines at `max` visible characters: words kept whole where they fit, long ones broken. */

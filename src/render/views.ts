@@ -5,6 +5,7 @@ import {renderExplainCycles} from './lockops.js'
 import {escapeControl as esc} from './escape.js'
 import {renderFenced} from './safety.js'
 import type {LockCounts, RowList} from '../core/summary.js'
+import type {Send} from '../util/json-bytes.js'
 
 const lvbShort = (lvb: string) => (/^0*$/.test(lvb) ? dim('0…') : lvb.replace(/0+$/, '') + (lvb.endsWith('0') ? dim('…') : ''))
 const validMark = (v: LockView) => (v.valid ? green('✓') : red(`✗ ${v.invalidReasons.join(' ')}`))
@@ -72,7 +73,7 @@ export const lockRowText =
     lockRow(l, one).join('\0')
 
 /** renderLocks of rows made by lockRowText, through `write`: the same text, a big table never one string. */
-export async function writeLocks(write: (s: string) => Promise<void>, sel: {rows: RowList; invalid: number; waiting: number}, domain?: string): Promise<void> {
+export async function writeLocks(write: Send<string>, sel: {rows: RowList; invalid: number; waiting: number}, domain?: string): Promise<void> {
   if (sel.rows.length === 0) return write(domain ? `no locks in ${domain}` : 'no locks')
   const one = domain !== undefined
   const totals = lockTotals(sel.rows.length, sel.invalid, sel.waiting, domain)

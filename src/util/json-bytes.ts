@@ -7,11 +7,11 @@ import {once} from 'node:events'
 
 const CHUNK = 1 << 20
 
-/** Where bytes go: a promise when the receiver asks to wait (backpressure). */
-export type Send = (chunk: Buffer) => Promise<void> | undefined
+/** Where bytes (or text) go: a promise when the receiver asks to wait (backpressure). */
+export type Send<T extends Buffer | string = Buffer> = (chunk: T) => Promise<void> | undefined
 
 export const streamSend =
-  (out: NodeJS.WritableStream): Send =>
+  <T extends Buffer | string = Buffer>(out: NodeJS.WritableStream): Send<T> =>
   (chunk) =>
     out.write(chunk) ? undefined : once(out, 'drain').then(() => {})
 
@@ -42,6 +42,28 @@ export class ByteSink {
     this.buf = Buffer.allocUnsafe(Math.max(CHUNK, this.buf.length))
     this.pos = 0
     return this.send(chunk)
+  }
+}
+
+/** Text collected a megabyte at a time, for documents never built as one string (writeJson, big tables). */
+export class TextSink {
+  private buf = ''
+  constructor(private send: Send<string>) {}
+
+  /** A promise when the receiver asks to wait. */
+  put(s: string): Promise<void> | undefined {
+    this.buf += s
+    if (this.buf.length < CHUNK) return undefined
+    const chunk = this.buf
+    this.buf = ''
+    return this.send(chunk)
+  }
+
+  /** What is left, then `s`. */
+  end(s = ''): Promise<void> | undefined {
+    const chunk = this.buf + s
+    this.buf = ''
+    return chunk === '' ? undefined : this.send(chunk)
   }
 }
 
