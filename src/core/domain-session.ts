@@ -116,14 +116,17 @@ export class DomainSession {
    * transaction's writes included), listed once: a small domain has a few of its
    * 256 buckets, and a listing, an export, a check or a death would otherwise
    * open each missing one (in a drill of a few locks, most of such a command's
-   * time). Directory backend only: on etcd, a list would widen what a
-   * transaction read.
+   * time). On etcd the listing is one keys-only range at the transaction's
+   * revision (every read of a transaction is at that one revision), and it reads
+   * no more than the bucket reads it replaces: a list of res/ is guarded by the
+   * domain's scope like each bucket file in it (contract.ts), so the commit's
+   * compare on that scope key refuses it if another writer added or removed a
+   * bucket since, as it would a changed bucket.
    */
   private present?: Promise<Set<string>>
 
-  /** Whether bucket b has a file (on disk: res/ is listed once per session). */
+  /** Whether bucket b has a file (res/ is listed once per session, and after each flush). */
   private async hasBucketFile(b: number): Promise<boolean> {
-    if (!this.state.onDisk) return true
     this.present ??= this.state.io.list(bucketDir(this.name)).then((names) => new Set(names))
     return (await this.present).has(`${bucketName(b)}.json`)
   }
@@ -145,7 +148,10 @@ export class DomainSession {
    */
   readAhead(b: number): void {
     if (this.state.onDisk || b >= BUCKETS || this.buckets.has(b) || this.lazy.has(b)) return
-    this.state.readBytesOf(bucketFile(this.name, b)).catch(() => {}) // awaited, with its error, when asked for
+    // Only a bucket that has a key (the listing is read once): a missing one is not asked for.
+    this.hasBucketFile(b)
+      .then((has) => (has ? this.state.readBytesOf(bucketFile(this.name, b)) : null))
+      .catch(() => {}) // awaited, with its error, when asked for
   }
 
   /** bucketBytes into `buffers`' read buffer `slot` when the disk holds what this transaction sees (valid until that slot is read into again). */
