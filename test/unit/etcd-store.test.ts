@@ -11,6 +11,8 @@ import {withTx, type Ctx} from '../../src/core/context.js'
 import {initCluster} from '../../src/core/init.js'
 import {checkState, exportState} from '../../src/core/cluster-views.js'
 import {releaseLockOp, requestLockOp} from '../../src/core/locks.js'
+import {requestLock} from '../../src/model/resource.js'
+import {bucketOf} from '../../src/store/layout.js'
 import {fsWrite} from '../../src/core/fs.js'
 import {markDead} from '../../src/core/nodes.js'
 import {systemClock} from '../../src/core/clock.js'
@@ -115,6 +117,47 @@ describe('etcd backend', () => {
     expect((await checkState(ctx)).ok).toBe(true)
   })
 
+  it("bucket keys are listed, not asked for one by one: a bucket made after the listing makes the stale writer's commit fail; it runs again and sees it", async () => {
+    const ctx = await freshCluster()
+    const st = etcdStore(ctx.root)
+    const range = st.client.range.bind(st.client)
+    const asked: string[] = []
+    st.client.range = async (...a: Parameters<typeof range>) => {
+      asked.push(a[0].slice(st.prefix.length + 1))
+      return range(...a)
+    }
+    let attempts = 0
+    try {
+      await withTx(ctx, ['domain.fs1'], async (s) => {
+        attempts++
+        const d = await s.domain('fs1')
+        // meta/z's bucket has no key yet: the listing says so, and the key is not read.
+        const before = await d.resource('meta/z')
+        if (attempts === 1) {
+          expect(before).toBeUndefined()
+          // Meanwhile another writer makes that bucket.
+          await requestLockOp(ctx, {fs: 'fs1', resource: 'meta/z', node: 'n2', mode: 'PR'})
+        } else expect(before?.grantQueue.map((l) => l.node)).toEqual(['n2'])
+        const res = await d.resourceForUpdate('meta/z')
+        const lock = requestLock(res, {id: d.meta.nextLockId++, node: 'n1', mode: 'PR', persistent: false})
+        await d.indexSet(lock.id, res.name)
+        d.changed()
+      })
+      // The first attempt's listing at its revision did not see the bucket the other writer made:
+      // its commit's compare on domain.fs1 failed, and the second attempt read the bucket.
+      expect(attempts).toBe(2)
+      const bucketKey = `domains/fs1/res/${bucketOf('meta/z').toString(16).padStart(2, '0')}.json`
+      // Each attempt listed res/ (one range); only the second, which saw the bucket, read its key.
+      expect(asked.filter((k) => k === 'domains/fs1/res/').length).toBeGreaterThanOrEqual(2)
+      expect(asked.filter((k) => /^domains\/fs1\/res\/[0-9a-f]{2}\.json$/.test(k))).toEqual([bucketKey])
+    } finally {
+      st.client.range = range
+    }
+    const r = (await exportState(ctx)) as {domains: {resources: {name: string; grantQueue: {node: string}[]}[]}[]}
+    expect(r.domains[0].resources.find((x) => x.name === 'meta/z')?.grantQueue.map((l) => l.node).sort()).toEqual(['n1', 'n2'])
+    expect((await checkState(ctx)).ok).toBe(true)
+  })
+
   it('writers racing on one domain: no lost or duplicated lock, check clean', async () => {
     const ctx = await freshCluster()
     const ids: number[] = []
@@ -151,8 +194,21 @@ describe('etcd backend', () => {
 
   it("a death touching more bucket files than one etcd request may hold commits as the store's logical change, then in batches", async () => {
     const ctx = await freshCluster()
-    // 200 persistent locks of n2 on resources spread over more than 128 of the 256 bucket files.
-    for (let i = 0; i < 200; i++) await requestLockOp(ctx, {fs: 'fs1', resource: `meta/k${i}`, node: 'n2', mode: 'EX', persistent: true})
+    // 200 persistent locks of n2 on resources spread over more than 128 of the 256 bucket files,
+    // made 50 to a transaction (what requestLockOp does, without 200 commits: the death is the point).
+    for (let i = 0; i < 200; i += 50) {
+      await withTx(ctx, ['domain.fs1'], async (s) => {
+        const d = await s.domain('fs1')
+        for (let k = i; k < i + 50; k++) {
+          const res = await d.resourceForUpdate(`meta/k${k}`)
+          const lock = requestLock(res, {id: d.meta.nextLockId++, node: 'n2', mode: 'EX', persistent: true})
+          await d.indexSet(lock.id, res.name)
+        }
+        d.changed()
+      })
+    }
+    const buckets = new Set(Array.from({length: 200}, (_, k) => bucketOf(`meta/k${k}`)))
+    expect(buckets.size).toBeGreaterThan(128)
     const dead = await markDead(ctx, 'n2', {reason: 'test'})
     expect(dead.fence).toBe('none')
     const c = await checkState(ctx)
