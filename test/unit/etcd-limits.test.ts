@@ -6,7 +6,8 @@
 // to a commit is still brought up to date, fewer buckets at a time.
 import {describe, expect, it} from 'vitest'
 import {DlmError, EXIT} from '../../src/errors.js'
-import type {Ctx} from '../../src/core/context.js'
+import {withTx, type Ctx} from '../../src/core/context.js'
+import {requestLock} from '../../src/model/resource.js'
 import {initCluster} from '../../src/core/init.js'
 import {listLocks, requestLockOp} from '../../src/core/locks.js'
 import {markDead} from '../../src/core/nodes.js'
@@ -70,7 +71,18 @@ describe('a domain against etcd --max-request-bytes', () => {
   it('a death whose buckets do not fit four to a commit is brought up to date fewer at a time', async () => {
     const ctx = await freshCluster()
     // n2 holds ~40 KiB in each of buckets 1-4: two fit one 64 KiB request, four do not.
-    for (const b of [1, 2, 3, 4]) for (const resource of namesIn(b, 9)) await requestLockOp(ctx, {fs: 'fs1', resource, node: 'n2', mode: 'EX', persistent: true})
+    // One transaction a bucket (what requestLockOp does for each lock; ~40 KiB fits one request).
+    for (const b of [1, 2, 3, 4]) {
+      await withTx(ctx, ['domain.fs1'], async (s) => {
+        const d = await s.domain('fs1')
+        for (const resource of namesIn(b, 9)) {
+          const res = await d.resourceForUpdate(resource)
+          const lock = requestLock(res, {id: d.meta.nextLockId++, node: 'n2', mode: 'EX', persistent: true})
+          await d.indexSet(lock.id, res.name)
+        }
+        d.changed()
+      })
+    }
     await markDead(ctx, 'n2', {reason: 'test', skipFence: true})
     const d = await domainJson(ctx)
     expect(d.change).toMatchObject({done: true})
