@@ -1,10 +1,16 @@
 // status --watch and events --follow on etcd wait on etcd's watch stream
 // (/v3/watch through the gateway), not by polling: idle, they send etcd no
-// read at all; a change another process commits shows up at once, even with
-// an --interval far longer than the test.
+// read at all and print nothing; a change another process commits shows up at
+// once, even with an --interval far longer than the test: a line per change,
+// the events as `events` lists them; SIGTERM ends them with exit 0. (This was
+// also etcd.test.ts's watch test, with --interval 100ms: merged here.)
 import {describe, expect, test} from 'vitest'
-import {dlmctl, spawnDlmctl, succeeded} from './helpers.js'
+import {commandsInProcess, dlmctl, spawnDlmctl, succeeded} from './helpers.js'
 import {ownEtcd} from '../unit/helpers/etcd-shared.js'
+
+// The commands that set up and change the state run in this process (another process
+// than the watchers, which are processes of their own: signals, streams).
+commandsInProcess()
 
 // Its own etcd: the test counts the server's range requests, which other files would add to.
 const etcd = ownEtcd(1)
@@ -35,7 +41,8 @@ describe('watching an etcd state', () => {
       while (!what(o.text) && Date.now() < end) await sleep(50)
       expect(what(o.text), o.text).toBe(true)
     }
-    const watch = start(['status', '--watch', '--interval', '1h', '--json'])
+    // Off a terminal status --watch writes JSON lines without --json.
+    const watch = start(['status', '--watch', '--interval', '1h'])
     const follow = start(['events', '--follow', '--json'])
     await until(watch, (t) => lines(t).length >= 1)
     await until(follow, (t) => /"type":"init"/.test(t))
@@ -45,10 +52,15 @@ describe('watching an etcd state', () => {
     await sleep(1000)
     expect(await ranges()).toBe(before)
     expect(lines(watch.text)).toHaveLength(1)
+    expect(JSON.parse(lines(watch.text)[0]).domains[0]).toMatchObject({name: 'fs1', state: 'normal', deadNodes: []})
     // Another process changes the state: both see it well inside the 1 h interval.
+    succeeded(await dlmctl(url, 'lock', 'request', 'fs1', 'r/new', '--node', 'n3', '--mode', 'PR'))
     succeeded(await dlmctl(url, 'node', 'mark-dead', 'n2', '--yes'))
-    await until(watch, (t) => lines(t).length >= 2 && JSON.parse(lines(t).at(-1)!).domains[0].deadNodes.includes('n2'))
+    await until(watch, (t) => lines(t).length >= 2 && JSON.parse(lines(t).at(-1)!).generation === 2 && JSON.parse(lines(t).at(-1)!).domains[0].deadNodes.includes('n2'))
     await until(follow, (t) => /"type":"node\.dead"/.test(t))
+    // What --follow printed is the event log as `events` lists it.
+    const evs = lines(follow.text).map((l) => JSON.parse(l))
+    expect(evs.map((e) => e.type)).toEqual(succeeded(await dlmctl(url, 'events', '--json')).json.events.map((e: {type: string}) => e.type))
     for (const o of [watch, follow]) o.c.kill('SIGTERM')
     for (const o of [watch, follow]) expect((await o.c).exitCode).toBe(0)
   }, 60_000)
