@@ -6,7 +6,6 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {DlmError, EXIT} from '../../src/errors.js'
 import {EtcdClient, prefixEnd, type WatchEvent} from '../../src/store/etcd/client.js'
 import {parseEtcdUrl} from '../../src/store/etcd/url.js'
-import {stopped} from './helpers/etcd.js'
 import {ownEtcd} from './helpers/etcd-shared.js'
 
 describe('etcd URL', () => {
@@ -188,34 +187,5 @@ describe('etcd client when etcd is not there', () => {
   })
 })
 
-describe('etcd client on a three-member cluster', () => {
-  const etcd = ownEtcd(3)
-
-  it('keeps working on the two left when one member is killed or paused', async () => {
-    const c = new EtcdClient(etcd().members.map((m) => m.endpoint), {requestTimeoutMs: 1000})
-    try {
-      await c.txn([], [{put: 'm/a', value: '1'}])
-      // Kill the member the client talks to first.
-      // Gone for sure before going on (under load a killed process takes a moment to exit).
-      const gone = new Promise((r) => etcd().members[0].proc.once('exit', r))
-      etcd().members[0].proc.kill('SIGKILL')
-      await gone
-      const r1 = await c.txn([], [{put: 'm/b', value: '2'}], [], Date.now() + 15_000)
-      expect(r1.succeeded).toBe(true)
-      // Pause another one: requests go to the last member, which still has a quorum? No:
-      // 1 of 3 is no quorum, so writes must time out — clearly, within the deadline.
-      etcd().members[1].proc.kill('SIGSTOP')
-      await stopped(etcd().members[1].proc.pid!)
-      const err = await c.txn([], [{put: 'm/c', value: '3'}], [], Date.now() + 3000).catch((e: unknown) => e)
-      expect((err as DlmError).exitCode).toBe(6)
-      etcd().members[1].proc.kill('SIGCONT')
-      const r2 = await c.txn([], [{put: 'm/d', value: '4'}], [], Date.now() + 20_000)
-      expect(r2.succeeded).toBe(true)
-      const keys = (await c.range('m/', {prefix: true}, Date.now() + 10_000)).kvs.map((k) => k.key)
-      expect(keys).toContain('m/b')
-      expect(keys).toContain('m/d')
-    } finally {
-      c.close()
-    }
-  }, 60_000)
-})
+// The client on a three-member cluster (a member killed, then no quorum): etcd-cluster.test.ts,
+// on that file's three-member etcd.
