@@ -4,11 +4,16 @@
 // completes no names, quickly and silently (a Tab must not hang or print errors).
 // And what messages call the state: on etcd its URL, never "state directory".
 import {beforeAll, describe, expect, test} from 'vitest'
-import {dlmctl, succeeded} from './helpers.js'
+import {ROOT, baseEnv, commandsInProcess, dlmctl, inOneProcess, succeeded, type CliRun} from './helpers.js'
 import {sharedEtcd} from '../unit/helpers/etcd-shared.js'
 import {EtcdClient} from '../../src/store/etcd/client.js'
 
 const etcd = sharedEtcd()
+// The set-up and the messages are rules of the commands: they run in this process (the same
+// command code, no start-up each). A Tab's completion is answered by bin/run.js before any
+// command (main.ts): a test's Tabs run together in one process of the built CLI
+// (inOneProcess, as bin/run.js runs each); ux-completion.test.ts runs them from a shell.
+commandsInProcess()
 let url: string
 beforeAll(async () => {
   url = etcd.url('tab')
@@ -17,11 +22,18 @@ beforeAll(async () => {
   succeeded(await dlmctl(url, 'lock', 'request', 'fs1', 'r/b', '--node', 'n2', '--mode', 'PR'))
 }, 60_000)
 
-/** What a Tab at the end of `words` offers (the bash script's call), with DLMCTL_STATE = `state`. */
-async function tab(state: string, ...words: string[]): Promise<string[]> {
-  const r = await dlmctl(state, 'completion', 'bash', '--complete', String(words.length), '--', 'dlmctl', ...words)
-  expect({exit: r.exitCode, stderr: r.stderr}).toEqual({exit: 0, stderr: ''})
-  return r.stdout.split('\n').filter(Boolean)
+/** A Tab at the end of `words` (the bash script's call), with DLMCTL_STATE = `state`. */
+const tab = (state: string, ...words: string[]): CliRun => ({
+  args: ['completion', 'bash', '--complete', String(words.length), '--', 'dlmctl', ...words],
+  env: baseEnv(state, {NO_COLOR: '1'}),
+  cwd: ROOT,
+})
+
+/** What each Tab offers; each must exit 0 with nothing on stderr. */
+async function offers(runs: CliRun[]): Promise<string[][]> {
+  const answers = await inOneProcess(runs)
+  expect(answers.map((a) => ({exit: a.exit, stderr: a.stderr}))).toEqual(runs.map(() => ({exit: 0, stderr: ''})))
+  return answers.map((a) => a.stdout.split('\n').filter(Boolean))
 }
 
 describe('completion on an etcd state', () => {
@@ -30,20 +42,21 @@ describe('completion on an etcd state', () => {
       .map((l) => String(l.lockId))
       .sort((a, b) => Number(a) - Number(b))
     expect(ids.length).toBeGreaterThanOrEqual(2)
-    expect(await tab(url, 'lock', 'request', 'fs1', 'r', '--node', '')).toEqual(['n1', 'n2', 'n3'])
-    expect(await tab(url, 'lock', 'release', '')).toEqual(['fs1', 'fs2'])
-    expect(await tab(url, 'lock', 'release', 'fs1', '')).toEqual(ids)
-    expect(await tab(url, 'node', 'mark-dead', 'n')).toEqual(['n1', 'n2', 'n3'])
-    // --state on the line wins over DLMCTL_STATE.
-    const r = await dlmctl('/nonexistent', 'completion', 'bash', '--complete', '5', '--', 'dlmctl', 'lock', 'release', '--state', url, '')
-    expect(r.stdout.split('\n').filter(Boolean)).toEqual(['fs1', 'fs2'])
+    const got = await offers([
+      tab(url, 'lock', 'request', 'fs1', 'r', '--node', ''),
+      tab(url, 'lock', 'release', ''),
+      tab(url, 'lock', 'release', 'fs1', ''),
+      tab(url, 'node', 'mark-dead', 'n'),
+      // --state on the line wins over DLMCTL_STATE.
+      tab('/nonexistent', 'lock', 'release', '--state', url, ''),
+    ])
+    expect(got).toEqual([['n1', 'n2', 'n3'], ['fs1', 'fs2'], ids, ['n1', 'n2', 'n3'], ['fs1', 'fs2']])
   })
 
   test('an unreachable etcd completes no names, without an error and without waiting long', async () => {
     const dead = 'etcd://127.0.0.1:9/none'
     const t0 = Date.now()
-    expect(await tab(dead, 'lock', 'release', '')).toEqual([])
-    expect(await tab(dead, 'lock', 'rel')).toEqual(['release'])
+    expect(await offers([tab(dead, 'lock', 'release', ''), tab(dead, 'lock', 'rel')])).toEqual([[], ['release']])
     expect(Date.now() - t0).toBeLessThan(20_000)
   })
 })
