@@ -43,11 +43,15 @@ async function outcome(url: string) {
 
 describe('recover on etcd, paused past its lease', () => {
   test('resumed after another recover took over: its stale write is refused, it retries and reports the domain recovered; nothing lost, check clean', async () => {
-    const control = await deadNode()
-    succeeded(await dlmctl(control, 'recover', 'fs1', '--yes', '--json'))
-    const want = await outcome(control)
-    expect(want.domains).toEqual([['fs1', 'normal']])
-    expect(want.check).toBe(true)
+    // What one plain recover leaves (n2's orphan released, n1's lock kept, n2's write
+    // replayed, check clean): on etcd it is the same as on a directory, output for output,
+    // in etcd.test.ts's seed story, which runs this set-up and recover (no second run here).
+    const want = {
+      domains: [['fs1', 'normal']],
+      locks: ['meta/b n1 PR granted true'],
+      data: {key: 'a', value: '42', valid: true, seq: 1, raw: true},
+      check: true,
+    }
 
     const url = await deadNode()
     const ttl = {DLMCTL_TEST_CLAIM_TTL_S: '2'}
