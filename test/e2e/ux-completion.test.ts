@@ -8,9 +8,11 @@ import {chmodSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {beforeAll, describe, expect, it} from 'vitest'
-import {BIN, tempDirsPerFile, copyFixture, treeFiles, json, run, tempDir} from './helpers.js'
+import {BIN, ROOT, commandsInProcess, tempDirsPerFile, copyFixture, treeFiles, json, run, tempDir, inOneProcess} from './helpers.js'
 
 tempDirsPerFile()
+// Set-up and the scripts printed in this process; the shells, their Tabs and `--complete` are processes.
+commandsInProcess()
 
 let binDir: string
 let state: string
@@ -28,26 +30,62 @@ beforeAll(async () => {
   writeFileSync(join(binDir, 'completion.bash'), script)
 })
 
-/** In bash: source the script, set the words as bash would on Tab, call the function, print COMPREPLY. */
-async function candidates(words: string[], opts: {cwd?: string; env?: Record<string, string>; cword?: number} = {}): Promise<string[]> {
+/** A Tab's question as bash's function asks it: the words, the index of the word being completed, and where. */
+interface Tab {
+  words: string[]
+  cword?: number
+  cwd?: string
+  env?: Record<string, string>
+}
+
+/**
+ * What dlmctl offers for each Tab, asked the way the script's function asks it
+ * (`dlmctl completion bash --complete CWORD -- WORDS…`), all in one process
+ * (inOneProcess) instead of a bash and a node each. The function itself runs in a
+ * real bash in the tests below (inBash), and Tab is typed in tmux.
+ */
+async function offered(...tabs: Tab[]): Promise<string[][]> {
+  const answers = await inOneProcess(
+    tabs.map((t) => ({
+      args: ['completion', 'bash', '--complete', String(t.cword ?? t.words.length - 1), '--', ...t.words],
+      env: {PATH: `${binDir}:${process.env.PATH}`, DLMCTL_STATE: state, ...t.env},
+      cwd: t.cwd ?? ROOT,
+    })),
+  )
+  return answers.map((a, i) => {
+    // The function hides stderr (2>/dev/null): completing must never need it.
+    expect(a.exit, `${tabs[i].words.join(' ')}: ${a.stderr}`).toBe(0)
+    expect(a.stderr).toBe('')
+    return a.stdout.split('\n').filter(Boolean)
+  })
+}
+
+/** In bash: source the script, set the words as bash would on Tab, call the function, print COMPREPLY; every tab in one bash. */
+async function inBash(...tabs: Tab[]): Promise<string[][]> {
   const sh = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
-  const prog = [
-    `source ${sh(join(binDir, 'completion.bash'))}`,
-    `COMP_WORDS=(${words.map(sh).join(' ')})`,
-    `COMP_CWORD=${opts.cword ?? words.length - 1}`,
-    `COMP_LINE=${sh(words.join(' '))}`,
-    `COMP_POINT=\${#COMP_LINE}`,
-    '_dlmctl_complete',
-    `printf '%s\\n' "\${COMPREPLY[@]}"`,
-  ].join('\n')
-  const r = await execa('bash', ['--norc', '--noprofile', '-c', prog], {
+  const prog = [`source ${sh(join(binDir, 'completion.bash'))}`]
+  for (const t of tabs) {
+    prog.push(
+      `( ${t.cwd ? `cd ${sh(t.cwd)}; ` : ''}${Object.entries(t.env ?? {}).map(([k, v]) => `export ${k}=${sh(v)}; `).join('')}`,
+      `COMP_WORDS=(${t.words.map(sh).join(' ')})`,
+      `COMP_CWORD=${t.cword ?? t.words.length - 1}`,
+      `COMP_LINE=${sh(t.words.join(' '))}`,
+      `COMP_POINT=\${#COMP_LINE}`,
+      '_dlmctl_complete',
+      `printf '%s\\n' "\${COMPREPLY[@]}" )`,
+      `echo '--'`,
+    )
+  }
+  const r = await execa('bash', ['--norc', '--noprofile', '-c', prog.join('\n')], {
     reject: false,
-    env: {PATH: `${binDir}:${process.env.PATH}`, DLMCTL_STATE: state, ...opts.env},
+    env: {PATH: `${binDir}:${process.env.PATH}`, DLMCTL_STATE: state},
     extendEnv: false,
-    cwd: opts.cwd,
+    stripFinalNewline: false,
   })
   expect(r.exitCode, String(r.stderr)).toBe(0)
-  return String(r.stdout).split('\n').filter(Boolean)
+  const out = String(r.stdout).split('--\n')
+  expect(out.length, String(r.stdout)).toBe(tabs.length + 1)
+  return out.slice(0, -1).map((o) => o.split('\n').filter(Boolean))
 }
 
 describe('dlmctl completion bash', () => {
@@ -58,62 +96,88 @@ describe('dlmctl completion bash', () => {
     expect(script).toMatch(/source <\(dlmctl completion bash\)/) // says how to install it
   })
 
+  it('its function, called as bash calls it on Tab, fills COMPREPLY from dlmctl: a topic, a split --node=, names from the state, nothing without one', async () => {
+    const empty = tempDir('nostate-bash')
+    const got = await inBash(
+      {words: ['dlmctl', 'lo']},
+      {words: ['dlmctl', 'lock', 'list', '--node', '=', 'n2']},
+      {words: ['dlmctl', 'lock', 'list', '--node', '']},
+      {words: ['dlmctl', 'lock', 'list', '--node', ''], env: {DLMCTL_STATE: join(empty, 'none')}},
+    )
+    expect(got).toEqual([['lock'], ['n2'], ['n1', 'n2', 'n3'], []])
+  })
+
   it('dlmctl lo<Tab> → lock; dlmctl <Tab> → every topic and top-level command', async () => {
-    expect(await candidates(['dlmctl', 'lo'])).toEqual(['lock'])
-    const top = await candidates(['dlmctl', ''])
+    const [lo, top] = await offered({words: ['dlmctl', 'lo']}, {words: ['dlmctl', '']})
+    expect(lo).toEqual(['lock'])
     for (const c of ['lock', 'node', 'domain', 'fs', 'journal', 'drill', 'status', 'recover', 'metrics', 'completion', 'help']) expect(top).toContain(c)
     expect(top.some((c) => c.includes(':'))).toBe(false)
   })
 
   it('dlmctl lock <Tab> → the lock commands; flags after a command', async () => {
-    expect(await candidates(['dlmctl', 'lock', ''])).toEqual(['blockers', 'convert', 'explain', 'list', 'release', 'request'])
-    const flags = await candidates(['dlmctl', 'lock', 'list', '--s'])
+    const [cmds, flags] = await offered({words: ['dlmctl', 'lock', '']}, {words: ['dlmctl', 'lock', 'list', '--s']})
+    expect(cmds).toEqual(['blockers', 'convert', 'explain', 'list', 'release', 'request'])
     expect(flags).toEqual(['--sort', '--state', '--summary'])
   })
 
   it('--node <Tab> → the node names of the state directory', async () => {
     const {nodes} = await json(state, ['node', 'list'])
     expect(nodes.length).toBeGreaterThan(0)
-    expect(await candidates(['dlmctl', 'lock', 'list', '--node', ''])).toEqual(nodes.map((n: any) => n.name).sort())
-    expect(await candidates(['dlmctl', 'lock', 'list', '--node', 'n'])).toEqual(nodes.map((n: any) => n.name).sort())
+    const names = nodes.map((n: any) => n.name).sort()
+    expect(await offered({words: ['dlmctl', 'lock', 'list', '--node', '']}, {words: ['dlmctl', 'lock', 'list', '--node', 'n']})).toEqual([names, names])
   })
 
   it('file systems, lock ids of the named file system, modes, -o formats, --sort keys', async () => {
     const {locks} = await json(state, ['lock', 'list', 'fs1'])
-    expect(await candidates(['dlmctl', 'lock', 'explain', ''])).toEqual(['fs1'])
-    const ids = await candidates(['dlmctl', 'lock', 'explain', 'fs1', ''])
+    const [fss, ids, ids1, modes, formats, sorts, shells] = await offered(
+      {words: ['dlmctl', 'lock', 'explain', '']},
+      {words: ['dlmctl', 'lock', 'explain', 'fs1', '']},
+      {words: ['dlmctl', 'lock', 'explain', 'fs1', '1']},
+      {words: ['dlmctl', 'lock', 'request', 'fs1', 'r', '--mode', '']},
+      {words: ['dlmctl', 'lock', 'list', '-o', '']},
+      {words: ['dlmctl', 'lock', 'list', '--sort', 'n']},
+      {words: ['dlmctl', 'completion', '']},
+    )
+    expect(fss).toEqual(['fs1'])
     expect(ids.map(Number).sort((a, b) => a - b)).toEqual(locks.map((l: any) => l.lockId).sort((a: number, b: number) => a - b))
-    expect(await candidates(['dlmctl', 'lock', 'explain', 'fs1', '1'])).toEqual(ids.filter((i) => i.startsWith('1')))
-    expect(await candidates(['dlmctl', 'lock', 'request', 'fs1', 'r', '--mode', ''])).toEqual(['CR', 'CW', 'EX', 'NL', 'PR', 'PW'])
-    expect(await candidates(['dlmctl', 'lock', 'list', '-o', ''])).toEqual(['json', 'table', 'tsv', 'yaml'])
-    expect(await candidates(['dlmctl', 'lock', 'list', '--sort', 'n'])).toEqual(['node'])
-    expect(await candidates(['dlmctl', 'completion', ''])).toEqual(['bash', 'zsh'])
+    expect(ids1).toEqual(ids.filter((i) => i.startsWith('1')))
+    expect(modes).toEqual(['CR', 'CW', 'EX', 'NL', 'PR', 'PW'])
+    expect(formats).toEqual(['json', 'table', 'tsv', 'yaml'])
+    expect(sorts).toEqual(['node'])
+    expect(shells).toEqual(['bash', 'zsh'])
   })
 
   it('--node=<Tab> (bash splits the word at =) and dlmctl help <Tab>', async () => {
-    expect(await candidates(['dlmctl', 'lock', 'list', '--node', '=', ''])).toEqual(['n1', 'n2', 'n3'])
-    expect(await candidates(['dlmctl', 'lock', 'list', '--node', '=', 'n2'])).toEqual(['n2'])
-    expect(await candidates(['dlmctl', 'help', 'lo'])).toEqual(['lock'])
-    expect(await candidates(['dlmctl', 'help', 'lock', 'l'])).toEqual(['list'])
+    expect(
+      await offered(
+        {words: ['dlmctl', 'lock', 'list', '--node', '=', '']},
+        {words: ['dlmctl', 'lock', 'list', '--node', '=', 'n2']},
+        {words: ['dlmctl', 'help', 'lo']},
+        {words: ['dlmctl', 'help', 'lock', 'l']},
+      ),
+    ).toEqual([['n1', 'n2', 'n3'], ['n2'], ['lock'], ['list']])
   })
 
   it('names come from --state on the line, wherever it is', async () => {
     const other = join(tempDir('other'), 'c')
     expect((await run(other, ['init', '--nodes', 'alpha,beta', '--fs', 'data'])).exitCode).toBe(0)
-    expect(await candidates(['dlmctl', 'node', 'heartbeat', '--state', other, ''])).toEqual(['alpha', 'beta'])
-    expect(await candidates(['dlmctl', 'lock', 'list', '--node', '', '--state', other], {cword: 4})).toEqual(['alpha', 'beta'])
-    expect(await candidates(['dlmctl', 'lock', 'list', ''], {env: {DLMCTL_STATE: other}})).toEqual(['data'])
+    expect(
+      await offered(
+        {words: ['dlmctl', 'node', 'heartbeat', '--state', other, '']},
+        {words: ['dlmctl', 'lock', 'list', '--node', '', '--state', other], cword: 4},
+        {words: ['dlmctl', 'lock', 'list', ''], env: {DLMCTL_STATE: other}},
+      ),
+    ).toEqual([['alpha', 'beta'], ['alpha', 'beta'], ['data']])
   })
 
   it('no state directory, or a path to complete: nothing offered and no error (bash completes file names)', async () => {
     const empty = tempDir('nostate')
-    expect(await candidates(['dlmctl', 'lock', 'list', '--node', ''], {env: {DLMCTL_STATE: join(empty, 'none')}})).toEqual([])
-    expect(await candidates(['dlmctl', 'drill', 'run', ''], {cwd: empty})).toEqual([])
+    expect(await offered({words: ['dlmctl', 'lock', 'list', '--node', ''], env: {DLMCTL_STATE: join(empty, 'none')}}, {words: ['dlmctl', 'drill', 'run', ''], cwd: empty})).toEqual([[], []])
   })
 
   it('completing reads without locking or changing anything', async () => {
     const before = treeFiles(state)
-    await candidates(['dlmctl', 'lock', 'explain', 'fs1', ''])
+    expect((await offered({words: ['dlmctl', 'lock', 'explain', 'fs1', '']}))[0].length).toBeGreaterThan(0)
     expect(treeFiles(state)).toEqual(before)
   })
 })

@@ -2,9 +2,12 @@
 // defaults to no ("no" → exit 2, nothing changed; "yes" → done); without a terminal
 // and without --yes an immediate exit 2 with a one-line message naming --yes.
 import {describe, expect, it} from 'vitest'
-import {tempDirsPerFile, copyFixture, treeFiles, json, pMap, run, runTty, runTtyScript, stripAnsi} from './helpers.js'
+import {commandsInProcess, tempDirsPerFile, copyFixture, treeFiles, json, pMap, run, runTty, runTtyScript, stripAnsi} from './helpers.js'
 
 tempDirsPerFile()
+// Set-up, checks and the refusals' rules in this process; the terminals, and two refusals
+// with stdin a pipe nobody writes to, are processes.
+commandsInProcess()
 
 interface Case {
   name: string
@@ -115,25 +118,28 @@ describe.concurrent('on a terminal: the prompt', () => {
 
 describe('without a terminal and without --yes: refuse at once, change nothing', () => {
   // `asJson`: also run with --json (answers {error: {code: CONFIRMATION_REQUIRED}}).
-  const REFUSE: {name: string; fixture: 'chain' | 'recovering'; args: string[]; env?: Record<string, string>; asJson?: boolean}[] = [
-    {name: 'node mark-dead', fixture: 'chain', args: ['node', 'mark-dead', 'n3'], asJson: true},
+  // `process`: run as a process whose stdin is a pipe nobody writes to (it must not wait
+  // for it); the rest in this process, where the refusal's rule is the same code.
+  const REFUSE: {name: string; fixture: 'chain' | 'recovering'; args: string[]; env?: Record<string, string>; asJson?: boolean; process?: boolean}[] = [
+    {name: 'node mark-dead', fixture: 'chain', args: ['node', 'mark-dead', 'n3'], asJson: true, process: true},
     // A day later every up node's heartbeat is stale.
     {name: 'node check (stale nodes)', fixture: 'recovering', args: ['node', 'check', '--timeout', '10s'], env: {DLMCTL_CLOCK: '2026-01-02T00:00:00Z'}},
     {name: 'domain detach', fixture: 'recovering', args: ['domain', 'detach', 'fs1', '--id', '1']},
     {name: 'validate --force', fixture: 'recovering', args: ['validate', 'fs1', '--id', '1', '--force']},
     {name: 'recover', fixture: 'recovering', args: ['recover', 'fs1'], asJson: true},
-    {name: 'recover --all', fixture: 'recovering', args: ['recover', '--all']},
+    {name: 'recover --all', fixture: 'recovering', args: ['recover', '--all'], process: true},
   ]
   const states = new Map<string, string>()
   const results = new Map<string, {plain: Awaited<ReturnType<typeof run>>; asJson?: Awaited<ReturnType<typeof run>>; before: Record<string, string>}>()
 
-  it('runs them (each with stdin a pipe nobody writes to)', async () => {
+  it('runs them (the processes with stdin a pipe nobody writes to)', async () => {
     await pMap(REFUSE, 4, async (c) => {
       const s = copyFixture(c.fixture)
       states.set(c.name, s)
       const before = treeFiles(s)
-      const plain = await run(s, c.args, {env: c.env, timeout: 10_000})
-      const asJson = c.asJson ? await run(s, [...c.args, '--json'], {env: c.env, timeout: 10_000}) : undefined
+      const how = c.process ? {timeout: 10_000} : {}
+      const plain = await run(s, c.args, {env: c.env, ...how})
+      const asJson = c.asJson ? await run(s, [...c.args, '--json'], {env: c.env, ...how}) : undefined
       results.set(c.name, {plain, asJson, before})
     })
     expect(results.size).toBe(REFUSE.length)

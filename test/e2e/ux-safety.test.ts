@@ -35,12 +35,18 @@ const PROMPTS: Prompt[] = [
 // node check asks only about stale nodes: a day later every heartbeat is.
 const envOf = (p: Prompt) => (p.name === 'node check' ? {DLMCTL_CLOCK: '2026-01-02T00:00:00Z'} : undefined)
 
+// Every question is one of two prompts (src/cli/prompt.ts: y/N, and the checkbox of
+// domains): both keys at each kind and at the y/N that follows the checkbox, and one
+// key, in turn, at each command's own question.
+const KEYS = [
+  ['Ctrl-C', '\x03'],
+  ['Escape', '\x1b'],
+] as const
+const BOTH_KEYS = new Set(['node mark-dead', 'recover (choosing the domains)', 'recover (y/N after choosing)'])
+
 describe.concurrent('Ctrl-C and Escape at every question: exit 130, "cancelled; nothing changed", every file byte-identical', () => {
-  for (const p of PROMPTS) {
-    for (const [key, bytes] of [
-      ['Ctrl-C', '\x03'],
-      ['Escape', '\x1b'],
-    ] as const) {
+  for (const [i, p] of PROMPTS.entries()) {
+    for (const [key, bytes] of BOTH_KEYS.has(p.name) ? KEYS : [KEYS[i % 2]]) {
       it(`${p.name}: ${key}`, async ({expect}) => {
         const s = copyFixture(p.fixture)
         const before = treeFiles(s)
