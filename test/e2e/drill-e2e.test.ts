@@ -1,20 +1,33 @@
 // `dlmctl drill run` / `drill list` end to end (SPEC §4, man dlmctl-drill(5)):
-// the built CLI, run through execa, on the bundled drills and on the drills in
-// test/e2e/drills/. Each drill spawns one real dlmctl per step, so this file is
-// kept short: the bundled drills run in drill-fuzz.test.ts (once each), the man page example here, and the runs one test needs run at once.
+// the built CLI on the bundled drills and on the drills in test/e2e/drills/. The
+// bundled drills run in drill-fuzz.test.ts (once each), the man page example here.
+// What is tested is what the drill command answers (exit status, --json, stderr,
+// the files it writes), so its command lines run one after the other in two
+// processes of the built CLI (helpers.ts inOneProcess: what bin/run.js does, per
+// line; cli-both-ways.test.ts checks that it answers as bin/run.js), not a process
+// each; one — the failing drill with --json and --junit — is a real `node bin/run.js`,
+// so a drill's own exit status (8) is seen from a process too. A drill's parallel and
+// crash steps are real processes either way.
 import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterAll, describe, expect, test} from 'vitest'
 import {parse as parseYaml} from 'yaml'
-import {BUNDLED_DRILLS as BUNDLED, ROOT, drillCli, type DrillRun} from './helpers.js'
+import {BUNDLED_DRILLS as BUNDLED, ROOT, drillCli, drillEnv, drillRunOf, inOneProcess, type DrillRun} from './helpers.js'
 
 const DRILLS = join(ROOT, 'test/e2e/drills')
 const TMP = mkdtempSync(join(tmpdir(), 'dlmctl-drill-e2e-'))
 afterAll(() => rmSync(TMP, {recursive: true, force: true}))
 
 type Run = DrillRun
-const dlmctl = (args: string[], env: Record<string, string> = {}): Promise<Run> => drillCli(args, {env})
+/** A command line of this file: its arguments and the environment drillCli would add to. */
+interface Line {
+  args: string[]
+  env?: Record<string, string>
+}
+/** Command lines one after the other in one process of the built CLI (in the repository, as drillCli runs them). */
+const inOne = async (lines: Line[]): Promise<Run[]> =>
+  (await inOneProcess(lines.map((l) => ({args: l.args, env: drillEnv(l.env), cwd: ROOT})))).map((a) => drillRunOf({exit: a.exit, stdout: a.stdout.replace(/\n$/, ''), stderr: a.stderr.replace(/\n$/, '')}))
 
 /** Started by the first test that needs it (not at collection: a filtered run must not leave drills running). */
 function once<T>(start: () => Promise<T>): () => Promise<T> {
@@ -213,7 +226,63 @@ const manExample = join(TMP, 'first-drill.yaml')
   const first = ex.find((b) => b.startsWith('name:')) ?? ''
   writeFileSync(manExample, first.replaceAll('\\-', '-').replaceAll('\\(aq', "'").replaceAll('\\e', '\\') + '\n')
 }
-const manRun = once(() => dlmctl(['drill', 'run', manExample, '--json']))
+
+// ------------------------------------------------------------------ the command lines of this file
+
+const wrong = join(DRILLS, 'wrong-expectation.yaml')
+const junit = join(TMP, 'report.xml')
+const malformed = 'test/e2e/drills/malformed.yaml'
+const syntax = join(TMP, 'syntax.yaml')
+const crashDrill = join(DRILLS, 'crash-after-record.yaml')
+// One run serves two tests: the crash drill, kept in --state DIR (an existing empty directory is fine, so is a new one).
+const kept = join(TMP, 'kept')
+const mine = join(TMP, 'operator')
+const tiny = join(TMP, 'tiny.yaml')
+const unwritable = join(TMP, 'no-such-dir', 'report.xml')
+const neverReached = join(TMP, 'never-reached.yaml')
+
+/** Named command lines, in two processes at once (about as long each); a name's runs come in its process's order. */
+const lines: [string, Line][][] = [
+  [
+    ['man', {args: ['drill', 'run', manExample, '--json']}],
+    ['list json', {args: ['drill', 'list', '--json']}],
+    ['list human', {args: ['drill', 'list']}],
+    ['bail json', {args: ['drill', 'run', wrong, '--json', '--bail']}],
+    ['bail human', {args: ['drill', 'run', wrong, '--bail']}],
+    ['malformed human', {args: ['drill', 'run', malformed]}],
+    ['malformed json', {args: ['drill', 'run', malformed, '--json']}],
+    ['syntax', {args: ['drill', 'run', syntax, '--json']}],
+    ['no such drill', {args: ['drill', 'run', 'no-such-drill']}],
+  ],
+  [
+    ['crash', {args: ['drill', 'run', crashDrill, '--state', kept, '--json']}],
+    // After the crash drill (same process, next line): its kept cluster.
+    ['status kept', {args: ['status', '--state', kept, '--json']}],
+    ['refs', {args: ['drill', 'run', join(DRILLS, 'refs.yaml'), '--json']}],
+    // An operator's own cluster in DLMCTL_STATE is neither used nor touched: only --state keeps a drill's cluster.
+    ['parallel', {args: ['drill', 'run', join(DRILLS, 'parallel-locks.yaml'), '--json'], env: {DLMCTL_STATE: mine}}],
+    ['junit unwritable', {args: ['drill', 'run', tiny, '--json', '--junit', unwritable]}],
+    ['never reached', {args: ['drill', 'run', neverReached, '--json']}],
+  ],
+]
+
+/** Started by the first test that needs it (not at collection: a filtered run must not leave drills running). */
+const everyRun = once(async () => {
+  mkdirSync(kept)
+  mkdirSync(mine)
+  writeFileSync(join(mine, 'keep-me'), 'x')
+  writeFileSync(syntax, 'name: x\ncluster:\n  nodes: [n1, n2\nsteps:\n  - run: status\n')
+  writeFileSync(tiny, 'name: tiny\ncluster: {nodes: [n1]}\nsteps:\n  - run: status\n')
+  // status only reads: it never commits, so it never reaches commit.after-record.
+  writeFileSync(neverReached, 'name: never-reached\ncluster: {nodes: [n1]}\nsteps:\n  - crash:\n      run: status\n      at: commit.after-record\n')
+  const [answers, full] = await Promise.all([
+    Promise.all(lines.map((part) => inOne(part.map(([, l]) => l)))),
+    // The one real process: the failing drill, whole, with --json and --junit.
+    drillCli(['drill', 'run', wrong, '--json', '--junit', junit]),
+  ])
+  return new Map([...lines.flatMap((part, p) => part.map(([name], i): [string, Run] => [name, answers[p][i]])), ['full', full]])
+})
+const ran = async (name: string): Promise<Run> => (await everyRun()).get(name)!
 
 // That every bundled drill passes (exit 0, ok, every step passed) is asserted by
 // drill-fuzz.test.ts, on the same `drill run FILE --json` it makes of each to
@@ -221,14 +290,14 @@ const manRun = once(() => dlmctl(['drill', 'run', manExample, '--json']))
 describe('bundled drills', () => {
   test("the man page's example drill passes", {timeout: 120_000}, async () => {
     expect(readFileSync(manExample, 'utf8')).toMatch(/^name: first-drill\n/)
-    const r = await manRun()
+    const r = await ran('man')
     expect(r.exitCode, JSON.stringify(r.json?.steps?.filter((s: any) => !s.ok) ?? r.stderr)).toBe(0)
     expect(r.json).toMatchObject({drill: 'first-drill', ok: true, failed: 0})
     expect(r.json.steps.find((s: any) => s.label.startsWith('crash:'))).toMatchObject({signal: 'SIGKILL', ok: true})
   })
 
   test('drill list --json lists them all with their descriptions', async () => {
-    const r = await dlmctl(['drill', 'list', '--json'])
+    const r = await ran('list json')
     expect(r.exitCode).toBe(0)
     const want = bundledFiles.map((f) => {
       const y = parseYaml(readFileSync(f, 'utf8'))
@@ -240,7 +309,7 @@ describe('bundled drills', () => {
   })
 
   test('drill list (human) names every drill', async () => {
-    const r = await dlmctl(['drill', 'list'])
+    const r = await ran('list human')
     expect(r.exitCode).toBe(0)
     for (const f of bundledFiles) expect(r.stdout).toContain(parseYaml(readFileSync(f, 'utf8')).name)
   })
@@ -249,16 +318,9 @@ describe('bundled drills', () => {
 // ------------------------------------------------------------------ failures, JUnit, --bail, --json
 
 describe('a drill whose expectations fail', () => {
-  const file = join(DRILLS, 'wrong-expectation.yaml')
-  const junit = join(TMP, 'report.xml')
-  // One set of runs at once: full with --json and --junit, --bail with --json, and the human timeline (with --bail).
-  const runs = once(() =>
-    Promise.all([
-      dlmctl(['drill', 'run', file, '--json', '--junit', junit]),
-      dlmctl(['drill', 'run', file, '--json', '--bail']),
-      dlmctl(['drill', 'run', file, '--bail']),
-    ]),
-  )
+  const file = wrong
+  // Three runs: full with --json and --junit (a real process), --bail with --json, and the human timeline (with --bail).
+  const runs = () => Promise.all([ran('full'), ran('bail json'), ran('bail human')])
 
   test('exits 8; --json gives {drill, passed, failed, ok, steps} with every step and why each failed', async () => {
     const [full] = await runs()
@@ -335,10 +397,10 @@ describe('a drill whose expectations fail', () => {
 
 describe('a drill file that is not valid', () => {
   test('exits 2 naming file:line:col, before anything runs', async () => {
-    const file = 'test/e2e/drills/malformed.yaml'
+    const file = malformed
     const {line, col} = posIn(join(ROOT, file), 'n9')
     expect({line, col}).toEqual({line: 9, col: 11})
-    const [human, json] = await Promise.all([dlmctl(['drill', 'run', file]), dlmctl(['drill', 'run', file, '--json'])])
+    const [human, json] = [await ran('malformed human'), await ran('malformed json')]
     expect(human.exitCode).toBe(2)
     expect(human.stdout).toBe('') // no timeline: nothing ran
     expect(human.stderr.trim()).toBe(`dlmctl: ${file}:9:11: unknown node 'n9' (cluster.nodes: n1, n2)`)
@@ -347,16 +409,15 @@ describe('a drill file that is not valid', () => {
   })
 
   test('a YAML syntax error also names file:line:col', async () => {
-    const file = join(TMP, 'syntax.yaml')
-    writeFileSync(file, 'name: x\ncluster:\n  nodes: [n1, n2\nsteps:\n  - run: status\n')
-    const r = await dlmctl(['drill', 'run', file, '--json'])
+    const file = syntax
+    const r = await ran('syntax')
     expect(r.exitCode).toBe(2)
     expect(r.json.error.code).toBe('DRILL_INVALID')
     expect(r.json.error.message).toMatch(new RegExp(`^${file.replaceAll('.', '\\.')}:\\d+:\\d+: not valid YAML`))
   })
 
   test('a drill that is neither a file nor a bundled name: exit 2 listing the bundled ones', async () => {
-    const r = await dlmctl(['drill', 'run', 'no-such-drill'])
+    const r = await ran('no such drill')
     expect(r.exitCode).toBe(2)
     expect(r.stderr).toContain("no drill file 'no-such-drill'")
     expect(r.stderr).toContain('seed-story')
@@ -366,10 +427,7 @@ describe('a drill file that is not valid', () => {
 // ------------------------------------------------------------------ --state, refs, parallel, crash
 
 describe('running drills', () => {
-  // One run serves two tests: the crash drill, kept in --state DIR.
-  const kept = join(TMP, 'kept')
-  mkdirSync(kept) // an existing empty directory is fine (so is a new one)
-  const crashRun = once(() => dlmctl(['drill', 'run', join(DRILLS, 'crash-after-record.yaml'), '--state', kept, '--json']))
+  const crashRun = () => ran('crash')
 
   test('crash at commit.after-record, then check {consistent: true}, passes', async () => {
     const r = await crashRun()
@@ -386,7 +444,7 @@ describe('running drills', () => {
     const r = await crashRun()
     expect(r.exitCode).toBe(0)
     expect(r.json.state).toBe(resolve(kept))
-    const st = await dlmctl(['status', '--state', kept, '--json'])
+    const st = await ran('status kept')
     expect(st.exitCode).toBe(0)
     expect(st.json).toMatchObject({nodes: [{name: 'n1', state: 'up'}, {name: 'n2', state: 'dead'}, {name: 'n3', state: 'up'}], domains: [{name: 'fs1', state: 'recovering'}]})
     const before = readdirSync(kept, {recursive: true}).sort()
@@ -394,10 +452,7 @@ describe('running drills', () => {
     const other = join(TMP, 'other')
     mkdirSync(other)
     writeFileSync(join(other, 'keep-me'), 'x')
-    const [again, human] = await Promise.all([
-      dlmctl(['drill', 'run', join(DRILLS, 'crash-after-record.yaml'), '--state', kept, '--json']),
-      dlmctl(['drill', 'run', join(DRILLS, 'crash-after-record.yaml'), '--state', other]),
-    ])
+    const [again, human] = await inOne([{args: ['drill', 'run', crashDrill, '--state', kept, '--json']}, {args: ['drill', 'run', crashDrill, '--state', other]}])
     expect(again.exitCode).toBe(2)
     expect(again.json.error.code).toBe('NOT_EMPTY')
     expect(readdirSync(kept, {recursive: true}).sort()).toEqual(before)
@@ -408,7 +463,7 @@ describe('running drills', () => {
   })
 
   test('as: and ${} with list indexes: typed in expectations, one word in commands', async () => {
-    const r = await dlmctl(['drill', 'run', join(DRILLS, 'refs.yaml'), '--json'])
+    const r = await ran('refs')
     expect(r.exitCode, JSON.stringify(r.json?.steps?.filter((s: any) => !s.ok))).toBe(0)
     expect(r.json.ok).toBe(true)
     const byLabel = (l: string) => r.json.steps.find((s: any) => s.label === l)
@@ -419,11 +474,7 @@ describe('running drills', () => {
   })
 
   test('a parallel block of 4 lock requests on one domain: all granted, distinct lockIds (DLMCTL_STATE is not used)', async () => {
-    // An operator's own cluster in DLMCTL_STATE is neither used nor touched: only --state keeps a drill's cluster.
-    const mine = join(TMP, 'operator')
-    mkdirSync(mine)
-    writeFileSync(join(mine, 'keep-me'), 'x')
-    const r = await dlmctl(['drill', 'run', join(DRILLS, 'parallel-locks.yaml'), '--json'], {DLMCTL_STATE: mine})
+    const r = await ran('parallel')
     expect(r.exitCode, JSON.stringify(r.json?.steps?.filter((s: any) => !s.ok))).toBe(0)
     expect(r.json.state).toBe('(temporary, removed)')
     expect(readdirSync(mine)).toEqual(['keep-me'])
@@ -437,20 +488,15 @@ describe('running drills', () => {
   test('--junit to a path that cannot be written is an operator error naming the path, not an internal error', async () => {
     // Today the whole drill runs, then writeFile throws ENOENT: exit 1 "internal
     // error", and with --json the drill's own result is never printed.
-    const file = join(TMP, 'tiny.yaml')
-    writeFileSync(file, 'name: tiny\ncluster: {nodes: [n1]}\nsteps:\n  - run: status\n')
-    const where = join(TMP, 'no-such-dir', 'report.xml')
-    const r = await dlmctl(['drill', 'run', file, '--json', '--junit', where])
+    const where = unwritable
+    const r = await ran('junit unwritable')
     expect(r.json?.error?.message ?? '').not.toMatch(/internal error/)
     expect(r.json?.error?.message ?? '').toContain(where)
     expect(r.exitCode).toBe(2)
   })
 
   test('a crash step whose command never reaches its crash point fails the drill', async () => {
-    const file = join(TMP, 'never-reached.yaml')
-    // status only reads: it never commits, so it never reaches commit.after-record.
-    writeFileSync(file, 'name: never-reached\ncluster: {nodes: [n1]}\nsteps:\n  - crash:\n      run: status\n      at: commit.after-record\n')
-    const r = await dlmctl(['drill', 'run', file, '--json'])
+    const r = await ran('never reached')
     expect(r.exitCode).toBe(8)
     expect(r.json.steps[1]).toMatchObject({ok: false, exit: 0, signal: null})
     expect(r.json.steps[1].failures[0].message).toContain('never reached crash point commit.after-record')

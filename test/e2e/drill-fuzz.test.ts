@@ -1,41 +1,108 @@
 // `dlmctl drill fuzz`, in-process drill steps, and drill authoring errors, end to
 // end with the built CLI (man dlmctl-drill.5, FUZZING and IN-PROCESS STEPS).
+// Every `drill run`/`drill list`/`drill fuzz` of this file goes through one of two
+// processes of the built CLI, one command line after the other (helpers.ts
+// inOneProcess: what bin/run.js does, per line; cli-both-ways.test.ts checks it
+// answers as bin/run.js), not a process each: what is tested here is what the
+// command answers. The processes that matter — each step of the covering drill
+// under --processes, parallel and crash steps, fuzz workers — are still real ones.
 import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
 import {afterAll, describe, expect, test} from 'vitest'
 import {parse as parseYaml} from 'yaml'
-import {BIN, BUNDLED_DRILLS as BUNDLED, COVERING_DRILL, drillCli, drillEnv, drillRunOf, inOneProcess, missingFrom, pMap, requireBuilt} from './helpers.js'
+import {BIN, BUNDLED_DRILLS as BUNDLED, COVERING_DRILL, drillEnv, drillRunOf, inOneProcess, missingFrom, requireBuilt, type DrillRun} from './helpers.js'
 import {FULL} from '../full.js'
+import {TEST_BASE} from '../tmpbase.js'
 
 const TMP = mkdtempSync(join(tmpdir(), 'dlmctl-fuzz-e2e-'))
 afterAll(() => rmSync(TMP, {recursive: true, force: true}))
 
-const dlmctl = (args: string[]) => drillCli(args, {cwd: TMP})
-
 /** A step as both runs must agree on it: what ran and what it answered (commit record names are random). */
 const comparable = (s: any) => JSON.stringify({...s, durationMs: undefined}).replace(/commit\/[0-9a-z-]+\.json/g, 'commit/X.json')
 
+// ------------------------------------------------------------------ the command lines, in two processes
+
+const bundled = readdirSync(BUNDLED).filter((f) => f.endsWith('.yaml')).sort()
+const drills = [...bundled.map((f) => join(BUNDLED, f)), COVERING_DRILL]
+// Every bundled drill runs in-process (each must pass); as separate processes (~4× the CPU)
+// npm test runs the covering drill (every command and kind of step once), npm run test:full every drill.
+const asProcesses = new Set(FULL ? drills : [COVERING_DRILL])
+
+const mistakes = join(TMP, 'mistakes.yaml')
+writeFileSync(
+  mistakes,
+  [
+    'name: mistakes',
+    'colour: red',
+    'cluster: {nodes: [n1, n2], fs: [fs1]}',
+    'steps:',
+    '  - run: lock request fs1 r --node n1 --mode EX',
+    '    as: a',
+    '  - run: frobnicate now',
+    '  - kill: n9',
+    '  - run: lock release fs1 ${a.lockId}',
+    '    expect: {exit: banana}',
+    '  - run: lock list ${zz.x}',
+    '',
+  ].join('\n'),
+)
+const keys = join(TMP, 'keys.yaml')
+writeFileSync(keys, ['name: keys', 'cluster: {nodes: [n1, n2], fs: [fs1]}', 'steps:', '  - run: lock request fs1 r --node n1 --mode EX', '    expect: {json: {mode: PR, status: waiting, persistent: true, node: n1}}', ''].join('\n'))
+const fuzzOut = join(TMP, 'fuzz-out')
+const fuzzJunit = join(TMP, 'fuzz.xml')
+const fuzz42 = ['drill', 'fuzz', '--seed', '42', '--runs', '5', '--steps', '12', '--json', '--out', fuzzOut]
+
+/** Command lines by name: [name, args]. */
+type Lines = [string, string[]][]
+const half = Math.ceil(drills.length / 2)
+const inprocLine = (file: string): [string, string[]] => [`inproc ${file}`, ['drill', 'run', file, '--json']]
+const procLine = (file: string): [string, string[]][] => (asProcesses.has(file) ? [[`procs ${file}`, ['drill', 'run', file, '--json', '--processes']]] : [])
+// Two processes at once, about as long each: the first half of the drills with the fuzz runs, the second with the steps as processes.
+const lines: [Lines, Lines] = [
+  [
+    ...drills.slice(0, half).map(inprocLine),
+    ...drills.slice(0, half).flatMap(procLine),
+    // One after the other in one process, and two worker processes at once.
+    ['fuzz w1', [...fuzz42, '--junit', fuzzJunit, '--workers', '1']],
+    ['fuzz w2', [...fuzz42, '--workers', '2']],
+    ['fuzz human', ['drill', 'fuzz', '--seed', '7', '--runs', '2', '--steps', '4']],
+    ['fuzz bad', ['drill', 'fuzz', '--runs', '0']],
+    ['mistakes', ['drill', 'run', mistakes]],
+    ['mistakes json', ['drill', 'run', mistakes, '--json']],
+    ['keys', ['drill', 'run', keys, '--json']],
+  ],
+  [
+    ...drills.slice(half).map(inprocLine),
+    ...drills.slice(half).flatMap(procLine),
+    ['list', ['drill', 'list', '--json']],
+    // The human timeline of the smallest bundled drill (its summary line counts steps as drill list does).
+    ['human', ['drill', 'run', 'deadlock-cycle']],
+  ],
+]
+
+/** Started by the first test that needs it (not at collection: a filtered run must not leave drills running). */
+let started: Promise<Map<string, DrillRun>> | undefined
+const stripped = (a: {exit: number; stdout: string; stderr: string}) => drillRunOf({exit: a.exit, stdout: a.stdout.replace(/\n$/, ''), stderr: a.stderr.replace(/\n$/, '')})
+function runs(): Promise<Map<string, DrillRun>> {
+  // The drills' throwaway clusters on tmpfs (TEST_BASE), as every other test's state directory.
+  const env = drillEnv({TMPDIR: TEST_BASE})
+  started ??= Promise.all(lines.map((part) => inOneProcess(part.map(([, args]) => ({args, env, cwd: TMP}))))).then(
+    (answers) => new Map(lines.flatMap((part, p) => part.map(([name], i): [string, DrillRun] => [name, stripped(answers[p][i])]))),
+  )
+  return started
+}
+const ran = async (name: string) => (await runs()).get(name)!
+
 describe('in-process steps give what separate processes give', () => {
-  const bundled = readdirSync(BUNDLED).filter((f) => f.endsWith('.yaml')).sort()
-  const drills = [...bundled.map((f) => join(BUNDLED, f)), COVERING_DRILL]
-  // Every bundled drill runs in-process (each must pass); as separate processes (~4× the CPU)
-  // npm test runs the covering drill (every command and kind of step once), npm run test:full every drill.
-  const asProcesses = new Set(FULL ? drills : [COVERING_DRILL])
-  // The in-process runs: `drill run` of each drill, in two processes of the built CLI (half the drills
-  // each, one after the other: helpers.ts inOneProcess), not one process per drill.
-  const stripped = (a: {exit: number; stdout: string; stderr: string}) => drillRunOf({exit: a.exit, stdout: a.stdout.replace(/\n$/, ''), stderr: a.stderr.replace(/\n$/, '')})
-  const half = Math.ceil(drills.length / 2)
-  const inprocRuns = Promise.all([drills.slice(0, half), drills.slice(half)].map((part) => inOneProcess(part.map((file) => ({args: ['drill', 'run', file, '--json'], env: drillEnv(), cwd: TMP}))))).then((x) => x.flat().map(stripped))
-  const procRuns = pMap(drills, 2, (file) => (asProcesses.has(file) ? dlmctl(['drill', 'run', file, '--json', '--processes']) : Promise.resolve(undefined)))
-  const runs = Promise.all([inprocRuns, procRuns]).then(([inproc, procs]) => drills.map((file, i) => ({f: basename(file), file, inproc: inproc[i], procs: procs[i]})))
+  const drillRuns = async () => Promise.all(drills.map(async (file) => ({f: basename(file), file, inproc: await ran(`inproc ${file}`), procs: asProcesses.has(file) ? await ran(`procs ${file}`) : undefined})))
   test('the covering drill runs every kind of step and check and every command a bundled drill runs', () => {
     expect(missingFrom(COVERING_DRILL, bundled.map((f) => join(BUNDLED, f)))).toEqual([])
   })
   test(`every bundled drill passes; ${FULL ? 'each' : 'the covering drill'} as processes: the same exit, the same timeline, the same JSON`, {timeout: 240_000}, async () => {
     expect(bundled.length).toBeGreaterThanOrEqual(8)
     expect(bundled).toContain('seed-story.yaml')
-    for (const {f, file, inproc, procs} of await runs) {
+    for (const {f, file, inproc, procs} of await drillRuns()) {
       expect(inproc.exitCode, `${f}: ${JSON.stringify(inproc.json?.steps?.filter((s: any) => !s.ok) ?? inproc.stderr)}`).toBe(0)
       // Every bundled drill passes (the one run of each that drill-e2e relies on): every step, and more steps than written (step 0, expanded checks).
       const y = parseYaml(readFileSync(file, 'utf8'))
@@ -54,38 +121,22 @@ describe('in-process steps give what separate processes give', () => {
     }
   })
   test('the step count of drill list is the one drill run reports', {timeout: 240_000}, async () => {
-    const list = await dlmctl(['drill', 'list', '--json'])
-    for (const {f, inproc} of (await runs).filter((r) => r.file !== COVERING_DRILL)) {
+    const list = await ran('list')
+    for (const {f, inproc} of (await drillRuns()).filter((r) => r.file !== COVERING_DRILL)) {
       const listed = list.json.drills.find((d: any) => d.file.endsWith(`/${f}`))
       expect(inproc.json.stepCount, f).toBe(listed.steps)
     }
-    const human = await dlmctl(['drill', 'run', 'seed-story'])
-    const steps = list.json.drills.find((d: any) => d.name === 'seed-story').steps
-    expect(human.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^passed: ${steps} steps +drill seed-story `))
+    const human = await ran('human')
+    expect(human.exitCode, human.stdout + human.stderr).toBe(0)
+    const steps = list.json.drills.find((d: any) => d.name === 'deadlock-cycle').steps
+    expect(human.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^passed: ${steps} steps +drill deadlock-cycle `))
   })
 })
 
 describe('drill authoring', () => {
   test('a drill file with several mistakes reports all of them, each with file:line:col, and runs nothing', async () => {
-    const file = join(TMP, 'mistakes.yaml')
-    writeFileSync(
-      file,
-      [
-        'name: mistakes',
-        'colour: red',
-        'cluster: {nodes: [n1, n2], fs: [fs1]}',
-        'steps:',
-        '  - run: lock request fs1 r --node n1 --mode EX',
-        '    as: a',
-        '  - run: frobnicate now',
-        '  - kill: n9',
-        '  - run: lock release fs1 ${a.lockId}',
-        '    expect: {exit: banana}',
-        '  - run: lock list ${zz.x}',
-        '',
-      ].join('\n'),
-    )
-    const r = await dlmctl(['drill', 'run', file])
+    const file = mistakes
+    const r = await ran('mistakes')
     expect(r.exitCode).toBe(2)
     const lines = r.stderr.trimEnd().split('\n')
     expect(lines[0]).toBe(`dlmctl: 5 mistakes in ${file}:`)
@@ -93,18 +144,13 @@ describe('drill authoring', () => {
     expect(lines[2]).toContain("unknown command 'frobnicate now'")
     expect(lines[5]).toContain("unknown name 'zz'")
     expect(r.stdout).toBe('')
-    const j = await dlmctl(['drill', 'run', file, '--json'])
+    const j = await ran('mistakes json')
     expect(j.json.error.code).toBe('DRILL_INVALID')
     expect(j.json.error.mistakes.map((m: any) => [m.line, m.col])).toEqual([[2, 1], [7, 10], [8, 11], [10, 20], [11, 10]])
   })
 
   test('a failed expectation shows every mismatching key', async () => {
-    const file = join(TMP, 'keys.yaml')
-    writeFileSync(
-      file,
-      ['name: keys', 'cluster: {nodes: [n1, n2], fs: [fs1]}', 'steps:', '  - run: lock request fs1 r --node n1 --mode EX', '    expect: {json: {mode: PR, status: waiting, persistent: true, node: n1}}', ''].join('\n'),
-    )
-    const r = await dlmctl(['drill', 'run', file, '--json'])
+    const r = await ran('keys')
     expect(r.exitCode).toBe(8)
     expect(r.json.steps[1].failures).toEqual([
       {path: 'json/mode', message: 'expected "PR", got "EX"'},
@@ -115,16 +161,8 @@ describe('drill authoring', () => {
 })
 
 describe('drill fuzz', () => {
-  const out = join(TMP, 'fuzz-out')
-  const junit = join(TMP, 'fuzz.xml')
-  // One after the other in one process, and three worker processes at once.
-  const twice = Promise.all([
-    dlmctl(['drill', 'fuzz', '--seed', '42', '--runs', '5', '--steps', '12', '--json', '--out', out, '--junit', junit, '--workers', '1']),
-    dlmctl(['drill', 'fuzz', '--seed', '42', '--runs', '5', '--steps', '12', '--json', '--out', out, '--workers', '3']),
-  ])
-
-  test('passes on this build; the same --seed and --runs give the same drills, byte for byte, whatever the workers', {timeout: 240_000}, async () => {
-    const [a, b] = await twice
+  test('passes on this build; the same --seed and --runs give the same drills, byte for byte, whatever the workers (1 or 2)', {timeout: 240_000}, async () => {
+    const [a, b] = [await ran('fuzz w1'), await ran('fuzz w2')]
     expect(a.exitCode, a.stdout.slice(0, 2000) + a.stderr).toBe(0)
     expect(a.json).toMatchObject({result: 'PASSED', seed: 42, runs: 5, maxSteps: 12, drills: 5})
     expect(a.json.generated).toHaveLength(5)
@@ -137,22 +175,24 @@ describe('drill fuzz', () => {
   })
 
   test('--junit: one testcase per drill, no failure', {timeout: 240_000}, async () => {
-    await twice
-    const xml = readFileSync(junit, 'utf8')
+    expect((await ran('fuzz w1')).exitCode).toBe(0)
+    const xml = readFileSync(fuzzJunit, 'utf8')
     expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="dlmctl drill fuzz" tests="5" failures="0"/)
     expect(xml.match(/<testcase /g)).toHaveLength(5)
     expect(xml).not.toContain('<failure')
   })
 
   test('the human line: PASSED with drills, steps and step kinds', {timeout: 120_000}, async () => {
-    const r = await dlmctl(['drill', 'fuzz', '--seed', '7', '--runs', '3', '--steps', '5'])
+    const r = await ran('fuzz human')
     expect(r.exitCode, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/^PASSED: 3 drills, \d+ steps \(seed 7, \d+\.\ds\); step kinds: [a-z, -]+$/)
+    expect(r.stdout).toMatch(/^PASSED: 2 drills, \d+ steps \(seed 7, \d+\.\ds\); step kinds: [a-z, -]+$/)
   })
 
+  // The checker's rule, so its commands run in this process (from the sources, as the fuzz
+  // tests of test/unit do); the crash is still a real process of the built CLI, SIGKILLed.
   test('a torn write killed after its commit record: the torn journal check reports is the command\'s own doing, not the crash\'s', {timeout: 120_000}, async () => {
     requireBuilt()
-    const {runFuzzDrill} = await import('../../src/drill/fuzz/check.js')
+    const [{runFuzzDrill}, {sourceResolver}] = await Promise.all([import('../../src/drill/fuzz/check.js'), import('../unit/helpers/inproc.js')])
     const env: NodeJS.ProcessEnv = {...process.env, DLMCTL_CLOCK: '2026-01-01T00:00:00Z'}
     delete env.DLMCTL_STATE
     const r = await runFuzzDrill(
@@ -164,14 +204,14 @@ describe('drill fuzz', () => {
           {kind: 'op', op: {kind: 'checkpoint', fs: 'fs1', node: 'n1'}},
         ],
       },
-      {bin: BIN, env},
+      {bin: BIN, resolver: sourceResolver, env},
     )
     expect(r.failure).toBeUndefined()
     expect(r.ok).toBe(true)
   })
 
   test('bad flags are usage errors', async () => {
-    const r = await dlmctl(['drill', 'fuzz', '--runs', '0'])
+    const r = await ran('fuzz bad')
     expect(r.exitCode).toBe(2)
     expect(r.stderr).toMatch(/^dlmctl: .*--runs/)
   })

@@ -2,6 +2,7 @@
 // plain text when stdout is not a terminal, and --json), plus the key facts
 // asserted explicitly; and "read-only means read-only" on fixture copies.
 import {describe, expect, test} from 'vitest'
+import {FULL} from '../full.js'
 import {HEAVY, commandsInProcess, copyFixture, dlmctl, dlmctlWith, stackLines, treeDigest, treeFiles, type RunResult} from './helpers.js'
 
 type Lock = {
@@ -24,8 +25,10 @@ function ok(r: RunResult): RunResult {
   return r
 }
 
-// The story and the fixture's facts run in this process; the read-only test runs
-// real processes at once (readers side by side, the outputs snapshotted).
+// The story, the fixture's facts and the read-only rule run in this process (the
+// commands, from the sources; drill-fuzz.test.ts proves in-process runs answer as
+// processes do). Under test:full the read-only test runs real processes at once
+// instead (readers side by side, the same snapshots).
 commandsInProcess()
 
 const byId = (locks: Lock[], id: number) => locks.find((l) => l.lockId === id)
@@ -208,7 +211,7 @@ describe('read-only commands leave the state directory byte-identical', () => {
     const s = copyFixture(fixture)
     const before = treeFiles(s)
     const digest = treeDigest(s)
-    const results = await Promise.all(readOnly.map((args) => dlmctlWith({process: true}, s, ...args)))
+    const results = await Promise.all(readOnly.map((args) => dlmctlWith({process: FULL}, s, ...args)))
     results.forEach((r, i) => {
       expect({cmd: readOnly[i].join(' '), exit: r.exitCode, stderr: r.stderr}).toEqual({cmd: readOnly[i].join(' '), exit: 0, stderr: ''})
       expect(stackLines(r.stderr)).toEqual([])

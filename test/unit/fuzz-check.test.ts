@@ -267,14 +267,17 @@ describe('a whole fuzz run (in this process) against a build with a bug', () => 
     const liar: Resolver = (argv) => sourceResolver(argv.map((a) => (a === 'CW' ? 'NL' : a)))
     const out = mkdtempSync(join(tmpdir(), 'fuzz-unit-'))
     try {
-      // Seed 2 meets the bug in its first drill (seed 3, in its fifth, took twice as long).
-      const opts = {seed: 2, runs: 40, steps: 8, out, bin: '/nonexistent/bin/run.js', version: 't', resolver: liar, crashOps: [], shrinkBudget: 25}
+      // Seed 2 meets the bug in its first drill (seed 3, in its fifth, took twice as long). A budget of 8
+      // shrink candidates (each a drill run, and the whole run is made twice) reaches the same 2-step
+      // drill as 25 did, in 5 shrinks instead of 11.
+      const opts = {seed: 2, runs: 40, steps: 8, out, bin: '/nonexistent/bin/run.js', version: 't', resolver: liar, crashOps: [], shrinkBudget: 8}
       const r = await fuzz(opts)
       expect(r.result).toBe('FAILED')
       const f = r.failure!
       expect(f.file).toBe(join(out, 'fuzz-2.yaml'))
       expect(renderFuzzLine(r)).toBe(`FAILED after ${f.drill} drills (seed 2, path ${f.path}, shrunk ${f.shrinks}×) → ${f.file} (${f.steps} steps); rerun: dlmctl drill run ${f.file}`)
       expect(f.path).toMatch(/^\d+(:\d+)*$/)
+      expect(f.shrinks).toBeGreaterThan(0)
       expect(r.generated).toHaveLength(f.drill)
       const text = readFileSync(f.file, 'utf8')
       expect(text).toContain('# seed 2, path ' + f.path)
