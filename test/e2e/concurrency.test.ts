@@ -49,7 +49,7 @@ function holdScope(state: string, scope: string): {release(): void} {
 
 describe('parallel request/release pairs on one domain', () => {
   // The store's serialisation itself is proven in-process by txdir.test.ts
-  // (6 processes × 40 transactions); this is the small end-to-end proof that
+  // (6 processes × 15 transactions, × 40 under FULL); this is the small end-to-end proof that
   // dlmctl processes use it: 4 processes request at once on one domain, then 4
   // release at once (8 spawns; the mixed waits of EX requests are in the next test).
   test('4 processes × 1 pair on fs1: unique lock ids, no lost update, only the deadman locks left, check clean', async () => {
