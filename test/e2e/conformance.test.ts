@@ -74,13 +74,15 @@ function runWorkers(state: string, pairs: number): Promise<WorkerOut>[] {
           stdout += d.toString()
           if (stdout.startsWith('ready\n')) res()
         })
-        c.on('exit', () => rej(new Error(`worker ${w} ended before it was ready: ${stdout}${stderr}`)))
+        c.on('close', () => rej(new Error(`worker ${w} ended before it was ready: ${stdout}${stderr}`)))
       }),
     )
     c.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     const done = new Promise<WorkerOut>((resolve, reject) => {
       c.on('error', reject)
-      c.on('exit', (code) => {
+      // 'close', not 'exit': only then has all of its stdout been read (at 'exit' the last
+      // line can still be in the pipe: seen once on a loaded machine, "worker 1 exit 0: ready").
+      c.on('close', (code) => {
         try {
           resolve(JSON.parse(stdout.replace(/^ready\n/, '')) as WorkerOut)
         } catch {
