@@ -72,7 +72,7 @@ const lockEx = (ctx: Ctx, node: string, key: string) => requestLockOp(ctx, {fs: 
  * n2 writes a history under persistent EX locks (checkpoint in the middle),
  * leaves an uncommitted transaction at its journal's tail and dies; n1 attaches.
  */
-async function deadWriter(): Promise<{ctx: Ctx; id: number; expected: MetaKeys}> {
+async function buildDeadWriter(): Promise<{ctx: Ctx; id: number; expected: MetaKeys}> {
   const ctx = await newCluster(['n1', 'n2', 'n3'])
   for (const k of ['a', 'b', 'c']) await lockEx(ctx, 'n2', k)
   await fsWrite(ctx, 'fs1', 'n2', [['a', '1'], ['b', '1']], []) // seq 1, 2 (+3 commit)
@@ -86,6 +86,16 @@ async function deadWriter(): Promise<{ctx: Ctx; id: number; expected: MetaKeys}>
   const {id} = await attachOp(ctx, 'fs1', 'n1')
   const expected: MetaKeys = {a: {value: '2', seq: 6}, b: {value: null, seq: 7}, c: {value: 'ünï ✓', seq: 9}}
   return {ctx, id, expected}
+}
+
+// Built once per file; each test takes its own copy of it.
+let built: Awaited<ReturnType<typeof buildDeadWriter>>
+beforeAll(async () => {
+  built = await buildDeadWriter()
+}, 60_000)
+/** A copy of the dead writer's cluster (see buildDeadWriter). */
+async function deadWriter(): Promise<{ctx: Ctx; id: number; expected: MetaKeys}> {
+  return {...built, ctx: copyCluster(built.ctx), expected: structuredClone(built.expected)}
 }
 
 describe('replay twice = replay once', () => {
@@ -238,7 +248,11 @@ describe('a replay killed part-way, then rerun, gives the uninterrupted result',
     expect(want.files['n2.point.json']).not.toEqual(fsFiles(base.ctx)['n2.point.json'])
   })
 
-  it.each(['commit.after-record', 'commit.apply#1', 'commit.apply#2'])('DLMCTL_CRASH_POINT=%s', async (point) => {
+  // Killed before its first apply and in the middle of applying (a real process: its
+  // kernel locks dropped, its temps left). commit.apply#1 lies between the two;
+  // store-faults.test.ts kills replay in process at its commit point's neighbours
+  // (and at every site under FULL).
+  it.each(['commit.after-record', 'commit.apply#2'])('DLMCTL_CRASH_POINT=%s', async (point) => {
     expect(existsSync(BIN), 'the CLI must be built (npm run -s build)').toBe(true)
     const ctx = copyCluster(base.ctx)
     const child = spawnSync(process.execPath, [BIN, 'replay', 'fs1', '--id', String(base.id), '--state', ctx.root, '--json'], {

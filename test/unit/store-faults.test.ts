@@ -10,13 +10,20 @@
 // (looked at before each of its operations), and a rerun must converge to the
 // uninterrupted result, ids included (its event log aside).
 //
-// Bound: npm test tries, per command, kills at the first op of every kind (open,
-// write, fsync, rename, unlink, mkdir, ...) plus evenly spaced ones, 4 in all
-// at least; power cuts at 2 evenly spaced ops; ENOSPC and EIO at 1 each, at
-// different ops (one early, one late). `npm run test:full` (DLMCTL_TEST_FULL=1, run by .ci/run) adds,
-// in every mode, the first and the last op at every distinct site: an op's kind
-// and its path with ids, tx and bucket numbers blanked, so that a batch
-// repeated 16 times counts once, first and last (about 1,500 runs).
+// Bound: npm test tries, per command, kills at the commit point's neighbours
+// (the op before the commit point: old state; the op after it: new state, rolled
+// forward) and at the last op (the end of applying); power cuts at the op after the
+// commit point (the commit record renamed, its directory not yet fsynced: the
+// cut undoes it) and the one after that (the record durable: the next command
+// rolls it forward); ENOSPC and EIO at 1 op each, at different ops (one early,
+// one late). The commit point is the rename of the first commit record
+// (commit/<txid>.json), or for a command that writes without one (init, a
+// one-file convert) its last rename. `npm run test:full` (DLMCTL_TEST_FULL=1,
+// run by .ci/run) adds, in every mode, the commit point itself, the first op of every kind (open, write,
+// fsync, rename, unlink, mkdir, ...), evenly spaced ones, and the first and the
+// last op at every distinct site: an op's kind and its path with ids, tx and
+// bucket numbers blanked, so that a batch repeated 16 times counts once, first
+// and last (about 1,500 runs).
 // DLMCTL_FAULTS_FULL=1 tries every op of every command in every mode (over
 // 10,000 runs: mark-dead rewrites every bucket; for an audit).
 import {existsSync} from 'node:fs'
@@ -30,6 +37,8 @@ import {FULL} from '../full.js'
 
 const EVERY_OP = process.env.DLMCTL_FAULTS_FULL === '1'
 const CAP = {crash: 4, power: 2, errno: 1}
+/** Where npm test puts kills and power cuts: offsets from the commit point, and the last op. */
+const AROUND = {crash: [-1, 1, 'last'] as (number | 'last')[], power: [1, 2]}
 
 const tmp = scratch('faults')
 afterAll(() => {
@@ -40,22 +49,43 @@ afterAll(() => {
 /** Where an op is, not which: its kind, and its path with every segment that holds a digit (ids, tx, lock numbers) and bucket names (hex) blanked. */
 const siteOf = (kind: string, path: string) => `${kind} ${path.replace(/[^/.]*\d[^/.]*/g, '#').replace(/\/[0-9a-f]{2}\.json/g, '/#.json')}`
 
+/** The commit point: the rename of the first commit record, or (no record: init, a one-file write) the last rename. */
+function commitPoint(base: {kinds: string[]; paths: string[]}): number {
+  const renames = base.kinds.flatMap((k, i) => (k === 'rename' ? [i] : []))
+  const record = renames.find((i) => /\/commit\/[^/]+\.json$/.test(base.paths[i]))
+  const c = record ?? renames.at(-1)
+  if (c === undefined) throw new Error('no rename: no commit point')
+  return c
+}
+
 /**
  * Which op indices to try: all of them under DLMCTL_FAULTS_FULL=1 or when there
- * are at most `cap`; else the first op of every kind when `kinds` is asked for,
- * then evenly spaced ones (starting `shift` steps in, so that ENOSPC and EIO
- * try different ops) up to `cap`; under FULL also the first and last op at
- * every site (siteOf).
+ * are at most `cap`; else the ops `around` the commit point (offsets from it,
+ * 'last' for the last op) that exist; without `around`, evenly spaced ones
+ * (starting `shift` steps in, so that ENOSPC and EIO try different ops) up to
+ * `cap`; under FULL also the first op of every kind, evenly spaced ones up to
+ * `cap` more, and the first and last op at every site (siteOf).
  */
-function samplePoints(base: {kinds: string[]; paths: string[]}, cap: number, opts: {everyKind?: boolean; shift?: number} = {}): number[] {
+function samplePoints(base: {kinds: string[]; paths: string[]}, cap: number, opts: {around?: (number | 'last')[]; shift?: number} = {}): number[] {
   const {kinds} = base
   const n = kinds.length
   if (EVERY_OP || n <= cap) return [...Array(n).keys()]
   const pick = new Set<number>()
-  if (opts.everyKind) for (const k of new Set(kinds)) pick.add(kinds.indexOf(k))
   const step = n / cap
-  for (let i = 0; pick.size < cap && i < cap; i++) pick.add(Math.min(n - 1, Math.floor((i + (opts.shift ?? 0.5)) * step)))
+  const spaced = () => {
+    for (let i = 0; i < cap; i++) pick.add(Math.min(n - 1, Math.floor((i + (opts.shift ?? 0.5)) * step)))
+  }
+  if (opts.around) {
+    const c = commitPoint(base)
+    for (const d of opts.around) {
+      const at = d === 'last' ? n - 1 : c + d
+      if (at >= 0 && at < n) pick.add(at)
+    }
+  } else spaced()
   if (FULL) {
+    pick.add(commitPoint(base))
+    for (const k of new Set(kinds)) pick.add(kinds.indexOf(k))
+    spaced()
     const sites = kinds.map((k, i) => siteOf(k, base.paths[i]))
     for (const s of new Set(sites)) pick.add(sites.indexOf(s)).add(sites.lastIndexOf(s))
   }
@@ -112,9 +142,21 @@ function workDir(sc: Scenario, base: string): string {
   return dir
 }
 
+/** Scenarios that start from the same set-up (helpers/scenarios.ts shares them: n2Wrote, n2DeadAttached, init) build it once, then copy it. */
+const setups = new Map<Scenario['setup'], Promise<string>>()
+function setUp(sc: Scenario): Promise<string> {
+  let built = setups.get(sc.setup)
+  if (!built) {
+    const dir = join(tmp.dir, `setup-${setups.size}`)
+    built = sc.setup(ctxOf(dir)).then(() => dir)
+    setups.set(sc.setup, built)
+  }
+  return built
+}
+
 async function makeBase(sc: Scenario): Promise<Base> {
   const dir = join(tmp.dir, `base-${sc.name.replace(/\W+/g, '-')}`)
-  if (sc.name !== 'init') await sc.setup(ctxOf(dir))
+  if (sc.name !== 'init') copyState(await setUp(sc), dir)
   const old = await exported(ctxOf(dir))
   const w = workDir(sc, dir)
   // A stepwise command is looked at before each of its operations, when no writer holds the state.
@@ -182,7 +224,7 @@ describe.each(SCENARIOS.map((sc) => [sc.name, sc] as const))('%s under faults', 
 
   it('killed at each mutating I/O operation: old or new state, check clean, rerun converges', async () => {
     const bad: string[] = []
-    const points = samplePoints(base, CAP.crash, {everyKind: true})
+    const points = samplePoints(base, CAP.crash, {around: AROUND.crash})
     for (const at of points) {
       const b = await trial(sc, base, {kind: 'crash', at})
       if (b) bad.push(b)
@@ -193,11 +235,13 @@ describe.each(SCENARIOS.map((sc) => [sc.name, sc] as const))('%s under faults', 
 
   it('power cut at each mutating I/O operation (unsynced data and directory entries lost): the same', async () => {
     const bad: string[] = []
-    for (const at of samplePoints(base, CAP.power)) {
+    const points = samplePoints(base, CAP.power, {around: AROUND.power})
+    for (const at of points) {
       const b = await trial(sc, base, {kind: 'power', at})
       if (b) bad.push(b)
     }
     expect(bad).toEqual([])
+    expect(points.length).toBeGreaterThan(0)
   }, FULL ? 1_800_000 : 120_000)
 
   it.each(['ENOSPC', 'EIO'])('%s at each mutating I/O operation: STORE_IO (exit 9) and the old state, or success and the new one', async (errno) => {

@@ -152,7 +152,8 @@ async function exported(ctx: Ctx): Promise<string> {
 
 describe('export streamed', () => {
   it('the same bytes as the whole document: empty domains, thousands of resources, a death', async () => {
-    expect(await exported(await newCluster())).toBe(canonicalJson(await exportState(await newCluster())))
+    const empty = await newCluster()
+    expect(await exported(empty)).toBe(canonicalJson(await exportState(empty)))
     // Thousands of resources in one transaction (bench's generator), not 2,100 commits: n2 holds 420 persistent EX with value blocks.
     const root = mkdtempSync(join(TEST_BASE, 'dlmctl-stream-'))
     onTestFinished(() => rmSync(root, {recursive: true, force: true}))

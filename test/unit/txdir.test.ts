@@ -11,6 +11,7 @@ import {io} from '../../src/store/io.js'
 import {takeNotices} from '../../src/store/envfail.js'
 import {initLockFiles} from '../../src/store/filelock.js'
 import {pendingRecords, transact, view, type Reader} from '../../src/store/txdir.js'
+import {FULL} from '../full.js'
 
 const CRC32C = createRequire(import.meta.url)('crc-32/crc32c.js') as {str(s: string): number}
 const PROJECT = fileURLToPath(new URL('../..', import.meta.url))
@@ -283,16 +284,20 @@ describe('crash safety', () => {
 })
 
 describe('locking', () => {
-  it('serialises 6 processes x 40 transactions', async () => {
+  // npm test: 6 processes × 15 read-modify-write transactions on one scope, all
+  // started together (90 commits that race); under FULL 6 × 40. (At 6 × 40 on a
+  // loaded 2-CPU machine this test ran into its 30 s limit.)
+  const TX = FULL ? 40 : 15
+  it(`serialises 6 processes x ${TX} transactions`, async () => {
     const root = newRoot()
     await initLockFiles(root, ['domain.a'])
-    const kids = Array.from({length: 6}, () => runChild(['counter', root, '40']))
+    const kids = Array.from({length: 6}, () => runChild(['counter', root, String(TX)]))
     for (const k of kids) expect((await k.exited).code, (await k.exited).stderr).toBe(0)
     const counter = await view(opts(root), (r) => r.read('counter.json'))
-    expect(JSON.parse(counter!.toString())).toEqual({n: 240})
+    expect(JSON.parse(counter!.toString())).toEqual({n: 6 * TX})
     const lines = readFileSync(join(root, 'log'), 'utf8').split('\n').filter(Boolean)
-    expect(lines).toHaveLength(240)
-    expect(new Set(lines).size).toBe(240)
+    expect(lines).toHaveLength(6 * TX)
+    expect(new Set(lines).size).toBe(6 * TX)
     expect(readdirSync(join(root, 'commit'))).toEqual([])
   }, 30_000)
 
@@ -309,7 +314,10 @@ describe('locking', () => {
     await new Promise((r) => setTimeout(r, 100))
     const killedAt = Date.now()
     kid.proc.kill('SIGKILL')
-    expect(await waiting).toBeLessThan(killedAt + 200)
+    // Soon after the kill, not at the end of the holder's 2 s (at least 1.7 s after the
+    // kill): the kernel dropped the dead holder's lock. (The margin was 200 ms; on a
+    // 2-CPU machine at load 16 the killed child took a few ms more to be reaped.)
+    expect(await waiting).toBeLessThan(killedAt + 1000)
     expect((await kid.exited).signal).toBe('SIGKILL')
   })
 

@@ -6,13 +6,13 @@
 // The processes start together: each prints "ready" once loaded and begins when
 // a line arrives on its stdin (a slow start-up on a busy machine would otherwise
 // let one finish before the next begins, and nothing would race).
-//   node pairs.mjs <state> <worker> <count> <seed>
+//   node pairs.mjs <state> <worker> <count> <seed> [<resources>, default 4]
 import {releaseLockOp, requestLockOp} from '../../../src/core/locks.js'
 import {systemClock} from '../../../src/core/clock.js'
 import {DlmError} from '../../../src/errors.js'
 import type {Mode} from '../../../src/model/modes.js'
 
-const [state, worker, count, seed] = process.argv.slice(2)
+const [state, worker, count, seed, resources = '4'] = process.argv.slice(2)
 const ctx = {root: state, waitMs: 120_000, clock: systemClock()}
 const MODES: Mode[] = ['NL', 'CR', 'PR', 'PW', 'EX']
 let x = Number(seed) * 7919 + Number(worker) * 104729 + 1
@@ -34,13 +34,14 @@ process.stdin.destroy()
 const out: {id: number; resource: string; mode: Mode; status: string; released: number; granted: number[]}[] = []
 try {
   for (let i = 0; i < Number(count); i++) {
-    const resource = `c/${rand(4)}`
+    const resource = `c/${rand(Number(resources))}`
     const mode = MODES[rand(MODES.length)]
     const node = Number(worker) % 2 ? 'n1' : 'n2'
     const lock = await requestLockOp(ctx, {fs: 'fs1', resource, node, mode})
     // A waiting request stays a moment before it is withdrawn: long enough for
-    // another process's release to grant it (the race the test is about).
-    if (lock.status === 'waiting') await new Promise((r) => setTimeout(r, 20))
+    // another process's release to grant it (the race the test is about; 50 ms:
+    // at 20 ms a small run on etcd, where a commit takes longer, let nothing through).
+    if (lock.status === 'waiting') await new Promise((r) => setTimeout(r, 50))
     // A granted one is held a moment too: with request and release back to back, a
     // quick store let the processes take turns and nothing waited (seen: 0 of 120).
     else await new Promise((r) => setTimeout(r, 5))
