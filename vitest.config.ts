@@ -1,9 +1,10 @@
 import {defineConfig} from 'vitest/config'
 
 // Files that replace a module (vi.mock) need a module graph of their own; the rest
-// share one per worker (isolate: false), which saves loading vitest's runtime and
-// our sources again for each of the ~70 files. Shared helpers reset what a file
-// chose (commandsInProcess, tempDirsPerFile) in that file's afterAll.
+// share two long-lived forks and their module graph (isolate: false), which saves
+// booting a fork, vitest's worker and our sources again for each of the ~80 files.
+// Shared helpers reset what a file chose (commandsInProcess, tempDirsPerFile) in
+// that file's afterAll.
 const ISOLATED = ['test/unit/fuzz-mutant.test.ts']
 
 export default defineConfig({
@@ -12,7 +13,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    poolOptions: {forks: {maxForks: 2, minForks: 1}},
+    // Isolation is read here, from the pool's options, for every project: a project's
+    // own poolOptions are not used, and its test.isolate alone leaves a fork per file
+    // (81 forks a run, each booting node and vitest's worker again: ~0.5 s of CPU each).
+    poolOptions: {forks: {maxForks: 2, minForks: 1, isolate: false}},
     projects: [
       // One throwaway etcd for the whole run (test/etcd-global.ts); each file takes its own key prefixes.
       {extends: true, test: {name: 'shared', include: ['test/**/*.test.ts'], exclude: ISOLATED, isolate: false, globalSetup: ['test/etcd-global.ts']}},
