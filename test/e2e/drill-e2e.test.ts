@@ -13,7 +13,7 @@ import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterAll, describe, expect, test} from 'vitest'
 import {parse as parseYaml} from 'yaml'
-import {BUNDLED_DRILLS as BUNDLED, ROOT, drillCli, drillEnv, drillRunOf, inOneProcess, type DrillRun} from './helpers.js'
+import {BUNDLED_DRILLS as BUNDLED, ROOT, drillCli, drillEnv, drillsInOneProcess, type DrillRun} from './helpers.js'
 
 const DRILLS = join(ROOT, 'test/e2e/drills')
 const TMP = mkdtempSync(join(tmpdir(), 'dlmctl-drill-e2e-'))
@@ -26,8 +26,7 @@ interface Line {
   env?: Record<string, string>
 }
 /** Command lines one after the other in one process of the built CLI (in the repository, as drillCli runs them). */
-const inOne = async (lines: Line[]): Promise<Run[]> =>
-  (await inOneProcess(lines.map((l) => ({args: l.args, env: drillEnv(l.env), cwd: ROOT})))).map((a) => drillRunOf({exit: a.exit, stdout: a.stdout.replace(/\n$/, ''), stderr: a.stderr.replace(/\n$/, '')}))
+const inOne = (lines: Line[]): Promise<Run[]> => drillsInOneProcess(lines.map((l) => ({args: l.args, env: drillEnv(l.env), cwd: ROOT})))
 
 /** Started by the first test that needs it (not at collection: a filtered run must not leave drills running). */
 function once<T>(start: () => Promise<T>): () => Promise<T> {

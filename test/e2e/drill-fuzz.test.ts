@@ -11,7 +11,7 @@ import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
 import {afterAll, describe, expect, test} from 'vitest'
 import {parse as parseYaml} from 'yaml'
-import {BIN, BUNDLED_DRILLS as BUNDLED, COVERING_DRILL, drillEnv, drillRunOf, inOneProcess, missingFrom, requireBuilt, type DrillRun} from './helpers.js'
+import {BIN, BUNDLED_DRILLS as BUNDLED, COVERING_DRILL, drillEnv, drillsInOneProcess, missingFrom, requireBuilt, type DrillRun} from './helpers.js'
 import {FULL} from '../full.js'
 import {TEST_BASE} from '../tmpbase.js'
 
@@ -83,12 +83,11 @@ const lines: [Lines, Lines] = [
 
 /** Started by the first test that needs it (not at collection: a filtered run must not leave drills running). */
 let started: Promise<Map<string, DrillRun>> | undefined
-const stripped = (a: {exit: number; stdout: string; stderr: string}) => drillRunOf({exit: a.exit, stdout: a.stdout.replace(/\n$/, ''), stderr: a.stderr.replace(/\n$/, '')})
 function runs(): Promise<Map<string, DrillRun>> {
   // The drills' throwaway clusters on tmpfs (TEST_BASE), as every other test's state directory.
   const env = drillEnv({TMPDIR: TEST_BASE})
-  started ??= Promise.all(lines.map((part) => inOneProcess(part.map(([, args]) => ({args, env, cwd: TMP}))))).then(
-    (answers) => new Map(lines.flatMap((part, p) => part.map(([name], i): [string, DrillRun] => [name, stripped(answers[p][i])]))),
+  started ??= Promise.all(lines.map((part) => drillsInOneProcess(part.map(([, args]) => ({args, env, cwd: TMP}))))).then(
+    (answers) => new Map(lines.flatMap((part, p) => part.map(([name], i): [string, DrillRun] => [name, answers[p][i]]))),
   )
   return started
 }

@@ -626,6 +626,16 @@ export async function drillCli(args: string[], opts: {cwd?: string; env?: Record
   return drillRunOf(r)
 }
 
+/**
+ * Drill command lines one after the other in one process of the built CLI
+ * (inOneProcess), each answered as drillCli answers it (stdout and stderr without
+ * their final newline, stdout parsed as JSON when it is).
+ */
+export async function drillsInOneProcess(runs: CliRun[]): Promise<DrillRun[]> {
+  const strip = (s: string) => s.replace(/\n$/, '')
+  return (await inOneProcess(runs)).map((a) => drillRunOf({exit: a.exit, stdout: strip(a.stdout), stderr: strip(a.stderr)}))
+}
+
 /** The environment drillCli gives: the caller's less DLMCTL_* and NODE_ENV, NO_COLOR=1, then `env`. */
 export function drillEnv(env: Record<string, string> = {}): Record<string, string> {
   const base: Record<string, string> = {}
