@@ -6,8 +6,7 @@
 // to a commit is still brought up to date, fewer buckets at a time.
 import {describe, expect, it} from 'vitest'
 import {DlmError, EXIT} from '../../src/errors.js'
-import {withTx, type Ctx} from '../../src/core/context.js'
-import {requestLock} from '../../src/model/resource.js'
+import type {Ctx} from '../../src/core/context.js'
 import {initCluster} from '../../src/core/init.js'
 import {listLocks, requestLockOp} from '../../src/core/locks.js'
 import {markDead} from '../../src/core/nodes.js'
@@ -16,6 +15,7 @@ import {systemClock} from '../../src/core/clock.js'
 import {bucketOf} from '../../src/store/layout.js'
 import {etcdStore} from '../../src/store/etcd/store.js'
 import {ownEtcd} from './helpers/etcd-shared.js'
+import {persistentLocksInOneTx} from './helpers/clusters.js'
 
 const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
 const LIMIT = 64 * 1024
@@ -72,17 +72,7 @@ describe('a domain against etcd --max-request-bytes', () => {
     const ctx = await freshCluster()
     // n2 holds ~40 KiB in each of buckets 1-4: two fit one 64 KiB request, four do not.
     // One transaction a bucket (what requestLockOp does for each lock; ~40 KiB fits one request).
-    for (const b of [1, 2, 3, 4]) {
-      await withTx(ctx, ['domain.fs1'], async (s) => {
-        const d = await s.domain('fs1')
-        for (const resource of namesIn(b, 9)) {
-          const res = await d.resourceForUpdate(resource)
-          const lock = requestLock(res, {id: d.meta.nextLockId++, node: 'n2', mode: 'EX', persistent: true})
-          await d.indexSet(lock.id, res.name)
-        }
-        d.changed()
-      })
-    }
+    for (const b of [1, 2, 3, 4]) await persistentLocksInOneTx(ctx, 'fs1', 'n2', 'EX', namesIn(b, 9))
     await markDead(ctx, 'n2', {reason: 'test', skipFence: true})
     const d = await domainJson(ctx)
     expect(d.change).toMatchObject({done: true})

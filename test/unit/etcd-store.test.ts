@@ -22,6 +22,7 @@ import type {Reader, Tx} from '../../src/store/txdir.js'
 import {guardOf} from '../../src/store/contract.js'
 import {freePort} from './helpers/etcd.js'
 import {sharedEtcd} from './helpers/etcd-shared.js'
+import {persistentLocksInOneTx} from './helpers/clusters.js'
 
 const clock = systemClock({DLMCTL_CLOCK: '2026-01-01T00:00:00Z'})
 const etcd = sharedEtcd()
@@ -196,17 +197,7 @@ describe('etcd backend', () => {
     const ctx = await freshCluster()
     // 200 persistent locks of n2 on resources spread over more than 128 of the 256 bucket files,
     // made 50 to a transaction (what requestLockOp does, without 200 commits: the death is the point).
-    for (let i = 0; i < 200; i += 50) {
-      await withTx(ctx, ['domain.fs1'], async (s) => {
-        const d = await s.domain('fs1')
-        for (let k = i; k < i + 50; k++) {
-          const res = await d.resourceForUpdate(`meta/k${k}`)
-          const lock = requestLock(res, {id: d.meta.nextLockId++, node: 'n2', mode: 'EX', persistent: true})
-          await d.indexSet(lock.id, res.name)
-        }
-        d.changed()
-      })
-    }
+    for (let i = 0; i < 200; i += 50) await persistentLocksInOneTx(ctx, 'fs1', 'n2', 'EX', Array.from({length: 50}, (_, k) => `meta/k${i + k}`))
     const buckets = new Set(Array.from({length: 200}, (_, k) => bucketOf(`meta/k${k}`)))
     expect(buckets.size).toBeGreaterThan(128)
     const dead = await markDead(ctx, 'n2', {reason: 'test'})
