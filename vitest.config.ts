@@ -16,7 +16,10 @@ export default defineConfig({
     // Isolation is read here, from the pool's options, for every project: a project's
     // own poolOptions are not used, and its test.isolate alone leaves a fork per file
     // (81 forks a run, each booting node and vitest's worker again: ~0.5 s of CPU each).
-    poolOptions: {forks: {maxForks: 2, minForks: 1, isolate: false}},
+    // `npm run test:full` (DLMCTL_TEST_FULL=1) keeps a fork per file: its exhaustive fault
+    // suite hung once in a fork shared with the other full suites (a promise never settled,
+    // no timer pending; not understood yet), and per file it has always passed.
+    poolOptions: {forks: {maxForks: 2, minForks: 1, isolate: process.env.DLMCTL_TEST_FULL === '1'}},
     projects: [
       // One throwaway etcd for the whole run (test/etcd-global.ts); each file takes its own key prefixes.
       {extends: true, test: {name: 'shared', include: ['test/**/*.test.ts'], exclude: ISOLATED, isolate: false, globalSetup: ['test/etcd-global.ts']}},
