@@ -204,14 +204,20 @@ export async function checkState(ctx: Ctx) {
       const scan = d.scanBuckets({settle: true})
       for (let b = 0; b < BUCKETS; b++) {
         const bf = bucketFile(fs, b)
-        const next = (await scan.next()).value as {resources: Resource[]; error?: unknown}
+        const next = (await scan.next()).value as {resources: Resource[]; inFileOrder?: boolean; error?: unknown}
         // A bucket that could not be read is a problem; the others are still checked.
         const got = await guard(bf, async () => {
           if (next.error) throw next.error
           return next
         })
         if (!got) continue
+        let prev: string | undefined
         for (const r of got.resources) {
+          // A writer finds a resource in a line-layout file by binary search (core/lazy-bucket.ts): its names must be in order.
+          if (got.inFileOrder && prev !== undefined && !(prev < r.name)) {
+            problems.push({file: bf, message: prev === r.name ? `resource '${r.name}' appears twice` : `resource '${r.name}' comes after '${prev}': names are not in order`})
+          }
+          prev = r.name
           for (const message of resourceProblems(r, d.lvbSize)) problems.push({file: bf, message})
           const h = crc32cStr(r.name)
           for (const l of allLocks(r)) {

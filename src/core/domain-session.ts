@@ -131,11 +131,6 @@ export class DomainSession {
     return (await this.present).has(`${bucketName(b)}.json`)
   }
 
-  /** A bucket file's text (null: it does not exist). */
-  private async bucketText(b: number): Promise<string | null> {
-    return (await this.hasBucketFile(b)) ? this.state.readTextOf(bucketFile(this.name, b)) : null
-  }
-
   /** A bucket file's bytes (null: it does not exist). */
   private async bucketBytes(b: number): Promise<Buffer | null> {
     return (await this.hasBucketFile(b)) ? this.state.readBytesOf(bucketFile(this.name, b)) : null
@@ -194,8 +189,8 @@ export class DomainSession {
     let lz = this.lazy.get(b)
     if (!lz) {
       const file = bucketFile(this.name, b)
-      const text = (await this.bucketText(b)) ?? '{"resources":[]}\n'
-      const made = LazyBucket.of(file, b, text, this.meta.change, this.lvbSize)
+      const bytes = (await this.bucketBytes(b)) ?? Buffer.from('{"resources":[]}\n', 'latin1')
+      const made = LazyBucket.of(file, b, bytes, this.meta.change, this.lvbSize)
       if (!made) return null
       this.lazy.set(b, (lz = made))
     }
@@ -317,9 +312,9 @@ export class DomainSession {
    * Every resource of the domain, bucket by bucket, up to date, without keeping
    * what was read (bounded memory: a few buckets at a time, read ahead).
    */
-  async *scanBuckets(opts: {settle?: boolean} = {}): AsyncGenerator<{bucket: number; resources: Iterable<Resource>; error?: unknown}> {
+  async *scanBuckets(opts: {settle?: boolean} = {}): AsyncGenerator<{bucket: number; resources: Iterable<Resource>; inFileOrder?: boolean; error?: unknown}> {
     const AHEAD = 4
-    type Got = {resources: Iterable<Resource>; error?: unknown}
+    type Got = {resources: Iterable<Resource>; inFileOrder?: boolean; error?: unknown}
     const pending: Promise<Got>[] = []
     const start = (b: number) => {
       const cached = this.buckets.get(b)
@@ -343,17 +338,18 @@ export class DomainSession {
   /**
    * A bucket for scanBuckets. A file in the line layout that canonicalBucketLines takes,
    * in ASCII, its names in their bucket and not behind the last change, is checked
-   * now and its resources are read one at a time as they are asked for: a scan of a
+   * now and its resources are read one at a time as they are asked for, in the
+   * file's order (`inFileOrder`, for check: writers find its lines by binary search): a scan of a
    * million then keeps only a few alive (a whole parsed bucket read ahead made every
    * young-generation collection copy thousands of resources). Any other is loaded.
    */
-  private async scanSource(b: number): Promise<{resources: Iterable<Resource>}> {
+  private async scanSource(b: number): Promise<{resources: Iterable<Resource>; inFileOrder?: boolean}> {
     const bytes = await this.bucketBytes(b)
     const text = bytes === null ? null : bytes.toString('utf8')
     const got = text === null || text.length !== bytes!.length ? undefined : checkBucketLines(bytes!, text)
     if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) return {resources: [...this.upToDate(b, this.parseBucket(b, text, bytes).data).values()]}
     this.stamps.set(b, Math.max(got.applied, this.meta.change?.seq ?? 0))
-    return {resources: {[Symbol.iterator]: () => resourceLines(bytes!)}}
+    return {resources: {[Symbol.iterator]: () => resourceLines(bytes!)}, inFileOrder: true}
   }
 
   /**
@@ -594,7 +590,7 @@ export class DomainSession {
     for (const b of this.dirtyBuckets) {
       const lz = this.lazy.get(b)
       if (lz) {
-        tx.write(bucketFile(this.name, b), lz.text())
+        tx.write(bucketFile(this.name, b), lz.image())
         continue
       }
       const m = this.buckets.get(b)!

@@ -28,19 +28,13 @@ export function applyChange(res: Resource, change: LogicalChange, into?: DeathSu
 }
 
 /**
- * A conservative test on a resource's JSON text: false only when applyChange would
- * leave that resource exactly as it is, so a bucket can be brought up to date
- * without parsing the resources the change does not concern. It follows the
- * per-resource rules (deathOfResource, validateResource): a death concerns the
- * resources with a lock of the node; a validate those with a lock of a recovered
- * node, their deadman resources, and value blocks not valid.
+ * A conservative test on a resource's JSON text: a resource whose JSON holds none
+ * of these marks is one applyChange would leave exactly as it is, so a bucket can
+ * be brought up to date without parsing the resources the change does not
+ * concern. It follows the per-resource rules (deathOfResource, validateResource):
+ * a death concerns the resources with a lock of the node; a validate those with a
+ * lock of a recovered node, their deadman resources, and value blocks not valid.
  */
-export function mayConcern(change: LogicalChange): (json: string) => boolean {
-  const marks = concernMarks(change)
-  return marks.length === 1 ? (json) => json.includes(marks[0]) : (json) => marks.some((m) => json.includes(m))
-}
-
-/** mayConcern's test as text: a resource's JSON may be concerned only if it contains one of these. */
 export function concernMarks(change: LogicalChange): string[] {
   if (change.kind === 'death') return [`"node":${JSON.stringify(change.node)}`]
   return ['"lvbValid":false', ...change.dead.flatMap((n) => [`"node":${JSON.stringify(n)}`, `"deadman/${n}`])]

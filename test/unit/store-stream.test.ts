@@ -14,6 +14,7 @@ import {listLocks, requestLockOp, streamLocks} from '../../src/core/locks.js'
 import {writeJson, writeJsonList} from '../../src/render/json-stream.js'
 import {writeExportResources} from '../../src/core/export-resources.js'
 import type {Resource} from '../../src/model/types.js'
+import {bucketOf} from '../../src/store/layout.js'
 
 const newCluster = tempClusters('stream')
 
@@ -210,5 +211,22 @@ describe('check with bounded memory still finds', () => {
     const messages = r.problems.map((p) => p.message)
     expect(messages.some((m) => m === `lock id ${a.lockId} appears twice (x/a, x/b)` || m === `lock id ${a.lockId} appears twice (x/b, x/a)`)).toBe(true)
     expect(messages).toContain(`index names lock ${b.lockId} on x/b, which does not hold it`)
+  })
+
+  it('names out of order, or twice, in a bucket file in the line layout (writers find lines by binary search)', async () => {
+    const ctx = await newCluster()
+    const names = Array.from({length: 3000}, (_, i) => `y/${i}`).filter((n) => bucketOf(n) === bucketOf('y/0')).slice(0, 3)
+    for (const n of names) await requestLockOp(ctx, {fs: 'fs1', resource: n, node: 'n1', mode: 'PR'})
+    expect((await checkState(ctx)).ok).toBe(true)
+    const file = join(ctx.root, 'domains/fs1/res', `${bucketOf('y/0').toString(16).padStart(2, '0')}.json`)
+    const text = readFileSync(file, 'utf8')
+    const lines = text.split('\n')
+    // Lines 1..3 are the three resources (',' after all but the last).
+    const body = lines.slice(1, 4).map((l) => l.replace(/,$/, ''))
+    const sorted = [...names].sort()
+    writeFileSync(file, [lines[0], [body[1], body[0], body[2]].join(',\n'), ...lines.slice(4)].join('\n'))
+    expect((await checkState(ctx)).problems.map((p) => p.message)).toContain(`resource '${sorted[0]}' comes after '${sorted[1]}': names are not in order`)
+    writeFileSync(file, [lines[0], [body[0], body[0], body[1], body[2]].join(',\n'), ...lines.slice(4)].join('\n'))
+    expect((await checkState(ctx)).problems.map((p) => p.message)).toContain(`resource '${sorted[0]}' appears twice`)
   })
 })
