@@ -10,6 +10,8 @@
 // - dist/commands/**.js: oclif's Command classes (generated adapters of the same
 //   definitions, src/cli/adapter.ts), which oclif finds through its manifest for
 //   help, --version and topics.
+// - dist/line-check-worker.cjs: the worker thread a death or validate of a big
+//   domain checks its bucket files in (src/store/line-check.ts).
 // - dist/bench/*.js: the benchmarks (ESM).
 // No dependency's source is changed.
 import {build} from 'esbuild'
@@ -90,6 +92,14 @@ const cli = await build({
   define: {'import.meta.url': '__dlmctlUrl', __DLMCTL_VERSION__: JSON.stringify(version)},
 })
 const hash = createHash('sha256').update(readFileSync('dist/dlmctl.cjs')).digest('hex').slice(0, 16)
+
+// The worker thread that checks bucket files for a whole-domain change (src/store/line-check.ts).
+await build({
+  ...common,
+  entryPoints: ['src/store/line-check-worker.ts'],
+  outfile: 'dist/line-check-worker.cjs',
+  format: 'cjs',
+})
 
 // The loader bin/run.js requires (CommonJS: no ES module loader to start).
 const boot = await build({

@@ -23,10 +23,11 @@ import {
 } from '../store/schema.js'
 import type {Tx} from '../store/txdir.js'
 import {LINE_HEAD, bucketText, mergeRuns, streamable, type Run} from './ordered.js'
-import {concernedLines, markedLines, parseResourceLine, resourceLines, type ResourceLine} from '../store/resource-line.js'
+import {markedLines, parseResourceLine, resourceLines, type ResourceLine} from '../store/resource-line.js'
 import {LazyBucket} from './lazy-bucket.js'
 import {LineEditor, applyLineEdits, type BucketEdits} from '../store/line-edits.js'
 import {bucketFileText, checkBucketLines} from '../store/line-bytes.js'
+import {LineChecker, checkLines, lineCheckWorthIt, type LineCheck} from '../store/line-check.js'
 import {join} from 'node:path'
 import {io} from '../store/io.js'
 import {openIfPresent} from '../store/tx-disk.js'
@@ -65,10 +66,13 @@ export class CatchUpBuffers {
   private images: Buffer[] = []
   private used = 0
 
+  /** `allocRead`: how read buffers are made (shared memory for a worker to read them too). */
+  constructor(private allocRead: (size: number) => Buffer = Buffer.allocUnsafe) {}
+
   /** A buffer for reading a file (slot: one per file being read at a time). */
   forRead(size: number, slot = 0): Buffer {
     const had = this.reads[slot]
-    if (!had || had.length < size) this.reads[slot] = Buffer.allocUnsafe(Math.max(size, Math.floor((had?.length ?? 0) * 1.25)))
+    if (!had || had.length < size) this.reads[slot] = this.allocRead(Math.max(size, Math.floor((had?.length ?? 0) * 1.25)))
     return this.reads[slot]
   }
 
@@ -371,40 +375,52 @@ export class DomainSession {
     // the budget, the remaining buckets are left to the long way (memory stays bounded).
     let budget = EDIT_BUDGET
     const loaded = (b: number) => this.buckets.has(b) || this.lazy.has(b)
+    // On a big domain on disk, a worker checks the files read ahead and finds their concerned lines (line-check.ts).
+    const checker = this.state.onDisk && lineCheckWorthIt(this.meta.nextLockId) ? LineChecker.start() : undefined
     // The next READ_AHEAD files are read while this one is checked (the disk and the parser
     // overlap; each read is a few round trips to the thread pool, or to etcd), into
     // READ_AHEAD + 1 buffers in turn: a file's bytes are not needed once its lines are taken.
-    const buffers = new CatchUpBuffers()
-    const read = (b: number): Promise<Buffer | null> | undefined => {
+    const buffers = new CatchUpBuffers(checker ? LineChecker.sharedBuffer : undefined)
+    type Ahead = {bytes: Promise<Buffer | null>; check?: Promise<LineCheck>}
+    const read = (b: number): Ahead | undefined => {
       if (b >= BUCKETS || loaded(b)) return undefined
-      const p = this.state.onDisk ? this.bucketBytesInto(b, buffers, b % (READ_AHEAD + 1)) : this.bucketBytes(b)
-      p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
-      return p
+      const bytes = this.state.onDisk ? this.bucketBytesInto(b, buffers, b % (READ_AHEAD + 1)) : this.bucketBytes(b)
+      bytes.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
+      if (!checker) return {bytes}
+      // Only bytes in a shared buffer go to the worker (not a pending record's image); if it fails, the scans are made here.
+      const check = bytes.then((got) => (got && got.buffer instanceof SharedArrayBuffer ? checker.check(got, b, marks).catch(() => checkLines(got, b, marks)) : undefined))
+      check.catch(() => {})
+      return {bytes, check: check as Promise<LineCheck>}
     }
-    const ahead = Array.from({length: READ_AHEAD}, (_, i) => read(i))
-    for (let b = 0; b < BUCKETS; b++) {
-      const reading = ahead.shift()
-      ahead.push(read(b + READ_AHEAD))
-      if (!reading) {
-        for (const res of (await this.bucket(b)).values()) take(res)
-        continue
+    try {
+      const ahead = Array.from({length: READ_AHEAD}, (_, i) => read(i))
+      for (let b = 0; b < BUCKETS; b++) {
+        const reading = ahead.shift()
+        ahead.push(read(b + READ_AHEAD))
+        if (!reading) {
+          for (const res of (await this.bucket(b)).values()) take(res)
+          continue
+        }
+        const bytes = await reading.bytes
+        const got = bytes === null ? null : ((await reading.check) ?? checkLines(bytes, b, marks))
+        if (!got || bucketBehind(this.meta, got.applied)) {
+          for (const res of this.upToDate(b, this.parseBucket(b, bytes === null ? null : bytes.toString('utf8'), bytes).data).values()) take(res)
+          continue
+        }
+        // Checked whole; its concerned lines are parsed one at a time (few alive at a time), and what each becomes recorded.
+        const spans = got.spans
+        if (budget <= 0) {
+          for (let i = 0; i < spans.length; i += 2) take(parseResourceLine(bytes!, spans[i]))
+          continue
+        }
+        const editor = new LineEditor(bytes!, got.applied)
+        for (let i = 0; i < spans.length; i += 2) editor.take(spans[i], spans[i + 1], take, idle)
+        const done = editor.done()
+        budget -= done.bytes
+        if (budget >= 0) edits.set(b, done)
       }
-      const bytes = await reading
-      const got = bytes === null ? undefined : checkBucketLines(bytes)
-      if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) {
-        for (const res of this.upToDate(b, this.parseBucket(b, bytes === null ? null : bytes.toString('utf8'), bytes).data).values()) take(res)
-        continue
-      }
-      // Checked whole; its concerned lines are parsed one at a time (few alive at a time), and what each becomes recorded.
-      if (budget <= 0) {
-        for (const line of concernedLines(bytes!, marks)) take(parseResourceLine(bytes!, line.at))
-        continue
-      }
-      const editor = new LineEditor(bytes!, got.applied)
-      for (const line of concernedLines(bytes!, marks)) editor.take(line.at, line.end, take, idle)
-      const done = editor.done()
-      budget -= done.bytes
-      if (budget >= 0) edits.set(b, done)
+    } finally {
+      checker?.close()
     }
     return edits
   }
