@@ -62,6 +62,7 @@ export class LineChecker {
   private next = 1
   private waiting = new Map<number, {resolve: (c: LineCheck) => void; reject: (e: Error) => void}>()
   private broken: Error | undefined
+  private closed = false
 
   private constructor(private worker: Worker) {
     worker.on('message', (m: {id: number; check: LineCheck}) => {
@@ -107,9 +108,12 @@ export class LineChecker {
 
   /** End the worker; a check asked after this (or not answered yet) rejects. */
   close(): void {
+    if (this.closed) return
+    this.closed = true
     this.broken ??= new Error('line check worker closed')
     for (const w of this.waiting.values()) w.reject(this.broken)
     this.waiting.clear()
-    void this.worker.terminate()
+    // Its promise rejects when the worker was still starting: nothing to wait for either way.
+    this.worker.terminate().catch(() => {})
   }
 }
