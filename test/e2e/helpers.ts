@@ -85,9 +85,9 @@ interface SpawnOptions {
 }
 
 /** The one way the tests start the CLI through pipes: node bin/run.js, NO_COLOR=1 unless env says otherwise, stdin closed. */
-function spawnCli(state: string | undefined, args: string[], opts: SpawnOptions = {}): ResultPromise {
+function spawnCli(state: string | undefined, args: string[], opts: SpawnOptions = {}): CliProcess {
   requireBuilt()
-  return execa(process.execPath, [BIN, ...args], {
+  const options: CliSpawn = {
     cwd: opts.cwd ?? ROOT,
     env: baseEnv(state, {NO_COLOR: '1', ...opts.env}),
     extendEnv: false,
@@ -96,8 +96,15 @@ function spawnCli(state: string | undefined, args: string[], opts: SpawnOptions 
     stripFinalNewline: opts.stripFinalNewline ?? false,
     timeout: opts.timeout ?? 30_000,
     killSignal: 'SIGKILL',
-  })
+  }
+  return startCli(process.execPath, [BIN, ...args], options)
 }
+
+// execa typed for these options once: its generic signature, inferred at this call,
+// was 1.2 to 1.8 s of every type-check of the tests (half of it relating its result types).
+type CliSpawn = {cwd: string; env: Record<string, string | undefined>; extendEnv: false; reject: false; stdin: 'ignore' | 'pipe'; stripFinalNewline: boolean; timeout: number; killSignal: 'SIGKILL'}
+export type CliProcess = ResultPromise<{reject: false}>
+const startCli = execa as unknown as (file: string, args: string[], options: CliSpawn) => CliProcess
 
 function toResult(r: {exitCode?: number; signal?: string; stdout: unknown; stderr: unknown}): RunResult {
   const stdout = String(r.stdout ?? '')
@@ -202,7 +209,7 @@ export async function inOneProcess(runs: CliRun[]): Promise<CliAnswer[]> {
 }
 
 /** Start `node bin/run.js ...args` on state directory `state` without waiting (for kill tests). */
-export function spawnDlmctl(state: string, args: string[], opts: RunOptions = {}): ResultPromise {
+export function spawnDlmctl(state: string, args: string[], opts: RunOptions = {}): CliProcess {
   return spawnCli(state, args, opts)
 }
 

@@ -1,15 +1,14 @@
 // A busy state directory says who holds it: a writer stopped with its locks held
 // (as Ctrl-Z leaves it) keeps a reader waiting at most --wait, and the exit-6
 // message and its JSON name the holder — pid, command line, since when.
-import {execa, type ResultPromise} from 'execa'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {BIN, CLOCK, ROOT, tempDirsPerFile, copyFixture, run, runTty} from './helpers.js'
+import {tempDirsPerFile, copyFixture, run, runTty, spawnDlmctl, type CliProcess} from './helpers.js'
 
 tempDirsPerFile()
 
-let writer: ResultPromise | undefined
+let writer: CliProcess | undefined
 afterEach(async () => {
   if (writer && writer.exitCode === null) process.kill(writer.pid!, 'SIGCONT')
   await writer
@@ -18,12 +17,7 @@ afterEach(async () => {
 
 /** A `lock request` on fs1 that stops (SIGSTOP) right after taking its locks; resolves once its holder record is written. */
 async function stoppedWriter(state: string): Promise<number> {
-  writer = execa('node', [BIN, 'lock', 'request', 'fs1', 'r/held', '--node', 'n1', '--mode', 'PR'], {
-    reject: false,
-    extendEnv: false,
-    env: {PATH: process.env.PATH!, DLMCTL_STATE: state, DLMCTL_CLOCK: CLOCK, DLMCTL_TEST_STOP_HOLDING: '1'},
-    cwd: ROOT,
-  })
+  writer = spawnDlmctl(state, ['lock', 'request', 'fs1', 'r/held', '--node', 'n1', '--mode', 'PR'], {env: {DLMCTL_TEST_STOP_HOLDING: '1'}})
   const file = join(state, 'lock', 'domain.fs1.lock')
   for (let i = 0; i < 400; i++) {
     const text = readFileSync(file, 'utf8')
