@@ -72,6 +72,7 @@ export async function startEtcd(size = 1, opts: {fsync?: boolean; /** more etcd 
       ...(opts.args ?? []),
     ]
     const proc = spawn(bin, args, {stdio: ['ignore', 'ignore', 'pipe']})
+    leftOnExit(proc, dataDir)
     let err = ''
     proc.stderr?.on('data', (d: Buffer) => {
       if (err.length < 4000) err += d.toString()
@@ -111,6 +112,24 @@ export async function startEtcd(size = 1, opts: {fsync?: boolean; /** more etcd 
     }
   }
   return cluster
+}
+
+// Members still running when this process exits (a run that ends on an error before
+// its teardown, as vitest does on an unhandled rejection) are killed, their data
+// removed: an orphaned etcd was found still running after such a run.
+const running = new Map<ChildProcess, string>()
+let exitHook = false
+function leftOnExit(proc: ChildProcess, dataDir: string): void {
+  running.set(proc, dataDir)
+  proc.once('exit', () => running.delete(proc))
+  if (exitHook) return
+  exitHook = true
+  process.once('exit', () => {
+    for (const [p, dir] of running) {
+      p.kill('SIGKILL')
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
 }
 
 /** Resolves once `pid` is stopped (state T in /proc): a signal is delivered asynchronously. */
