@@ -381,7 +381,8 @@ export class DomainSession {
     // overlap; each read is a few round trips to the thread pool, or to etcd), into
     // READ_AHEAD + 1 buffers in turn: a file's bytes are not needed once its lines are taken.
     const buffers = new CatchUpBuffers(checker ? LineChecker.sharedBuffer : undefined)
-    type Ahead = {bytes: Promise<Buffer | null>; check?: Promise<LineCheck>}
+    // check: the worker's scans of the bytes (undefined: it was not given them).
+    type Ahead = {bytes: Promise<Buffer | null>; check?: Promise<LineCheck | undefined>}
     const read = (b: number): Ahead | undefined => {
       if (b >= BUCKETS || loaded(b)) return undefined
       const bytes = this.state.onDisk ? this.bucketBytesInto(b, buffers, b % (READ_AHEAD + 1)) : this.bucketBytes(b)
@@ -390,7 +391,7 @@ export class DomainSession {
       // Only bytes in a shared buffer go to the worker (not a pending record's image); if it fails, the scans are made here.
       const check = bytes.then((got) => (got && got.buffer instanceof SharedArrayBuffer ? checker.check(got, b, marks).catch(() => checkLines(got, b, marks)) : undefined))
       check.catch(() => {})
-      return {bytes, check: check as Promise<LineCheck>}
+      return {bytes, check}
     }
     try {
       const ahead = Array.from({length: READ_AHEAD}, (_, i) => read(i))
@@ -402,7 +403,8 @@ export class DomainSession {
           continue
         }
         const bytes = await reading.bytes
-        const got = bytes === null ? null : ((await reading.check) ?? checkLines(bytes, b, marks))
+        const scanned = await reading.check
+        const got = bytes === null ? null : scanned !== undefined ? scanned : checkLines(bytes, b, marks)
         if (!got || bucketBehind(this.meta, got.applied)) {
           for (const res of this.upToDate(b, this.parseBucket(b, bytes === null ? null : bytes.toString('utf8'), bytes).data).values()) take(res)
           continue
