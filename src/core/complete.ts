@@ -80,7 +80,10 @@ export function stateSource(files: StateFiles): StateSource {
     fileSystems: async () => (await files.list(DOMAINS)).filter((n) => NODE_NAME.test(n)).sort(),
     recoveryIds: async (fs) => (NODE_NAME.test(fs) ? (((await json(domainFile(fs)))?.attachments ?? []) as {id?: unknown}[]).map((a) => String(a?.id)) : []),
     // The lock index: one small file per 1,024 ids mapping id → resource. The
-    // ids are the keys; a regular expression finds them without parsing the names.
+    // ids are the keys, found without parsing the names: every '":"' of such a
+    // file ends a key (a '"' inside a name is escaped, and the one other key,
+    // "locks", is followed by '{'). Native searches, no match object per id: at
+    // 100,000 ids a regular expression's matches were a sixth of the call's time.
     lockIds: async (fs) => {
       if (!NODE_NAME.test(fs)) return []
       const out: string[] = []
@@ -89,7 +92,7 @@ export function stateSource(files: StateFiles): StateSource {
         .sort((a, b) => parseInt(a) - parseInt(b))
       for (const f of chunks) {
         const text = await files.text(`${indexDir(fs)}/${f}`)
-        if (text !== undefined) for (const m of text.matchAll(/"([0-9]+)":/g)) out.push(m[1])
+        if (text !== undefined) for (let p = text.indexOf('":"'); p >= 0; p = text.indexOf('":"', p + 3)) out.push(text.slice(text.lastIndexOf('"', p - 1) + 1, p))
       }
       return out
     },
