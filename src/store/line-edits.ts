@@ -115,55 +115,97 @@ export class LineEditor {
  * or undefined when the edits do not fit these bytes (the file is not the one
  * they were made from): then the caller brings the bucket up to date the long way.
  * `alloc` gives the buffer the image is written in (the image is a view of it).
+ *
+ * The image is the file's bytes with each edited line's middle replaced (or the
+ * line and one separator removed): bytes that follow each other in the file are
+ * copied in one piece (an edited line's kept tail, the untouched lines after it
+ * and the next edited line's kept head), and a middle of a few bytes is copied
+ * byte by byte. At a million locks a death edits half a million lines: a piece
+ * per kept part and per run cost as much again as the copying.
  */
 export function applyLineEdits(bytes: Buffer, e: BucketEdits, head: string, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer | undefined {
   if (bytes.length !== e.size) return undefined
   const first = bytes.indexOf(10) + 1
   const last = bytes.length - 4 // the '\n' before ']}\n'
-  // Items: runs of untouched lines (one slice, their ',\n' included) and edited lines, joined by ',\n'.
-  const segs: (Buffer | string)[] = []
-  const itemStart: number[] = []
-  let size = 0
-  const add = (s: Buffer | string, newItem: boolean) => {
-    if (newItem) itemStart.push(segs.length)
-    segs.push(s)
-    size += typeof s === 'string' ? Buffer.byteLength(s) : s.length
-  }
-  let cursor = first
-  for (let i = 0; i < e.middles.length; i++) {
+  const n = e.middles.length
+  // Each edit fits these bytes: a line start after the last edited line, and a line's end (a ',' before a next line, or the tail).
+  for (let i = 0, cursor = first; i < n; i++) {
     const at = e.spans[4 * i]
     const end = e.spans[4 * i + 1]
-    const keepHead = e.spans[4 * i + 2]
-    const keepTail = e.spans[4 * i + 3]
-    // A line start after the last edited line, and a line's end: a ',' before a next line, or the tail.
     if (at < cursor || bytes[at - 1] !== 10 || bytes[at] !== 0x7b || !(end === last ? bytes[end] === 10 : bytes[end] === 0x2c && bytes[end + 1] === 10)) return undefined
-    if (keepHead + keepTail > end - at) return undefined
-    if (at > cursor) add(bytes.subarray(cursor, at - 2), true)
-    if (keepHead >= 0) {
-      add(bytes.subarray(at, at + keepHead), true)
-      add(e.texts[e.middles[i]], false)
-      add(bytes.subarray(end - keepTail, end), false)
-    }
+    if (e.spans[4 * i + 2] + e.spans[4 * i + 3] > end - at) return undefined
     cursor = end === last ? last + 1 : end + 2
   }
-  if (cursor <= last) add(bytes.subarray(cursor, last), true)
-  const items = itemStart.length
-  const out = alloc(head.length + 2 + size + 2 * items + 4)
-  let at = out.write(head, 0, 'latin1')
-  if (items === 0) {
-    at += out.write(']}\n', at, 'latin1')
-    return out.subarray(0, at)
+  const middles = e.texts.map((t) => Buffer.from(t, 'utf8'))
+  // Twice: once to size the image, once to write it.
+  let out: Buffer | undefined = undefined
+  let size = 0
+  let pendingFrom = -1 // bytes [pendingFrom, pendingTo) of the file, not written yet
+  let pendingTo = -1
+  let items = 0
+  const flush = () => {
+    if (pendingFrom < 0) return
+    if (out) bytes.copy(out, size, pendingFrom, pendingTo)
+    size += pendingTo - pendingFrom
+    pendingFrom = -1
   }
-  at += out.write('\n', at, 'latin1')
-  let item = 0
-  for (let s = 0; s < segs.length; s++) {
-    if (item < items && itemStart[item] === s) {
-      if (item > 0) at += out.write(',\n', at, 'latin1')
-      item++
+  const put = (b: Buffer) => {
+    flush()
+    if (out) for (let k = 0; k < b.length; k++) out[size + k] = b[k]
+    size += b.length
+  }
+  // Bytes [from, to) of the file; a new item (after ',\n' unless it is the first) or the rest of the current one.
+  const source = (from: number, to: number, newItem: boolean) => {
+    if (newItem && items++ > 0) {
+      // The ',\n' that separates them in the file when they follow each other there.
+      if (pendingFrom >= 0 && pendingTo + 2 === from && bytes[pendingTo] === 0x2c && bytes[pendingTo + 1] === 10) {
+        pendingTo = to
+        return
+      }
+      put(SEPARATOR)
+    } else if (pendingFrom >= 0 && pendingTo === from) {
+      pendingTo = to
+      return
     }
-    const seg = segs[s]
-    at += typeof seg === 'string' ? out.write(seg, at, 'utf8') : seg.copy(out, at)
+    flush()
+    pendingFrom = from
+    pendingTo = to
   }
-  at += out.write('\n]}\n', at, 'latin1')
-  return out.subarray(0, at)
+  const plan = () => {
+    size = 0
+    items = 0
+    pendingFrom = -1
+    put(Buffer.from(head, 'latin1'))
+    put(NEWLINE)
+    let cursor = first
+    for (let i = 0; i < n; i++) {
+      const at = e.spans[4 * i]
+      const end = e.spans[4 * i + 1]
+      const keepHead = e.spans[4 * i + 2]
+      const keepTail = e.spans[4 * i + 3]
+      if (at > cursor) source(cursor, at - 2, true)
+      if (keepHead >= 0) {
+        source(at, at + keepHead, true)
+        put(middles[e.middles[i]])
+        source(end - keepTail, end, false)
+      }
+      cursor = end === last ? last + 1 : end + 2
+    }
+    if (cursor <= last) source(cursor, last, true)
+    flush()
+  }
+  plan()
+  if (items === 0) {
+    const empty = alloc(head.length + 3)
+    const at = empty.write(head, 0, 'latin1')
+    return empty.subarray(0, at + empty.write(']}\n', at, 'latin1'))
+  }
+  const total = size + 4
+  out = alloc(total)
+  plan()
+  out.write('\n]}\n', size, 'latin1')
+  return out.subarray(0, total)
 }
+
+const SEPARATOR = Buffer.from(',\n', 'latin1')
+const NEWLINE = Buffer.from('\n', 'latin1')
