@@ -147,10 +147,17 @@ export async function writeJson(out: NodeJS.WritableStream, value: unknown): Pro
   const walk = async (v: unknown, indent: string): Promise<void> => {
     const inner = indent + '  '
     if (Array.isArray(v) && v.length > BATCH) {
+      const sep = ',\n' + inner
       for (let i = 0; i < v.length; i += BATCH) {
+        const batch = v.slice(i, i + BATCH)
+        // Lock ids and resource names (a death's summary at a million locks): one line each, joined.
+        if (batch.every(isFlat)) {
+          await put((i === 0 ? '[\n' + inner : sep) + batch.map((x) => JSON.stringify(x)).join(sep))
+          continue
+        }
         // A batch printed as an array at this depth: keep its items.
-        const text = JSON.stringify(v.slice(i, i + BATCH), null, 2).replaceAll('\n', '\n' + indent)
-        await put((i === 0 ? '[\n' + inner : ',\n' + inner) + text.slice(2 + indent.length + 2, text.length - indent.length - 2))
+        const text = JSON.stringify(batch, null, 2).replaceAll('\n', '\n' + indent)
+        await put((i === 0 ? '[\n' + inner : sep) + text.slice(2 + indent.length + 2, text.length - indent.length - 2))
       }
       return put('\n' + indent + ']')
     }
@@ -176,6 +183,9 @@ export async function writeJson(out: NodeJS.WritableStream, value: unknown): Pro
   await walk(value, '')
   await sink.end('\n')
 }
+
+/** A value JSON.stringify prints on one line the same at any depth: a finite number, or a string. */
+const isFlat = (x: unknown): boolean => typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x))
 
 /** Is there an array longer than a batch somewhere in v (worth writing piecewise)? */
 function hasLongArray(v: unknown): boolean {

@@ -75,6 +75,8 @@ describe('writeJson', () => {
     1, 'x', null, [], {}, {a: undefined, b: 1}, big,
     {node: 'n2', domains: [{domain: 'fs1', orphaned: big, names, empty: [], o: {x: [1, 2]}}, {domain: 'fs2', orphaned: []}], n: [big, [1]]},
     [[big]], {x: {y: {z: names}}},
+    // Long arrays of numbers JSON prints otherwise (NaN, ±Infinity as null, -0 as 0), of strings that need escaping, and mixed.
+    [...big.slice(0, 3000), NaN, -0, Infinity, 1.5e300], names.map((n, i) => (i % 97 ? n : `\u2028"\\\n${n}`)), [...big.slice(0, 2100), 'x', null, [1], {a: 1}, true],
   ])('%#: the bytes of JSON.stringify(value, null, 2), long arrays written piecewise', async (v) => {
     const out = new PassThrough()
     const chunks: Buffer[] = []
