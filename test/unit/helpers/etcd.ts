@@ -114,14 +114,19 @@ export async function startEtcd(size = 1, opts: {fsync?: boolean; /** more etcd 
   return cluster
 }
 
-// Members still running when this process exits (a run that ends on an error before
-// its teardown, as vitest does on an unhandled rejection) are killed, their data
-// removed: an orphaned etcd was found still running after such a run.
+// Members still running when this process ends without stopping them are killed,
+// their data removed: orphaned etcd servers were found running after some runs
+// (after an unhandled rejection, and after a passing run whose forks vitest ended).
+// On exit, this process kills them itself; killed by a signal, it cannot, so a
+// watchdog shell waits for it to be gone and kills the member then (checking the
+// pid is still that etcd, by its data directory in its command line).
 const running = new Map<ChildProcess, string>()
 let exitHook = false
 function leftOnExit(proc: ChildProcess, dataDir: string): void {
   running.set(proc, dataDir)
   proc.once('exit', () => running.delete(proc))
+  const watch = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; grep -qaF -- '${dataDir}' /proc/${proc.pid}/cmdline 2>/dev/null && kill -9 ${proc.pid}; rm -rf '${dataDir}'`
+  spawn('sh', ['-c', watch], {detached: true, stdio: 'ignore'}).unref()
   if (exitHook) return
   exitHook = true
   process.once('exit', () => {
