@@ -7,6 +7,7 @@ import type {DomainMeta, Lock, LockStatus, LogicalChange, Resource} from '../mod
 import {applyChange, bucketBehind, concernMarks} from '../model/changes.js'
 import {
   BUCKETS,
+  allInBucket,
   bucketDir,
   bucketFile,
   bucketName,
@@ -235,7 +236,7 @@ export class DomainSession {
     const bytes = await this.bucketBytes(b)
     const text = bytes === null ? null : bucketFileText(bytes)
     const got = text === null ? undefined : checkBucketLines(bytes!, text)
-    if (got && got.names.every((n, i) => bucketOf(n) === b && (i === 0 || got.names[i - 1] < n))) return {text: null, data: null, lines: got.applied}
+    if (got && allInBucket(got.names, b) && got.names.every((n, i) => i === 0 || got.names[i - 1] < n)) return {text: null, data: null, lines: got.applied}
     return this.parseBucket(b, text, bytes)
   }
 
@@ -351,7 +352,7 @@ export class DomainSession {
     const bytes = await this.bucketBytes(b)
     const text = bytes === null ? null : bytes.toString('utf8')
     const got = text === null || text.length !== bytes!.length ? undefined : checkBucketLines(bytes!, text)
-    if (!got || bucketBehind(this.meta, got.applied) || !got.names.every((n) => bucketOf(n) === b)) return {resources: [...this.upToDate(b, this.parseBucket(b, text, bytes).data).values()]}
+    if (!got || bucketBehind(this.meta, got.applied) || !allInBucket(got.names, b)) return {resources: [...this.upToDate(b, this.parseBucket(b, text, bytes).data).values()]}
     this.stamps.set(b, Math.max(got.applied, this.meta.change?.seq ?? 0))
     return {resources: {[Symbol.iterator]: () => resourceLines(bytes!)}, inFileOrder: true}
   }

@@ -23,6 +23,8 @@ export const domainDir = (fs: string) => `${DOMAINS}/${checkName('file system', 
 export const domainFile = (fs: string) => `${domainDir(fs)}/domain.json`
 export const domainEvents = (fs: string) => `${domainDir(fs)}/events.jsonl`
 export const bucketOf = (resource: string) => crc32cStr(resource) % BUCKETS
+/** Do these names, read from bucket file b, all belong in it? (A file that holds another bucket's resource is read the long way, which names it.) */
+export const allInBucket = (names: string[], b: number) => names.every((n) => bucketOf(n) === b)
 export const bucketName = (b: number) => b.toString(16).padStart(2, '0')
 export const bucketDir = (fs: string) => `${domainDir(fs)}/res`
 export const bucketFile = (fs: string, b: number) => `${bucketDir(fs)}/${bucketName(b)}.json`

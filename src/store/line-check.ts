@@ -12,7 +12,7 @@ import {existsSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {fileURLToPath} from 'node:url'
 import type {Worker} from 'node:worker_threads'
-import {bucketOf} from './layout.js'
+import {allInBucket} from './layout.js'
 import {checkBucketLines} from './line-bytes.js'
 import {concernedLines} from './resource-line.js'
 
@@ -22,7 +22,7 @@ export type LineCheck = {applied: number; spans: Int32Array} | null
 /** Both scans of one bucket file's bytes. */
 export function checkLines(bytes: Buffer, bucket: number, marks: string[]): LineCheck {
   const got = checkBucketLines(bytes)
-  if (!got || !got.names.every((n) => bucketOf(n) === bucket)) return null
+  if (!got || !allInBucket(got.names, bucket)) return null
   const spans: number[] = []
   for (const line of concernedLines(bytes, marks)) spans.push(line.at, line.end)
   return {applied: got.applied, spans: Int32Array.from(spans)}
