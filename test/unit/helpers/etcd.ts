@@ -125,7 +125,8 @@ let exitHook = false
 function leftOnExit(proc: ChildProcess, dataDir: string): void {
   running.set(proc, dataDir)
   proc.once('exit', () => running.delete(proc))
-  const watch = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; grep -qaF -- '${dataDir}' /proc/${proc.pid}/cmdline 2>/dev/null && kill -9 ${proc.pid}; rm -rf '${dataDir}'`
+  // GNU tail waits on the pid without a process a second (the loop: where tail has no --pid).
+  const watch = `tail --pid=${process.pid} -f /dev/null 2>/dev/null || while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; grep -qaF -- '${dataDir}' /proc/${proc.pid}/cmdline 2>/dev/null && kill -9 ${proc.pid}; rm -rf '${dataDir}'`
   spawn('sh', ['-c', watch], {detached: true, stdio: 'ignore'}).unref()
   if (exitHook) return
   exitHook = true
