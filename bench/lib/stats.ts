@@ -32,10 +32,18 @@ export function packageRoot(): string {
   }
 }
 
-/** The environment children run in: no DLMCTL_* leaking in from the caller's shell. */
+/**
+ * Variables of the caller's shell that change what a child costs without being dlmctl's:
+ * NODE_EXTRA_CA_CERTS makes Node read and parse a CA bundle at every start (~50 ms of CPU
+ * here, more than Node's own start-up: it hid most of `status`'s start-up cost in the
+ * ratio to `node -e 0`), NODE_OPTIONS may load anything.
+ */
+const NOT_OURS = new Set(['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'])
+
+/** The environment children run in: no DLMCTL_* leaking in from the caller's shell, nothing of NOT_OURS. */
 export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('DLMCTL_')) env[k] = v
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('DLMCTL_') && !NOT_OURS.has(k)) env[k] = v
   return env
 }
 
