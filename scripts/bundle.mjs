@@ -99,6 +99,10 @@ await build({
   entryPoints: ['src/store/line-check-worker.ts'],
   outfile: 'dist/line-check-worker.cjs',
   format: 'cjs',
+  // It bundles line-check.ts whole, whose starting of this worker (not run in the worker) reads
+  // import.meta.url: the same stand-in as the CLI's bundle, not an empty object.
+  banner: {js: "var __dlmctlUrl=require('node:url').pathToFileURL(__filename).href;"},
+  define: {'import.meta.url': '__dlmctlUrl'},
 })
 
 // The loader bin/run.js requires (CommonJS: no ES module loader to start).
