@@ -47,6 +47,11 @@ const common = {
   metafile: true,
 }
 
+// CommonJS has no import.meta: each CommonJS bundle's own URL stands in for import.meta.url
+// (createRequire, paths next to the bundle).
+const URL_BANNER = {js: "var __dlmctlUrl=require('node:url').pathToFileURL(__filename).href;"}
+const URL_DEFINE = {'import.meta.url': '__dlmctlUrl'}
+
 // Libraries only drills use, each bundled into a file of its own under dist/vendor/.
 // In the CLI's bundle an import of one is a require of that file, by the bundle's own
 // require (relative to dist/dlmctl.cjs) when the importing code first runs.
@@ -87,9 +92,8 @@ const cli = await build({
   plugins: [vendorChunks],
   outfile: 'dist/dlmctl.cjs',
   format: 'cjs',
-  // CommonJS has no import.meta: the bundle's own URL stands in (createRequire, paths next to the bundle).
-  banner: {js: "var __dlmctlUrl=require('node:url').pathToFileURL(__filename).href;"},
-  define: {'import.meta.url': '__dlmctlUrl', __DLMCTL_VERSION__: JSON.stringify(version)},
+  banner: URL_BANNER,
+  define: {...URL_DEFINE, __DLMCTL_VERSION__: JSON.stringify(version)},
 })
 const hash = createHash('sha256').update(readFileSync('dist/dlmctl.cjs')).digest('hex').slice(0, 16)
 
@@ -101,8 +105,8 @@ await build({
   format: 'cjs',
   // It bundles line-check.ts whole, whose starting of this worker (not run in the worker) reads
   // import.meta.url: the same stand-in as the CLI's bundle, not an empty object.
-  banner: {js: "var __dlmctlUrl=require('node:url').pathToFileURL(__filename).href;"},
-  define: {'import.meta.url': '__dlmctlUrl'},
+  banner: URL_BANNER,
+  define: URL_DEFINE,
 })
 
 // The loader bin/run.js requires (CommonJS: no ES module loader to start).
@@ -111,8 +115,8 @@ const boot = await build({
   entryPoints: ['src/cli/boot.ts'],
   outfile: 'dist/boot.cjs',
   format: 'cjs',
-  banner: {js: "var __dlmctlUrl=require('node:url').pathToFileURL(__filename).href;"},
-  define: {'import.meta.url': '__dlmctlUrl', __DLMCTL_BUNDLE_HASH__: JSON.stringify(hash)},
+  banner: URL_BANNER,
+  define: {...URL_DEFINE, __DLMCTL_BUNDLE_HASH__: JSON.stringify(hash)},
 })
 
 const esm = await build({
