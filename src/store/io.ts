@@ -4,36 +4,64 @@
 // "process" at an operation, or model a power cut (test/unit/helpers/faultfs.ts),
 // and restore it after. Every error leaving a method names its file (`path`),
 // so an environment error can be reported as one line naming the file.
-import * as fsp from 'node:fs/promises'
-import type {FileHandle} from 'node:fs/promises'
+import * as fs from 'node:fs'
 import type {Stats} from 'node:fs'
 
-export type {FileHandle}
+// Every call but fsync is a synchronous system call behind the async interface. The
+// store's reads and writes are small or go to the page cache: a trip through libuv's
+// thread pool for each (open, fstat, read, close of every file) cost more than the
+// call itself, and starting the pool's threads was a good part of a read-only
+// command's start-up. fsync waits on the device: it alone stays in the pool, so a
+// commit's fsyncs of several files still overlap. Errors are thrown from the async
+// methods, so callers and fault-injection wrappers see a rejected promise either way.
+
+/** An open file of the store: its descriptor, and the path it was opened by (for error messages and fault models). */
+export class FileHandle {
+  #fd: number
+  constructor(
+    fd: number,
+    readonly path: string,
+  ) {
+    this.#fd = fd
+  }
+
+  /** The descriptor (-1 once closed). */
+  get fd(): number {
+    return this.#fd
+  }
+
+  /** Close once: a second close is a no-op (a descriptor closed twice could close a file opened since). */
+  close(): void {
+    if (this.#fd < 0) return
+    const fd = this.#fd
+    this.#fd = -1
+    fs.closeSync(fd)
+  }
+}
 
 /** The file each open handle refers to (for error messages and fault models). */
-const handlePaths = new WeakMap<FileHandle, string>()
-export const pathOf = (fh: FileHandle): string | undefined => handlePaths.get(fh)
+export const pathOf = (fh: FileHandle): string | undefined => fh.path
 
 /** Give an error the path it concerns when the OS call did not (fd-based calls). */
-function named<T>(p: Promise<T>, path: string | undefined): Promise<T> {
-  return p.catch((e: unknown) => {
+function named<T>(path: string | undefined, call: () => T): T {
+  try {
+    return call()
+  } catch (e) {
     if (e && typeof e === 'object' && path !== undefined && !('path' in e)) Object.assign(e, {path})
     throw e
-  })
+  }
 }
 
 export const io = {
   async open(path: string, flags: string | number, mode?: number): Promise<FileHandle> {
-    const fh = await fsp.open(path, flags, mode)
-    handlePaths.set(fh, path)
-    return fh
+    return new FileHandle(named(path, () => fs.openSync(path, flags, mode)), path)
   },
-  readFile: (path: string): Promise<Buffer> => named(fsp.readFile(path), path),
+  readFile: async (path: string): Promise<Buffer> => named(path, () => fs.readFileSync(path)),
   /** Reads up to buf.length bytes at `position`; returns the count read (short only at EOF). */
   async read(fh: FileHandle, buf: Buffer, position: number): Promise<number> {
     let got = 0
     while (got < buf.length) {
-      const {bytesRead} = await named(fh.read(buf, got, buf.length - got, position + got), pathOf(fh))
+      const bytesRead = named(fh.path, () => fs.readSync(fh.fd, buf, got, buf.length - got, position + got))
       if (bytesRead === 0) break
       got += bytesRead
     }
@@ -43,24 +71,30 @@ export const io = {
   async write(fh: FileHandle, data: Buffer, position?: number): Promise<void> {
     let done = 0
     while (done < data.length) {
-      const {bytesWritten} = await named(fh.write(data, done, data.length - done, position === undefined ? null : position + done), pathOf(fh))
-      done += bytesWritten
+      done += named(fh.path, () => fs.writeSync(fh.fd, data, done, data.length - done, position === undefined ? null : position + done))
     }
   },
-  fsync: (fh: FileHandle): Promise<void> => named(fh.sync(), pathOf(fh)),
-  close: (fh: FileHandle): Promise<void> => named(fh.close(), pathOf(fh)),
-  fstat: (fh: FileHandle): Promise<Stats> => named(fh.stat(), pathOf(fh)),
-  ftruncate: (fh: FileHandle, len: number): Promise<void> => named(fh.truncate(len), pathOf(fh)),
-  rename: (from: string, to: string): Promise<void> => fsp.rename(from, to),
-  unlink: (path: string): Promise<void> => fsp.unlink(path),
-  readdir: (path: string): Promise<string[]> => named(fsp.readdir(path), path),
-  stat: (path: string): Promise<Stats> => fsp.stat(path),
+  fsync: (fh: FileHandle): Promise<void> =>
+    new Promise((resolve, reject) =>
+      fs.fsync(fh.fd, (e) => {
+        if (e && !('path' in e)) Object.assign(e, {path: fh.path})
+        if (e) reject(e)
+        else resolve()
+      }),
+    ),
+  close: async (fh: FileHandle): Promise<void> => named(fh.path, () => fh.close()),
+  fstat: async (fh: FileHandle): Promise<Stats> => named(fh.path, () => fs.fstatSync(fh.fd)),
+  ftruncate: async (fh: FileHandle, len: number): Promise<void> => named(fh.path, () => fs.ftruncateSync(fh.fd, len)),
+  rename: async (from: string, to: string): Promise<void> => fs.renameSync(from, to),
+  unlink: async (path: string): Promise<void> => fs.unlinkSync(path),
+  readdir: async (path: string): Promise<string[]> => named(path, () => fs.readdirSync(path)),
+  stat: async (path: string): Promise<Stats> => fs.statSync(path),
   mkdir: async (path: string, mode: number): Promise<void> => {
-    await fsp.mkdir(path, {mode})
+    fs.mkdirSync(path, {mode})
   },
   /** Remove a file or a whole directory tree (init clearing its own half-made directory). */
-  rmTree: (path: string): Promise<void> => fsp.rm(path, {recursive: true, force: true}),
-  chmod: (path: string, mode: number): Promise<void> => fsp.chmod(path, mode),
+  rmTree: async (path: string): Promise<void> => fs.rmSync(path, {recursive: true, force: true}),
+  chmod: async (path: string, mode: number): Promise<void> => fs.chmodSync(path, mode),
 }
 
 /** The names of io's methods, for wrappers. */
