@@ -95,6 +95,19 @@ const cli = await build({
   banner: URL_BANNER,
   define: {...URL_DEFINE, __DLMCTL_VERSION__: JSON.stringify(version)},
 })
+// ASCII only, so that dist/boot.cjs can read it as Latin-1 into a one-byte string: a single
+// non-ASCII byte made Node decode UTF-8 into a two-byte string of twice the size, a few
+// milliseconds of every start. esbuild escapes strings but keeps regular expression literals
+// as written (a dependency's /[\u001b\u009b].../, our own table's ×…→✓✗): each such character
+// becomes its \uXXXX escape, which means the same inside a string, template, regular expression
+// or identifier, and after a backslash would not: the build stops there instead.
+writeFileSync('dist/dlmctl.cjs', asciiOnly(readFileSync('dist/dlmctl.cjs', 'utf8'), 'dist/dlmctl.cjs'))
+function asciiOnly(text, file) {
+  return text.replace(/[^\x00-\x7f]/g, (c, at) => {
+    if (text[at - 1] === '\\') throw new Error(`bundle: ${file}: a non-ASCII character after a backslash at ${at}; escape it in the source`)
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  })
+}
 const hash = createHash('sha256').update(readFileSync('dist/dlmctl.cjs')).digest('hex').slice(0, 16)
 
 // The worker thread that checks bucket files for a whole-domain change (src/store/line-check.ts).

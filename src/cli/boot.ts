@@ -28,7 +28,8 @@ function load(): {cli: Cli; script: Script} {
   } catch {
     // none: compile
   }
-  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`
+  // Latin-1: the bundle is ASCII (scripts/bundle.mjs), read straight into a one-byte string.
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'latin1')}\n})`
   // Node 20 loses a script's import() callback with its code cache: what imports modules at run time
   // (oclif's execute and Command, for help and discovery) stays outside the bundle (scripts/bundle.mjs).
   const script = new Script(source, {filename: file, cachedData})
