@@ -4,6 +4,7 @@
 import {constants} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {DlmError, StoreBusy} from '../errors.js'
 import {fsyncDir} from './durable.js'
 import {errnoOf, io, type FileHandle} from './io.js'
@@ -26,15 +27,27 @@ let binding: Binding | undefined
 
 /**
  * fs-native-extensions' prebuilt binary, loaded directly: its own loader
- * (require-addon) costs ~10 ms of every command's start-up. Falls back to the
- * package's loader where no prebuild matches this platform.
+ * (require-addon) costs ~10 ms of every command's start-up. Beside the bundle
+ * (dist/ → ../node_modules, where Node's resolution looks first) it is opened
+ * with process.dlopen, without resolving the package (another ~3 ms: its
+ * package.json, realpath); elsewhere (hoisted into a parent node_modules, or
+ * run from the sources) through require.resolve, and where no prebuild matches
+ * this platform through the package's own loader.
  */
 function native(): Binding {
   if (binding) return binding
+  const prebuild = join('prebuilds', `${process.platform}-${process.arch}`, 'fs-native-extensions.node')
+  try {
+    const mod = {exports: {}}
+    process.dlopen(mod, join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', 'fs-native-extensions', prebuild))
+    return (binding = mod.exports as Binding)
+  } catch {
+    // not beside the bundle: resolve it
+  }
   const require = createRequire(import.meta.url)
   const dir = dirname(require.resolve('fs-native-extensions'))
   try {
-    binding = require(join(dir, 'prebuilds', `${process.platform}-${process.arch}`, 'fs-native-extensions.node')) as Binding
+    binding = require(join(dir, prebuild)) as Binding
   } catch {
     binding = require(join(dir, 'binding.js')) as Binding
   }
