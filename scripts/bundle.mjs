@@ -12,7 +12,8 @@
 //   help, --version and topics.
 // - dist/line-check-worker.cjs: the worker thread a death or validate of a big
 //   domain checks its bucket files in (src/store/line-check.ts).
-// - dist/bench/*.js: the benchmarks (ESM).
+// - dist/bench/*.js: the benchmarks (ESM), and dist/bench/oclif-floor.cjs, their reference
+//   for start-up: oclif's flags and parser alone.
 // No dependency's source is changed.
 import {build} from 'esbuild'
 import {spawnSync} from 'node:child_process'
@@ -103,7 +104,7 @@ const cli = await build({
 // or identifier, and after a backslash would not: the build stops there instead.
 writeFileSync('dist/dlmctl.cjs', asciiOnly(readFileSync('dist/dlmctl.cjs', 'utf8'), 'dist/dlmctl.cjs'))
 function asciiOnly(text, file) {
-  return text.replace(/[^\x00-\x7f]/g, (c, at) => {
+  return text.replace(/[\u0080-\uffff]/g, (c, at) => {
     if (text[at - 1] === '\\') throw new Error(`bundle: ${file}: a non-ASCII character after a backslash at ${at}; escape it in the source`)
     return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
   })
@@ -142,6 +143,21 @@ const esm = await build({
   define: {__DLMCTL_VERSION__: JSON.stringify(version)},
 })
 
+// The benchmark's reference for start-up (bench/lib/floor.ts): oclif's flags and parser alone, in a
+// bundle built as dlmctl's is (ASCII, CommonJS), loaded the same way (dist/boot.cjs loadBundle).
+const floor = await build({
+  ...common,
+  stdin: {
+    contents: "import * as Flags from '@oclif/core/flags'\nimport {parse} from '@oclif/core/parser'\nexport async function main() {\n  const {flags} = await parse(process.argv.slice(2), {flags: {state: Flags.string({default: '.'}), json: Flags.boolean()}})\n  process.stdout.write(JSON.stringify(flags) + '\\n')\n}\n",
+    resolveDir: '.',
+    sourcefile: 'oclif-floor.ts',
+    loader: 'ts',
+  },
+  outfile: 'dist/bench/oclif-floor.cjs',
+  format: 'cjs',
+})
+writeFileSync('dist/bench/oclif-floor.cjs', asciiOnly(readFileSync('dist/bench/oclif-floor.cjs', 'utf8'), 'dist/bench/oclif-floor.cjs'))
+
 // oclif's Command classes: one module per command where oclif's pattern discovery looks.
 for (const c of commands) {
   const out = join('dist', c.replace(/\.ts$/, '.js'))
@@ -165,4 +181,4 @@ try {
 } finally {
   rmSync(tmp, {recursive: true, force: true})
 }
-if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify({cli: cli.metafile, boot: boot.metafile, esm: esm.metafile}))
+if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify({cli: cli.metafile, boot: boot.metafile, esm: esm.metafile, floor: floor.metafile}))

@@ -20,15 +20,18 @@ interface Cli {
 const bundleFile = () => join(dirname(fileURLToPath(import.meta.url)), 'dlmctl.cjs')
 const cacheFile = () => join(dirname(fileURLToPath(import.meta.url)), `dlmctl-${__DLMCTL_BUNDLE_HASH__}.v8cache`)
 
-function load(): {cli: Cli; script: Script} {
-  const file = bundleFile()
+/**
+ * Load the CommonJS bundle `file` (ASCII: read as Latin-1 straight into a one-byte string)
+ * with V8's code cache `cacheFile`, if there is one. Also what `npm run bench` loads its
+ * reference bundle of oclif alone with (bench/lib/floor.ts), to compare like with like.
+ */
+export function loadBundle(file: string, cacheFile: string): {exports: unknown; script: Script} {
   let cachedData: Buffer | undefined
   try {
-    cachedData = readFileSync(cacheFile())
+    cachedData = readFileSync(cacheFile)
   } catch {
     // none: compile
   }
-  // Latin-1: the bundle is ASCII (scripts/bundle.mjs), read straight into a one-byte string.
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'latin1')}\n})`
   // Node 20 loses a script's import() callback with its code cache: what imports modules at run time
   // (oclif's execute and Command, for help and discovery) stays outside the bundle (scripts/bundle.mjs).
@@ -40,7 +43,12 @@ function load(): {cli: Cli; script: Script} {
   mod.loaded = true
   // The adapters oclif loads (dist/commands/*.js) require the bundle: this same instance.
   req.cache[file] = mod
-  return {cli: mod.exports as Cli, script}
+  return {exports: mod.exports, script}
+}
+
+function load(): {cli: Cli; script: Script} {
+  const {exports, script} = loadBundle(bundleFile(), cacheFile())
+  return {cli: exports as Cli, script}
 }
 
 /** Run the command line (bin: the path of bin/run.js). */
