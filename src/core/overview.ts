@@ -1,12 +1,11 @@
 // The cluster's shape in numbers, read inside a view: lock counts of a domain,
 // the committed records each dead node's journal still holds past its replay
 // point, the most blocked resources. status, metrics and the live view share it.
-import {basename} from 'node:path'
 import {lockStatus, allLocks} from '../model/resource.js'
 import type {Membership} from '../model/types.js'
 import {lockView, type LockView} from '../model/validity.js'
 import {scanJournal} from '../journal/scan.js'
-import {BUCKETS, bucketFile, domainDir} from '../store/layout.js'
+import {BUCKETS, bucketDir, bucketFileName} from '../store/layout.js'
 import type {ClusterState} from './state.js'
 import type {DomainSession} from './domain-session.js'
 import {countLocks, type LockCounts} from './summary.js'
@@ -17,9 +16,9 @@ import {countLocks, type LockCounts} from './summary.js'
  * start-up budget (SPEC §5), so the missing ones are not even opened.
  */
 async function presentBuckets(s: ClusterState, d: DomainSession): Promise<number[]> {
-  const names = new Set(await s.io.list(`${domainDir(d.name)}/res`))
+  const names = new Set(await s.io.list(bucketDir(d.name)))
   const out: number[] = []
-  for (let b = 0; b < BUCKETS; b++) if (names.has(basename(bucketFile(d.name, b)))) out.push(b)
+  for (let b = 0; b < BUCKETS; b++) if (names.has(bucketFileName(b))) out.push(b)
   return out
 }
 

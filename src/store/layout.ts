@@ -27,7 +27,9 @@ export const bucketOf = (resource: string) => crc32cStr(resource) % BUCKETS
 export const allInBucket = (names: string[], b: number) => names.every((n) => bucketOf(n) === b)
 export const bucketName = (b: number) => b.toString(16).padStart(2, '0')
 export const bucketDir = (fs: string) => `${domainDir(fs)}/res`
-export const bucketFile = (fs: string, b: number) => `${bucketDir(fs)}/${bucketName(b)}.json`
+/** Bucket b's file name inside bucketDir. */
+export const bucketFileName = (b: number) => `${bucketName(b)}.json`
+export const bucketFile = (fs: string, b: number) => `${bucketDir(fs)}/${bucketFileName(b)}`
 export const indexChunkOf = (lockId: number) => Math.floor(lockId / INDEX_CHUNK)
 export const indexDir = (fs: string) => `${domainDir(fs)}/locks`
 export const indexFile = (fs: string, chunk: number) => `${indexDir(fs)}/${chunk}.json`
