@@ -1,16 +1,16 @@
 // Human text of drill fuzz: one line for the result (and the failure's details under it).
 import type {FuzzReport} from '../drill/fuzz/fuzz.js'
 import {green, red} from './table.js'
+import {count} from './number.js'
 
-const n = (x: number) => x.toLocaleString('en-US')
 
 /** The one-line report: PASSED with what was covered, or FAILED with where to find the minimal drill. */
 export function renderFuzzLine(r: FuzzReport): string {
   if (r.result === 'PASSED') {
-    return `${green('PASSED')}: ${n(r.drills)} drills, ${n(r.steps)} steps (seed ${r.seed}, ${(r.durationMs / 1000).toFixed(1)}s); step kinds: ${r.kinds.join(', ')}`
+    return `${green('PASSED')}: ${count(r.drills)} drills, ${count(r.steps)} steps (seed ${r.seed}, ${(r.durationMs / 1000).toFixed(1)}s); step kinds: ${r.kinds.join(', ')}`
   }
   const f = r.failure!
-  return `${red('FAILED')} after ${n(f.drill)} drills (seed ${r.seed}, path ${f.path}, shrunk ${f.shrinks}×) → ${f.file} (${f.steps} steps); rerun: dlmctl drill run ${f.file}`
+  return `${red('FAILED')} after ${count(f.drill)} drills (seed ${r.seed}, path ${f.path}, shrunk ${f.shrinks}×) → ${f.file} (${f.steps} steps); rerun: dlmctl drill run ${f.file}`
 }
 
 /** What failed in the minimal drill (on stderr, under the line). */

@@ -6,6 +6,7 @@ import type {BlockedResource, LockCounts, LockRows, LockSummary} from '../core/s
 import {renderLocks, writeLocks} from './views.js'
 import {table, dim} from './table.js'
 import type {Send} from '../util/json-bytes.js'
+import {count} from './number.js'
 
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml', 'tsv'] as const
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
@@ -44,7 +45,6 @@ export async function yaml(v: unknown): Promise<string> {
   return (m.stringify ?? m.default!.stringify)(v, {lineWidth: 0})
 }
 
-const n = (x: number) => x.toLocaleString('en-US')
 
 /** The lock table of a listing, and what it left out and how to see it. */
 export function renderLockListing(
@@ -54,8 +54,8 @@ export function renderLockListing(
   const lines: string[] = []
   if (sel.locks.length === 0 && sel.total > 0) lines.push(domain ? `no locks shown in ${domain}` : 'no locks shown')
   else lines.push(renderLocks(sel.locks, domain))
-  if (sel.cutByLimit) lines.push(dim(`first ${n(sel.locks.length)} shown; ${n(sel.cutByLimit)} more not shown (--limit)`))
-  if (sel.hiddenSystem) lines.push(dim(`${n(sel.hiddenSystem)} deadman and recovery lock(s) not shown (--all shows them)`))
+  if (sel.cutByLimit) lines.push(dim(`first ${count(sel.locks.length)} shown; ${count(sel.cutByLimit)} more not shown (--limit)`))
+  if (sel.hiddenSystem) lines.push(dim(`${count(sel.hiddenSystem)} deadman and recovery lock(s) not shown (--all shows them)`))
   return lines.join('\n')
 }
 
@@ -63,8 +63,8 @@ export function renderLockListing(
 export async function writeLockListing(write: Send<string>, sel: LockRows, domain?: string): Promise<void> {
   if (sel.rows.length === 0 && sel.total > 0) await write(domain ? `no locks shown in ${domain}` : 'no locks shown')
   else await writeLocks(write, sel, domain)
-  if (sel.cutByLimit) await write('\n' + dim(`first ${n(sel.rows.length)} shown; ${n(sel.cutByLimit)} more not shown (--limit)`))
-  if (sel.hiddenSystem) await write('\n' + dim(`${n(sel.hiddenSystem)} deadman and recovery lock(s) not shown (--all shows them)`))
+  if (sel.cutByLimit) await write('\n' + dim(`first ${count(sel.rows.length)} shown; ${count(sel.cutByLimit)} more not shown (--limit)`))
+  if (sel.hiddenSystem) await write('\n' + dim(`${count(sel.hiddenSystem)} deadman and recovery lock(s) not shown (--all shows them)`))
   await write('\n')
 }
 

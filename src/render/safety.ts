@@ -1,6 +1,7 @@
 // How a command shows what it did for safety: whether a node was fenced, and
 // what it runs meanwhile.
 import {shellWords} from './escape.js'
+import {count} from './number.js'
 
 /** The line shown on a terminal while the fence command runs (it may take up to its timeout). */
 export function renderFencing(argv: string[], timeoutMs: number): string {
@@ -28,7 +29,6 @@ export function renderForcedValidate(fs: string, p: {abandoned: {node: string; t
   return lines.join('\n')
 }
 
-const num = (n: number) => n.toLocaleString('en-US')
 
 /**
  * Replay progress of one domain: records so far, of how many when known (a plan
@@ -37,8 +37,8 @@ const num = (n: number) => n.toLocaleString('en-US')
  */
 export function renderReplayProgress(fs: string, records: number, total: number | undefined, ms: number, fraction?: number): string {
   const pct = total
-    ? ` of ${num(total)} (${Math.min(100, Math.floor((records / total) * 100))}%)`
+    ? ` of ${count(total)} (${Math.min(100, Math.floor((records / total) * 100))}%)`
     : fraction !== undefined ? ` (${Math.min(100, Math.floor(fraction * 100))}%)` : ''
-  const rate = ms > 0 ? `, ${num(Math.round((records / ms) * 1000))} records/s` : ''
-  return `replaying ${fs}: ${num(records)} records${pct}${rate}`
+  const rate = ms > 0 ? `, ${count(Math.round((records / ms) * 1000))} records/s` : ''
+  return `replaying ${fs}: ${count(records)} records${pct}${rate}`
 }
