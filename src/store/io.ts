@@ -15,6 +15,21 @@ import type {Stats} from 'node:fs'
 // commit's fsyncs of several files still overlap. Errors are thrown from the async
 // methods, so callers and fault-injection wrappers see a rejected promise either way.
 
+// Synchronous calls never give the event loop a turn by themselves (awaiting a settled
+// promise runs as a microtask): a long run of them — a plan over a million locks — would hold
+// off signal handlers (Ctrl-C while "computing the plan…" must cancel at once), timers and
+// the other side of a pipe. So an io call made YIELD_MS or more after the loop's last turn
+// takes one first (setImmediate: after pending signals and I/O), as the old asynchronous
+// calls did on every call.
+const YIELD_MS = 50
+let lastTurn = Date.now()
+
+async function turn(): Promise<void> {
+  if (Date.now() - lastTurn < YIELD_MS) return
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  lastTurn = Date.now()
+}
+
 /** An open file of the store: its descriptor, and the path it was opened by (for error messages and fault models). */
 export class FileHandle {
   #fd: number
@@ -54,11 +69,13 @@ function named<T>(path: string | undefined, call: () => T): T {
 
 export const io = {
   async open(path: string, flags: string | number, mode?: number): Promise<FileHandle> {
+    await turn()
     return new FileHandle(named(path, () => fs.openSync(path, flags, mode)), path)
   },
-  readFile: async (path: string): Promise<Buffer> => named(path, () => fs.readFileSync(path)),
+  readFile: async (path: string): Promise<Buffer> => (await turn(), named(path, () => fs.readFileSync(path))),
   /** Reads up to buf.length bytes at `position`; returns the count read (short only at EOF). */
   async read(fh: FileHandle, buf: Buffer, position: number): Promise<number> {
+    await turn()
     let got = 0
     while (got < buf.length) {
       const bytesRead = named(fh.path, () => fs.readSync(fh.fd, buf, got, buf.length - got, position + got))
@@ -69,6 +86,7 @@ export const io = {
   },
   /** Writes all of data, at `position` (pwrite) or at the current offset. */
   async write(fh: FileHandle, data: Buffer, position?: number): Promise<void> {
+    await turn()
     let done = 0
     while (done < data.length) {
       done += named(fh.path, () => fs.writeSync(fh.fd, data, done, data.length - done, position === undefined ? null : position + done))
@@ -87,8 +105,8 @@ export const io = {
   ftruncate: async (fh: FileHandle, len: number): Promise<void> => named(fh.path, () => fs.ftruncateSync(fh.fd, len)),
   rename: async (from: string, to: string): Promise<void> => fs.renameSync(from, to),
   unlink: async (path: string): Promise<void> => fs.unlinkSync(path),
-  readdir: async (path: string): Promise<string[]> => named(path, () => fs.readdirSync(path)),
-  stat: async (path: string): Promise<Stats> => fs.statSync(path),
+  readdir: async (path: string): Promise<string[]> => (await turn(), named(path, () => fs.readdirSync(path))),
+  stat: async (path: string): Promise<Stats> => (await turn(), fs.statSync(path)),
   mkdir: async (path: string, mode: number): Promise<void> => {
     fs.mkdirSync(path, {mode})
   },
