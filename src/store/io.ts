@@ -54,16 +54,17 @@ export class FileHandle {
   }
 }
 
-/** The file each open handle refers to (for error messages and fault models). */
-export const pathOf = (fh: FileHandle): string | undefined => fh.path
-
 /** Give an error the path it concerns when the OS call did not (fd-based calls). */
-function named<T>(path: string | undefined, call: () => T): T {
+function withPath(e: unknown, path: string): unknown {
+  if (e && typeof e === 'object' && !('path' in e)) Object.assign(e, {path})
+  return e
+}
+
+function named<T>(path: string, call: () => T): T {
   try {
     return call()
   } catch (e) {
-    if (e && typeof e === 'object' && path !== undefined && !('path' in e)) Object.assign(e, {path})
-    throw e
+    throw withPath(e, path)
   }
 }
 
@@ -94,11 +95,7 @@ export const io = {
   },
   fsync: (fh: FileHandle): Promise<void> =>
     new Promise((resolve, reject) =>
-      fs.fsync(fh.fd, (e) => {
-        if (e && !('path' in e)) Object.assign(e, {path: fh.path})
-        if (e) reject(e)
-        else resolve()
-      }),
+      fs.fsync(fh.fd, (e) => (e ? reject(withPath(e, fh.path)) : resolve())),
     ),
   close: async (fh: FileHandle): Promise<void> => named(fh.path, () => fh.close()),
   fstat: async (fh: FileHandle): Promise<Stats> => named(fh.path, () => fs.fstatSync(fh.fd)),

@@ -15,7 +15,7 @@
 import {AsyncLocalStorage} from 'node:async_hooks'
 import {constants, existsSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {dirname} from 'node:path'
-import {io, pathOf, type FileHandle} from '../../../src/store/io.js'
+import {io, type FileHandle} from '../../../src/store/io.js'
 
 export class Crash extends Error {
   constructor() {
@@ -114,7 +114,7 @@ function errnoError(errno: string, path: string | undefined): Error {
 }
 
 function pathArg(op: string, args: unknown[]): string | undefined {
-  if (['write', 'fsync', 'ftruncate', 'read', 'fstat', 'close'].includes(op)) return pathOf(args[0] as FileHandle)
+  if (['write', 'fsync', 'ftruncate', 'read', 'fstat', 'close'].includes(op)) return (args[0] as FileHandle).path
   return typeof args[0] === 'string' ? args[0] : undefined
 }
 
@@ -139,13 +139,13 @@ async function perform(op: string, args: unknown[], run: Run | undefined): Promi
     }
     case 'write':
     case 'ftruncate': {
-      const p = pathOf(args[0] as FileHandle)
+      const p = (args[0] as FileHandle).path
       if (p) noteData(p)
       return fn(...args)
     }
     case 'fsync': {
       const fh = args[0] as FileHandle
-      const p = pathOf(fh)
+      const p = fh.path
       await fn(...args)
       if (p && tracking) {
         const st = statSync(p)
