@@ -102,12 +102,14 @@ const cli = await build({
 // as written (a dependency's /[\u001b\u009b].../, our own table's ×…→✓✗): each such character
 // becomes its \uXXXX escape, which means the same inside a string, template, regular expression
 // or identifier, and after a backslash would not: the build stops there instead.
-writeFileSync('dist/dlmctl.cjs', asciiOnly(readFileSync('dist/dlmctl.cjs', 'utf8'), 'dist/dlmctl.cjs'))
-function asciiOnly(text, file) {
-  return text.replace(/[\u0080-\uffff]/g, (c, at) => {
+asciiOnly('dist/dlmctl.cjs')
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8')
+  const ascii = text.replace(/[\u0080-\uffff]/g, (c, at) => {
     if (text[at - 1] === '\\') throw new Error(`bundle: ${file}: a non-ASCII character after a backslash at ${at}; escape it in the source`)
     return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
   })
+  writeFileSync(file, ascii)
 }
 const hash = createHash('sha256').update(readFileSync('dist/dlmctl.cjs')).digest('hex').slice(0, 16)
 
@@ -147,16 +149,11 @@ const esm = await build({
 // bundle built as dlmctl's is (ASCII, CommonJS), loaded the same way (dist/boot.cjs loadBundle).
 const floor = await build({
   ...common,
-  stdin: {
-    contents: "import * as Flags from '@oclif/core/flags'\nimport {parse} from '@oclif/core/parser'\nexport async function main() {\n  const {flags} = await parse(process.argv.slice(2), {flags: {state: Flags.string({default: '.'}), json: Flags.boolean()}})\n  process.stdout.write(JSON.stringify(flags) + '\\n')\n}\n",
-    resolveDir: '.',
-    sourcefile: 'oclif-floor.ts',
-    loader: 'ts',
-  },
+  entryPoints: ['bench/lib/oclif-floor-entry.ts'],
   outfile: 'dist/bench/oclif-floor.cjs',
   format: 'cjs',
 })
-writeFileSync('dist/bench/oclif-floor.cjs', asciiOnly(readFileSync('dist/bench/oclif-floor.cjs', 'utf8'), 'dist/bench/oclif-floor.cjs'))
+asciiOnly('dist/bench/oclif-floor.cjs')
 
 // oclif's Command classes: one module per command where oclif's pattern discovery looks.
 for (const c of commands) {

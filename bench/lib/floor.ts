@@ -1,6 +1,7 @@
 // The part of start-up that is oclif's: a script that loads nothing but oclif's flags and
-// parser and parses two flags (dist/bench/oclif-floor.cjs, bundled as dlmctl's bundle is,
-// loaded by the same loader, dist/boot.cjs loadBundle, with a V8 code cache of its own).
+// parser and parses two flags (bench/lib/oclif-floor-entry.ts, built into
+// dist/bench/oclif-floor.cjs as dlmctl's bundle is, loaded by the same loader,
+// dist/boot.cjs loadBundle, with a V8 code cache of its own).
 // Every dlmctl command defines its flags with oclif's flag types and parses its command
 // line with oclif's public parser (issue 11), and loading those modules evaluates oclif's
 // errors, help and ux modules too (debug, tty, readline, ejs…): no command can start
