@@ -182,22 +182,28 @@ describe('dlmctl completion bash', () => {
   })
 })
 
+/** A tmux server on `sock` with exactly `env`: `tmux` runs its commands, `screen` waits (10 s at most) until the pane matches. */
+function terminal(sock: string, env: Record<string, string>) {
+  const tmux = (...a: string[]) => execa('tmux', ['-S', sock, ...a], {reject: false, env, extendEnv: false})
+  const screen = async (want: RegExp) => {
+    let last = ''
+    for (let i = 0; i < 100; i++) {
+      last = String((await tmux('capture-pane', '-p')).stdout)
+      if (want.test(last)) return last
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`screen never matched ${want}:\n${last}`)
+  }
+  return {tmux, screen}
+}
+
 describe('on a real terminal: bash in tmux, Tab typed', () => {
   it('dlmctl lo<Tab> becomes "dlmctl lock "; lock list --node n<Tab><Tab> lists the nodes', async () => {
     const sock = join(tempDir('tmux'), 'sock')
-    const tmux = (...a: string[]) => execa('tmux', ['-S', sock, ...a], {reject: false, env: {PATH: `${binDir}:${process.env.PATH}`, DLMCTL_STATE: state, HOME: tempDir('home'), TERM: 'xterm'}, extendEnv: false})
+    const {tmux, screen} = terminal(sock, {PATH: `${binDir}:${process.env.PATH}`, DLMCTL_STATE: state, HOME: tempDir('home'), TERM: 'xterm'})
     writeFileSync(join(binDir, 'rc'), `PS1='$ '\nsource ${join(binDir, 'completion.bash')}\n`)
     await tmux('new-session', '-d', '-x', '120', '-y', '30', `bash --noprofile --rcfile ${join(binDir, 'rc')} -i`)
     try {
-      const screen = async (want: RegExp) => {
-        let last = ''
-        for (let i = 0; i < 100; i++) {
-          last = String((await tmux('capture-pane', '-p')).stdout)
-          if (want.test(last)) return last
-          await new Promise((r) => setTimeout(r, 100))
-        }
-        throw new Error(`screen never matched ${want}:\n${last}`)
-      }
       await screen(/^\$/m)
       await tmux('send-keys', 'dlmctl lo', 'Tab', 'X')
       // Tab completed the word and added a space: the X typed after it lands after "lock ".
@@ -231,18 +237,9 @@ describe('dlmctl completion zsh', () => {
     writeFileSync(join(home, '.zshrc'), `PS1='$ '\nautoload -Uz compinit && compinit -u\nsource ${join(binDir, 'completion.zsh')}\n`)
     const sock = join(tempDir('ztmux'), 'sock')
     const env = {PATH: `${binDir}:${process.env.PATH}`, DLMCTL_STATE: state, HOME: home, ZDOTDIR: home, TERM: 'xterm'}
-    const tmux = (...a: string[]) => execa('tmux', ['-S', sock, ...a], {reject: false, env, extendEnv: false})
+    const {tmux, screen} = terminal(sock, env)
     await tmux('new-session', '-d', '-x', '120', '-y', '30', 'zsh -i')
     try {
-      const screen = async (want: RegExp) => {
-        let last = ''
-        for (let i = 0; i < 100; i++) {
-          last = String((await tmux('capture-pane', '-p')).stdout)
-          if (want.test(last)) return last
-          await new Promise((r) => setTimeout(r, 100))
-        }
-        throw new Error(`screen never matched ${want}:\n${last}`)
-      }
       await screen(/^\$/m)
       await tmux('send-keys', 'dlmctl lo', 'Tab', 'X')
       await screen(/^\$ dlmctl lock X$/m)
