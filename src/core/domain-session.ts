@@ -232,12 +232,15 @@ export class DomainSession {
    * takes whole, its resources in their bucket and in name order, comes back as
    * `lines` (its stamp) without being parsed; any other the ordinary way.
    */
-  private async readBucketLines(b: number): Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null; lines?: number}> {
-    const bytes = await this.bucketBytes(b)
-    const text = bytes === null ? null : bucketFileText(bytes)
-    const got = text === null ? undefined : checkBucketLines(bytes!, text)
+  private async readBucketLines(b: number, buffers: CatchUpBuffers, slot: number): Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null; lines?: number}> {
+    // Into a reused buffer: a check of 256 buckets of 1.2 MB each allocated 300 MB
+    // that the allocator kept (peak RSS of a million-lock listing +30 to 60 MB).
+    const read = await this.bucketBytesInto(b, buffers, slot)
+    const text = read === null ? null : bucketFileText(read)
+    const got = text === null ? undefined : checkBucketLines(read!, text)
     if (got && allInBucket(got.names, b) && got.names.every((n, i) => i === 0 || got.names[i - 1] < n)) return {text: null, data: null, lines: got.applied}
-    return this.parseBucket(b, text, bytes)
+    // Parsed resources may keep views of the bytes: their own copy, not the reused buffer.
+    return this.parseBucket(b, text, read && Buffer.from(read))
   }
 
   private upToDate(b: number, data: {applied?: number; resources: Resource[]} | null): Map<string, Resource> {
@@ -274,13 +277,15 @@ export class DomainSession {
     const runs: Run[] = []
     const AHEAD = 2
     const reads: Promise<{text: string | null; data: {applied?: number; resources: Resource[]} | null; lines?: number}>[] = []
+    // One read buffer per bucket in flight (AHEAD of them and the one being looked at).
+    const buffers = new CatchUpBuffers()
     const start = (b: number) => {
       const file = bucketFile(this.name, b)
       const p =
         this.buckets.has(b) || this.lazy.has(b)
           ? this.bucket(b).then(() => ({text: null, data: null}))
           : this.state.onDisk && !pending.has(file)
-            ? this.readBucketLines(b)
+            ? this.readBucketLines(b, buffers, b % (AHEAD + 1))
             : this.readBucket(b)
       p.catch(() => {}) // awaited in its turn; not an unhandled rejection meanwhile
       reads.push(p)
