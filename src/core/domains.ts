@@ -71,7 +71,7 @@ export async function validateOp(ctx: Ctx, fs: string, id: number, opts: {force?
     const others = (await s.allDomains()).map((x) => x.meta)
     const recovered = settleRecovered(m, others)
     if (recovered.length) s.membershipChanged()
-    const {granted: _g, touched: _t, ...rest} = v
+    const {granted: _g, ...rest} = v
     s.event('domain.validate', {...rest, granted, forced: v.forced, ...(v.forced ? {unreplayed} : {})}, fs)
     if (recovered.length) s.event('node.recovered', {nodes: recovered, generation: m.generation})
     return {

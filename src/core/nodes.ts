@@ -210,7 +210,7 @@ export async function markDead(
         removed.set(fs, removedIds(sum))
         prepared.set(fs, {seq: change.seq, buckets: edits})
         await requireIndexReadable(s, fs, removed.get(fs)!)
-        const {granted, node: _n, touched: _t, ...rest} = sum
+        const {granted, node: _n, ...rest} = sum
         const out = {...rest, granted: granted.map((l) => l.id)}
         s.event('domain.death', {node: name, ...out}, fs)
         summaries.push(out)

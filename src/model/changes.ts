@@ -45,5 +45,5 @@ export function removedIds(s: DeathSummary | ValidateSummary): number[] {
   return 'dropped' in s ? [...s.dropped, ...s.withdrawn] : [...s.releasedOrphans, ...s.cleanedDeadman]
 }
 
-const scratchDeath = (): DeathSummary => ({domain: '', node: '', epoch: 0, orphaned: [], dropped: [], withdrawn: [], conversionsWithdrawn: [], invalidatedResources: [], granted: [], touched: []})
-const scratchValidate = (): ValidateSummary => ({domain: '', id: 0, result: 'VALID', replayedNodes: [], releasedOrphans: [], cleanedDeadman: [], revalidatedResources: [], granted: [], forced: false, touched: [], retiredIds: []})
+const scratchDeath = (): DeathSummary => ({domain: '', node: '', epoch: 0, orphaned: [], dropped: [], withdrawn: [], conversionsWithdrawn: [], invalidatedResources: [], granted: []})
+const scratchValidate = (): ValidateSummary => ({domain: '', id: 0, result: 'VALID', replayedNodes: [], releasedOrphans: [], cleanedDeadman: [], revalidatedResources: [], granted: [], forced: false, retiredIds: []})

@@ -79,8 +79,6 @@ export interface DeathSummary {
   invalidatedResources: string[]
   /** Locks granted by serving the queues after the death (e.g. survivors' deadman PRs). */
   granted: Lock[]
-  /** Names of the resources the death changed. */
-  touched: string[]
 }
 
 /** What one death did to one resource. */
@@ -169,7 +167,6 @@ export function enterDeath(domain: DomainMeta, node: string): DeathSummary {
     conversionsWithdrawn: [],
     invalidatedResources: [],
     granted: [],
-    touched: [],
   }
 }
 
@@ -186,7 +183,6 @@ export function deathOfResource(res: Resource, node: string, s: DeathSummary): v
   s.conversionsWithdrawn.push(...r.conversionsWithdrawn)
   if (r.invalidated) s.invalidatedResources.push(res.name)
   s.granted.push(...r.granted)
-  s.touched.push(res.name)
 }
 
 /** Lists in the order a death reports them (ids ascending, names sorted). */
@@ -261,8 +257,6 @@ export interface ValidateSummary {
   revalidatedResources: string[]
   granted: Lock[]
   forced: boolean
-  /** Names of the resources validate changed. */
-  touched: string[]
   /** Recovery ids this validate retired (every attachment of the domain). */
   retiredIds: number[]
 }
@@ -354,7 +348,6 @@ export function beginValidate(domain: DomainMeta, id: number, opts: {unreplayed?
     revalidatedResources: [],
     granted: [],
     forced: false,
-    touched: [],
     retiredIds: [],
   }
   if (epochMoved(domain, id)) {
@@ -385,7 +378,6 @@ export function validateIntoSummary(res: Resource, dead: ReadonlySet<string>, s:
   s.cleanedDeadman.push(...r.cleanedDeadman)
   s.releasedOrphans.push(...r.releasedOrphans)
   if (r.revalidated) s.revalidatedResources.push(res.name)
-  s.touched.push(res.name)
   s.granted.push(...r.granted)
 }
 

@@ -25,7 +25,7 @@ function resource(i: number): Resource {
   return {name: `${pick(['meta/k', 'r/é', 'w/', 'a"b'])}${String(i).padStart(3, '0')}`, lvb: 'ab'.repeat(LVB), lvbValid: rnd(3) > 0, persistent: rnd(2) === 0, grantQueue: q(), convertQueue: converting, waitQueue: q()}
 }
 
-const summary = (): DeathSummary => ({domain: 'fs1', node: 'n2', epoch: 1, orphaned: [], dropped: [], withdrawn: [], conversionsWithdrawn: [], invalidatedResources: [], granted: [], touched: []})
+const summary = (): DeathSummary => ({domain: 'fs1', node: 'n2', epoch: 1, orphaned: [], dropped: [], withdrawn: [], conversionsWithdrawn: [], invalidatedResources: [], granted: []})
 
 const death = (res: Resource) => deathOfResource(res, 'n2', summary())
 
