@@ -11,7 +11,7 @@ import {writeFileDurable, fsyncDir, mkdirDurable, writeNewFileSynced} from '../s
 import {errnoOf, io} from '../store/io.js'
 import {afterCommitPoint, withEnvErrors} from '../store/envfail.js'
 import {initLockFiles} from '../store/filelock.js'
-import {CLUSTER, INIT_MARKER, MEMBERSHIP, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
+import {CLUSTER, COMMIT_DIR, INIT_MARKER, MEMBERSHIP, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
 import type {Tx} from '../store/txdir.js'
 import type {Clock} from './clock.js'
 import {ClusterState} from './state.js'
@@ -171,7 +171,7 @@ async function initClusterRaw(root: string, spec: InitSpec, clock: Clock) {
   await writeNewFileSynced(join(root, INIT_MARKER), '')
   await fsyncDir(root)
   await initLockFiles(root, [SCOPE_MEMBERSHIP, ...spec.fs.map((f) => domainScope(f.name))])
-  await mkdirDurable(join(root, 'commit'))
+  await mkdirDurable(join(root, COMMIT_DIR))
   const files = [...tx.files.entries()].filter(([rel]) => rel !== CLUSTER).sort()
   for (const [rel, content] of files) await writeFileDurable(root, rel, content)
   const done = `init's marker ${INIT_MARKER} may be left in ${root}: harmless, remove it by hand`

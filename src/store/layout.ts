@@ -12,6 +12,21 @@ export const MEMBERSHIP = 'membership.json'
 export const EVENTS = 'events.jsonl'
 export const INIT_MARKER = '.dlmctl-init'
 
+// The store's own directories at the top: no scope guards them, no transaction
+// stages a path in them, and a listing of the top never shows them (txdir.ts).
+/** Commit records, commit/<txid>.json: each is its transaction's commit point (commit.ts). */
+export const COMMIT_DIR = 'commit'
+/** Lock files, lock/<scope>.lock: one kernel lock a scope (filelock.ts). */
+export const LOCK_DIR = 'lock'
+/** Is this name, at the top, one of the store's own directories? */
+export const isStoreDir = (name: string) => name === COMMIT_DIR || name === LOCK_DIR
+/** Is this (normalised, relative) path one of the store's own directories, or inside one? */
+export const inStoreDir = (rel: string) => isStoreDir(rel.split('/')[0])
+export const commitRecordFile = (txid: string) => `${COMMIT_DIR}/${txid}.json`
+/** The txid a file name in commit/ is the record of, or undefined for another name (a record's temp while it is written). */
+export const txidOfRecord = (name: string): string | undefined => /^([0-9a-z-]+)\.json$/.exec(name)?.[1]
+export const lockFile = (scope: string) => `${LOCK_DIR}/${scope}.lock`
+
 export const SCOPE_MEMBERSHIP = 'membership'
 export const domainScope = (fs: string) => `domain.${checkName('file system', fs)}`
 

@@ -3,6 +3,7 @@
 // and lock/, names ending in .tmp) and where a record's new image waits (its temp).
 import {posix} from 'node:path'
 import {DlmError} from '../errors.js'
+import {inStoreDir} from './layout.js'
 
 /** True for the names of store temp files (never data). */
 export const isTempName = (name: string): boolean => name.endsWith('.tmp')
@@ -24,7 +25,7 @@ export function normDir(relDir: string): string {
 
 export function checkStagePath(rel: string): string {
   const n = normRel(rel)
-  if (/^(commit|lock)(\/|$)/.test(n) || isTempName(n)) throw new DlmError('INTERNAL', `reserved state path ${JSON.stringify(rel)}`)
+  if (inStoreDir(n) || isTempName(n)) throw new DlmError('INTERNAL', `reserved state path ${JSON.stringify(rel)}`)
   return n
 }
 
