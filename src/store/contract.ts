@@ -29,6 +29,3 @@ export function guardOf(rel: string): string | null {
   }
   return null
 }
-
-/** The lock scope a `recover` of <fs> holds while it runs (see claim.ts). */
-export const recoverScope = (fs: string): string => `recover.${domainScope(fs).slice('domain.'.length)}`

@@ -9,7 +9,7 @@ import {DlmError, StoreBusy} from '../errors.js'
 import {fsyncDir} from './durable.js'
 import {errnoOf, io, type FileHandle} from './io.js'
 import {clearHolder, describeHolder, readHolder, recordHolder, type Holder} from './holder.js'
-import {LOCK_DIR, lockFile} from './layout.js'
+import {LOCK_DIR, SCOPE_MEMBERSHIP, domainOfScope, lockFile} from './layout.js'
 
 /**
  * Told (once per scope) when a command starts waiting for a busy scope, with its
@@ -85,7 +85,7 @@ function checkScope(scope: string): void {
 
 export const lockPath = (root: string, scope: string): string => join(root, lockFile(scope))
 
-const rank = (s: string): number => (s === 'membership' ? 0 : s.startsWith('domain.') ? 1 : s === 'events' ? 3 : 2)
+const rank = (s: string): number => (s === SCOPE_MEMBERSHIP ? 0 : domainOfScope(s) !== undefined ? 1 : s === 'events' ? 3 : 2)
 
 /** The one global lock order (deadlock freedom): membership, domain.* by name, others by name, events last. */
 export function orderScopes(scopes: Iterable<string>): string[] {

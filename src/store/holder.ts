@@ -9,7 +9,7 @@
 import {ftruncateSync, readFileSync, writeSync} from 'node:fs'
 import {systemClock} from '../core/clock.js'
 import {escapeControl} from '../render/escape.js'
-import {lockFile} from './layout.js'
+import {SCOPE_MEMBERSHIP, domainOfScope, lockFile} from './layout.js'
 
 export interface Holder {
   pid: number
@@ -68,8 +68,9 @@ export function readHolder(path: string): Holder | undefined {
 
 /** "fs1", "the membership", … : a scope in the operator's words. */
 export function scopeWords(scope: string): string {
-  if (scope.startsWith('domain.')) return scope.slice('domain.'.length)
-  if (scope === 'membership') return 'the membership'
+  const fs = domainOfScope(scope)
+  if (fs !== undefined) return fs
+  if (scope === SCOPE_MEMBERSHIP) return 'the membership'
   if (scope === 'events') return 'the event log'
   return scope
 }

@@ -28,7 +28,12 @@ export const txidOfRecord = (name: string): string | undefined => /^([0-9a-z-]+)
 export const lockFile = (scope: string) => `${LOCK_DIR}/${scope}.lock`
 
 export const SCOPE_MEMBERSHIP = 'membership'
-export const domainScope = (fs: string) => `domain.${checkName('file system', fs)}`
+const DOMAIN_SCOPE = 'domain.'
+export const domainScope = (fs: string) => `${DOMAIN_SCOPE}${checkName('file system', fs)}`
+/** The file system of a domain scope, as written (unchecked), or undefined for another scope: the inverse of domainScope. */
+export const domainOfScope = (scope: string): string | undefined => (scope.startsWith(DOMAIN_SCOPE) ? scope.slice(DOMAIN_SCOPE.length) : undefined)
+/** The scope a `recover` of <fs> holds while it runs (claim.ts): no file is guarded by it. */
+export const recoverScope = (fs: string) => `recover.${checkName('file system', fs)}`
 
 /** The directories that hold one entry a file system. */
 export const DOMAINS = 'domains'

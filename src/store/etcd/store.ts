@@ -17,7 +17,7 @@
 // fails. No etcd lock or lease is relied on for safety.
 import {AsyncLocalStorage} from 'node:async_hooks'
 import {DlmError} from '../../errors.js'
-import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
+import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile, domainOfScope} from '../layout.js'
 import {crashPoint} from '../io.js'
 import type {Reader, Tx} from '../txdir.js'
 import {readStaged, requireGuarded, staging} from '../staging.js'
@@ -338,7 +338,7 @@ export class EtcdStore {
   ): Promise<{committed: true; result: T} | {committed: false}> {
     const {revision, mods} = await this.scopeRevisions()
     const base = this.reader(revision)
-    await this.requireCluster(base, scopes.filter((s) => s.startsWith('domain.')).map((s) => s.slice('domain.'.length)))
+    await this.requireCluster(base, scopes.map(domainOfScope).filter((fs) => fs !== undefined))
     const held = new Set(scopes)
     // Scopes whose files this transaction read: their keys are compared too.
     const readScopes = new Set<string>(scopes)
