@@ -8,8 +8,7 @@ import {StateCorrupt} from '../errors.js'
 import {ensureDir, fsyncDir} from './durable.js'
 import {crashPoint, errnoOf, io} from './io.js'
 import type {AppendEntry, CommitRecord} from './commit-record.js'
-import {tempOf} from './tx-paths.js'
-import {COMMIT_DIR, commitRecordFile} from './layout.js'
+import {COMMIT_DIR, commitRecordFile, tempOf} from './layout.js'
 import {unlinkIfPresent} from './tx-disk.js'
 
 /**

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {crc32cStr} from '../util/crc32c.js'
 import {fsyncDir} from './durable.js'
 import {checkStagePath} from './tx-paths.js'
-import {COMMIT_DIR, commitRecordFile, txidOfRecord} from './layout.js'
+import {COMMIT_DIR, commitRecordFile, tempOf, txidOfRecord} from './layout.js'
 import {readAbs, readdirAbs, unlinkIfPresent} from './tx-disk.js'
 
 export interface AppendEntry {
@@ -66,7 +66,7 @@ function parseRecord(file: string, txid: string, buf: Buffer): PendingRecord {
   // The CRC covers the JSON of the record without crc, in the key order written.
   const {crc, ...body} = obj as Record<string, unknown>
   if (typeof crc !== 'number' || crc32cStr(JSON.stringify(body)) !== crc) {
-    const temps = isStrArr(body.writes) ? body.writes.filter(validRel).map((w) => `${w}.tx-${txid}.tmp`) : []
+    const temps = isStrArr(body.writes) ? body.writes.filter(validRel).map((w) => tempOf(w, txid)) : []
     return bad(true, 'CRC mismatch', temps)
   }
   const r = obj as Partial<CommitRecord>

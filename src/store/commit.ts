@@ -9,8 +9,7 @@ import {crashPoint, errnoOf, io} from './io.js'
 import {applyRecord} from './apply-record.js'
 import {newTxid, sealRecord, type AppendEntry, type CommitRecord} from './commit-record.js'
 import type {Staged} from './staging.js'
-import {isTempName, tempOf} from './tx-paths.js'
-import {commitRecordFile} from './layout.js'
+import {commitRecordFile, isTempName, tempOf} from './layout.js'
 import {fileSize, readAbs, unlinkIfPresent} from './tx-disk.js'
 
 /**

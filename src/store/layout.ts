@@ -27,6 +27,21 @@ export const commitRecordFile = (txid: string) => `${COMMIT_DIR}/${txid}.json`
 export const txidOfRecord = (name: string): string | undefined => /^([0-9a-z-]+)\.json$/.exec(name)?.[1]
 export const lockFile = (scope: string) => `${LOCK_DIR}/${scope}.lock`
 
+// Temps: a file's new copy is written beside it under a name ending in .tmp,
+// then renamed over it. Such a name is never data: listings skip it, and no
+// state path may end so (tx-paths.ts).
+const TEMP = '.tmp'
+/** True for the names of store temp files (never data). */
+export const isTempName = (name: string) => name.endsWith(TEMP)
+/** Where a transaction's new image of `path` (absolute or relative) waits until its commit record is applied. */
+export const tempOf = (path: string, txid: string) => `${path}.tx-${txid}${TEMP}`
+/** A durable write's new copy of `path` (durable.ts); `tag`: 12 random hex digits, so two writers never share one. */
+export const copyTempOf = (path: string, tag: string) => `${path}.${tag}${TEMP}`
+/** The file a temp of either kind is the new copy of, or undefined for another name (envfail.ts names both). */
+export const fileOfTemp = (rel: string): string | undefined => /^(.+?)\.(?:tx-[A-Za-z0-9-]+|[0-9a-f]{12})\.tmp$/.exec(rel)?.[1]
+/** What a killed init leaves before its commit point: its marker, or a temp of an older version's marker. */
+export const isInitLeftover = (name: string) => name.startsWith(INIT_MARKER) && /^(\..*\.tmp)?$/.test(name.slice(INIT_MARKER.length))
+
 export const SCOPE_MEMBERSHIP = 'membership'
 const DOMAIN_SCOPE = 'domain.'
 export const domainScope = (fs: string) => `${DOMAIN_SCOPE}${checkName('file system', fs)}`

@@ -4,8 +4,7 @@
 import {join} from 'node:path'
 import {DlmError} from '../errors.js'
 import {errnoOf, io, type FileHandle} from './io.js'
-import {isTempName} from './tx-paths.js'
-import {isStoreDir} from './layout.js'
+import {isStoreDir, isTempName} from './layout.js'
 
 export async function readAbs(abs: string): Promise<Buffer | null> {
   try {

@@ -1,14 +1,9 @@
 // The paths of a transactional directory (txdir.ts): what a state path may be
-// (relative, '/'-separated, normalised), the reserved names (top-level commit/
-// and lock/, names ending in .tmp) and where a record's new image waits (its temp).
+// (relative, '/'-separated, normalised) and that it is none of the reserved names
+// (top-level commit/ and lock/, names ending in .tmp: layout.ts names them).
 import {posix} from 'node:path'
 import {DlmError} from '../errors.js'
-import {inStoreDir} from './layout.js'
-
-/** True for the names of store temp files (never data). */
-export const isTempName = (name: string): boolean => name.endsWith('.tmp')
-
-export const tempOf = (abs: string, txid: string): string => `${abs}.tx-${txid}.tmp`
+import {inStoreDir, isTempName} from './layout.js'
 
 export function normRel(rel: string): string {
   const n = posix.normalize(rel)
