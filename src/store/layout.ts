@@ -57,17 +57,30 @@ export const FILE_SYSTEMS = 'fs'
 export const domainDir = (fs: string) => `${DOMAINS}/${checkName('file system', fs)}`
 export const domainFile = (fs: string) => `${domainDir(fs)}/domain.json`
 export const domainEvents = (fs: string) => `${domainDir(fs)}/events.jsonl`
+/** The file system whose directory (domains/<fs>/ or fs/<fs>/) holds `rel`, its name unchecked, or undefined for any other path (contract.ts). */
+export const fsOfPath = (rel: string): string | undefined => IN_FS_DIR.exec(rel)?.[2]
+const IN_FS_DIR = new RegExp(`^(${DOMAINS}|${FILE_SYSTEMS})/([^/]+)/.`)
 export const bucketOf = (resource: string) => crc32cStr(resource) % BUCKETS
 /** Do these names, read from bucket file b, all belong in it? (A file that holds another bucket's resource is read the long way, which names it.) */
 export const allInBucket = (names: string[], b: number) => names.every((n) => bucketOf(n) === b)
 export const bucketName = (b: number) => b.toString(16).padStart(2, '0')
-export const bucketDir = (fs: string) => `${domainDir(fs)}/res`
+const RES = 'res'
+export const bucketDir = (fs: string) => `${domainDir(fs)}/${RES}`
 /** Bucket b's file name inside bucketDir. */
 export const bucketFileName = (b: number) => `${bucketName(b)}.json`
 export const bucketFile = (fs: string, b: number) => `${bucketDir(fs)}/${bucketFileName(b)}`
+/** Is `rel` any domain's bucket file? (etcd's refusal of a too large change says when its largest key is one.) */
+export const isBucketFile = (rel: string) => BUCKET_FILE.test(rel)
+const BUCKET_FILE = new RegExp(`^${DOMAINS}/[^/]+/${RES}/[0-9a-f]{2}\\.json$`)
 export const indexChunkOf = (lockId: number) => Math.floor(lockId / INDEX_CHUNK)
 export const indexDir = (fs: string) => `${domainDir(fs)}/locks`
 export const indexFile = (fs: string, chunk: number) => `${indexDir(fs)}/${chunk}.json`
+/** Is this name, listed in indexDir, an index chunk's? */
+export const isIndexChunkName = (name: string) => /^[0-9]+\.json$/.test(name)
+/** The chunk an index file's name stands for: NaN or a fraction for a name that stands for none (check reads all it lists). */
+export const indexChunkOfName = (name: string) => Number(name.replace(/\.json$/, ''))
+/** A file in indexDir by its name as listed (a chunk's number may be written with leading zeros there). */
+export const indexFileNamed = (fs: string, name: string) => `${indexDir(fs)}/${name}`
 
 // File systems: metadata and one journal per node, under the domain's scope
 // (a file system's lock domain guards its metadata).
