@@ -82,6 +82,23 @@ export const indexChunkOfName = (name: string) => Number(name.replace(/\.json$/,
 /** A file in indexDir by its name as listed (a chunk's number may be written with leading zeros there). */
 export const indexFileNamed = (fs: string, name: string) => `${indexDir(fs)}/${name}`
 
+// On etcd (etcd/store.ts) every state file is one key, <prefix>/<path>; an
+// append-only file is a key a segment, and beside the state are keys of its own.
+/** Append-only files (*.jsonl: journals, event logs). */
+export const isAppendOnly = (rel: string) => rel.endsWith('.jsonl')
+/** On etcd, the prefix of an append-only file's segment keys. */
+export const segmentsOf = (rel: string) => `${rel}/`
+/** On etcd, the segment of `rel` that holds the bytes appended at `offset` (12 digits: key order is offset order). */
+export const segmentKey = (rel: string, offset: number) => `${segmentsOf(rel)}${String(offset).padStart(12, '0')}`
+/** On etcd, each scope's key, scope/<scope>: every transaction holding the scope rewrites it, and compares it. */
+export const SCOPE_KEYS = 'scope'
+export const scopeKey = (scope: string) => `${SCOPE_KEYS}/${scope}`
+/** On etcd, recover's claims, claim/<scope> (etcd/claim.ts). */
+export const CLAIM_KEYS = 'claim'
+export const claimKey = (scope: string) => `${CLAIM_KEYS}/${scope}`
+/** Is this name, at the top of the prefix on etcd, none of the state's (scope keys, claims, init's marker)? */
+export const isEtcdOwnKey = (name: string) => name === SCOPE_KEYS || name === CLAIM_KEYS || name === INIT_MARKER
+
 // File systems: metadata and one journal per node, under the domain's scope
 // (a file system's lock domain guards its metadata).
 export const fsDir = (fs: string) => `${FILE_SYSTEMS}/${checkName('file system', fs)}`
