@@ -173,7 +173,7 @@ async function initClusterRaw(root: string, spec: InitSpec, clock: Clock) {
   for (const [rel, content] of files) await writeFileDurable(root, rel, content)
   const done = `init's marker ${INIT_MARKER} may be left in ${root}: harmless, remove it by hand`
   await writeFileDurable(root, CLUSTER, tx.files.get(CLUSTER)!, (fsync) =>
-    afterCommitPoint(root, [], fsync, 'making cluster.json durable (the directory fsync) failed: if the power fails before the system writes it back, run init again'),
+    afterCommitPoint(root, [], fsync, `making ${CLUSTER} durable (the directory fsync) failed: if the power fails before the system writes it back, run init again`),
   ) // the commit point
   await afterCommitPoint(root, [], async () => {
     await io.rmTree(join(root, INIT_MARKER))
