@@ -11,7 +11,7 @@ import {eventMatches} from './eventfilter.js'
 import type {ClusterState} from './state.js'
 import {pendingRecords} from '../store/commit-record.js'
 import {storeIoError} from '../store/envfail.js'
-import {bucketFile, bucketOf, domainFile, indexChunkOf, indexDir, indexFile, metaFile, pointFile, BUCKETS, INDEX_CHUNK} from '../store/layout.js'
+import {bucketFile, bucketOf, domainFile, indexChunkOf, indexChunkOfName, indexDir, indexFile, metaFile, pointFile, BUCKETS, INDEX_CHUNK, MEMBERSHIP} from '../store/layout.js'
 import {IndexSchema} from '../store/schema.js'
 import {scanJournal} from '../journal/scan.js'
 import {journalFile} from '../store/layout.js'
@@ -171,10 +171,10 @@ export async function checkState(ctx: Ctx) {
         return undefined
       }
     }
-    const m = await guard('membership.json', () => s.membership())
+    const m = await guard(MEMBERSHIP, () => s.membership())
     await guard('events', () => s.readEvents())
     const nodeState = new Map(m?.nodes.map((n) => [n.name, n.state]) ?? [])
-    if (m && nodeState.size !== m.nodes.length) problems.push({file: 'membership.json', message: 'a node is listed twice'})
+    if (m && nodeState.size !== m.nodes.length) problems.push({file: MEMBERSHIP, message: 'a node is listed twice'})
     for (const fs of names) {
       const file = domainFile(fs)
       const d = await guard(file, () => s.domain(fs))
@@ -266,7 +266,7 @@ export async function checkState(ctx: Ctx) {
       const chunks = new Set<number>()
       for (let id = 0; id < bound; id++) if (present[id]) chunks.add(indexChunkOf(id))
       for (const name of await s.io.list(indexDir(fs))) {
-        const c = Number(name.replace(/\.json$/, ''))
+        const c = indexChunkOfName(name)
         if (Number.isInteger(c)) chunks.add(c)
       }
       const missing = new Map<number, string>()

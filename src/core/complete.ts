@@ -8,7 +8,7 @@ import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {MODES} from '../model/modes.js'
 import {NODE_NAME} from '../model/names.js'
-import {DOMAINS, MEMBERSHIP, domainFile, indexDir} from '../store/layout.js'
+import {DOMAINS, MEMBERSHIP, domainFile, indexChunkOfName, indexDir, indexFileNamed, isIndexChunkName} from '../store/layout.js'
 import {SORT_KEYS} from './summary.js'
 
 export interface ManifestFlag {
@@ -88,10 +88,10 @@ export function stateSource(files: StateFiles): StateSource {
       if (!NODE_NAME.test(fs)) return []
       const out: string[] = []
       const chunks = (await files.list(indexDir(fs)))
-        .filter((f) => /^[0-9]+\.json$/.test(f))
-        .sort((a, b) => parseInt(a) - parseInt(b))
+        .filter(isIndexChunkName)
+        .sort((a, b) => indexChunkOfName(a) - indexChunkOfName(b))
       for (const f of chunks) {
-        const text = await files.text(`${indexDir(fs)}/${f}`)
+        const text = await files.text(indexFileNamed(fs, f))
         if (text !== undefined) for (let p = text.indexOf('":"'); p >= 0; p = text.indexOf('":"', p + 3)) out.push(text.slice(text.lastIndexOf('"', p - 1) + 1, p))
       }
       return out

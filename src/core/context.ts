@@ -2,7 +2,7 @@
 import {ClusterState} from './state.js'
 import type {Clock} from './clock.js'
 import {transact, view} from '../store/txdir.js'
-import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
+import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile, domainOfScope, domainScope} from '../store/layout.js'
 import {guardOf} from '../store/contract.js'
 import {errnoOf, io} from '../store/io.js'
 import {storeIoError} from '../store/envfail.js'
@@ -46,8 +46,8 @@ async function requireScopesExist(root: string, scopeList: string[]): Promise<vo
     throw new DlmError('NO_STATE', `not a dlmctl state directory: no ${CLUSTER} in ${root} (create one with: dlmctl init)`)
   }
   for (const sc of scopeList) {
-    if (!sc.startsWith('domain.')) continue
-    const fs = sc.slice('domain.'.length)
+    const fs = domainOfScope(sc)
+    if (fs === undefined) continue
     if (!(await exists(domainFile(fs)))) {
       throw unknownFileSystem(fs, (await io.readdir(join(root, DOMAINS)).catch(() => [] as string[])).sort())
     }

@@ -10,7 +10,7 @@ import {
   allInBucket,
   bucketDir,
   bucketFile,
-  bucketName,
+  bucketFileName,
   bucketOf,
   domainFile,
   indexChunkOf,
@@ -133,7 +133,7 @@ export class DomainSession {
   /** Whether bucket b has a file (res/ is listed once per session, and after each flush). */
   private async hasBucketFile(b: number): Promise<boolean> {
     this.present ??= this.state.io.list(bucketDir(this.name)).then((names) => new Set(names))
-    return (await this.present).has(`${bucketName(b)}.json`)
+    return (await this.present).has(bucketFileName(b))
   }
 
   /** A bucket file's bytes (null: it does not exist). */

@@ -6,6 +6,7 @@
 // between the check and the commit; a failed check aborts it (nothing written)
 // with STATE_CHANGED, saying what moved.
 import {DlmError} from '../errors.js'
+import {domainOfScope} from '../store/layout.js'
 import type {ClusterState} from './state.js'
 
 export interface CommitGuard {
@@ -48,8 +49,8 @@ export function stillAsSeen(expected: Expected): CommitGuard {
         if (now !== expected.generation) moved.push(`membership generation is ${now}, not ${expected.generation}`)
       }
       for (const sc of scopes) {
-        if (!sc.startsWith('domain.')) continue
-        const fs = sc.slice('domain.'.length)
+        const fs = domainOfScope(sc)
+        if (fs === undefined) continue
         const want = expected.epochs?.[fs]
         if (want === undefined || checked.has(sc)) continue
         checked.add(sc)

@@ -11,7 +11,7 @@ import {writeFileDurable, fsyncDir, mkdirDurable, writeNewFileSynced} from '../s
 import {errnoOf, io} from '../store/io.js'
 import {afterCommitPoint, withEnvErrors} from '../store/envfail.js'
 import {initLockFiles} from '../store/filelock.js'
-import {CLUSTER, INIT_MARKER, MEMBERSHIP, SCOPE_MEMBERSHIP, domainFile, domainScope} from '../store/layout.js'
+import {CLUSTER, COMMIT_DIR, INIT_MARKER, MEMBERSHIP, SCOPE_MEMBERSHIP, domainFile, domainScope, isInitLeftover} from '../store/layout.js'
 import type {Tx} from '../store/txdir.js'
 import type {Clock} from './clock.js'
 import {ClusterState} from './state.js'
@@ -90,9 +90,6 @@ class CollectingTx implements Tx {
   }
 }
 
-/** What a killed init leaves before its commit point: the marker, or a temp of an older version's marker. */
-const INIT_LEFTOVER = /^\.dlmctl-init(\..*\.tmp)?$/
-
 async function prepareDirectory(root: string): Promise<void> {
   let entries: string[]
   try {
@@ -106,7 +103,7 @@ async function prepareDirectory(root: string): Promise<void> {
     return
   }
   if (entries.includes(CLUSTER)) throw new DlmError('NOT_EMPTY', `${root} already holds a cluster (${CLUSTER}); init refuses to overwrite it`)
-  if (entries.length > 0 && !entries.some((e) => INIT_LEFTOVER.test(e))) {
+  if (entries.length > 0 && !entries.some(isInitLeftover)) {
     throw new DlmError('NOT_EMPTY', `${root} is not empty; init needs a new or empty directory`)
   }
   // An earlier init died before its commit point (cluster.json): start again.
@@ -171,12 +168,12 @@ async function initClusterRaw(root: string, spec: InitSpec, clock: Clock) {
   await writeNewFileSynced(join(root, INIT_MARKER), '')
   await fsyncDir(root)
   await initLockFiles(root, [SCOPE_MEMBERSHIP, ...spec.fs.map((f) => domainScope(f.name))])
-  await mkdirDurable(join(root, 'commit'))
+  await mkdirDurable(join(root, COMMIT_DIR))
   const files = [...tx.files.entries()].filter(([rel]) => rel !== CLUSTER).sort()
   for (const [rel, content] of files) await writeFileDurable(root, rel, content)
   const done = `init's marker ${INIT_MARKER} may be left in ${root}: harmless, remove it by hand`
   await writeFileDurable(root, CLUSTER, tx.files.get(CLUSTER)!, (fsync) =>
-    afterCommitPoint(root, [], fsync, 'making cluster.json durable (the directory fsync) failed: if the power fails before the system writes it back, run init again'),
+    afterCommitPoint(root, [], fsync, `making ${CLUSTER} durable (the directory fsync) failed: if the power fails before the system writes it back, run init again`),
   ) // the commit point
   await afterCommitPoint(root, [], async () => {
     await io.rmTree(join(root, INIT_MARKER))

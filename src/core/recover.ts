@@ -19,7 +19,7 @@ import {markDead} from './nodes.js'
 import {replayOp} from './replay.js'
 import {scanJournal} from '../journal/scan.js'
 import {claim} from '../store/claim.js'
-import {recoverScope} from '../store/contract.js'
+import {recoverScope} from '../store/layout.js'
 import type {HeldLocks} from '../store/filelock.js'
 
 export const recoveryResource = (fs: string) => `recovery/${fs}`

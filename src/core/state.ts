@@ -12,6 +12,7 @@ import {
   MEMBERSHIP,
   domainEvents,
   domainFile,
+  domainOfScope,
   journalFile,
   metaFile,
   pointFile,
@@ -222,8 +223,9 @@ export class ClusterState {
   async stampEvents(scopes: string[]): Promise<void> {
     const logs = new Set(this.events.map((e) => e.file))
     for (const sc of scopes) {
+      const fs = domainOfScope(sc)
       if (sc === SCOPE_MEMBERSHIP) logs.add(EVENTS)
-      else if (sc.startsWith('domain.')) logs.add(domainEvents(sc.slice('domain.'.length)))
+      else if (fs !== undefined) logs.add(domainEvents(fs))
     }
     await stampEvents(this.events, await Promise.all([...logs].map((f) => (this.io.tail ? this.io.tail(f, EVENT_TAIL) : this.io.source(f)))))
   }

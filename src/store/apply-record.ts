@@ -8,7 +8,7 @@ import {StateCorrupt} from '../errors.js'
 import {ensureDir, fsyncDir} from './durable.js'
 import {crashPoint, errnoOf, io} from './io.js'
 import type {AppendEntry, CommitRecord} from './commit-record.js'
-import {tempOf} from './tx-paths.js'
+import {COMMIT_DIR, commitRecordFile, tempOf} from './layout.js'
 import {unlinkIfPresent} from './tx-disk.js'
 
 /**
@@ -76,6 +76,6 @@ export async function applyRecord(root: string, r: CommitRecord): Promise<void> 
   }
   await Promise.all([...dirs].map(fsyncDir))
   crashPoint('commit.after-apply')
-  await unlinkIfPresent(join(root, 'commit', `${r.txid}.json`))
-  await fsyncDir(join(root, 'commit'))
+  await unlinkIfPresent(join(root, commitRecordFile(r.txid)))
+  await fsyncDir(join(root, COMMIT_DIR))
 }

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {crc32cStr} from '../util/crc32c.js'
 import {fsyncDir} from './durable.js'
 import {checkStagePath} from './tx-paths.js'
+import {COMMIT_DIR, commitRecordFile, tempOf, txidOfRecord} from './layout.js'
 import {readAbs, readdirAbs, unlinkIfPresent} from './tx-disk.js'
 
 export interface AppendEntry {
@@ -35,7 +36,6 @@ export type PendingRecord =
   | {file: string; txid: string; ok: false; torn: boolean; why: string; /** temps it names */ temps: string[]}
 
 const TXID_RE = /^[0-9a-z]+(?:-[0-9a-z]+)*$/
-const RECORD_RE = /^([0-9a-z-]+)\.json$/
 
 let txSeq = 0
 /** Time-ordered (ms, base36, fixed width) and unique (pid + per-process counter). */
@@ -66,7 +66,7 @@ function parseRecord(file: string, txid: string, buf: Buffer): PendingRecord {
   // The CRC covers the JSON of the record without crc, in the key order written.
   const {crc, ...body} = obj as Record<string, unknown>
   if (typeof crc !== 'number' || crc32cStr(JSON.stringify(body)) !== crc) {
-    const temps = isStrArr(body.writes) ? body.writes.filter(validRel).map((w) => `${w}.tx-${txid}.tmp`) : []
+    const temps = isStrArr(body.writes) ? body.writes.filter(validRel).map((w) => tempOf(w, txid)) : []
     return bad(true, 'CRC mismatch', temps)
   }
   const r = obj as Partial<CommitRecord>
@@ -89,13 +89,13 @@ function parseRecord(file: string, txid: string, buf: Buffer): PendingRecord {
 /** All records in commit/, sorted by txid (= commit order), each validated. */
 export async function pendingRecords(root: string): Promise<PendingRecord[]> {
   const out: PendingRecord[] = []
-  for (const name of (await readdirAbs(join(root, 'commit'))).sort()) {
-    const m = RECORD_RE.exec(name)
-    if (!m) continue // e.g. a writeFileDurable temp of a record being written
-    const buf = await readAbs(join(root, 'commit', name))
+  for (const name of (await readdirAbs(join(root, COMMIT_DIR))).sort()) {
+    const txid = txidOfRecord(name)
+    if (txid === undefined) continue // e.g. a writeFileDurable temp of a record being written
+    const file = commitRecordFile(txid)
+    const buf = await readAbs(join(root, file))
     if (buf === null) continue // applied and deleted by its (live) owner meanwhile
-    const file = `commit/${name}`
-    out.push(TXID_RE.test(m[1]) ? parseRecord(file, m[1], buf) : {file, txid: m[1], ok: false, torn: true, why: 'bad txid', temps: []})
+    out.push(TXID_RE.test(txid) ? parseRecord(file, txid, buf) : {file, txid, ok: false, torn: true, why: 'bad txid', temps: []})
   }
   return out
 }
@@ -104,5 +104,5 @@ export async function pendingRecords(root: string): Promise<PendingRecord[]> {
 export async function discardTorn(root: string, p: Extract<PendingRecord, {ok: false}>): Promise<void> {
   await Promise.all(p.temps.map((t) => unlinkIfPresent(join(root, t))))
   await unlinkIfPresent(join(root, p.file))
-  await fsyncDir(join(root, 'commit'))
+  await fsyncDir(join(root, COMMIT_DIR))
 }

@@ -9,7 +9,7 @@ import {crashPoint, errnoOf, io} from './io.js'
 import {applyRecord} from './apply-record.js'
 import {newTxid, sealRecord, type AppendEntry, type CommitRecord} from './commit-record.js'
 import type {Staged} from './staging.js'
-import {isTempName, tempOf} from './tx-paths.js'
+import {COMMIT_DIR, commitRecordFile, isTempName, tempOf} from './layout.js'
 import {fileSize, readAbs, unlinkIfPresent} from './tx-disk.js'
 
 /**
@@ -93,11 +93,11 @@ export async function commit(root: string, scopes: string[], staged: Map<string,
   // b. the commit point. Key order matters: the CRC covers JSON.stringify(body).
   const body = {v: 1 as const, txid, scopes, writes: writes.map(([rel]) => rel), removes, appends}
   const record: CommitRecord = sealRecord(body)
-  const recordRel = `commit/${txid}.json`
+  const recordRel = commitRecordFile(txid)
   try {
     // Renamed into commit/, the record is the commit point: a failing fsync of commit/ after it is reported, not failed.
     await writeFileDurable(root, recordRel, JSON.stringify(record), (fsync) =>
-      afterCommitPoint(root, scopes, fsync, 'making its commit record durable (the fsync of commit/) failed: if the power fails before the system writes it back, the change may be lost; run: dlmctl check'),
+      afterCommitPoint(root, scopes, fsync, `making its commit record durable (the fsync of ${COMMIT_DIR}/) failed: if the power fails before the system writes it back, the change may be lost; run: dlmctl check`),
     )
   } catch (e) {
     // Only drop the temps if the record surely is not there; otherwise the next opener rolls forward.

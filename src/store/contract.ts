@@ -14,21 +14,18 @@
 //
 // Not guarded by a scope: commit/ (records; each names its scopes), lock/ (the
 // lock files), .dlmctl-init (init's marker, before the directory is a cluster).
-import {CLUSTER, EVENTS, MEMBERSHIP, SCOPE_MEMBERSHIP, domainScope} from './layout.js'
+import {CLUSTER, EVENTS, MEMBERSHIP, SCOPE_MEMBERSHIP, domainScope, fsOfPath} from './layout.js'
 
 /** The scope that guards a state file (relative, normalised path), or null for a path no scope may write. */
 export function guardOf(rel: string): string | null {
   if (rel === CLUSTER || rel === MEMBERSHIP || rel === EVENTS) return SCOPE_MEMBERSHIP
-  const m = /^(domains|fs)\/([^/]+)\/./.exec(rel)
-  if (m) {
+  const fs = fsOfPath(rel)
+  if (fs !== undefined) {
     try {
-      return domainScope(m[2])
+      return domainScope(fs)
     } catch {
       return null // not a valid file system name: no scope guards it
     }
   }
   return null
 }
-
-/** The lock scope a `recover` of <fs> holds while it runs (see claim.ts). */
-export const recoverScope = (fs: string): string => `recover.${domainScope(fs).slice('domain.'.length)}`

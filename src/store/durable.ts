@@ -4,6 +4,7 @@
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {errnoOf, io} from './io.js'
+import {copyTempOf} from './layout.js'
 
 // node:crypto when a file is first written: loading it is a few milliseconds of every read-only command's start.
 // (require, not import(): the bundle runs through vm.Script, where import() is not available, src/cli/boot.ts.)
@@ -69,7 +70,7 @@ export async function writeFileDurable(
   const abs = join(root, rel)
   const dir = dirname(abs)
   await mkdirDurable(dir)
-  const tmp = `${abs}.${crypto().randomBytes(6).toString('hex')}.tmp`
+  const tmp = copyTempOf(abs, crypto().randomBytes(6).toString('hex'))
   await writeNewFileSynced(tmp, data)
   try {
     await io.rename(tmp, abs)

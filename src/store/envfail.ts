@@ -6,6 +6,7 @@
 import {basename, isAbsolute, relative} from 'node:path'
 import {DlmError, StoreIoError} from '../errors.js'
 import {errnoOf} from './io.js'
+import {fileOfTemp} from './layout.js'
 
 /** What to tell the operator per errno (the message's tail). */
 const ENV_ERRNO: Record<string, {what: string; todo: string}> = {
@@ -18,9 +19,6 @@ const ENV_ERRNO: Record<string, {what: string; todo: string}> = {
   EDQUOT: {what: 'disk quota exceeded', todo: 'free space or raise the quota, then run the command again'},
   EIO: {what: 'I/O error', todo: 'the disk may be failing: check the system log (dmesg), then run: dlmctl check'},
 }
-
-/** A new copy being written: `X.tx-<txid>.tmp` (a transaction) or `X.<hex>.tmp` (a durable write). */
-const NEW_COPY = /^(.+?)\.(?:tx-[A-Za-z0-9-]+|[0-9a-f]{12})\.tmp$/
 
 /** True for an errno error of the environment (not a bug, not corruption). */
 export const isEnvError = (e: unknown): boolean => !(e instanceof DlmError) && errnoOf(e) !== undefined && errnoOf(e)! in ENV_ERRNO
@@ -39,8 +37,8 @@ export function storeIoError(e: unknown, root?: string): StoreIoError | null {
     if (rel === '') file = `state directory ${root}`
     else if (!rel.startsWith('..')) {
       // A file is written as a new copy beside it, then renamed: name the state file, and the copy.
-      const copy = NEW_COPY.exec(rel)
-      file = copy ? `state file ${copy[1]} (its new copy ${basename(rel)}, in ${root})` : `state file ${rel} (in ${root})`
+      const copyOf = fileOfTemp(rel)
+      file = copyOf !== undefined ? `state file ${copyOf} (its new copy ${basename(rel)}, in ${root})` : `state file ${rel} (in ${root})`
     }
   }
   const {what, todo} = ENV_ERRNO[errno]

@@ -9,6 +9,7 @@ import {DlmError, StoreBusy} from '../errors.js'
 import {fsyncDir} from './durable.js'
 import {errnoOf, io, type FileHandle} from './io.js'
 import {clearHolder, describeHolder, readHolder, recordHolder, type Holder} from './holder.js'
+import {LOCK_DIR, SCOPE_MEMBERSHIP, domainOfScope, lockFile} from './layout.js'
 
 /**
  * Told (once per scope) when a command starts waiting for a busy scope, with its
@@ -82,9 +83,9 @@ function checkScope(scope: string): void {
   if (!SCOPE_RE.test(scope)) throw new DlmError('INTERNAL', `invalid lock scope ${JSON.stringify(scope)}`)
 }
 
-export const lockPath = (root: string, scope: string): string => join(root, 'lock', `${scope}.lock`)
+export const lockPath = (root: string, scope: string): string => join(root, lockFile(scope))
 
-const rank = (s: string): number => (s === 'membership' ? 0 : s.startsWith('domain.') ? 1 : s === 'events' ? 3 : 2)
+const rank = (s: string): number => (s === SCOPE_MEMBERSHIP ? 0 : domainOfScope(s) !== undefined ? 1 : s === 'events' ? 3 : 2)
 
 /** The one global lock order (deadlock freedom): membership, domain.* by name, others by name, events last. */
 export function orderScopes(scopes: Iterable<string>): string[] {
@@ -96,13 +97,13 @@ export async function initLockFiles(root: string, scopes: string[]): Promise<voi
   scopes.forEach(checkScope)
   await mkdirLockDir(root)
   for (const scope of scopes) await io.close(await io.open(lockPath(root, scope), constants.O_RDWR | constants.O_CREAT, 0o600))
-  await fsyncDir(join(root, 'lock'))
+  await fsyncDir(join(root, LOCK_DIR))
 }
 
 // Non-recursive on purpose: a missing root must fail, not be created.
 async function mkdirLockDir(root: string): Promise<void> {
   try {
-    await io.mkdir(join(root, 'lock'), 0o700)
+    await io.mkdir(join(root, LOCK_DIR), 0o700)
     await fsyncDir(root)
   } catch (e) {
     if (errnoOf(e) !== 'EEXIST') throw e

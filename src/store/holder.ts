@@ -9,6 +9,7 @@
 import {ftruncateSync, readFileSync, writeSync} from 'node:fs'
 import {systemClock} from '../core/clock.js'
 import {escapeControl} from '../render/escape.js'
+import {SCOPE_MEMBERSHIP, domainOfScope, lockFile} from './layout.js'
 
 export interface Holder {
   pid: number
@@ -67,8 +68,9 @@ export function readHolder(path: string): Holder | undefined {
 
 /** "fs1", "the membership", … : a scope in the operator's words. */
 export function scopeWords(scope: string): string {
-  if (scope.startsWith('domain.')) return scope.slice('domain.'.length)
-  if (scope === 'membership') return 'the membership'
+  const fs = domainOfScope(scope)
+  if (fs !== undefined) return fs
+  if (scope === SCOPE_MEMBERSHIP) return 'the membership'
   if (scope === 'events') return 'the event log'
   return scope
 }
@@ -80,6 +82,6 @@ const age = (since: string): string => {
 
 /** `fs1 is held by pid 4242 (dlmctl node mark-dead n2, for 41s)`, or without a known holder, by whom it may be. */
 export function describeHolder(scope: string, holder: Holder | undefined): string {
-  if (!holder) return `${scopeWords(scope)} is held by another process (no holder record in lock/${scope}.lock: a reader, or not a dlmctl)`
+  if (!holder) return `${scopeWords(scope)} is held by another process (no holder record in ${lockFile(scope)}: a reader, or not a dlmctl)`
   return `${scopeWords(scope)} is held by pid ${holder.pid} (${escapeControl(holder.command)}, for ${age(holder.since)})`
 }

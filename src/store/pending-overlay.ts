@@ -2,7 +2,8 @@
 import {join} from 'node:path'
 import type {AppendEntry, CommitRecord} from './commit-record.js'
 import {spliceAppend} from './apply-record.js'
-import {childNames, normDir, normRel, tempOf} from './tx-paths.js'
+import {childNames, normDir, normRel} from './tx-paths.js'
+import {tempOf} from './layout.js'
 import {listDisk, readAbs} from './tx-disk.js'
 import type {Reader} from './txdir.js'
 

@@ -4,7 +4,7 @@
 import {join} from 'node:path'
 import {DlmError} from '../errors.js'
 import {errnoOf, io, type FileHandle} from './io.js'
-import {isTempName} from './tx-paths.js'
+import {isStoreDir, isTempName} from './layout.js'
 
 export async function readAbs(abs: string): Promise<Buffer | null> {
   try {
@@ -25,7 +25,7 @@ export async function readdirAbs(abs: string): Promise<string[]> {
 }
 
 export async function listDisk(root: string, dir: string): Promise<Set<string>> {
-  const names = (await readdirAbs(join(root, dir))).filter((n) => !isTempName(n) && !(dir === '' && (n === 'commit' || n === 'lock')))
+  const names = (await readdirAbs(join(root, dir))).filter((n) => !isTempName(n) && !(dir === '' && isStoreDir(n)))
   return new Set(names)
 }
 

@@ -1,13 +1,9 @@
 // The paths of a transactional directory (txdir.ts): what a state path may be
-// (relative, '/'-separated, normalised), the reserved names (top-level commit/
-// and lock/, names ending in .tmp) and where a record's new image waits (its temp).
+// (relative, '/'-separated, normalised) and that it is none of the reserved names
+// (top-level commit/ and lock/, names ending in .tmp: layout.ts names them).
 import {posix} from 'node:path'
 import {DlmError} from '../errors.js'
-
-/** True for the names of store temp files (never data). */
-export const isTempName = (name: string): boolean => name.endsWith('.tmp')
-
-export const tempOf = (abs: string, txid: string): string => `${abs}.tx-${txid}.tmp`
+import {inStoreDir, isTempName} from './layout.js'
 
 export function normRel(rel: string): string {
   const n = posix.normalize(rel)
@@ -24,7 +20,7 @@ export function normDir(relDir: string): string {
 
 export function checkStagePath(rel: string): string {
   const n = normRel(rel)
-  if (/^(commit|lock)(\/|$)/.test(n) || isTempName(n)) throw new DlmError('INTERNAL', `reserved state path ${JSON.stringify(rel)}`)
+  if (inStoreDir(n) || isTempName(n)) throw new DlmError('INTERNAL', `reserved state path ${JSON.stringify(rel)}`)
   return n
 }
 

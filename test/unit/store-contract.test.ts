@@ -5,8 +5,8 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {withTx} from '../../src/core/context.js'
 import {exportState} from '../../src/core/cluster-views.js'
-import {guardOf, recoverScope} from '../../src/store/contract.js'
-import {bucketFile, domainEvents, domainFile, indexFile, journalFile, metaFile, pointFile} from '../../src/store/layout.js'
+import {guardOf} from '../../src/store/contract.js'
+import {bucketFile, domainEvents, domainFile, indexFile, journalFile, metaFile, pointFile, recoverScope} from '../../src/store/layout.js'
 import {tempClusters} from './helpers/clusters.js'
 
 const cluster = tempClusters('contract')

@@ -9,6 +9,7 @@ import {DlmError} from '../../errors.js'
 import type {HeldLocks} from '../filelock.js'
 import type {ClaimNote} from '../claim.js'
 import type {EtcdStore} from './store.js'
+import {claimKey} from '../layout.js'
 
 /** The claim's lease, in seconds: 10, or DLMCTL_TEST_CLAIM_TTL_S for tests of a holder paused past it (etcd grants at least ~2). */
 export function claimTtlS(env: NodeJS.ProcessEnv = process.env): number {
@@ -17,7 +18,7 @@ export function claimTtlS(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 export async function claimOnEtcd(store: EtcdStore, scope: string, waitMs: number, note: Omit<ClaimNote, 'pid'>): Promise<HeldLocks> {
-  const key = `${store.prefix}/claim/${scope}`
+  const key = store.key(claimKey(scope))
   const deadline = Date.now() + waitMs
   // Each request must be answered within --wait; the waiting for the holder, in all, too.
   const answer = () => Date.now() + waitMs

@@ -5,6 +5,7 @@
 // says what was too big and what to do (man dlmctl-state(5), LIMITS ON ETCD).
 import {DlmError} from '../../errors.js'
 import type {TxnOp} from './client.js'
+import {isBucketFile} from '../layout.js'
 
 /** etcd's answers (code 3, or gRPC's 8) to a transaction past its limits. */
 export const TOO_LARGE = /too many operations|request is too large|larger than max/
@@ -24,7 +25,7 @@ export function tooLargeError(url: string, prefix: string, held: string[], ops: 
   }
   // A bucket key holds 1/256 of a domain's resources and is written whole by every change to one of
   // them: when it is most of the request, the domain itself has outgrown the limit.
-  const bucket = largest && /^domains\/[^/]+\/res\/[0-9a-f]{2}\.json$/.test(largest.key)
+  const bucket = largest && isBucketFile(largest.key)
   const what = largest
     ? `; its largest key, ${largest.key}, is ${largest.bytes} bytes${bucket && largest.bytes * 2 > bytes ? ' (a bucket of the domain\'s resources, written whole: the domain has outgrown the request limit, see LIMITS ON ETCD in dlmctl-state(5))' : ''}`
     : ''

@@ -17,7 +17,7 @@
 // fails. No etcd lock or lease is relied on for safety.
 import {AsyncLocalStorage} from 'node:async_hooks'
 import {DlmError} from '../../errors.js'
-import {CLUSTER, DOMAINS, SCOPE_MEMBERSHIP, domainFile} from '../layout.js'
+import {CLUSTER, DOMAINS, INIT_MARKER, SCOPE_MEMBERSHIP, domainFile, domainOfScope, isAppendOnly, isEtcdOwnKey, scopeKey, segmentKey, segmentsOf} from '../layout.js'
 import {crashPoint} from '../io.js'
 import type {Reader, Tx} from '../txdir.js'
 import {readStaged, requireGuarded, staging} from '../staging.js'
@@ -30,13 +30,7 @@ import {latch} from '../../util/latch.js'
 
 /** etcd's default --max-txn-ops: init's batches stay within it (a change is sent whole: etcd itself says when it is too big). */
 export const MAX_TXN_OPS = 128
-const OFFSET_DIGITS = 12
 const PAGE = 1000
-
-export const isAppendOnly = (rel: string): boolean => rel.endsWith('.jsonl')
-const segmentName = (offset: number): string => String(offset).padStart(OFFSET_DIGITS, '0')
-
-export const INIT_MARKER_KEY = '.dlmctl-init'
 
 const stores = new Map<string, EtcdStore>()
 
@@ -95,7 +89,7 @@ export class EtcdStore {
     return `${this.prefix}/${rel}`
   }
   scopeKey(scope: string): string {
-    return `${this.prefix}/scope/${scope}`
+    return this.key(scopeKey(scope))
   }
 
   /** Every key-value in [from, end) at `revision`, page by page. */
@@ -111,7 +105,7 @@ export class EtcdStore {
 
   /** The segments of an append-only file at `revision`: [offset, bytes] in order. */
   async segments(rel: string, revision: number): Promise<{key: string; offset: number; data: Buffer}[]> {
-    const base = this.key(rel) + '/'
+    const base = this.key(segmentsOf(rel))
     const out: {key: string; offset: number; data: Buffer}[] = []
     for await (const kv of this.rangeAt(base, prefixEnd(base).toString('utf8'), revision)) {
       const off = Number(kv.key.slice(base.length))
@@ -151,7 +145,7 @@ export class EtcdStore {
           for (const kv of got.kvs) {
             lastKey = kv.key
             last = kv.key.slice(base.length).split('/')[0]
-            if (!(dir === '' && (last === 'scope' || last === 'claim' || last === INIT_MARKER_KEY))) names.add(last)
+            if (!(dir === '' && isEtcdOwnKey(last))) names.add(last)
           }
           if (!got.more || got.kvs.length === 0) break
           from = lastKey === base + last ? lastKey + '\0' : prefixEnd(base + last + '/').toString('utf8')
@@ -162,7 +156,7 @@ export class EtcdStore {
       tail: async (rel: string, bytes: number): Promise<Buffer> => {
         if (!isAppendOnly(rel)) return (await r.read(rel)) ?? Buffer.alloc(0)
         // The last segments, newest first, until they hold `bytes` (each starts on a line).
-        const base = this.key(rel) + '/'
+        const base = this.key(segmentsOf(rel))
         let end = prefixEnd(base).toString('utf8')
         const out: Buffer[] = []
         let have = 0
@@ -183,7 +177,7 @@ export class EtcdStore {
 
   /** The current revision and each scope key's mod revision (0: never written). */
   private async scopeRevisions(): Promise<{revision: number; mods: Map<string, number>}> {
-    const base = `${this.prefix}/scope/`
+    const base = this.scopeKey('')
     const got = await this.range(base, {prefix: true, keysOnly: true})
     const mods = new Map<string, number>()
     for (const kv of got.kvs) mods.set(kv.key.slice(base.length), kv.modRevision)
@@ -203,13 +197,13 @@ export class EtcdStore {
    * is now shorter (rewritten). Reads only the new segments.
    */
   async appendedSince(rel: string, from: number): Promise<{from: number; data: Buffer}> {
-    const base = this.key(rel) + '/'
+    const base = this.key(segmentsOf(rel))
     const end = prefixEnd(base).toString('utf8')
-    const got = await this.range(base + segmentName(from), {end, limit: PAGE})
+    const got = await this.range(this.key(segmentKey(rel, from)), {end, limit: PAGE})
     const segs = got.kvs.filter((kv) => Number.isSafeInteger(Number(kv.key.slice(base.length))))
     if (from > 0 && (segs.length === 0 || Number(segs[0].key.slice(base.length)) !== from)) {
       // Nothing new, or the file was rewritten: is it still as long as we read?
-      const last = await this.range(base, {end: base + segmentName(from), revision: got.revision, keysOnly: true, countOnly: true})
+      const last = await this.range(base, {end: this.key(segmentKey(rel, from)), revision: got.revision, keysOnly: true, countOnly: true})
       if (last.count === 0) return this.appendedSince(rel, 0)
       if (segs.length === 0) return {from, data: Buffer.alloc(0)}
     }
@@ -338,7 +332,7 @@ export class EtcdStore {
   ): Promise<{committed: true; result: T} | {committed: false}> {
     const {revision, mods} = await this.scopeRevisions()
     const base = this.reader(revision)
-    await this.requireCluster(base, scopes.filter((s) => s.startsWith('domain.')).map((s) => s.slice('domain.'.length)))
+    await this.requireCluster(base, scopes.map(domainOfScope).filter((fs) => fs !== undefined))
     const held = new Set(scopes)
     // Scopes whose files this transaction read: their keys are compared too.
     const readScopes = new Set<string>(scopes)
@@ -384,9 +378,10 @@ export class EtcdStore {
       }
       if (op.kind === 'append') {
         // Only the last segment is needed: where the file ends.
-        const seg = (await this.range(key + '/', {end: prefixEnd(key + '/').toString('utf8'), revision, limit: 1, descending: true})).kvs[0]
-        const size = seg ? Number(seg.key.slice(key.length + 1)) + seg.value.length : 0
-        ops.push({put: `${key}/${segmentName(size)}`, value: op.data})
+        const segBase = this.key(segmentsOf(rel))
+        const seg = (await this.range(segBase, {end: prefixEnd(segBase).toString('utf8'), revision, limit: 1, descending: true})).kvs[0]
+        const size = seg ? Number(seg.key.slice(segBase.length)) + seg.value.length : 0
+        ops.push({put: this.key(segmentKey(rel, size)), value: op.data})
         bytes += key.length + op.data.length
         continue
       }
@@ -394,7 +389,7 @@ export class EtcdStore {
       const segs = await this.segments(rel, revision)
       for (const s of segs) if (!(op.kind === 'write' && s.offset === 0)) ops.push({del: s.key})
       if (op.kind === 'write') {
-        ops.push({put: `${key}/${segmentName(0)}`, value: op.data})
+        ops.push({put: this.key(segmentKey(rel, 0)), value: op.data})
         bytes += key.length + op.data.length
       }
     }
@@ -428,7 +423,7 @@ export class EtcdStore {
 
   private async initRaw(files: Map<string, string>): Promise<void> {
     const clusterKey = this.key(CLUSTER)
-    const marker = this.key(INIT_MARKER_KEY)
+    const marker = this.key(INIT_MARKER)
     const base = this.prefix + '/'
     const refuse = () => new DlmError('NOT_EMPTY', `${this.url} already holds a cluster (${CLUSTER}); init refuses to overwrite it`)
     const claim = await this.txn(
@@ -447,7 +442,7 @@ export class EtcdStore {
     const lost = () => new DlmError('BUSY', `another dlmctl init took over ${this.url} while this one ran; nothing of this one is left: check with dlmctl status --state ${this.url}`)
     const ops: TxnOp[] = []
     for (const [rel, content] of [...files].filter(([rel]) => rel !== CLUSTER).sort(([a], [b]) => (a < b ? -1 : 1)))
-      ops.push({put: isAppendOnly(rel) ? `${this.key(rel)}/${segmentName(0)}` : this.key(rel), value: content})
+      ops.push({put: this.key(isAppendOnly(rel) ? segmentKey(rel, 0) : rel), value: content})
     for (let i = 0; i < ops.length; i += MAX_TXN_OPS - 8) {
       const r = await this.txn(guard, ops.slice(i, i + MAX_TXN_OPS - 8), [{get: clusterKey}])
       if (!r.succeeded) throw r.gets[0]?.length ? refuse() : lost()
