@@ -3,10 +3,12 @@
 // the drill checker and the commands all test names here.
 import {DlmError, usage} from '../errors.js'
 
+/** The longest node or file-system name. */
+export const NODE_NAME_MAX = 32
 /** Node and file-system names: they become parts of paths, so lowercase and bounded. */
-export const NODE_NAME = /^[a-z][a-z0-9-]{0,31}$/
+export const NODE_NAME = new RegExp(`^[a-z][a-z0-9-]{0,${NODE_NAME_MAX - 1}}$`)
 /** The node-name rule in words, for every message that refuses a name. */
-export const NODE_NAME_RULE = "1-32 lowercase letters, digits or '-', starting with a letter"
+export const NODE_NAME_RULE = `1-${NODE_NAME_MAX} lowercase letters, digits or '-', starting with a letter`
 
 export function checkName(kind: 'node' | 'file system', name: string): string {
   if (!NODE_NAME.test(name)) throw new DlmError('BAD_NAME', `bad ${kind} name '${name}': use ${NODE_NAME_RULE}`)
@@ -29,8 +31,10 @@ export function checkKey(key: string): string {
   return key
 }
 
+/** The most digits of an id: 15 stay exact as JS numbers. */
+export const ID_MAX_DIGITS = 15
 /** Lock ids and recovery ids: positive decimal integers that stay exact as JS numbers. */
-const ID = /^[1-9][0-9]{0,14}$/
+export const ID = new RegExp(`^[1-9][0-9]{0,${ID_MAX_DIGITS - 1}}$`)
 
 export function parseId(kind: 'lock' | 'recovery', s: string): number {
   if (!ID.test(s)) throw usage(`bad ${kind} id '${s}': a positive integer${kind === 'recovery' ? ' from dlmctl domain attach' : ''}`)

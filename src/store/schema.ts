@@ -2,7 +2,7 @@
 // JSON or not of its shape is StateCorrupt (exit 4) naming the file and the path.
 import {StateCorrupt} from '../errors.js'
 import {MODES} from '../model/modes.js'
-import {META_KEY, NODE_NAME} from '../model/names.js'
+import {ID, META_KEY, NODE_NAME} from '../model/names.js'
 import type {ClusterConfig, DomainMeta, Membership, Resource} from '../model/types.js'
 import {arr, bool, either, explain, int, num, nul, obj, oneOf, record, str, type Check} from './shape.js'
 
@@ -128,9 +128,13 @@ export const PointSchema = schema<JournalPoint>(obj({offset: int(0)}))
 // its keys in the order dlmctl builds them, and is narrower than BucketSchema, so
 // every line it takes BucketSchema takes too. A file it does not take whole is not
 // wrong: it is read the ordinary way (parsed, then checked by BucketSchema).
+/** A whole-string rule of the model (^…$) as a piece of a larger expression. */
+const inner = (re: RegExp) => re.source.replace(/^\^(.*)\$$/, '$1')
+const ID_RE = inner(ID)
+const NODE_RE = inner(NODE_NAME)
 const MODE_RE = `"(?:${MODES.join('|')})"`
 const HEX_RE = '"(?:[0-9a-f]{2})*"'
-const LOCK_RE = `\\{"id":[1-9][0-9]{0,14},"node":"[a-z][a-z0-9-]{0,31}","mode":${MODE_RE}(?:,"requestedMode":${MODE_RE})?,"persistent":(?:true|false),"lvb":${HEX_RE}(?:,(?:"requestedMode":${MODE_RE}|"writeLvb":${HEX_RE})){0,2}\\}`
+const LOCK_RE = `\\{"id":${ID_RE},"node":"${NODE_RE}","mode":${MODE_RE}(?:,"requestedMode":${MODE_RE})?,"persistent":(?:true|false),"lvb":${HEX_RE}(?:,(?:"requestedMode":${MODE_RE}|"writeLvb":${HEX_RE})){0,2}\\}`
 const QUEUE_RE = `\\[(?:${LOCK_RE}(?:,${LOCK_RE})*)?\\]`
 /** One resource; group 1 the name (no escapes: its JSON text is the name). */
 const RESOURCE_RE = `\\{"name":"([^"\\\\\\x00-\\x1f]+)","lvb":${HEX_RE},"lvbValid":(?:true|false),"persistent":(?:true|false),"grantQueue":${QUEUE_RE},"convertQueue":${QUEUE_RE},"waitQueue":${QUEUE_RE}\\}`
@@ -141,7 +145,7 @@ const ONE_RESOURCE = new RegExp(`^${RESOURCE_RE}$`)
 /** One resource's text (a line of a bucket file, without its ','), as canonicalBucketLines takes its lines. */
 export const isCanonicalResource = (json: string): boolean => ONE_RESOURCE.test(json)
 
-const LINES_HEAD = /^\{(?:"applied":([1-9][0-9]{0,14}),)?"resources":\[\n/
+const LINES_HEAD = new RegExp(`^\\{(?:"applied":(${ID_RE}),)?"resources":\\[\n`)
 const LINES_TAIL = ']}\n'
 
 /**
