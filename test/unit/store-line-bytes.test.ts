@@ -2,8 +2,10 @@
 // canonicalBucketLines checks its text with: it must take every ASCII file
 // dlmctl writes with the same answer, and never take a file the expression
 // refuses (what it does not take is checked the ordinary way).
+import * as fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {bucketText} from '../../src/core/ordered.js'
+import {ID, ID_MAX_DIGITS, NODE_NAME, NODE_NAME_MAX} from '../../src/model/names.js'
 import {canonicalBucketLines} from '../../src/store/schema.js'
 import {canonicalBucketBytes} from '../../src/store/line-bytes.js'
 import type {Lock, Resource} from '../../src/model/types.js'
@@ -91,5 +93,43 @@ describe('canonicalBucketBytes', () => {
     const text = damage(good)
     expect(text).not.toBe(good)
     expect(canonicalBucketBytes(Buffer.from(text, 'utf8'))).toBeUndefined()
+  })
+})
+
+describe('canonicalBucketBytes and the naming rules (model/names.ts)', () => {
+  const plain: Lock = {id: 12, node: 'n1', mode: 'PR', persistent: true, lvb: 'ab'}
+  const good = bucketText(0, [{name: 'r', lvb: 'ab', lvbValid: true, persistent: false, grantQueue: [plain], convertQueue: [], waitQueue: []}])
+  const taken = (text: string) => {
+    const bytes = canonicalBucketBytes(Buffer.from(text, 'latin1')) !== undefined
+    // The expression answers the same (the byte walk is narrower only on non-ASCII files).
+    expect(canonicalBucketLines(text) !== undefined).toBe(bytes)
+    return bytes
+  }
+  const chars = (alphabet: string, minLength: number, maxLength: number) => fc.string({unit: fc.constantFrom(...alphabet), minLength, maxLength})
+  /** Any text of these characters, and text of the rule's characters around its longest. */
+  const around = (alphabet: string, first: string, rest: string, max: number) =>
+    fc.oneof(chars(alphabet, 0, max + 3), fc.tuple(chars(first, 1, 1), chars(rest, max - 2, max)).map(([a, b]) => a + b))
+
+  it('a lock holder is taken exactly when NODE_NAME takes the name', () => {
+    const names = fc.oneof(around('az09-A_. ', 'az', 'az09-', NODE_NAME_MAX), fc.stringMatching(NODE_NAME))
+    fc.assert(
+      fc.property(names, (name) => {
+        const t = good.replace('"node":"n1"', `"node":"${name}"`)
+        expect(t === good || taken(good)).toBe(true)
+        expect(taken(t)).toBe(NODE_NAME.test(name))
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('a lock id and the stamp are taken exactly when ID takes them', () => {
+    const ids = fc.oneof(around('0123456789-a.', '0123456789', '0123456789', ID_MAX_DIGITS), fc.stringMatching(ID))
+    fc.assert(
+      fc.property(ids, fc.boolean(), (id, stamp) => {
+        const t = stamp ? good.replace('{"resources"', `{"applied":${id},"resources"`) : good.replace('"id":12,', `"id":${id},`)
+        expect(taken(t)).toBe(ID.test(id))
+      }),
+      {numRuns: 3000},
+    )
   })
 })
