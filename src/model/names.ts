@@ -15,11 +15,13 @@ export function checkName(kind: 'node' | 'file system', name: string): string {
   return name
 }
 
-/** Resource names live inside files, never in paths: printable, bounded. */
-export const RESOURCE_NAME = /^[\x21-\x7e]{1,200}$/
+/** The longest resource name. */
+export const RESOURCE_NAME_MAX = 200
+/** Resource names live inside files, never in paths: printable ASCII (! to ~), bounded. */
+export const RESOURCE_NAME = new RegExp(`^[\\x21-\\x7e]{1,${RESOURCE_NAME_MAX}}$`)
 
 export function checkResource(name: string): string {
-  if (!RESOURCE_NAME.test(name)) throw new DlmError('BAD_NAME', `bad resource name '${name}': a resource name is 1 to 200 printable ASCII characters (! to ~): no spaces, no control characters, nothing outside ASCII`)
+  if (!RESOURCE_NAME.test(name)) throw new DlmError('BAD_NAME', `bad resource name '${name}': a resource name is 1 to ${RESOURCE_NAME_MAX} printable ASCII characters (! to ~): no spaces, no control characters, nothing outside ASCII`)
   return name
 }
 

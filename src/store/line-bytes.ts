@@ -9,7 +9,7 @@
 // and it never takes a file the expression refuses (test/unit/store-line-bytes).
 
 import {isAscii} from 'node:buffer'
-import {ID_MAX_DIGITS, NODE_NAME_MAX} from '../model/names.js'
+import {ID_MAX_DIGITS, NODE_NAME_MAX, RESOURCE_NAME_MAX} from '../model/names.js'
 import {canonicalBucketLines} from './schema.js'
 
 const Q = 0x22 // "
@@ -137,13 +137,14 @@ export function canonicalBucketBytes(b: Buffer): {applied: number; names: string
   while (p < end) {
     const start = word(b, p, NAME)
     if (start < 0) return undefined
+    // A resource name (names.ts RESOURCE_NAME: ! to ~), without '\\' (no escapes: its JSON text is the name).
     let q = start
     for (; q < end; q++) {
       const c = b[q]
       if (c === Q) break
-      if (c === 0x5c || c < 0x20 || c >= 0x80) return undefined
+      if (c === 0x5c || c < 0x21 || c > 0x7e) return undefined
     }
-    if (q === start || q >= end) return undefined
+    if (q === start || q >= end || q - start > RESOURCE_NAME_MAX) return undefined
     p = hex(b, word(b, q, LVB))
     p = bool(b, word(b, p, LVB_VALID))
     p = bool(b, word(b, p, PERSISTENT))
