@@ -8,6 +8,7 @@
 // running one (its claim, recover.<fs>) and finds nothing left to do.
 import {KILL_AFTER_ATTACH} from './testing-aids.js'
 import {DlmError} from '../errors.js'
+import {recoveryResource} from '../model/domain.js'
 import {requireUpMember, upNodes} from '../model/membership.js'
 import {allLocks, removeLock, requestLock} from '../model/resource.js'
 import type {Mode} from '../model/modes.js'
@@ -21,8 +22,6 @@ import {scanJournal} from '../journal/scan.js'
 import {claim} from '../store/claim.js'
 import {recoverScope} from '../store/contract.js'
 import type {HeldLocks} from '../store/filelock.js'
-
-export const recoveryResource = (fs: string) => `recovery/${fs}`
 
 export interface RecoverOptions {
   /** Run the recovery as this node (default: the first up member by name). */
