@@ -25,6 +25,11 @@ export function unknownFileSystem(fs: string, known: string[]): DlmError {
   return new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}' (file systems: ${known.join(', ') || 'none'})`)
 }
 
+/** A lock id that no lock of the domain has (never given, or released since). */
+export function unknownLock(id: number, fs: string): DlmError {
+  return new DlmError('UNKNOWN_LOCK', `no lock ${id} in domain ${fs}`)
+}
+
 export function newDomain(name: string, members: string[]): DomainMeta {
   return {
     name,
