@@ -1,13 +1,12 @@
 // `lock blockers <fs> --cycles` and the deadlock part of `lock explain`: the
 // cycles of a domain's wait-for graph (src/model/cycles.ts) as lock objects.
 import {findCycles, type Cycle, type CycleEdge} from '../model/cycles.js'
-import {DEADMAN_PREFIX} from '../model/domain.js'
+import {DEADMAN_PREFIX, recoveryResource} from '../model/domain.js'
 import {directBlockers} from '../model/blockers.js'
 import {lockStatus} from '../model/resource.js'
 import type {Membership, Resource} from '../model/types.js'
 import {lockView, type LockView} from '../model/validity.js'
 import {withView, scopes, type Ctx} from './context.js'
-import {recoveryResource} from './recover.js'
 import type {DomainSession, FoundLock} from './domain-session.js'
 
 export interface CycleView {

@@ -2,6 +2,7 @@
 // buckets loaded one at a time and cached, the lock index, the catch-up of a
 // logical change (a death, a validate) bucket by bucket, and what flush() writes.
 import {findLock, isIdle, newResource} from '../model/resource.js'
+import {unknownLock} from '../model/domain.js'
 import {DlmError} from '../errors.js'
 import type {DomainMeta, Lock, LockStatus, LogicalChange, Resource} from '../model/types.js'
 import {applyChange, bucketBehind, concernMarks} from '../model/changes.js'
@@ -604,7 +605,7 @@ export class DomainSession {
       if (name !== undefined && !(this.meta.change && !this.meta.change.done)) {
         throw new DlmError('STATE_INCONSISTENT', `lock index of ${this.name} names lock ${id} on '${name}', which does not hold it (run: dlmctl check)`)
       }
-      throw new DlmError('UNKNOWN_LOCK', `no lock ${id} in domain ${this.name}`)
+      throw unknownLock(id, this.name)
     }
     return {res, ...found}
   }

@@ -1,7 +1,7 @@
 // Lock operations on one domain: each takes only that domain's scope and reads
 // and writes only the buckets it touches, so its cost does not grow with the domain.
-import {refused, usage} from '../errors.js'
-import {findNode, requireUpMember} from '../model/membership.js'
+import {usage} from '../errors.js'
+import {findNode, requireHolderUp, requireUpMember} from '../model/membership.js'
 import {checkName, checkResource} from '../model/names.js'
 import {isMode, type Mode} from '../model/modes.js'
 import {cancelLock, convertLock, lockStatus, releaseLock, requestLock, allLocks} from '../model/resource.js'
@@ -62,16 +62,10 @@ export async function requestLockOp(ctx: Ctx, a: RequestArgs): Promise<LockView>
   })
 }
 
-/** The holder must be alive to act on its lock; an orphan goes away only through validate. */
+/** A lock its holder may act on (requireHolderUp). */
 async function ownLock(s: ClusterState, d: DomainSession, id: number): Promise<FoundLock> {
   const f = await d.findLock(id, {forUpdate: true})
-  const holder = findNode(await s.membership(), f.lock.node)
-  if (holder.state !== 'up') {
-    throw refused(
-      'NODE_NOT_UP',
-      `lock ${id} is held by ${holder.state} node ${f.lock.node}${f.lock.persistent ? ' (an orphan: validate releases it; dlmctl recover ' + d.name + ')' : ''}`,
-    )
-  }
+  requireHolderUp(await s.membership(), d.meta, f.lock)
   return f
 }
 

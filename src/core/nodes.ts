@@ -1,6 +1,6 @@
 // Membership operations: list, add, join, mark-dead (with fencing), heartbeat, check.
 import {DlmError} from '../errors.js'
-import {deathOfResource, enterDeath, finishDeathSummary, joinDomain, joinNeeds, unknownFileSystem, type DeathSummary} from '../model/domain.js'
+import {deadmanResource, deathOfResource, enterDeath, finishDeathSummary, joinDomain, joinNeeds, unknownFileSystem, type DeathSummary} from '../model/domain.js'
 import {nextChange, removedIds} from '../model/changes.js'
 import {changePending, finishAfterCommit, finishPending, requireIndexReadable, type ChangeEdits} from './changes.js'
 import * as M from '../model/membership.js'
@@ -109,7 +109,7 @@ export async function joinNode(ctx: Ctx, name: string, fsList?: string[]) {
     for (const fs of candidates) {
       const d = await s.domain(fs)
       // Already joined: it holds its own deadman EX there (a member that rejoined elsewhere may not).
-      if (before === 'up' && (await d.resource(`deadman/${name}`))?.grantQueue.some((l) => l.node === name)) continue
+      if (before === 'up' && (await d.resource(deadmanResource(name)))?.grantQueue.some((l) => l.node === name)) continue
       await joinInto(s, d, name, up)
       // Whatever its journal here holds is from an earlier mount: replayed, or abandoned.
       await startNewJournal(s, fs, name)

@@ -8,7 +8,8 @@
 // running one (its claim, recover.<fs>) and finds nothing left to do.
 import {KILL_AFTER_ATTACH} from './testing-aids.js'
 import {DlmError} from '../errors.js'
-import {requireUpMember, upNodes} from '../model/membership.js'
+import {recoveryResource} from '../model/domain.js'
+import {requireUpMember, upMembers, upNodes} from '../model/membership.js'
 import {allLocks, removeLock, requestLock} from '../model/resource.js'
 import type {Mode} from '../model/modes.js'
 import {onEtcd, withTx, withView, scopes, type Ctx} from './context.js'
@@ -21,8 +22,6 @@ import {scanJournal} from '../journal/scan.js'
 import {claim} from '../store/claim.js'
 import {recoverScope} from '../store/layout.js'
 import type {HeldLocks} from '../store/filelock.js'
-
-export const recoveryResource = (fs: string) => `recovery/${fs}`
 
 export interface RecoverOptions {
   /** Run the recovery as this node (default: the first up member by name). */
@@ -57,15 +56,14 @@ async function pickRunner(ctx: Ctx, fs: string, as?: string): Promise<{runner: s
   return withView(ctx, [scopes.membership, scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)
     const m = await s.membership()
-    const up = upNodes(m)
     if (as) requireUpMember(m, d.meta, as)
-    const runner = as ?? d.meta.members.find((x) => up.has(x)) ?? null
+    const runner = as ?? upMembers(m, d.meta)[0] ?? null
     return {runner, recovering: d.meta.state === 'recovering', dead: d.meta.deadNodes}
   })
 }
 
 async function isUp(ctx: Ctx, node: string): Promise<boolean> {
-  return withView(ctx, [scopes.membership], async (s) => (await s.membership()).nodes.some((n) => n.name === node && n.state === 'up'))
+  return withView(ctx, [scopes.membership], async (s) => upNodes(await s.membership()).has(node))
 }
 
 /** Drop every lock on recovery/<fs> and forget its value block (a dead runner's EX left it invalid). */
@@ -88,8 +86,7 @@ async function clearRecoveryResource(d: DomainSession, fs: string): Promise<Reso
 async function takeRecoveryLock(ctx: Ctx, fs: string, runner: string): Promise<void> {
   await withTx(ctx, [scopes.domain(fs)], async (s) => {
     const d = await s.domain(fs)
-    const up = upNodes(await s.membership())
-    const waiters = d.meta.members.filter((n) => n !== runner && up.has(n))
+    const waiters = upMembers(await s.membership(), d.meta).filter((n) => n !== runner)
     const wanted: [string, Mode][] = [[runner, 'EX'], ...waiters.map((n): [string, Mode] => [n, 'PR'])]
     // A killed run of ours (we hold the claim) took exactly this lock: carry on with it,
     // so that the rerun converges to what one uninterrupted run leaves (ids included).

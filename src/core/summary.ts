@@ -3,14 +3,11 @@
 // streamed bucket by bucket): counts per domain, the `lock list --summary`
 // breakdown, sorting in natural order, and which locks the human table hides.
 import {usage} from '../errors.js'
-import {DEADMAN_PREFIX} from '../model/domain.js'
+import {DEADMAN_PREFIX, isSystemResource} from '../model/domain.js'
 import type {LockView} from '../model/validity.js'
 
-/** Resources the DLM itself takes: deadman locks of every member, and the lock recover runs under. */
-export const SYSTEM_PREFIXES = [DEADMAN_PREFIX, 'recovery/'] as const
-
 /** A deadman or recovery lock: the cluster's own bookkeeping, not a lock an application took. */
-export const isSystemLock = (l: {resource: string}): boolean => SYSTEM_PREFIXES.some((p) => l.resource.startsWith(p))
+export const isSystemLock = (l: {resource: string}): boolean => isSystemResource(l.resource)
 
 export interface LockCounts {
   locks: number

@@ -1,6 +1,7 @@
 // A drill's `cluster:` part: the nodes, the file systems and who mounts them,
 // value-block size and fencing — what the drill's `init` is made from.
-import {NODE_NAME, NODE_NAME_RULE} from '../model/names.js'
+import {DlmError} from '../errors.js'
+import {checkName} from '../model/names.js'
 import {parseDuration} from '../util/duration.js'
 import type {ClusterSpec} from './types.js'
 import type {YMap, YNode, YSeq, YScalar, YamlReader} from './yaml-reader.js'
@@ -13,23 +14,28 @@ export function parseCluster(r: YamlReader, map: YMap): ClusterSpec {
   r.keysOf(cm, ['nodes', 'fs', 'lvbSize', 'fenceCmd', 'fenceTimeout'], 'cluster')
   const nodesNode = r.get(cm, 'nodes')?.value as YNode
   if (!Y.isSeq(nodesNode) || nodesNode.items.length === 0) bad(nodesNode ?? cm, 'cluster.nodes must be a list of node names')
-  const named = (n: YNode, what: string) => {
-    const x = r.str(n, what)
-    if (!NODE_NAME.test(x)) bad(n, `bad ${what} '${x}': ${NODE_NAME_RULE}`)
-    return x
+  /** A name as init checks it (the CLI's words), reported at its place in the file. */
+  const named = (n: YNode, kind: 'node' | 'file system') => {
+    const x = r.str(n, `${kind} name`)
+    try {
+      return checkName(kind, x)
+    } catch (e) {
+      if (!(e instanceof DlmError)) throw e
+      return bad(n, e.message)
+    }
   }
-  const nodes = (nodesNode as YSeq).items.map((n) => named(n as YNode, 'node name'))
+  const nodes = (nodesNode as YSeq).items.map((n) => named(n as YNode, 'node'))
   const fsNode = r.get(cm, 'fs')?.value as YNode
   let fs: ClusterSpec['fs'] = []
   if (!fsNode) fs = [{name: 'fs1', members: nodes}]
-  else if (Y.isSeq(fsNode)) fs = fsNode.items.map((n) => ({name: named(n as YNode, 'file system name'), members: nodes}))
+  else if (Y.isSeq(fsNode)) fs = fsNode.items.map((n) => ({name: named(n as YNode, 'file system'), members: nodes}))
   else if (Y.isMap(fsNode)) {
     fs = fsNode.items.map((p) => {
       const members = p.value as YNode
       if (!Y.isSeq(members)) bad(members ?? (p.key as YNode), 'a file system maps to the list of nodes that mount it')
       const list = (members as YSeq).items.map((n) => r.str(n as YNode, 'a node name'))
       for (const [i, m] of list.entries()) if (!nodes.includes(m)) bad((members as YSeq).items[i] as YNode, `unknown node '${m}' (cluster.nodes: ${nodes.join(', ')})`)
-      return {name: named(p.key as YNode, 'file system name'), members: list}
+      return {name: named(p.key as YNode, 'file system'), members: list}
     })
   } else bad(fsNode, 'cluster.fs is a list of names or a mapping name → nodes')
   const cluster: ClusterSpec = {nodes, fs}

@@ -4,7 +4,7 @@
 // and each bucket is stamped with the last change applied to it. Bringing a
 // resource up to date is the same pure per-resource rule the change ran with, so
 // applying it late, virtually, or twice gives exactly the state it gave at once.
-import {deathOfResource, validateIntoSummary, type DeathSummary, type ValidateSummary} from './domain.js'
+import {deadmanResource, deathOfResource, validateIntoSummary, type DeathSummary, type ValidateSummary} from './domain.js'
 import type {DomainMeta, LogicalChange, Resource} from './types.js'
 
 export type {LogicalChange} from './types.js'
@@ -37,7 +37,7 @@ export function applyChange(res: Resource, change: LogicalChange, into?: DeathSu
  */
 export function concernMarks(change: LogicalChange): string[] {
   if (change.kind === 'death') return [`"node":${JSON.stringify(change.node)}`]
-  return ['"lvbValid":false', ...change.dead.flatMap((n) => [`"node":${JSON.stringify(n)}`, `"deadman/${n}`])]
+  return ['"lvbValid":false', ...change.dead.flatMap((n) => [`"node":${JSON.stringify(n)}`, `"${deadmanResource(n)}`])]
 }
 
 /** Lock ids a change removed from resources (they leave the lock index too). */

@@ -7,12 +7,27 @@ import {isWriteMode} from './modes.js'
 import {allLocks, removeLock, requestLock, serve} from './resource.js'
 import type {Attachment, DomainMeta, Lock, Resource} from './types.js'
 
+// The resources the DLM itself takes, named here and nowhere else: each member's
+// deadman resource (its EX while it is up, the other members' PR waiting on it)
+// and, per file system, the one a recover runs under (the runner's EX, the other
+// survivors' PR).
 export const DEADMAN_PREFIX = 'deadman/'
 export const deadmanResource = (node: string) => `${DEADMAN_PREFIX}${node}`
+export const RECOVERY_PREFIX = 'recovery/'
+export const recoveryResource = (fs: string) => `${RECOVERY_PREFIX}${fs}`
+/** The prefixes of the resources the DLM itself takes. */
+const SYSTEM_PREFIXES = [DEADMAN_PREFIX, RECOVERY_PREFIX] as const
+/** A deadman or recovery resource: the cluster's own bookkeeping, not one an application locks. */
+export const isSystemResource = (name: string): boolean => SYSTEM_PREFIXES.some((p) => name.startsWith(p))
 
 /** A file system (lock domain) that does not exist: named with the ones that do. */
 export function unknownFileSystem(fs: string, known: string[]): DlmError {
   return new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}' (file systems: ${known.join(', ') || 'none'})`)
+}
+
+/** A lock id that no lock of the domain has (never given, or released since). */
+export function unknownLock(id: number, fs: string): DlmError {
+  return new DlmError('UNKNOWN_LOCK', `no lock ${id} in domain ${fs}`)
 }
 
 export function newDomain(name: string, members: string[]): DomainMeta {

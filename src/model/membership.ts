@@ -2,7 +2,7 @@
 // up → (mark-dead) dead → (all its domains validated) recovered → (join) up, incarnation + 1.
 import {DlmError, refused} from '../errors.js'
 import {checkName} from './names.js'
-import type {DomainMeta, Membership, NodeInfo} from './types.js'
+import type {DomainMeta, Lock, Membership, NodeInfo} from './types.js'
 
 
 export function findNode(m: Membership, name: string): NodeInfo {
@@ -36,8 +36,29 @@ export function requireUpMember(m: Membership, domain: DomainMeta, node: string)
   return n
 }
 
+/**
+ * The holder of a lock must be up to act on it (convert, cancel, release); an
+ * orphan (a persistent lock of a dead node) goes away only through validate.
+ */
+export function requireHolderUp(m: Membership, domain: DomainMeta, lock: Lock): NodeInfo {
+  const holder = findNode(m, lock.node)
+  if (holder.state !== 'up') {
+    throw refused(
+      'NODE_NOT_UP',
+      `lock ${lock.id} is held by ${holder.state} node ${lock.node}${lock.persistent ? ' (an orphan: validate releases it; dlmctl recover ' + domain.name + ')' : ''}`,
+    )
+  }
+  return holder
+}
+
 export function upNodes(m: Membership): Set<string> {
   return new Set(m.nodes.filter((n) => n.state === 'up').map((n) => n.name))
+}
+
+/** The members of a domain that are up, in name order (the first runs its recovery unless told otherwise). */
+export function upMembers(m: Membership, domain: DomainMeta): string[] {
+  const up = upNodes(m)
+  return domain.members.filter((n) => up.has(n))
 }
 
 export function newMembership(nodes: string[], now: string): Membership {

@@ -165,8 +165,11 @@ export function convertLock(res: Resource, id: number, spec: ConvertSpec): Lock 
   return lock
 }
 
-/** Withdraw a pending conversion: the lock keeps its granted mode and writes nothing. */
-export function cancelConversion(res: Resource, id: number): Lock {
+/**
+ * Withdraw a pending conversion: the lock keeps its granted mode and writes nothing.
+ * Returns the lock and the locks the withdrawal let through (served, in grant order).
+ */
+export function cancelConversion(res: Resource, id: number): {lock: Lock; granted: Lock[]} {
   const found = findLock(res, id)
   if (!found) throw new Error(`lock ${id} not on ${res.name}`)
   if (found.status !== 'converting') throw refused('NO_CONVERSION', `lock ${id} has no pending conversion to cancel`)
@@ -175,8 +178,7 @@ export function cancelConversion(res: Resource, id: number): Lock {
   delete lock.requestedMode
   delete lock.writeLvb
   res.grantQueue.push(lock)
-  serve(res)
-  return lock
+  return {lock, granted: serve(res)}
 }
 
 export interface Cancelled {
@@ -196,21 +198,16 @@ export interface Cancelled {
 export function cancelLock(res: Resource, id: number): Cancelled {
   const found = findLock(res, id)
   if (!found) throw new Error(`lock ${id} not on ${res.name}`)
-  const queued = new Set([...res.convertQueue, ...res.waitQueue])
-  let cancelled: Cancelled['cancelled']
   if (found.status === 'waiting') {
     removeLock(res, found.lock)
     delete found.lock.writeLvb
-    serve(res)
-    cancelled = 'request'
-  } else if (found.status === 'converting') {
-    cancelConversion(res, id)
-    cancelled = 'conversion'
-  } else {
-    throw refused('NO_CONVERSION', `lock ${id} is granted ${found.lock.mode} and waits for nothing: nothing to cancel (lock release to release it)`)
+    return {lock: found.lock, cancelled: 'request', granted: serve(res)}
   }
-  const granted = res.grantQueue.filter((l) => l !== found.lock && queued.has(l))
-  return {lock: found.lock, cancelled, granted}
+  if (found.status === 'converting') {
+    const {lock, granted} = cancelConversion(res, id)
+    return {lock, cancelled: 'conversion', granted}
+  }
+  throw refused('NO_CONVERSION', `lock ${id} is granted ${found.lock.mode} and waits for nothing: nothing to cancel (lock release to release it)`)
 }
 
 /**

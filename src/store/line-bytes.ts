@@ -9,6 +9,7 @@
 // and it never takes a file the expression refuses (test/unit/store-line-bytes).
 
 import {isAscii} from 'node:buffer'
+import {ID_MAX_DIGITS, NODE_NAME_MAX, RESOURCE_NAME_MAX} from '../model/names.js'
 import {canonicalBucketLines} from './schema.js'
 
 const Q = 0x22 // "
@@ -68,19 +69,19 @@ function mode(b: Buffer, p: At): At {
   return p + 4
 }
 
-/** [1-9][0-9]{0,14} */
+/** An id (names.ts ID): [1-9] then digits, ID_MAX_DIGITS in all at the most. */
 function id(b: Buffer, p: At): At {
   if (p < 0 || !(b[p] >= 0x31 && b[p] <= 0x39)) return -1
   let i = p + 1
-  while (i < p + 15 && b[i] >= 0x30 && b[i] <= 0x39) i++
+  while (i < p + ID_MAX_DIGITS && b[i] >= 0x30 && b[i] <= 0x39) i++
   return i
 }
 
-/** [a-z][a-z0-9-]{0,31} then the closing quote */
+/** A node name (names.ts NODE_NAME): [a-z] then [a-z0-9-], NODE_NAME_MAX in all at the most; then the closing quote. */
 function node(b: Buffer, p: At): At {
   if (p < 0 || !(b[p] >= 0x61 && b[p] <= 0x7a)) return -1
   let i = p + 1
-  for (; i < p + 32; i++) {
+  for (; i < p + NODE_NAME_MAX; i++) {
     const c = b[i]
     if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) break
   }
@@ -136,13 +137,14 @@ export function canonicalBucketBytes(b: Buffer): {applied: number; names: string
   while (p < end) {
     const start = word(b, p, NAME)
     if (start < 0) return undefined
+    // A resource name (names.ts RESOURCE_NAME: ! to ~), without '\\' (no escapes: its JSON text is the name).
     let q = start
     for (; q < end; q++) {
       const c = b[q]
       if (c === Q) break
-      if (c === 0x5c || c < 0x20 || c >= 0x80) return undefined
+      if (c === 0x5c || c < 0x21 || c > 0x7e) return undefined
     }
-    if (q === start || q >= end) return undefined
+    if (q === start || q >= end || q - start > RESOURCE_NAME_MAX) return undefined
     p = hex(b, word(b, q, LVB))
     p = bool(b, word(b, p, LVB_VALID))
     p = bool(b, word(b, p, PERSISTENT))

@@ -152,3 +152,22 @@ describe('lock explain of a value that is not valid: why, and who can make it va
     expect(why.fix).toMatch(new RegExp(`lock ${ex.lockId} \\(n1, EX\\) may write it now`))
   })
 })
+
+describe('a lock whose holder is not up', () => {
+  it('convert, cancel and release are refused (NODE_NOT_UP), an orphan pointing at validate', async () => {
+    const ctx = await cluster()
+    const orphan = await req(ctx, 'meta/o', 'n2', 'EX', true)
+    const plain = await req(ctx, 'p', 'n2', 'PR')
+    await markDead(ctx, 'n2', {skipFence: true})
+    for (const op of [
+      () => convertLockOp(ctx, {fs: 'fs1', id: orphan.lockId, mode: 'PR'}),
+      () => convertLockOp(ctx, {fs: 'fs1', id: orphan.lockId, cancel: true}),
+      () => releaseLockOp(ctx, {fs: 'fs1', id: orphan.lockId}),
+    ]) {
+      const e = await refusal(op())
+      expect([e.code, e.message]).toEqual(['NODE_NOT_UP', `lock ${orphan.lockId} is held by dead node n2 (an orphan: validate releases it; dlmctl recover fs1)`])
+    }
+    // A death drops the node's other locks: nothing left to refuse.
+    expect((await refusal(releaseLockOp(ctx, {fs: 'fs1', id: plain.lockId}))).code).toBe('UNKNOWN_LOCK')
+  })
+})

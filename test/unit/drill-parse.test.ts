@@ -380,8 +380,10 @@ describe('invalid drills: DRILL_INVALID, exit 2, file:line:col', () => {
   it('node and file-system names, and an lvbSize, that init would refuse are drill errors, found before anything runs', async () => {
     // SPEC §1: node names match ^[a-z][a-z0-9-]{0,31}$. Today the parser takes any
     // string and the drill fails at step 0 (init) with exit 8 instead of 2.
-    await invalidAt('name: x\ncluster:\n  nodes: [n1, Node_2]\nsteps: [{run: status}]\n', 'Node_2', /Node_2/)
-    await invalidAt('name: x\ncluster:\n  nodes: [n1]\n  fs: [fs1, "../up"]\nsteps: [{run: status}]\n', '"../up"', /\.\.\/up/)
+    // In the words of the CLI (checkName).
+    await invalidAt('name: x\ncluster:\n  nodes: [n1, Node_2]\nsteps: [{run: status}]\n', 'Node_2', /bad node name 'Node_2': use 1-32 lowercase letters, digits or '-', starting with a letter$/)
+    await invalidAt('name: x\ncluster:\n  nodes: [n1]\n  fs: [fs1, "../up"]\nsteps: [{run: status}]\n', '"../up"', /bad file system name '\.\.\/up': use 1-32 /)
+    await invalidAt('name: x\ncluster:\n  nodes: [n1]\n  fs: {"F": [n1]}\nsteps: [{run: status}]\n', '"F"', /bad file system name 'F': use 1-32 /)
     // init accepts --lvb-size 1..1024 only.
     await invalidAt('name: x\ncluster:\n  nodes: [n1]\n  lvbSize: 0\nsteps: [{run: status}]\n', '0\n', /lvbSize/)
   })

@@ -33,7 +33,7 @@ function lock(id: number): Lock {
   return l
 }
 
-const NAMES = ['meta/k', 'r/é', 'a b', 'x\u007fy', 'deadman/n', 'c\u{1f600}', 'ü\u2028', 'q'.repeat(70)]
+const NAMES = ['meta/k', 'r/~', 'a!b', 'x{y', 'deadman/n', 'c}', "u'|", 'q'.repeat(70)]
 function resource(i: number): Resource {
   const q = () => Array.from({length: rnd(4)}, () => lock(1 + rnd(1e12)))
   return {name: `${pick(NAMES)}${i}`, lvb: hex(), lvbValid: rnd(2) === 0, persistent: rnd(2) === 0, grantQueue: q(), convertQueue: q(), waitQueue: q()}
@@ -90,7 +90,7 @@ describe('lock views written from bucket lines', () => {
       '{"id":999999999999999,"node":"n2","mode":"EX","persistent":true,"lvb":"0000","writeLvb":"ff","requestedMode":"NL"}',
     ]
     const res = (name: string, q: string[]) => `{"name":"${name}","lvb":"abab","lvbValid":false,"persistent":true,"grantQueue":[${q.join(',')}],"convertQueue":[${q.slice(1).join(',')}],"waitQueue":[${q[0]}]}`
-    const text = `{"resources":[\n${[res('a', variants), res('b/é', variants.slice(2)), res('c\u{1f600}', [variants[1]])].join(',\n')}\n]}\n`
+    const text = `{"resources":[\n${[res('a', variants), res('b/~', variants.slice(2)), res('c!}', [variants[1]])].join(',\n')}\n]}\n`
     const m = meta('recovering')
     const domain: LineDomain = {meta: m, holderState: (node) => states[node], keep: () => true}
     const parsed = (JSON.parse(text) as {resources: Resource[]}).resources

@@ -394,7 +394,8 @@ describe('cancelConversion', () => {
     const w = req('n3', 'PR') // compatible, but the convert queue is not empty
     expect(lockStatus(res, w)).toBe('waiting')
     const out = cancelConversion(res, b.id)
-    expect(out).toBe(b)
+    expect(out.lock).toBe(b)
+    expect(ids(out.granted)).toEqual([w.id])
     expect(b.mode).toBe('PR')
     expect(b.requestedMode).toBeUndefined()
     expect(lockStatus(res, b)).toBe('granted')

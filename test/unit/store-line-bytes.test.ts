@@ -2,9 +2,11 @@
 // canonicalBucketLines checks its text with: it must take every ASCII file
 // dlmctl writes with the same answer, and never take a file the expression
 // refuses (what it does not take is checked the ordinary way).
+import * as fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {bucketText} from '../../src/core/ordered.js'
-import {canonicalBucketLines} from '../../src/store/schema.js'
+import {ID, ID_MAX_DIGITS, NODE_NAME, NODE_NAME_MAX, RESOURCE_NAME, RESOURCE_NAME_MAX} from '../../src/model/names.js'
+import {BucketSchema, canonicalBucketLines, parseJson} from '../../src/store/schema.js'
 import {canonicalBucketBytes} from '../../src/store/line-bytes.js'
 import type {Lock, Resource} from '../../src/model/types.js'
 
@@ -21,7 +23,7 @@ function lock(): Lock {
   return l
 }
 
-function resource(i: number, names = ['meta/k', 'deadman/n', 'a b', 'x']): Resource {
+function resource(i: number, names = ['meta/k', 'deadman/n', 'a~b', 'x']): Resource {
   const q = () => Array.from({length: rnd(3)}, lock)
   return {name: `${pick(names)}${i}`, lvb: hex(), lvbValid: rnd(2) === 0, persistent: rnd(2) === 0, grantQueue: q(), convertQueue: q(), waitQueue: q()}
 }
@@ -91,5 +93,62 @@ describe('canonicalBucketBytes', () => {
     const text = damage(good)
     expect(text).not.toBe(good)
     expect(canonicalBucketBytes(Buffer.from(text, 'utf8'))).toBeUndefined()
+  })
+})
+
+describe('canonicalBucketBytes and the naming rules (model/names.ts)', () => {
+  const plain: Lock = {id: 12, node: 'n1', mode: 'PR', persistent: true, lvb: 'ab'}
+  const good = bucketText(0, [{name: 'r', lvb: 'ab', lvbValid: true, persistent: false, grantQueue: [plain], convertQueue: [], waitQueue: []}])
+  const taken = (text: string) => {
+    const bytes = canonicalBucketBytes(Buffer.from(text, 'utf8')) !== undefined
+    // The expression answers the same (the byte walk is narrower only on non-ASCII files).
+    expect(canonicalBucketLines(text) !== undefined).toBe(bytes)
+    return bytes
+  }
+  const chars = (alphabet: string, minLength: number, maxLength: number) => fc.string({unit: fc.constantFrom(...alphabet), minLength, maxLength})
+  /** Any text of these characters, and text of the rule's characters around its longest. */
+  const around = (alphabet: string, first: string, rest: string, max: number) =>
+    fc.oneof(chars(alphabet, 0, max + 3), fc.tuple(chars(first, 1, 1), chars(rest, max - 2, max)).map(([a, b]) => a + b))
+
+  it('a lock holder is taken exactly when NODE_NAME takes the name', () => {
+    const names = fc.oneof(around('az09-A_. ', 'az', 'az09-', NODE_NAME_MAX), fc.stringMatching(NODE_NAME))
+    fc.assert(
+      fc.property(names, (name) => {
+        const t = good.replace('"node":"n1"', `"node":"${name}"`)
+        expect(t === good || taken(good)).toBe(true)
+        expect(taken(t)).toBe(NODE_NAME.test(name))
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('a lock id and the stamp are taken exactly when ID takes them', () => {
+    const ids = fc.oneof(around('0123456789-a.', '0123456789', '0123456789', ID_MAX_DIGITS), fc.stringMatching(ID))
+    fc.assert(
+      fc.property(ids, fc.boolean(), (id, stamp) => {
+        const t = stamp ? good.replace('{"resources"', `{"applied":${id},"resources"`) : good.replace('"id":12,', `"id":${id},`)
+        expect(taken(t)).toBe(ID.test(id))
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('a resource name is taken exactly when RESOURCE_NAME takes it and JSON writes it as it is; BucketSchema takes exactly what RESOURCE_NAME takes', () => {
+    const names = fc.oneof(around(' !az~"\\\x7f\x1fé\u2028', '!az~', '!az~', RESOURCE_NAME_MAX), fc.stringMatching(RESOURCE_NAME))
+    const schemaTakes = (t: string) => {
+      try {
+        return parseJson(BucketSchema, t, 'b.json') !== undefined
+      } catch {
+        return false
+      }
+    }
+    fc.assert(
+      fc.property(names, (name) => {
+        const t = bucketText(0, [{name, lvb: 'ab', lvbValid: true, persistent: false, grantQueue: [plain], convertQueue: [], waitQueue: []}])
+        expect(taken(t)).toBe(RESOURCE_NAME.test(name) && !/["\\]/.test(name))
+        expect(schemaTakes(t)).toBe(RESOURCE_NAME.test(name))
+      }),
+      {numRuns: 3000},
+    )
   })
 })

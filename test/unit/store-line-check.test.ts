@@ -31,14 +31,16 @@ afterEach(() => {
 })
 
 describe('the scans of a bucket file in a worker', () => {
-  it('answer what the same scans answer in this thread: files taken (ASCII or not) and refused, one mark or several', async () => {
+  it('answer what the same scans answer in this thread: files taken and refused (one not ASCII), one mark or several', async () => {
     const checker = LineChecker.start()
     // The worker is the bundle's (npm run bundle): without it this test fails, it does not skip.
     expect(checker, 'dist/line-check-worker.cjs').toBeDefined()
     onTestFinished(() => checker!.close())
     const files: string[] = [
       bucketText(3, resources(inB('r/', 40))),
-      bucketText(0, resources(inB('é/ü', 12))),
+      bucketText(0, resources(inB('~/!', 12))),
+      // Not names the model allows (RESOURCE_NAME): refused.
+      bucketText(0, resources(inB('é/ü', 3))),
       bucketText(0, resources([...inB('r/', 3), 'not-in-bucket-9'].filter((n) => n !== 'not-in-bucket-9' || bucketOf(n) !== B))),
       JSON.stringify({resources: resources(inB('r/', 3))}) + '\n',
       '{"resources":[]}\n',

@@ -4,6 +4,7 @@
 // shrinking an intent list — fewer intents, smaller numbers, simpler modes, fewer
 // nodes and file systems — always yields a drill that still makes sense.
 import type * as FC from 'fast-check'
+import {DEADMAN_PREFIX, isSystemResource} from '../../model/domain.js'
 import {compatible, isWriteMode, MODES, type Mode} from '../../model/modes.js'
 import {allLocks} from '../../model/resource.js'
 import type {Lock, Resource} from '../../model/types.js'
@@ -186,12 +187,12 @@ function opFor(ref: Reference, cluster: FuzzCluster, it: Intent, index: number):
     const d = ref.domains.get(f.name)!
     const all = [...d.resources.values()].flatMap((r) => allLocks(r).map((l) => ({lock: l, res: r})))
     all.sort((x, y) => x.lock.id - y.lock.id)
-    return all.filter((x) => upNodes.includes(x.lock.node) && !x.res.name.startsWith('deadman/'))
+    return all.filter((x) => upNodes.includes(x.lock.node) && !x.res.name.startsWith(DEADMAN_PREFIX))
   }
   // Where queues are interesting: resources with a conversion waiting, and granted locks that share their resource.
   const contended = () => {
     const d = ref.domains.get(f.name)!
-    return [...d.resources.values()].filter((r) => r.convertQueue.length > 0 && !r.name.startsWith('deadman/') && !r.name.startsWith('recovery/'))
+    return [...d.resources.values()].filter((r) => r.convertQueue.length > 0 && !isSystemResource(r.name))
   }
   // Resources where a request waits behind a waiting conversion: the convert queue must be served first.
   const jammed = () => contended().filter((r) => r.waitQueue.length > 0)

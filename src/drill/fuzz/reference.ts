@@ -84,7 +84,7 @@ export class Reference {
 
   private domain(fs: string): RefDomain {
     const d = this.domains.get(fs)
-    if (!d) throw new DlmError('UNKNOWN_DOMAIN', `unknown file system '${fs}'`)
+    if (!d) throw D.unknownFileSystem(fs, [...this.domains.keys()].sort())
     return d
   }
 
@@ -151,15 +151,10 @@ export class Reference {
     }
   }
 
-  private requireMember(d: RefDomain, node: string) {
-    M.requireUp(this.membership, node)
-    if (!d.meta.members.includes(node)) throw new DlmError('NOT_MEMBER', `${node} not a member of ${d.meta.name}`)
-  }
-
   private ownLock(fs: string, id: number) {
     const f = this.find(fs, id)
-    if (!f) throw new DlmError('UNKNOWN_LOCK', `no lock ${id} in ${fs}`)
-    if (this.nodeState(f.lock.node) !== 'up') throw new DlmError('NODE_NOT_UP', `lock ${id} is held by a node that is not up`)
+    if (!f) throw D.unknownLock(id, fs)
+    M.requireHolderUp(this.membership, f.d.meta, f.lock)
     return f
   }
 
@@ -167,7 +162,7 @@ export class Reference {
     switch (op.kind) {
       case 'request': {
         const d = this.domain(op.fs)
-        this.requireMember(d, op.node)
+        M.requireUpMember(this.membership, d.meta, op.node)
         const res = this.res(d, op.resource)
         const lock = requestLock(res, {id: d.meta.nextLockId, node: op.node, mode: op.mode, persistent: op.persistent, noqueue: op.noqueue})
         d.meta.nextLockId += 1
@@ -197,7 +192,7 @@ export class Reference {
       }
       case 'write': {
         const d = this.domain(op.fs)
-        this.requireMember(d, op.node)
+        M.requireUpMember(this.membership, d.meta, op.node)
         const n = M.findNode(this.membership, op.node)
         checkWrite(d.resources.get(metaResource(op.key)), d.meta, op.node, n.state, op.key)
         const j = this.journal(d, op.node)
@@ -210,7 +205,7 @@ export class Reference {
       }
       case 'checkpoint': {
         const d = this.domain(op.fs)
-        this.requireMember(d, op.node)
+        M.requireUpMember(this.membership, d.meta, op.node)
         const j = this.journal(d, op.node)
         const records = j.pending.length
         this.applyJournal(d, j)
@@ -256,7 +251,7 @@ export class Reference {
       }
       case 'attach': {
         const d = this.domain(op.fs)
-        this.requireMember(d, op.node)
+        M.requireUpMember(this.membership, d.meta, op.node)
         const a = D.attach(d.meta, op.node)
         return {exit: 0, json: {id: a.id, epoch: a.epoch}}
       }
