@@ -1,5 +1,5 @@
 import {defineCommand} from '../src/cli/define.js'
-import {EXIT} from '../src/errors.js'
+import {exitOf} from '../src/cli/exit.js'
 import {checkState} from '../src/core/cluster-views.js'
 import {renderProblems} from '../src/render/views.js'
 import {progress} from '../src/render/progress.js'
@@ -15,6 +15,6 @@ export default defineCommand({
     bar.update(`checking every file of the ${stateName(ctx.root)}…`)
     const r = await checkState(ctx).finally(() => bar.done())
     await cx.emit(r, () => renderProblems(r, stateName(ctx.root)))
-    if (!r.ok) cx.setExit(r.unreadable ? EXIT.STORE_IO : EXIT.CORRUPT)
+    cx.setExit(exitOf('check', r))
   },
 })

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../src/cli/define.js'
-import {EXIT} from '../src/errors.js'
+import {exitOf} from '../src/cli/exit.js'
 import {validateOp} from '../src/core/domains.js'
 import {parseRecoveryId} from '../src/model/names.js'
 import {previewForcedValidate, validateConfirmed, type ValidatePreview} from '../src/core/confirmed.js'
@@ -34,6 +34,6 @@ export default defineCommand({
       ? await validateOp(ctx, args.fs, id, {force: flags.force, dryRun: true})
       : await validateConfirmed(ctx, args.fs, id, {preview: shown, expectGeneration: flags['expect-generation']}, {force: flags.force})
     await cx.emit(flags['dry-run'] ? {...r, dryRun: true} : r, () => renderValidate(r, args.fs, id, !!flags['dry-run']))
-    if (r.result === 'MORE_RECOVERY') cx.setExit(EXIT.MORE_RECOVERY)
+    cx.setExit(exitOf('recovery', r))
   },
 })

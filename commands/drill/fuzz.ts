@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {writeFile} from 'node:fs/promises'
 import {defineCommand} from '../../src/cli/define.js'
-import {DlmError, EXIT} from '../../src/errors.js'
+import {DlmError} from '../../src/errors.js'
+import {exitOf} from '../../src/cli/exit.js'
 import {dlmctlVersion} from '../../src/cli/main.js'
 import {bundleResolver} from '../../src/drill/inproc.js'
 import {FUZZ_DEFAULTS, fuzz, fuzzEnv, parseCrashOps} from '../../src/drill/fuzz/fuzz.js'
@@ -48,9 +49,7 @@ export default defineCommand({
     }).finally(() => p.done())
     if (flags.junit) await writeFile(flags.junit, fuzzJunit(r))
     await cx.emit(r, () => renderFuzzLine(r))
-    if (r.result === 'FAILED') {
-      if (!cx.json) process.stderr.write(renderFuzzFailure(r) + '\n')
-      cx.setExit(EXIT.DRILL)
-    }
+    if (r.result === 'FAILED' && !cx.json) process.stderr.write(renderFuzzFailure(r) + '\n')
+    cx.setExit(exitOf('fuzz', r))
   },
 })

@@ -2,7 +2,8 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {writeFile} from 'node:fs/promises'
 import {defineCommand} from '../../src/cli/define.js'
-import {DlmError, EXIT} from '../../src/errors.js'
+import {DlmError} from '../../src/errors.js'
+import {exitOf} from '../../src/cli/exit.js'
 import {loadDrill} from '../../src/drill/bundled.js'
 import {junitXml} from '../../src/drill/junit.js'
 import {runDrill} from '../../src/drill/run.js'
@@ -48,6 +49,6 @@ export default defineCommand({
     if (flags.junit) await writeFile(flags.junit, junitXml([r]))
     if (cx.json) await cx.emit(r, () => '')
     else process.stdout.write(renderDrillSummary(r) + '\n')
-    if (!r.ok) cx.setExit(EXIT.DRILL)
+    cx.setExit(exitOf('drill', r))
   },
 })
