@@ -46,3 +46,6 @@ export async function withProgress<T>(enabled: boolean, text: string, work: () =
 
 /** check, while it reads every file; `state` names the state (a directory, or etcd). */
 export const checkProgress = (state: string) => `checking every file of the ${state}…`
+
+/** lock list, while it reads the locks (of one file system, else of all). */
+export const lockListProgress = (fs: string | undefined) => `reading the locks of ${fs ?? 'every domain'}…`
