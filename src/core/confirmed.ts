@@ -4,7 +4,7 @@
 import {withView, scopes, type Ctx} from './context.js'
 import {allOf, sameAsShown, stateChanged, stillAsSeen, type CommitGuard} from './guard.js'
 import {markDead, staleNodes, type MarkDeadResult} from './nodes.js'
-import {detachOp, validateOp} from './domains.js'
+import {detachOp, findRecoveryId, validateOp} from './domains.js'
 import {planRecovery, recover, type RecoverOptions} from './recover.js'
 
 export interface Seen<P> {
@@ -123,7 +123,10 @@ export async function validateConfirmed(ctx: Ctx, fs: string, id: number, seen: 
   return validateOp({...ctx, guard: g}, fs, id, opts)
 }
 
-export async function detachConfirmed(ctx: Ctx, fs: string, id: number, seen: Seen<never>) {
+/** Detach recovery id `id` once `confirm` agrees; an unknown domain or id is said before asking. */
+export async function detachConfirmed(ctx: Ctx, fs: string, id: number, seen: Seen<never>, opts: {confirm?: () => Promise<void>} = {}) {
+  await findRecoveryId(ctx, fs, id)
+  await opts.confirm?.()
   return detachOp({...ctx, guard: expectGen(seen.expectGeneration)}, fs, id)
 }
 
