@@ -1,15 +1,7 @@
 import * as Flags from '@oclif/core/flags'
-import {writeFile} from 'node:fs/promises'
 import {defineCommand} from '../../src/cli/define.js'
-import {DlmError} from '../../src/errors.js'
-import {exitOf} from '../../src/cli/exit.js'
-import {dlmctlVersion} from '../../src/cli/main.js'
-import {bundleResolver} from '../../src/drill/inproc.js'
-import {FUZZ_DEFAULTS, fuzz, fuzzEnv, parseCrashOps} from '../../src/drill/fuzz/fuzz.js'
-import {fuzzWorker} from '../../src/drill/fuzz/pool.js'
-import {fuzzJunit} from '../../src/drill/fuzz/junit.js'
-import {renderFuzzFailure, renderFuzzLine} from '../../src/render/fuzz.js'
-import {progress} from '../../src/render/progress.js'
+import {FUZZ_DEFAULTS} from '../../src/drill/fuzz/fuzz.js'
+import {runFuzzCommand} from '../../src/cli/drill-fuzz.js'
 
 export default defineCommand({
   summary: 'Run random drills on small random clusters, check every step, and shrink a failure to a minimal drill file',
@@ -32,24 +24,6 @@ export default defineCommand({
     worker: Flags.boolean({hidden: true}),
   },
   async run({flags}, cx) {
-    const bin = process.argv[1]
-    if (flags.worker) return fuzzWorker({bin, resolver: bundleResolver(bin), env: fuzzEnv()})
-    if (flags.junit) await writeFile(flags.junit, fuzzJunit(undefined)).catch((e: NodeJS.ErrnoException) => {
-      throw new DlmError('USAGE', `cannot write --junit ${flags.junit}: ${e.code ?? e.message}`)
-    })
-    const seed = flags.seed ?? (Date.now() ^ (process.pid << 8)) >>> 1
-    const crashOps = parseCrashOps(flags['crash-ops'])
-    // On a terminal, without --json: which drill runs, then how shrinking goes (stderr, rewritten in place).
-    const p = progress(!cx.json)
-    const r = await fuzz({
-      seed, runs: flags.runs, steps: flags.steps, out: flags.out, bin, version: dlmctlVersion(), resolver: bundleResolver(bin), crashOps,
-      workers: flags.workers ?? FUZZ_DEFAULTS.workers(),
-      onDrill: (n) => p.update(`drill fuzz (seed ${seed}): ${n} of ${flags.runs} drills run`),
-      onShrink: (n) => p.update(`drill fuzz (seed ${seed}): a drill failed; shrinking (${n} smaller failing drills so far)`),
-    }).finally(() => p.done())
-    if (flags.junit) await writeFile(flags.junit, fuzzJunit(r))
-    await cx.emit(r, () => renderFuzzLine(r))
-    if (r.result === 'FAILED' && !cx.json) process.stderr.write(renderFuzzFailure(r) + '\n')
-    cx.setExit(exitOf('fuzz', r))
+    await runFuzzCommand(flags, cx)
   },
 })

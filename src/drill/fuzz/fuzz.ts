@@ -87,6 +87,9 @@ export function parseCrashOps(s: string | undefined): readonly CrashOp[] {
   return list as CrashOp[]
 }
 
+/** A seed for a run not given --seed: a new one each run (printed with the result). */
+export const newSeed = (): number => (Date.now() ^ (process.pid << 8)) >>> 1
+
 function listed(index: number, d: FuzzDrill): ListedDrill {
   return {
     index,
