@@ -18,8 +18,6 @@ export default defineCommand({
     out: Flags.string({description: 'directory for the minimal failing drill (fuzz-<seed>.yaml)', default: '.'}),
     junit: Flags.string({description: 'write a JUnit XML report to this file'}),
     workers: Flags.integer({description: 'drills run at once, each in a worker process (default: the number of CPUs; 1: one after the other in this process)', min: 1, max: 64}),
-    // Testing aid (man dlmctl-drill.5, TESTING AIDS): which commands crash steps kill.
-    'crash-ops': Flags.string({description: 'commands crash steps may kill: request,release,write,convert (or none)', hidden: true}),
     // Internal: a worker process of a fuzz run (pool.ts), sent drills by its parent.
     worker: Flags.boolean({hidden: true}),
   },

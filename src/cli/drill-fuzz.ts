@@ -7,6 +7,7 @@ import {FUZZ_DEFAULTS, fuzz, fuzzEnv, newSeed, parseCrashOps} from '../drill/fuz
 import {fuzzJunit} from '../drill/fuzz/junit.js'
 import {fuzzWorker} from '../drill/fuzz/pool.js'
 import {bundleResolver} from '../drill/inproc.js'
+import {FUZZ_CRASH_OPS, testingAid} from '../core/testing-aids.js'
 import {startJunit} from '../drill/junit.js'
 import {fuzzDrillProgress, fuzzShrinkProgress, renderFuzzFailure, renderFuzzLine} from '../render/fuzz.js'
 import {progress} from '../render/progress.js'
@@ -21,7 +22,6 @@ export interface FuzzFlags {
   out: string
   junit?: string
   workers?: number
-  'crash-ops'?: string
   worker?: boolean
 }
 
@@ -31,7 +31,7 @@ export async function runFuzzCommand(flags: FuzzFlags, cx: RunContext): Promise<
   if (flags.worker) return fuzzWorker({bin, resolver: bundleResolver(bin), env: fuzzEnv()})
   if (flags.junit) await startJunit(flags.junit, fuzzJunit(undefined))
   const seed = flags.seed ?? newSeed()
-  const crashOps = parseCrashOps(flags['crash-ops'])
+  const crashOps = parseCrashOps(testingAid(FUZZ_CRASH_OPS))
   // On a terminal, without --json: which drill runs, then how shrinking goes (stderr, rewritten in place).
   const p = progress(!cx.json)
   const r = await fuzz({
