@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../src/cli/define.js'
-import {bashScript, zshScript} from '../src/render/completion.js'
+import {badCompleteCall, completionScript} from '../src/render/completion.js'
 import {usage} from '../src/errors.js'
 
 export default defineCommand({
@@ -18,11 +18,8 @@ export default defineCommand({
     complete: Flags.string({hidden: true}),
   },
   async run({args, flags}) {
-    if (flags.complete === undefined) {
-      process.stdout.write(args.shell === 'zsh' ? zshScript('dlmctl') : bashScript('dlmctl'))
-      return
-    }
     // The scripts' own call is answered in src/cli/main.ts before oclif loads; here it was malformed.
-    throw usage(`bad --complete '${flags.complete}': completion ${args.shell} --complete <index> -- <words...>`)
+    if (flags.complete !== undefined) throw usage(badCompleteCall(flags.complete, args.shell))
+    process.stdout.write(completionScript(args.shell, 'dlmctl'))
   },
 })

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../src/cli/define.js'
-import {EXIT} from '../src/errors.js'
+import {exitOf} from '../src/cli/exit.js'
 import {parseRecoveryId} from '../src/model/names.js'
 import {replayOp} from '../src/core/replay.js'
 import {renderReplay} from '../src/render/views.js'
@@ -25,6 +25,6 @@ export default defineCommand({
       onProgress: (n, fraction) => bar.update(renderReplayProgress(args.fs, n, undefined, performance.now() - t0, fraction)),
     }).finally(() => bar.done())
     await cx.emit(r, () => renderReplay(r))
-    if (r.result === 'MORE_RECOVERY') cx.setExit(EXIT.MORE_RECOVERY)
+    cx.setExit(exitOf('recovery', r))
   },
 })

@@ -1,10 +1,11 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../src/cli/define.js'
-import {EXIT} from '../src/errors.js'
+import {exitOf} from '../src/cli/exit.js'
 import {validateOp} from '../src/core/domains.js'
 import {parseRecoveryId} from '../src/model/names.js'
-import {previewForcedValidate, validateConfirmed, type ValidatePreview} from '../src/core/confirmed.js'
+import {previewForcedValidate, validateConfirmed} from '../src/core/confirmed.js'
+import {confirmedChange} from '../src/cli/confirm.js'
 import {renderForcedValidate} from '../src/render/safety.js'
 import {renderValidate} from '../src/render/results.js'
 
@@ -23,17 +24,17 @@ export default defineCommand({
   async run({args, flags}, cx) {
     const id = parseRecoveryId(flags.id)
     const ctx = cx.ctx(flags)
-    // Check the domain and the id before asking: a typo should not cost a confirmation.
-    let shown: ValidatePreview | undefined
-    if (flags.force && !flags['dry-run'] && !flags.yes) {
-      const preview = await cx.plan(() => previewForcedValidate(ctx, args.fs, id))
-      await cx.confirm(renderForcedValidate(args.fs, preview), flags.yes)
-      shown = preview
-    }
-    const r = flags['dry-run']
-      ? await validateOp(ctx, args.fs, id, {force: flags.force, dryRun: true})
-      : await validateConfirmed(ctx, args.fs, id, {preview: shown, expectGeneration: flags['expect-generation']}, {force: flags.force})
-    await cx.emit(flags['dry-run'] ? {...r, dryRun: true} : r, () => renderValidate(r, args.fs, id, !!flags['dry-run']))
-    if (r.result === 'MORE_RECOVERY') cx.setExit(EXIT.MORE_RECOVERY)
+    // Check the domain and the id before asking (the preview does): a typo should not cost a confirmation.
+    const r = await confirmedChange(cx, {
+      dryRun: flags['dry-run'],
+      dry: () => validateOp(ctx, args.fs, id, {force: flags.force, dryRun: true}),
+      yes: flags.yes,
+      ask: !!flags.force,
+      preview: () => previewForcedValidate(ctx, args.fs, id),
+      question: (p) => renderForcedValidate(args.fs, p),
+      change: (shown) => validateConfirmed(ctx, args.fs, id, {preview: shown, expectGeneration: flags['expect-generation']}, {force: flags.force}),
+    })
+    await cx.emit(r, () => renderValidate(r, args.fs, id, !!flags['dry-run']))
+    cx.setExit(exitOf('recovery', r))
   },
 })

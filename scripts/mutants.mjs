@@ -17,9 +17,10 @@ import {fileURLToPath} from 'node:url'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SEED = Number(process.env.MUTANT_SEED ?? 1)
 // Crash steps kill every command they can (fs write too, since the journal
-// overlay fix of store-safe); MUTANT_CRASH_OPS narrows them. The baseline below
-// checks that the real build passes with these very options.
-const FUZZ_ARGS = ['--seed', String(SEED), ...(process.env.MUTANT_CRASH_OPS ? ['--crash-ops', process.env.MUTANT_CRASH_OPS] : [])]
+// overlay fix of store-safe); MUTANT_CRASH_OPS narrows them (as
+// DLMCTL_TEST_FUZZ_CRASH_OPS of every fuzz run). The baseline below checks that
+// the real build passes with these very options.
+const FUZZ_ARGS = ['--seed', String(SEED)]
 const only = process.argv.slice(2)
 
 /** Each: the file, the text it must contain, what replaces it. */
@@ -69,7 +70,7 @@ const MUTANTS = [
 ]
 
 function sh(cmd, args, cwd) {
-  return spawnSync(cmd, args, {cwd, encoding: 'utf8', maxBuffer: 1 << 28, env: {...process.env, NO_COLOR: '1', DLMCTL_STATE: '', DLMCTL_CRASH_POINT: ''}})
+  return spawnSync(cmd, args, {cwd, encoding: 'utf8', maxBuffer: 1 << 28, env: {...process.env, NO_COLOR: '1', DLMCTL_STATE: '', DLMCTL_CRASH_POINT: '', DLMCTL_TEST_FUZZ_CRASH_OPS: process.env.MUTANT_CRASH_OPS ?? ''}})
 }
 
 // The machines this runs on are shared: wall time is noise, so each fuzz run's CPU

@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../../src/cli/define.js'
-import {findRecoveryId} from '../../src/core/domains.js'
 import {parseRecoveryId} from '../../src/model/names.js'
 import {detachConfirmed} from '../../src/core/confirmed.js'
 import {renderDetach, renderDetachConfirm} from '../../src/render/results.js'
@@ -17,9 +16,9 @@ export default defineCommand({
   },
   async run({args, flags}, cx) {
     const id = parseRecoveryId(flags.id)
-    await findRecoveryId(cx.ctx(flags), args.fs, id) // unknown domain or id: say so before asking
-    await cx.confirm(renderDetachConfirm(args.fs, id), flags.yes)
-    const r = await detachConfirmed(cx.ctx(flags), args.fs, id, {expectGeneration: flags['expect-generation']})
+    const r = await detachConfirmed(cx.ctx(flags), args.fs, id, {expectGeneration: flags['expect-generation']}, {
+      confirm: () => cx.confirm(renderDetachConfirm(args.fs, id), flags.yes),
+    })
     await cx.emit(r, () => renderDetach(args.fs, id))
   },
 })

@@ -1,14 +1,7 @@
 import * as Flags from '@oclif/core/flags'
-import {writeFile} from 'node:fs/promises'
 import {defineCommand} from '../../src/cli/define.js'
-import {DlmError, EXIT} from '../../src/errors.js'
-import {dlmctlVersion} from '../../src/cli/main.js'
-import {bundleResolver} from '../../src/drill/inproc.js'
-import {FUZZ_DEFAULTS, fuzz, fuzzEnv, parseCrashOps} from '../../src/drill/fuzz/fuzz.js'
-import {fuzzWorker} from '../../src/drill/fuzz/pool.js'
-import {fuzzJunit} from '../../src/drill/fuzz/junit.js'
-import {renderFuzzFailure, renderFuzzLine} from '../../src/render/fuzz.js'
-import {progress} from '../../src/render/progress.js'
+import {FUZZ_DEFAULTS} from '../../src/drill/fuzz/fuzz.js'
+import {runFuzzCommand} from '../../src/cli/drill-fuzz.js'
 
 export default defineCommand({
   summary: 'Run random drills on small random clusters, check every step, and shrink a failure to a minimal drill file',
@@ -25,32 +18,10 @@ export default defineCommand({
     out: Flags.string({description: 'directory for the minimal failing drill (fuzz-<seed>.yaml)', default: '.'}),
     junit: Flags.string({description: 'write a JUnit XML report to this file'}),
     workers: Flags.integer({description: 'drills run at once, each in a worker process (default: the number of CPUs; 1: one after the other in this process)', min: 1, max: 64}),
-    // Testing aid (man dlmctl-drill.5, TESTING AIDS): which commands crash steps kill.
-    'crash-ops': Flags.string({description: 'commands crash steps may kill: request,release,write,convert (or none)', hidden: true}),
     // Internal: a worker process of a fuzz run (pool.ts), sent drills by its parent.
     worker: Flags.boolean({hidden: true}),
   },
   async run({flags}, cx) {
-    const bin = process.argv[1]
-    if (flags.worker) return fuzzWorker({bin, resolver: bundleResolver(bin), env: fuzzEnv()})
-    if (flags.junit) await writeFile(flags.junit, fuzzJunit(undefined)).catch((e: NodeJS.ErrnoException) => {
-      throw new DlmError('USAGE', `cannot write --junit ${flags.junit}: ${e.code ?? e.message}`)
-    })
-    const seed = flags.seed ?? (Date.now() ^ (process.pid << 8)) >>> 1
-    const crashOps = parseCrashOps(flags['crash-ops'])
-    // On a terminal, without --json: which drill runs, then how shrinking goes (stderr, rewritten in place).
-    const p = progress(!cx.json)
-    const r = await fuzz({
-      seed, runs: flags.runs, steps: flags.steps, out: flags.out, bin, version: dlmctlVersion(), resolver: bundleResolver(bin), crashOps,
-      workers: flags.workers ?? FUZZ_DEFAULTS.workers(),
-      onDrill: (n) => p.update(`drill fuzz (seed ${seed}): ${n} of ${flags.runs} drills run`),
-      onShrink: (n) => p.update(`drill fuzz (seed ${seed}): a drill failed; shrinking (${n} smaller failing drills so far)`),
-    }).finally(() => p.done())
-    if (flags.junit) await writeFile(flags.junit, fuzzJunit(r))
-    await cx.emit(r, () => renderFuzzLine(r))
-    if (r.result === 'FAILED') {
-      if (!cx.json) process.stderr.write(renderFuzzFailure(r) + '\n')
-      cx.setExit(EXIT.DRILL)
-    }
+    await runFuzzCommand(flags, cx)
   },
 })

@@ -1,14 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {writeFile} from 'node:fs/promises'
 import {defineCommand} from '../../src/cli/define.js'
-import {DlmError, EXIT} from '../../src/errors.js'
-import {loadDrill} from '../../src/drill/bundled.js'
-import {junitXml} from '../../src/drill/junit.js'
-import {runDrill} from '../../src/drill/run.js'
-import {bundleResolver} from '../../src/drill/inproc.js'
-import {loadTables} from '../../src/render/table.js'
-import {renderDrillHeader, renderDrillStep, renderDrillSummary} from '../../src/render/views.js'
+import {runDrillCommand} from '../../src/cli/drill-run.js'
 
 export default defineCommand({
   summary: 'Run a recovery drill: create its cluster, run its steps, print the timeline',
@@ -26,28 +19,6 @@ export default defineCommand({
     processes: Flags.boolean({description: 'run every step as its own dlmctl process (default: only parallel and crash steps; the others run in this process through the same command code)'}),
   },
   async run({args, flags}, cx) {
-    const bin = process.argv[1]
-    const drill = await loadDrill(bin, args.file)
-    // A report nobody can write should say so before the drill runs, not after.
-    if (flags.junit) await writeFile(flags.junit, junitXml([])).catch((e: NodeJS.ErrnoException) => {
-      throw new DlmError('USAGE', `cannot write --junit ${flags.junit}: ${e.code ?? e.message}`)
-    })
-    // Only an explicit --state keeps the cluster (DLMCTL_STATE in the environment is the operator's own cluster).
-    const state = cx.argv.some((a) => a === '--state' || a.startsWith('--state=')) ? cx.ctx(flags).root : undefined
-    const live = !cx.json
-    if (live) await loadTables()
-    // The header goes out with the first step, so a refusal (e.g. a non-empty --state) prints nothing else.
-    let started = false
-    const onStep = (s: Parameters<typeof renderDrillStep>[0]) => {
-      if (!started) process.stdout.write(renderDrillHeader(drill) + '\n')
-      started = true
-      process.stdout.write(renderDrillStep(s) + '\n')
-    }
-    const inProcess = flags.processes ? undefined : bundleResolver(bin)
-    const r = await runDrill(drill, {bin, state, bail: flags.bail, inProcess, onStep: live ? onStep : undefined})
-    if (flags.junit) await writeFile(flags.junit, junitXml([r]))
-    if (cx.json) await cx.emit(r, () => '')
-    else process.stdout.write(renderDrillSummary(r) + '\n')
-    if (!r.ok) cx.setExit(EXIT.DRILL)
+    await runDrillCommand(args.file, flags, cx)
   },
 })

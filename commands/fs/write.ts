@@ -3,7 +3,6 @@ import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../../src/cli/define.js'
 import {fsWrite, parseAssignments} from '../../src/core/fs.js'
 import {testingAid, TORN_WRITE} from '../../src/core/testing-aids.js'
-import {usage} from '../../src/errors.js'
 import {renderFsWrite} from '../../src/render/results.js'
 
 export default defineCommand({
@@ -23,10 +22,7 @@ export default defineCommand({
     del: Flags.string({description: 'delete this key (repeatable)', multiple: true}),
   },
   async run({args, argv, flags}, cx) {
-    const rest = (argv as string[]).slice(1)
-    const bad = rest.find((a) => a.startsWith('-'))
-    if (bad) throw usage(`unknown flag ${bad} (see: dlmctl fs write --help)`)
-    const sets = parseAssignments(rest)
+    const sets = parseAssignments((argv as string[]).slice(1))
     const r = await fsWrite(cx.ctx(flags), args.fs, flags.node, sets, flags.del ?? [], {simulateTorn: testingAid(TORN_WRITE) !== undefined})
     await cx.emit(r, () => renderFsWrite(r))
   },

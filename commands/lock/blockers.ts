@@ -1,12 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../../src/cli/define.js'
-import {usage} from '../../src/errors.js'
-import {blockersOp} from '../../src/core/lock-diagnosis.js'
-import {parseLockId} from '../../src/model/names.js'
-import {renderBlockers} from '../../src/render/views.js'
-import {cyclesOp} from '../../src/core/cycles.js'
-import {renderCycles} from '../../src/render/lockops.js'
+import {blockersQuery, lockBlockers} from '../../src/core/lock-diagnosis.js'
+import {renderLockBlockers} from '../../src/render/lockops.js'
 
 export default defineCommand({
   summary: 'The wait-for tree: which granted locks block a waiting or converting lock, recursively',
@@ -27,14 +23,8 @@ export default defineCommand({
     cycles: Flags.boolean({description: 'every deadlock cycle in the domain (locks waiting on each other across resources and nodes)'}),
   },
   async run({args, flags}, cx) {
-    if (args.lockid && flags.resource) throw usage('give a lock id or --resource, not both')
-    if (flags.cycles) {
-      if (args.lockid || flags.resource) throw usage('--cycles looks at the whole domain: no lock id or --resource (lock explain <fs> <id> names the cycles of one lock)')
-      const c = await cyclesOp(cx.ctx(flags), args.fs)
-      await cx.emit(c, () => renderCycles(c))
-      return
-    }
-    const r = await blockersOp(cx.ctx(flags), args.fs, {lockId: args.lockid ? parseLockId(args.lockid) : undefined, resource: flags.resource})
-    await cx.emit(r, () => renderBlockers(r))
+    const q = blockersQuery({lockId: args.lockid, resource: flags.resource, cycles: flags.cycles})
+    const r = await lockBlockers(cx.ctx(flags), args.fs, q)
+    await cx.emit(r.result, () => renderLockBlockers(r))
   },
 })

@@ -1,15 +1,9 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../../src/cli/define.js'
-import {outputFlag, outputFormat, stdoutWriter, writeMachine} from '../../src/cli/output.js'
-import {lockListing, lockTableRows} from '../../src/core/listing.js'
-import {domainsOf} from '../../src/core/nodes.js'
+import {writeLocks} from '../../src/cli/lock-list.js'
+import {outputFlag, outputFormat} from '../../src/cli/output.js'
 import {parseLimit, parseSortKey, SORT_KEYS} from '../../src/core/summary.js'
-import {LOCK_COLUMNS, renderLockListing, renderSummary, summaryTsv, tsv, writeLockListing, yaml} from '../../src/render/listing.js'
-import {lockRowText} from '../../src/render/views.js'
-import {streamLocks} from '../../src/core/locks.js'
-import {progress} from '../../src/render/progress.js'
-import {writeJsonList} from '../../src/render/json-stream.js'
 
 export default defineCommand({
   summary: 'Every lock with its status, validity and the reasons it is not valid',
@@ -41,22 +35,6 @@ export default defineCommand({
     const sort = flags.sort === undefined ? undefined : parseSortKey(flags.sort)
     const limit = flags.limit === undefined ? undefined : parseLimit(flags.limit)
     const filter = {fs: args.fs, node: flags.node, resource: flags.resource, invalid: flags.invalid, waiting: flags.waiting}
-    if (format === 'json' && !flags.summary && sort === undefined && limit === undefined) {
-      // Streamed: a million locks are never held in memory (same bytes as one JSON.stringify).
-      await streamLocks(ctx, filter, () => domainsOf(ctx), (locks) => writeJsonList(process.stdout, 'locks', locks), {lines: true})
-      return
-    }
-    if (format === 'table' && !flags.summary && sort === undefined && !process.stdout.isTTY) {
-      // Off a terminal the table is selected and written as the locks stream (a million locks in ~200 MB).
-      const sel = await lockTableRows(ctx, filter, {limit, all: flags.all}, () => domainsOf(ctx), lockRowText(args.fs !== undefined))
-      return writeLockListing(stdoutWriter(), sel, args.fs)
-    }
-    const bar = progress(format === 'table')
-    bar.update(`reading the locks of ${args.fs ?? 'every domain'}…`)
-    const r = await lockListing(ctx, filter, {summary: flags.summary, sort, limit, all: flags.all, format}, () => domainsOf(ctx)).finally(() => bar.done())
-    const doc = r.kind === 'summary' ? r.summary : {locks: r.locks}
-    if (format === 'yaml') return writeMachine(await yaml(doc))
-    if (format === 'tsv') return writeMachine(r.kind === 'summary' ? summaryTsv(r.summary) : tsv(LOCK_COLUMNS, r.locks as unknown as Record<string, unknown>[]))
-    await cx.emit(doc, () => (r.kind === 'summary' ? renderSummary(r.summary) : renderLockListing(r, args.fs)))
+    await writeLocks(ctx, filter, {summary: flags.summary, sort, limit, all: flags.all, format}, cx)
   },
 })

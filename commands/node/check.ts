@@ -1,7 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../../src/cli/define.js'
-import {staleNodes} from '../../src/core/nodes.js'
-import {markDeadConfirmed} from '../../src/core/confirmed.js'
+import {markStaleDead} from '../../src/core/confirmed.js'
 import {renderFencing} from '../../src/render/safety.js'
 import {parseDuration} from '../../src/util/duration.js'
 import {renderNodeCheck, renderStaleConfirm} from '../../src/render/results.js'
@@ -18,21 +17,12 @@ export default defineCommand({
   },
   async run({flags}, cx) {
     const ctx = cx.ctx(flags)
-    const timeoutMs = parseDuration(flags.timeout, '--timeout')
-    const stale = await staleNodes(ctx, timeoutMs)
-    const markedDead: string[] = []
-    if (stale.length > 0 && !flags['dry-run']) {
-      await cx.confirm(renderStaleConfirm(stale, flags.timeout), flags.yes)
-      for (const n of stale) {
-        const r = await markDeadConfirmed(ctx, n.name, {heartbeat: n.heartbeat}, {
-          skipFence: flags['skip-fence'],
-          reason: `heartbeat older than ${flags.timeout}`,
-          onFence: (argv, ms) => cx.tell(renderFencing(argv, ms)),
-        })
-        if (!r.alreadyDead) markedDead.push(n.name)
-      }
-    }
-    const r = {timeoutMs, stale, markedDead, dryRun: !!flags['dry-run']}
+    const r = await markStaleDead(ctx, {text: flags.timeout, ms: parseDuration(flags.timeout, '--timeout')}, {
+      dryRun: flags['dry-run'],
+      confirm: (stale) => cx.confirm(renderStaleConfirm(stale, flags.timeout), flags.yes),
+      skipFence: flags['skip-fence'],
+      onFence: (argv, ms) => cx.tell(renderFencing(argv, ms)),
+    })
     await cx.emit(r, () => renderNodeCheck(r, flags.timeout))
   },
 })

@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {defineCommand} from '../../src/cli/define.js'
-import {markDead, type MarkDeadResult} from '../../src/core/nodes.js'
+import {confirmedChange} from '../../src/cli/confirm.js'
+import {markDead} from '../../src/core/nodes.js'
 import {markDeadConfirmed} from '../../src/core/confirmed.js'
 import {renderDeath} from '../../src/render/views.js'
 import {renderFencing} from '../../src/render/safety.js'
@@ -24,21 +25,19 @@ export default defineCommand({
   },
   async run({args, flags}, cx) {
     const ctx = cx.ctx(flags)
-    if (flags['dry-run']) {
-      const r = await markDead(ctx, args.node, {dryRun: true})
-      await cx.emit({...r, dryRun: true}, () => renderDeath(r, true))
-      return
-    }
-    let shown: MarkDeadResult | undefined
-    if (!flags.yes) {
-      const preview = await cx.plan(() => markDead(ctx, args.node, {dryRun: true}))
-      if (!preview.alreadyDead) await cx.confirm(renderDeath(preview, true), flags.yes)
-      if (!preview.alreadyDead) shown = preview
-    }
-    const r = await markDeadConfirmed(ctx, args.node, {preview: shown, expectGeneration: flags['expect-generation']}, {
-      skipFence: flags['skip-fence'],
-      onFence: (argv, timeoutMs) => cx.tell(renderFencing(argv, timeoutMs)),
+    const r = await confirmedChange(cx, {
+      dryRun: flags['dry-run'],
+      dry: () => markDead(ctx, args.node, {dryRun: true}),
+      yes: flags.yes,
+      ask: true,
+      preview: () => markDead(ctx, args.node, {dryRun: true}),
+      question: (p) => (p.alreadyDead ? undefined : renderDeath(p, true)),
+      change: (shown) =>
+        markDeadConfirmed(ctx, args.node, {preview: shown, expectGeneration: flags['expect-generation']}, {
+          skipFence: flags['skip-fence'],
+          onFence: (argv, timeoutMs) => cx.tell(renderFencing(argv, timeoutMs)),
+        }),
     })
-    await cx.emit(r, () => renderDeath(r, false))
+    await cx.emit(r, () => renderDeath(r, !!flags['dry-run']))
   },
 })

@@ -41,7 +41,7 @@ export interface RunContext {
   confirm(summary: string, yes: boolean | undefined): Promise<void>
   /** Compute what a confirmation will show ("computing the plan…" on a terminal meanwhile). */
   plan<T>(fn: () => Promise<T>): Promise<T>
-  /** Set the exit status without throwing (e.g. MORE_RECOVERY prints a result and exits 3). */
+  /** Set the exit status without throwing (e.g. MORE_RECOVERY prints a result and exits 3); EXIT.OK leaves it as it is. */
   setExit(code: number): void
 }
 

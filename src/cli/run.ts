@@ -80,7 +80,7 @@ function context(argv: string[]): RunContext {
       return computing(!cx.json, fn)
     },
     setExit(code) {
-      process.exitCode = code
+      if (code !== EXIT.OK) process.exitCode = code
     },
   }
   return cx

@@ -3,8 +3,8 @@
 // still holds when it commits — else STATE_CHANGED (exit 5), nothing changed.
 import {withView, scopes, type Ctx} from './context.js'
 import {allOf, sameAsShown, stateChanged, stillAsSeen, type CommitGuard} from './guard.js'
-import {markDead, type MarkDeadResult} from './nodes.js'
-import {detachOp, validateOp} from './domains.js'
+import {markDead, staleNodes, type MarkDeadResult} from './nodes.js'
+import {detachOp, findRecoveryId, validateOp} from './domains.js'
 import {planRecovery, recover, type RecoverOptions} from './recover.js'
 
 export interface Seen<P> {
@@ -63,6 +63,35 @@ export async function markDeadConfirmed(
   return markDead({...ctx, guard: guard()}, name, {...opts, beforeFence})
 }
 
+/** A stale node: up, its heartbeat older than the timeout. */
+export interface StaleNode {
+  name: string
+  heartbeat: string
+}
+
+/**
+ * node check: the up nodes whose heartbeat is older than `timeout` (as the
+ * operator wrote it; `timeoutMs` parsed), each marked dead once `confirm` agrees
+ * (fencing included), unless its heartbeat changed meanwhile; with dryRun only
+ * listed. The event log gives each death's reason: "heartbeat older than <timeout>".
+ */
+export async function markStaleDead(
+  ctx: Ctx,
+  timeout: {text: string; ms: number},
+  opts: {dryRun?: boolean; confirm: (stale: StaleNode[]) => Promise<void>; skipFence?: boolean; onFence?: (argv: string[], timeoutMs: number) => void},
+) {
+  const stale = await staleNodes(ctx, timeout.ms)
+  const markedDead: string[] = []
+  if (stale.length > 0 && !opts.dryRun) {
+    await opts.confirm(stale)
+    for (const n of stale) {
+      const r = await markDeadConfirmed(ctx, n.name, {heartbeat: n.heartbeat}, {skipFence: opts.skipFence, reason: `heartbeat older than ${timeout.text}`, onFence: opts.onFence})
+      if (!r.alreadyDead) markedDead.push(n.name)
+    }
+  }
+  return {timeoutMs: timeout.ms, stale, markedDead, dryRun: !!opts.dryRun}
+}
+
 export type ValidatePreview = Awaited<ReturnType<typeof validateOp>> & {planEpoch: number; abandoned: Abandoned[]}
 export interface Abandoned {
   node: string
@@ -94,7 +123,10 @@ export async function validateConfirmed(ctx: Ctx, fs: string, id: number, seen: 
   return validateOp({...ctx, guard: g}, fs, id, opts)
 }
 
-export async function detachConfirmed(ctx: Ctx, fs: string, id: number, seen: Seen<never>) {
+/** Detach recovery id `id` once `confirm` agrees; an unknown domain or id is said before asking. */
+export async function detachConfirmed(ctx: Ctx, fs: string, id: number, seen: Seen<never>, opts: {confirm?: () => Promise<void>} = {}) {
+  await findRecoveryId(ctx, fs, id)
+  await opts.confirm?.()
   return detachOp({...ctx, guard: expectGen(seen.expectGeneration)}, fs, id)
 }
 

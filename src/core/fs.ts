@@ -11,9 +11,11 @@ import {journalFile} from '../store/layout.js'
 import {withTx, withView, scopes, type Ctx} from './context.js'
 import type {ClusterState} from './state.js'
 import type {DomainSession} from './domain-session.js'
+import {noFlagAmong} from '../util/argv.js'
 
-/** `key=value` arguments of fs write. */
+/** `key=value` arguments of fs write (none of them a flag: oclif lets an unknown one through as an argument). */
 export function parseAssignments(args: string[]): [string, string][] {
+  noFlagAmong(args, 'fs write')
   return args.map((a) => {
     const i = a.indexOf('=')
     if (i <= 0) throw usage(`bad assignment '${a}': use key=value`)

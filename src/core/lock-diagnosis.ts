@@ -4,8 +4,9 @@ import {DEADMAN_PREFIX} from '../model/domain.js'
 import {lockStatus} from '../model/resource.js'
 import type {DomainMeta, Membership, Resource} from '../model/types.js'
 import {invalidReasons, lockView, type InvalidReason, type LockView} from '../model/validity.js'
-import {checkResource} from '../model/names.js'
-import {cyclesThrough} from './cycles.js'
+import {checkResource, parseLockId} from '../model/names.js'
+import {cyclesOp, cyclesThrough} from './cycles.js'
+import {usage} from '../errors.js'
 import {writersOf} from '../model/lvb.js'
 import {withView, scopes, type Ctx} from './context.js'
 import type {EventRecord} from '../store/schema.js'
@@ -53,6 +54,23 @@ export async function blockersOp(ctx: Ctx, fs: string, target: {lockId?: number;
     }
     return {domain: fs, trees}
   })
+}
+
+/** What lock blockers is asked: the deadlock cycles of the domain, or wait-for trees (of a lock, a resource, or every blocked lock). */
+export type BlockersQuery = {cycles: true} | {cycles?: false; lockId?: string; resource?: string}
+
+/** lock blockers' arguments, checked: a lock id or --resource, not both; --cycles with neither. */
+export function blockersQuery(q: {lockId?: string; resource?: string; cycles?: boolean}): BlockersQuery {
+  if (q.lockId && q.resource) throw usage('give a lock id or --resource, not both')
+  if (!q.cycles) return {cycles: false, lockId: q.lockId, resource: q.resource}
+  if (q.lockId || q.resource) throw usage('--cycles looks at the whole domain: no lock id or --resource (lock explain <fs> <id> names the cycles of one lock)')
+  return {cycles: true}
+}
+
+/** The answer to lock blockers: the domain's deadlock cycles, or the wait-for trees asked for. */
+export async function lockBlockers(ctx: Ctx, fs: string, q: BlockersQuery) {
+  if (q.cycles) return {kind: 'cycles' as const, result: await cyclesOp(ctx, fs)}
+  return {kind: 'trees' as const, result: await blockersOp(ctx, fs, {lockId: q.lockId ? parseLockId(q.lockId) : undefined, resource: q.resource})}
 }
 
 export interface Explanation {

@@ -8,6 +8,7 @@ import type {Ctx} from './context.js'
 import {domainsOf} from './nodes.js'
 import {recoveringDomains, type DomainRecovery} from './recover.js'
 import {unknownFileSystem} from '../model/domain.js'
+import {noFlagAmong} from '../util/argv.js'
 
 export interface Recovering {
   name: string
@@ -28,9 +29,7 @@ export interface TargetOptions {
 export async function recoverTargets(ctx: Ctx, args: string[], opts: TargetOptions): Promise<string[] | null> {
   const all = await domainsOf(ctx)
   let names = args
-  // The command takes any number of names, so oclif lets an unknown flag through as one.
-  const bad = names.find((a) => a.startsWith('-'))
-  if (bad) throw usage(`unknown flag ${bad} (see: dlmctl recover --help)`)
+  noFlagAmong(names, 'recover')
   if (opts.all && names.length) throw usage('give file systems or --all, not both')
   if (opts.all || (names.length === 0 && opts.dryRun)) names = (await recoveringDomains(ctx, all)).map((d) => d.name)
   else if (names.length === 0) {

@@ -1,5 +1,17 @@
 // A JUnit XML report: one testsuite per drill, one testcase per step.
+import {writeFile} from 'node:fs/promises'
+import {DlmError} from '../errors.js'
 import type {DrillResult} from './run.js'
+
+/**
+ * Write the report of no drill yet (`empty`) to --junit `file`, before the drills
+ * run: a report nobody can write is said then (a usage error), not after.
+ */
+export async function startJunit(file: string, empty: string): Promise<void> {
+  await writeFile(file, empty).catch((e: NodeJS.ErrnoException) => {
+    throw new DlmError('USAGE', `cannot write --junit ${file}: ${e.code ?? e.message}`)
+  })
+}
 
 // XML 1.0 forbids most control characters even when escaped.
 // eslint-disable-next-line no-control-regex

@@ -40,3 +40,9 @@ _${bin}() {
 if (( \${+functions[compdef]} )); then compdef _${bin} ${bin}; fi
 `
 }
+
+/** The script for `shell` (bash or zsh). */
+export const completionScript = (shell: string, bin: string) => (shell === 'zsh' ? zshScript(bin) : bashScript(bin))
+
+/** The scripts' own call (--complete) when it reached the command malformed (main.ts answers a well-formed one). */
+export const badCompleteCall = (value: string, shell: string) => `bad --complete '${value}': completion ${shell} --complete <index> -- <words...>`

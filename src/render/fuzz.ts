@@ -18,3 +18,9 @@ export function renderFuzzFailure(r: FuzzReport): string {
   const f = r.failure!
   return [`step ${f.failedStep} broke: ${f.rules.join(', ')}`, ...f.messages.slice(0, 10).map((m) => `  ${m}`)].join('\n')
 }
+
+/** The progress line while the drills run. */
+export const fuzzDrillProgress = (seed: number, done: number, runs: number) => `drill fuzz (seed ${seed}): ${done} of ${runs} drills run`
+
+/** The progress line while a failing drill is shrunk. */
+export const fuzzShrinkProgress = (seed: number, shrinks: number) => `drill fuzz (seed ${seed}): a drill failed; shrinking (${shrinks} smaller failing drills so far)`

@@ -3,7 +3,7 @@
 // the value blocks validate zeroed.
 import type {LockView} from '../model/validity.js'
 import type {CycleView} from '../core/cycles.js'
-import {renderLock} from './views.js'
+import {renderBlockers, renderLock} from './views.js'
 import {bold, dim, red, yellow} from './table.js'
 
 type CycleLike = CycleView
@@ -70,4 +70,9 @@ export function revalidatedText(names: string[], dryRun: boolean): string {
   if (names.length === 0) return ''
   const shown = names.slice(0, 8).join(', ') + (names.length > 8 ? ` and ${names.length - 8} more` : '')
   return `; value block${names.length > 1 ? 's' : ''} of ${shown} ${dryRun ? 'would be ' : ''}zeroed and valid again`
+}
+
+/** lock blockers: the cycles (--cycles), else the wait-for trees. */
+export function renderLockBlockers(r: {kind: 'cycles'; result: Parameters<typeof renderCycles>[0]} | {kind: 'trees'; result: Parameters<typeof renderBlockers>[0]}): string {
+  return r.kind === 'cycles' ? renderCycles(r.result) : renderBlockers(r.result)
 }

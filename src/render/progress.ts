@@ -36,3 +36,16 @@ export function progress(enabled: boolean): Progress {
     },
   }
 }
+
+/** Run `work` with `text` as its progress line meanwhile (when `enabled`, as progress). */
+export async function withProgress<T>(enabled: boolean, text: string, work: () => Promise<T>): Promise<T> {
+  const bar = progress(enabled)
+  bar.update(text)
+  return work().finally(() => bar.done())
+}
+
+/** check, while it reads every file; `state` names the state (a directory, or etcd). */
+export const checkProgress = (state: string) => `checking every file of the ${state}…`
+
+/** lock list, while it reads the locks (of one file system, else of all). */
+export const lockListProgress = (fs: string | undefined) => `reading the locks of ${fs ?? 'every domain'}…`

@@ -41,3 +41,13 @@ export function splitArgs(line: string): string[] {
   if (inWord) out.push(cur)
   return out
 }
+
+/**
+ * The arguments of a command that takes any number of them (recover, fs write),
+ * where oclif lets an unknown flag through as one: refuse the first that looks
+ * like a flag.
+ */
+export function noFlagAmong(args: readonly string[], command: string): void {
+  const bad = args.find((a) => a.startsWith('-'))
+  if (bad) throw usage(`unknown flag ${bad} (see: dlmctl ${command} --help)`)
+}

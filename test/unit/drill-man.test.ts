@@ -73,7 +73,12 @@ describe('man dlmctl-drill(5)', () => {
     const bare = MAN.split('\n').filter((l) => /(^|[^\\])--/.test(l.replaceAll('\\-\\-', '')))
     expect(bare).toEqual([])
     expect(MAN).toContain('\\-\\-junit')
-    expect(MAN).toContain('\\-\\-crash\\-ops')
+    expect(MAN).toContain('\\-\\-fence\\-timeout')
+  })
+
+  it('documents the testing variable that steers drill fuzz (DLMCTL_TEST_FUZZ_CRASH_OPS), as dlmctl.1 does', () => {
+    expect(section('TESTING AIDS')).toMatch(/^\.BI DLMCTL_TEST_FUZZ_CRASH_OPS= list$/m)
+    expect(readFileSync(join(ROOT, 'man/dlmctl.1'), 'utf8')).toMatch(/^\.B DLMCTL_TEST_FUZZ_CRASH_OPS$/m)
   })
 
   it('is a man(7) page in section 5 with the sections an operator looks for', () => {

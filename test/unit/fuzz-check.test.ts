@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 import {runFuzzDrill} from '../../src/drill/fuzz/check.js'
 import {fuzzCaseArb, materialize} from '../../src/drill/fuzz/gen.js'
 import {commandOf, kindOf, type FuzzDrill} from '../../src/drill/fuzz/ops.js'
-import {STEP_KINDS} from '../../src/drill/fuzz/fuzz.js'
+import {STEP_KINDS, parseCrashOps} from '../../src/drill/fuzz/fuzz.js'
 import {Reference} from '../../src/drill/fuzz/reference.js'
 import {compatible} from '../../src/model/modes.js'
 import {fuzzDrillYaml} from '../../src/drill/fuzz/yaml.js'
@@ -164,6 +164,17 @@ describe('the generator', () => {
     const withLvb = drills.flatMap((d) => d.steps.flatMap((s) => (s.kind === 'op' ? [s.op] : s.kind === 'crash' ? [s.op] : s.ops)).filter((o) => 'lvb' in o && o.lvb !== undefined))
     expect(withLvb.length).toBeGreaterThan(0)
     for (const o of withLvb) expect(['release', 'convert']).toContain(o.kind)
+  })
+})
+
+describe('DLMCTL_TEST_FUZZ_CRASH_OPS (the commands crash steps may kill)', () => {
+  it('unset: all four; none: no crash step; a list: those; another word is refused, naming the variable', () => {
+    expect(parseCrashOps(undefined)).toEqual(['request', 'release', 'write', 'convert'])
+    expect(parseCrashOps('none')).toEqual([])
+    expect(parseCrashOps('write, request')).toEqual(['write', 'request'])
+    expect(() => parseCrashOps('write,kill')).toThrow("DLMCTL_TEST_FUZZ_CRASH_OPS: unknown command 'kill' (use request, release, write, convert or none)")
+    const c = fc.sample(fuzzCaseArb(fc, 30), {seed: 4, numRuns: 40})
+    expect(c.flatMap((x) => materialize(x, []).steps).some((s) => s.kind === 'crash')).toBe(false)
   })
 })
 

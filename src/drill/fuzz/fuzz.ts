@@ -6,6 +6,7 @@ import {mkdir, writeFile} from 'node:fs/promises'
 import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import {DlmError} from '../../errors.js'
+import {FUZZ_CRASH_OPS} from '../../core/testing-aids.js'
 import type {Resolver} from '../inproc.js'
 import {runFuzzDrill, type FuzzFailure} from './check.js'
 import {runDrills} from './pool.js'
@@ -78,14 +79,17 @@ export interface FuzzReport {
   }
 }
 
-/** `--crash-ops request,write` (or `none`): the commands crash steps may kill. */
+/** DLMCTL_TEST_FUZZ_CRASH_OPS=request,write (or none; unset: all): the commands crash steps may kill. */
 export function parseCrashOps(s: string | undefined): readonly CrashOp[] {
   if (s === undefined) return CRASH_OPS
   if (s === 'none') return []
   const list = s.split(',').map((x) => x.trim()).filter(Boolean)
-  for (const x of list) if (!(CRASH_OPS as readonly string[]).includes(x)) throw new DlmError('USAGE', `--crash-ops: unknown command '${x}' (use ${CRASH_OPS.join(', ')} or none)`)
+  for (const x of list) if (!(CRASH_OPS as readonly string[]).includes(x)) throw new DlmError('USAGE', `${FUZZ_CRASH_OPS}: unknown command '${x}' (use ${CRASH_OPS.join(', ')} or none)`)
   return list as CrashOp[]
 }
+
+/** A seed for a run not given --seed: a new one each run (printed with the result). */
+export const newSeed = (): number => (Date.now() ^ (process.pid << 8)) >>> 1
 
 function listed(index: number, d: FuzzDrill): ListedDrill {
   return {

@@ -123,7 +123,7 @@ export function clusterOf(c: FuzzCase): FuzzCluster {
 
 const pick = <T>(list: T[], n: number): T | undefined => (list.length ? list[n % list.length] : undefined)
 
-/** Commands a crash step may kill (all by default; --crash-ops narrows them). */
+/** Commands a crash step may kill (all by default; DLMCTL_TEST_FUZZ_CRASH_OPS narrows them). */
 export const CRASH_OPS = ['request', 'release', 'write', 'convert'] as const
 export type CrashOp = (typeof CRASH_OPS)[number]
 
